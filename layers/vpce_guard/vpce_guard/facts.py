@@ -1,0 +1,354 @@
+"""The facts the checks read: a typed model of one account and region, built from a snapshot's raw responses.
+
+Checks never call AWS; they read these facts. Everything a check needs about a VPC (DNS attributes,
+subnets, route tables) is shared by all endpoints of that VPC.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cached_property
+from typing import Any, TypeVar
+
+from vpce_guard.findings import Problem
+from vpce_guard.policy import Policy, PolicyError, parse_policy
+from vpce_guard.snapshot import (
+    DESCRIBE_ENDPOINTS,
+    DESCRIBE_ROUTE_TABLES,
+    DESCRIBE_SECURITY_GROUPS,
+    DESCRIBE_SERVICES,
+    DESCRIBE_SUBNETS,
+    DESCRIBE_VPC_ATTRIBUTE,
+    DESCRIBE_VPCS,
+    Snapshot,
+)
+
+INTERFACE = "Interface"
+GATEWAY = "Gateway"
+# States in which an endpoint no longer carries traffic; moto also keeps deleted endpoints listed.
+INACTIVE_STATES = frozenset({"deleting", "deleted", "failed", "rejected", "expired"})
+WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    id: str
+    vpc_id: str
+    owner_id: str
+    type: str
+    service_name: str | None
+    state: str
+    private_dns_enabled: bool
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    route_table_ids: tuple[str, ...] = ()
+    policy: Policy | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
+
+    @property
+    def is_active(self) -> bool:
+        return self.state.lower() not in INACTIVE_STATES
+
+    @property
+    def is_interface(self) -> bool:
+        return self.type == INTERFACE
+
+    @property
+    def is_gateway(self) -> bool:
+        return self.type == GATEWAY
+
+
+@dataclass(frozen=True)
+class Service:
+    """One entry of DescribeVpcEndpointServices; S3 and DynamoDB appear once per endpoint type."""
+
+    name: str
+    endpoint_type: str
+    owner: str
+    private_dns_names: tuple[str, ...] = ()
+    policy_supported: bool = True
+    zone_names: tuple[str, ...] = ()
+
+    @property
+    def offers_private_dns(self) -> bool:
+        return bool(self.private_dns_names)
+
+
+@dataclass(frozen=True)
+class Vpc:
+    id: str
+    owner_id: str
+    cidrs: tuple[str, ...]
+    is_default: bool = False
+    dns_support: bool | None = None
+    dns_hostnames: bool | None = None
+
+
+@dataclass(frozen=True)
+class Subnet:
+    id: str
+    vpc_id: str
+    zone_name: str
+    zone_id: str
+    cidr: str
+    available_ips: int = 0
+    route_table_id: str | None = None
+    is_public: bool = False
+
+
+@dataclass(frozen=True)
+class IngressRule:
+    protocol: str
+    from_port: int | None
+    to_port: int | None
+    cidrs: tuple[str, ...] = ()
+    group_ids: tuple[str, ...] = ()
+    prefix_list_ids: tuple[str, ...] = ()
+
+    def admits_tcp_port(self, port: int) -> bool:
+        if self.protocol == "-1":
+            return True
+        if self.protocol not in ("tcp", "6"):
+            return False
+        low = self.from_port if self.from_port is not None else 0
+        high = self.to_port if self.to_port is not None else 65535
+        return low <= port <= high
+
+    @property
+    def world_cidrs(self) -> tuple[str, ...]:
+        return tuple(cidr for cidr in self.cidrs if cidr in WORLD_CIDRS)
+
+
+@dataclass(frozen=True)
+class SecurityGroup:
+    id: str
+    vpc_id: str
+    name: str
+    ingress: tuple[IngressRule, ...] = ()
+
+
+@dataclass(frozen=True)
+class RouteTable:
+    id: str
+    vpc_id: str
+    is_main: bool = False
+    subnet_ids: tuple[str, ...] = ()
+    routes_to_internet_gateway: bool = False
+
+
+@dataclass(frozen=True)
+class Facts:
+    region: str
+    endpoints: tuple[Endpoint, ...] = ()
+    vpcs: Mapping[str, Vpc] = field(default_factory=dict)
+    subnets: Mapping[str, Subnet] = field(default_factory=dict)
+    security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
+    route_tables: Mapping[str, RouteTable] = field(default_factory=dict)
+    services: Mapping[tuple[str, str], Service] = field(default_factory=dict)
+    problems: tuple[Problem, ...] = ()
+
+    @property
+    def active_endpoints(self) -> tuple[Endpoint, ...]:
+        return tuple(endpoint for endpoint in self.endpoints if endpoint.is_active)
+
+    def service_of(self, endpoint: Endpoint) -> Service | None:
+        """The service details of an endpoint; None when the API did not describe it (e.g. a partner
+        service this account may not list)."""
+        if endpoint.service_name is None:
+            return None
+        return self.services.get((endpoint.service_name, endpoint.type))
+
+    def endpoints_in(self, vpc_id: str) -> tuple[Endpoint, ...]:
+        return self._endpoints_by_vpc.get(vpc_id, ())
+
+    def subnets_in(self, vpc_id: str) -> tuple[Subnet, ...]:
+        return self._subnets_by_vpc.get(vpc_id, ())
+
+    def workload_subnets(self, vpc_id: str) -> tuple[Subnet, ...]:
+        """Where a VPC's workloads run: its private subnets (seed 000: EC2 and endpoint ENIs in private
+        subnets, NAT in public ones), or all its subnets when it has no private one."""
+        subnets = self.subnets_in(vpc_id)
+        private = tuple(subnet for subnet in subnets if not subnet.is_public)
+        return private or subnets
+
+    def zone_id(self, zone_name: str) -> str | None:
+        """Zone names differ per account; zone ids do not. Map a name through this account's subnets."""
+        return self._zone_ids.get(zone_name)
+
+    @cached_property
+    def _endpoints_by_vpc(self) -> Mapping[str, tuple[Endpoint, ...]]:
+        return _group(self.active_endpoints, lambda endpoint: endpoint.vpc_id)
+
+    @cached_property
+    def _subnets_by_vpc(self) -> Mapping[str, tuple[Subnet, ...]]:
+        return _group(self.subnets.values(), lambda subnet: subnet.vpc_id)
+
+    @cached_property
+    def _zone_ids(self) -> Mapping[str, str]:
+        return {subnet.zone_name: subnet.zone_id for subnet in self.subnets.values()}
+
+
+def _group(items: Iterable[T], key: Callable[[T], str]) -> Mapping[str, tuple[T, ...]]:
+    groups: defaultdict[str, list[T]] = defaultdict(list)
+    for item in items:
+        groups[key(item)].append(item)
+    return {name: tuple(members) for name, members in groups.items()}
+
+
+def build_facts(snapshot: Snapshot) -> Facts:
+    """The facts of one snapshot; what cannot be read becomes a problem naming the resource."""
+    problems: list[Problem] = []
+    endpoints = tuple(_endpoint(raw, problems) for raw in snapshot.response(DESCRIBE_ENDPOINTS).get("VpcEndpoints", []))
+    route_tables = {
+        raw["RouteTableId"]: _route_table(raw)
+        for raw in snapshot.response(DESCRIBE_ROUTE_TABLES).get("RouteTables", [])
+    }
+    return Facts(
+        region=snapshot.scope.region,
+        endpoints=endpoints,
+        vpcs=_vpcs(snapshot),
+        subnets={
+            raw["SubnetId"]: _subnet(raw, route_tables)
+            for raw in snapshot.response(DESCRIBE_SUBNETS).get("Subnets", [])
+        },
+        security_groups={
+            raw["GroupId"]: _security_group(raw)
+            for raw in snapshot.response(DESCRIBE_SECURITY_GROUPS).get("SecurityGroups", [])
+        },
+        route_tables=route_tables,
+        services=_services(snapshot.response(DESCRIBE_SERVICES).get("ServiceDetails", [])),
+        problems=tuple(problems),
+    )
+
+
+def _endpoint(raw: Mapping[str, Any], problems: list[Problem]) -> Endpoint:
+    policy = None
+    document = raw.get("PolicyDocument")
+    if document:
+        try:
+            policy = parse_policy(document)
+        except PolicyError as error:
+            problems.append(
+                Problem(raw["VpcEndpointId"], f"endpoint policy cannot be read, policy checks skipped: {error}")
+            )
+    return Endpoint(
+        id=raw["VpcEndpointId"],
+        vpc_id=raw["VpcId"],
+        owner_id=raw.get("OwnerId", ""),
+        type=raw.get("VpcEndpointType", ""),
+        service_name=raw.get("ServiceName"),
+        state=raw.get("State", ""),
+        private_dns_enabled=bool(raw.get("PrivateDnsEnabled", False)),
+        subnet_ids=tuple(raw.get("SubnetIds", [])),
+        security_group_ids=tuple(group["GroupId"] for group in raw.get("Groups", [])),
+        route_table_ids=tuple(raw.get("RouteTableIds", [])),
+        policy=policy,
+        tags={tag["Key"]: tag.get("Value", "") for tag in raw.get("Tags", [])},
+    )
+
+
+def _services(details: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Service]:
+    services = {}
+    for raw in details:
+        names = [entry["PrivateDnsName"] for entry in raw.get("PrivateDnsNames", []) if "PrivateDnsName" in entry]
+        if not names and raw.get("PrivateDnsName"):
+            names = [raw["PrivateDnsName"]]
+        for service_type in raw.get("ServiceType", []):
+            endpoint_type = service_type["ServiceType"]
+            services[(raw["ServiceName"], endpoint_type)] = Service(
+                name=raw["ServiceName"],
+                endpoint_type=endpoint_type,
+                owner=raw.get("Owner", ""),
+                private_dns_names=tuple(names),
+                policy_supported=bool(raw.get("VpcEndpointPolicySupported", False)),
+                zone_names=tuple(raw.get("AvailabilityZones", [])),
+            )
+    return services
+
+
+def _vpcs(snapshot: Snapshot) -> dict[str, Vpc]:
+    attributes: defaultdict[str, dict[str, bool]] = defaultdict(dict)
+    for response in snapshot.response(DESCRIBE_VPC_ATTRIBUTE):
+        for name in ("EnableDnsSupport", "EnableDnsHostnames"):
+            if name in response:
+                attributes[response["VpcId"]][name] = bool(response[name]["Value"])
+    vpcs = {}
+    for raw in snapshot.response(DESCRIBE_VPCS).get("Vpcs", []):
+        vpc_id = raw["VpcId"]
+        cidrs = [
+            item["CidrBlock"]
+            for item in raw.get("CidrBlockAssociationSet", [])
+            if item.get("CidrBlockState", {}).get("State", "associated") == "associated"
+        ] or [raw["CidrBlock"]]
+        cidrs += [
+            item["Ipv6CidrBlock"]
+            for item in raw.get("Ipv6CidrBlockAssociationSet", [])
+            if item.get("Ipv6CidrBlockState", {}).get("State", "associated") == "associated"
+        ]
+        vpcs[vpc_id] = Vpc(
+            id=vpc_id,
+            owner_id=raw.get("OwnerId", ""),
+            cidrs=tuple(cidrs),
+            is_default=bool(raw.get("IsDefault", False)),
+            dns_support=attributes[vpc_id].get("EnableDnsSupport"),
+            dns_hostnames=attributes[vpc_id].get("EnableDnsHostnames"),
+        )
+    return vpcs
+
+
+def _route_table(raw: Mapping[str, Any]) -> RouteTable:
+    associations = raw.get("Associations", [])
+    return RouteTable(
+        id=raw["RouteTableId"],
+        vpc_id=raw["VpcId"],
+        is_main=any(association.get("Main") for association in associations),
+        subnet_ids=tuple(a["SubnetId"] for a in associations if a.get("SubnetId")),
+        routes_to_internet_gateway=any(
+            route.get("GatewayId", "").startswith("igw-")
+            and (route.get("DestinationCidrBlock") == "0.0.0.0/0" or route.get("DestinationIpv6CidrBlock") == "::/0")
+            for route in raw.get("Routes", [])
+        ),
+    )
+
+
+def _subnet(raw: Mapping[str, Any], route_tables: Mapping[str, RouteTable]) -> Subnet:
+    """A subnet with its effective route table: its explicit association, else its VPC's main table."""
+    subnet_id, vpc_id = raw["SubnetId"], raw["VpcId"]
+    table = next((t for t in route_tables.values() if subnet_id in t.subnet_ids), None) or next(
+        (t for t in route_tables.values() if t.vpc_id == vpc_id and t.is_main), None
+    )
+    return Subnet(
+        id=subnet_id,
+        vpc_id=vpc_id,
+        zone_name=raw["AvailabilityZone"],
+        zone_id=raw.get("AvailabilityZoneId", raw["AvailabilityZone"]),
+        cidr=raw.get("CidrBlock", ""),
+        available_ips=int(raw.get("AvailableIpAddressCount", 0)),
+        route_table_id=table.id if table else None,
+        is_public=bool(table and table.routes_to_internet_gateway),
+    )
+
+
+def _security_group(raw: Mapping[str, Any]) -> SecurityGroup:
+    return SecurityGroup(
+        id=raw["GroupId"],
+        vpc_id=raw.get("VpcId", ""),
+        name=raw.get("GroupName", ""),
+        ingress=tuple(_ingress_rule(permission) for permission in raw.get("IpPermissions", [])),
+    )
+
+
+def _ingress_rule(raw: Mapping[str, Any]) -> IngressRule:
+    return IngressRule(
+        protocol=str(raw.get("IpProtocol", "-1")).lower(),
+        from_port=raw.get("FromPort"),
+        to_port=raw.get("ToPort"),
+        cidrs=tuple(r["CidrIp"] for r in raw.get("IpRanges", []))
+        + tuple(r["CidrIpv6"] for r in raw.get("Ipv6Ranges", [])),
+        group_ids=tuple(pair["GroupId"] for pair in raw.get("UserIdGroupPairs", []) if "GroupId" in pair),
+        prefix_list_ids=tuple(p["PrefixListId"] for p in raw.get("PrefixListIds", [])),
+    )

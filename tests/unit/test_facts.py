@@ -1,0 +1,171 @@
+"""Facts built from raw describe responses, as AWS (and a saved snapshot) gives them."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vpce_guard.facts import build_facts
+from vpce_guard.snapshot import Scope, Snapshot
+
+VPC = "vpc-1"
+
+
+def snapshot(**responses: Any) -> Snapshot:
+    empty = {
+        "DescribeVpcEndpoints": {"VpcEndpoints": []},
+        "DescribeVpcEndpointServices": {"ServiceDetails": [], "ServiceNames": []},
+        "DescribeVpcs": {"Vpcs": []},
+        "DescribeVpcAttribute": [],
+        "DescribeSubnets": {"Subnets": []},
+        "DescribeSecurityGroups": {"SecurityGroups": []},
+        "DescribeRouteTables": {"RouteTables": []},
+    }
+    return Snapshot(Scope("us-east-1"), {**empty, **responses})
+
+
+def subnet(subnet_id: str, zone: str = "us-east-1a", zone_id: str = "use1-az6") -> dict[str, Any]:
+    return {"SubnetId": subnet_id, "VpcId": VPC, "AvailabilityZone": zone, "AvailabilityZoneId": zone_id,
+            "CidrBlock": "10.0.0.0/24", "AvailableIpAddressCount": 250}  # fmt: skip
+
+
+def route_table(
+    table_id: str, *, main: bool = False, subnets: tuple[str, ...] = (), igw: bool = False
+) -> dict[str, Any]:
+    associations = [{"Main": True}] if main else []
+    associations += [{"Main": False, "SubnetId": s} for s in subnets]
+    routes = [{"DestinationCidrBlock": "10.0.0.0/16", "GatewayId": "local"}]
+    if igw:
+        routes.append({"DestinationCidrBlock": "0.0.0.0/0", "GatewayId": "igw-1"})
+    return {"RouteTableId": table_id, "VpcId": VPC, "Associations": associations, "Routes": routes}
+
+
+def test_subnet_without_explicit_association_uses_the_main_route_table() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeSubnets={"Subnets": [subnet("subnet-a")]},
+            DescribeRouteTables={"RouteTables": [route_table("rtb-main", main=True)]},
+        )
+    )
+
+    assert facts.subnets["subnet-a"].route_table_id == "rtb-main"
+
+
+def test_subnet_routed_to_an_internet_gateway_is_public() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeSubnets={"Subnets": [subnet("subnet-a"), subnet("subnet-b")]},
+            DescribeRouteTables={
+                "RouteTables": [
+                    route_table("rtb-main", main=True),
+                    route_table("rtb-pub", subnets=("subnet-b",), igw=True),
+                ]
+            },
+        )
+    )
+
+    assert (facts.subnets["subnet-a"].is_public, facts.subnets["subnet-b"].is_public) == (False, True)
+
+
+def test_workload_subnets_are_the_private_ones() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeSubnets={"Subnets": [subnet("subnet-a"), subnet("subnet-b")]},
+            DescribeRouteTables={"RouteTables": [route_table("rtb-pub", subnets=("subnet-b",), igw=True)]},
+        )
+    )
+
+    assert [s.id for s in facts.workload_subnets(VPC)] == ["subnet-a"]
+
+
+def test_vpc_without_private_subnets_treats_all_as_workload() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeSubnets={"Subnets": [subnet("subnet-a")]},
+            DescribeRouteTables={"RouteTables": [route_table("rtb-pub", main=True, igw=True)]},
+        )
+    )
+
+    assert [s.id for s in facts.workload_subnets(VPC)] == ["subnet-a"]
+
+
+def test_service_offered_as_gateway_and_interface_gives_two_entries() -> None:
+    detail = {
+        "ServiceName": "com.amazonaws.us-east-1.s3",
+        "Owner": "amazon",
+        "VpcEndpointPolicySupported": True,
+        "AvailabilityZones": ["us-east-1a"],
+        "PrivateDnsNames": [{"PrivateDnsName": "s3.us-east-1.amazonaws.com"}],
+    }
+    facts = build_facts(
+        snapshot(
+            DescribeVpcEndpointServices={
+                "ServiceDetails": [
+                    {**detail, "ServiceType": [{"ServiceType": "Interface"}]},
+                    {**detail, "ServiceType": [{"ServiceType": "Gateway"}]},
+                ]
+            }
+        )
+    )
+
+    assert set(facts.services) == {
+        ("com.amazonaws.us-east-1.s3", "Interface"),
+        ("com.amazonaws.us-east-1.s3", "Gateway"),
+    }
+
+
+def test_vpc_dns_attributes_come_from_describe_vpc_attribute() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeVpcs={"Vpcs": [{"VpcId": VPC, "OwnerId": "111122223333", "CidrBlock": "10.0.0.0/16"}]},
+            DescribeVpcAttribute=[
+                {"VpcId": VPC, "EnableDnsSupport": {"Value": True}},
+                {"VpcId": VPC, "EnableDnsHostnames": {"Value": False}},
+            ],
+        )
+    )
+
+    assert (facts.vpcs[VPC].dns_support, facts.vpcs[VPC].dns_hostnames) == (True, False)
+
+
+def test_vpc_cidrs_include_associated_ipv4_and_ipv6_blocks_only() -> None:
+    raw = {
+        "VpcId": VPC, "OwnerId": "111122223333", "CidrBlock": "10.0.0.0/16",
+        "CidrBlockAssociationSet": [
+            {"CidrBlock": "10.0.0.0/16", "CidrBlockState": {"State": "associated"}},
+            {"CidrBlock": "10.9.0.0/16", "CidrBlockState": {"State": "disassociated"}},
+        ],
+        "Ipv6CidrBlockAssociationSet": [
+            {"Ipv6CidrBlock": "2600:1f18::/56", "Ipv6CidrBlockState": {"State": "associated"}},
+        ],
+    }  # fmt: skip
+
+    facts = build_facts(snapshot(DescribeVpcs={"Vpcs": [raw]}))
+
+    assert facts.vpcs[VPC].cidrs == ("10.0.0.0/16", "2600:1f18::/56")
+
+
+def test_deleted_endpoints_are_not_active() -> None:
+    endpoint = {"VpcEndpointId": "vpce-1", "VpcId": VPC, "VpcEndpointType": "Interface", "State": "deleted",
+                "ServiceName": "com.amazonaws.us-east-1.sts"}  # fmt: skip
+
+    facts = build_facts(snapshot(DescribeVpcEndpoints={"VpcEndpoints": [endpoint]}))
+
+    assert facts.active_endpoints == ()
+
+
+def test_unreadable_policy_becomes_a_problem_naming_the_endpoint() -> None:
+    endpoint = {"VpcEndpointId": "vpce-1", "VpcId": VPC, "VpcEndpointType": "Interface", "State": "available",
+                "ServiceName": "com.amazonaws.us-east-1.sts", "PolicyDocument": "not json{"}  # fmt: skip
+
+    facts = build_facts(snapshot(DescribeVpcEndpoints={"VpcEndpoints": [endpoint]}))
+
+    assert [problem.resource_id for problem in facts.problems] == ["vpce-1"]
+    assert facts.endpoints[0].policy is None
+
+
+def test_endpoint_types_without_a_service_name_are_read() -> None:
+    endpoint = {"VpcEndpointId": "vpce-r", "VpcId": VPC, "VpcEndpointType": "Resource", "State": "available"}
+
+    facts = build_facts(snapshot(DescribeVpcEndpoints={"VpcEndpoints": [endpoint]}))
+
+    assert facts.endpoints[0].service_name is None

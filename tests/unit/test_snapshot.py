@@ -1,0 +1,67 @@
+"""Snapshots on disk: the format, and clear errors for a directory that is not one."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+
+from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE, Scope, Snapshot, SnapshotError
+
+
+def minimal(scope: Scope) -> Snapshot:
+    return Snapshot.from_responses(scope, {operation: {} for operation in OPERATIONS} | {"DescribeVpcAttribute": []})
+
+
+def test_live_responses_are_normalised_to_json_without_response_metadata() -> None:
+    created = datetime.datetime(2026, 11, 22, tzinfo=datetime.UTC)
+    response = {"VpcEndpoints": [{"CreationTimestamp": created}], "ResponseMetadata": {"RequestId": "x"}}
+
+    snapshot = Snapshot.from_responses(Scope("us-east-1"), {"DescribeVpcEndpoints": response})
+
+    assert snapshot.response("DescribeVpcEndpoints") == {"VpcEndpoints": [{"CreationTimestamp": str(created)}]}
+
+
+def test_save_then_load_gives_the_same_snapshot(tmp_path: Path) -> None:
+    original = minimal(Scope("eu-west-1", vpc_id="vpc-1"))
+    original.save(tmp_path)
+
+    assert Snapshot.load(tmp_path) == original
+
+
+def test_a_hand_made_snapshot_without_scope_file_needs_a_region(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1")).save(tmp_path)
+    (tmp_path / SCOPE_FILE).unlink()
+
+    with pytest.raises(SnapshotError, match="give the region with --region"):
+        Snapshot.load(tmp_path)
+
+
+def test_a_hand_made_snapshot_takes_the_region_given(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1")).save(tmp_path)
+    (tmp_path / SCOPE_FILE).unlink()
+
+    assert Snapshot.load(tmp_path, region="ap-south-1").scope.region == "ap-south-1"
+
+
+def test_missing_directory_is_an_error(tmp_path: Path) -> None:
+    with pytest.raises(SnapshotError, match="does not exist"):
+        Snapshot.load(tmp_path / "nowhere")
+
+
+def test_invalid_json_names_the_file(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1")).save(tmp_path)
+    (tmp_path / "DescribeVpcs.json").write_text("{oops")
+
+    with pytest.raises(SnapshotError, match=r"DescribeVpcs.json is not valid JSON"):
+        Snapshot.load(tmp_path)
+
+
+def test_files_are_pretty_json_with_sorted_keys(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1")).save(tmp_path)
+
+    text = (tmp_path / SCOPE_FILE).read_text()
+
+    assert text == json.dumps({"endpoint_ids": [], "region": "eu-west-1", "vpc_id": None}, indent=2) + "\n"
