@@ -1,0 +1,227 @@
+"""A local AWS emulator: moto's server on 127.0.0.1, with fixes that make VPC endpoints behave as in AWS.
+
+Clients reach it over real HTTP, exactly as they reach AWS, so code under test needs nothing but an
+endpoint URL and fake credentials (``client_environment()``). moto is an optional extra, imported only when
+an emulator starts: ``import vpce_guard`` (or this package) never imports it.
+
+moto keeps its state in process-wide globals, so emulators in one process share state: ``reset()`` on one
+wipes them all. Run one emulator per process when that matters.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shlex
+import signal
+import socket
+import threading
+import urllib.error
+import urllib.request
+from types import FrameType, TracebackType
+from typing import TYPE_CHECKING, Any
+
+import boto3
+import botocore.session
+from botocore.config import Config
+
+if TYPE_CHECKING:
+    from werkzeug.serving import BaseWSGIServer
+
+HOST = "127.0.0.1"
+FAKE_CREDENTIALS = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_SESSION_TOKEN": "testing",
+}
+# One attempt: moto answers an unimplemented call with HTTP 500, which retries would only repeat.
+CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, proxies={})
+_LOOPBACK = (HOST, "localhost")
+# Requests to the emulator must never go through a proxy set in the environment.
+_NO_PROXY = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+
+class Emulator:
+    """One moto server on 127.0.0.1 (a free port unless ``port`` is given) with the fidelity fixes."""
+
+    def __init__(self, region: str = "us-east-1", port: int = 0) -> None:
+        self.region = region
+        self._requested_port = port
+        self._server: BaseWSGIServer | None = None
+        self._thread: threading.Thread | None = None
+        # One session for every client: a session loads each service's model once (about 0.4 s for EC2).
+        self._session: boto3.session.Session | None = None
+        self._session_lock = threading.Lock()
+
+    def start(self) -> Emulator:
+        """Install the fidelity fixes, bind and serve in a background thread; a no-op if running.
+
+        A taken port raises OSError at once (moto's own threaded server hangs instead).
+        """
+        if self._server is not None:
+            return self
+        from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
+        from werkzeug.serving import make_server
+
+        from vpce_guard.emulator import fidelity
+        from vpce_guard.emulator.control import ControlPath
+
+        fidelity.install()
+        app = ControlPath(DomainDispatcherApplication(create_backend_app), self.region)
+        # Bound here, not by werkzeug, which exits the process when the port is taken.
+        with socket.create_server((HOST, self._requested_port)) as listener:
+            server = make_server(
+                HOST,
+                listener.getsockname()[1],
+                app,
+                threaded=True,
+                request_handler=_quiet_handler(),
+                fd=listener.fileno(),
+            )
+        thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"emulator-{server.port}", daemon=True
+        )
+        thread.start()
+        self._server, self._thread = server, thread
+        return self
+
+    def stop(self) -> None:
+        """Stop serving and release the port; a no-op if not running."""
+        server, thread = self._server, self._thread
+        self._server = self._thread = None
+        if server is not None:
+            server.shutdown()
+            server.server_close()
+        if thread is not None:
+            thread.join()
+
+    def __enter__(self) -> Emulator:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("the emulator is not running: call start() first")
+        return int(self._server.port)
+
+    @property
+    def url(self) -> str:
+        return f"http://{HOST}:{self.port}"
+
+    def reset(self) -> None:
+        """Wipe all state: every resource of every account and region, and the zone restrictions."""
+        self._post("/moto-api/reset", b"")
+
+    def restrict_service_zones(self, service_name: str, zone_names: list[str], region: str | None = None) -> None:
+        """Offer the endpoint service ``service_name`` (full name) only in ``zone_names``, as AWS often does.
+
+        DescribeVpcEndpointServices then lists only those zones for it, and endpoints in other zones are
+        refused. Raises ValueError for an unknown service, region or zone. Lasts until ``reset()``.
+        """
+        body = {"service_name": service_name, "zone_names": list(zone_names), "region": region or self.region}
+        self._post("/_emulator/service-zones", json.dumps(body).encode())
+
+    def client_environment(self) -> dict[str, str]:
+        """Environment variables that point AWS SDKs and the AWS CLI at this emulator.
+
+        Also unset ``AWS_PROFILE``: a profile missing from the local configuration fails before any call.
+        """
+        current = _current_no_proxy()
+        no_proxy = [*current, *(host for host in _LOOPBACK if host not in current)]
+        return {
+            "AWS_ENDPOINT_URL": self.url,
+            **FAKE_CREDENTIALS,
+            "AWS_DEFAULT_REGION": self.region,
+            "AWS_REGION": self.region,
+            "AWS_RETRY_MODE": "standard",
+            "AWS_MAX_ATTEMPTS": "1",
+            "NO_PROXY": ",".join(no_proxy),
+            "no_proxy": ",".join(no_proxy),
+        }
+
+    def client(self, service: str, region: str | None = None) -> Any:
+        """A boto3 client for ``service`` talking to this emulator, whatever the caller's environment."""
+        with self._session_lock:
+            if self._session is None:
+                self._session = boto3.session.Session(
+                    aws_access_key_id=FAKE_CREDENTIALS["AWS_ACCESS_KEY_ID"],
+                    aws_secret_access_key=FAKE_CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
+                    aws_session_token=FAKE_CREDENTIALS["AWS_SESSION_TOKEN"],
+                    region_name=self.region,
+                    botocore_session=_session_without_profile(),
+                )
+            return self._session.client(
+                service, region_name=region or self.region, endpoint_url=self.url, config=CLIENT_CONFIG
+            )
+
+    def _post(self, path: str, body: bytes) -> None:
+        request = urllib.request.Request(
+            self.url + path, data=body, method="POST", headers={"Content-Type": "application/json"}
+        )
+        try:
+            with _NO_PROXY.open(request, timeout=30):
+                return
+        except urllib.error.HTTPError as error:
+            raise ValueError(f"{path}: {_error_message(error)}") from None
+
+
+def run_forever(region: str, port: int) -> None:
+    """Run an emulator until Ctrl-C or SIGTERM, printing its URL and shell ``export`` lines on stdout."""
+    stopping = threading.Event()
+
+    def request_stop(signum: int, frame: FrameType | None) -> None:
+        stopping.set()
+
+    previous = {sig: signal.signal(sig, request_stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        try:
+            emulator = Emulator(region=region, port=port).start()
+        except OSError as error:
+            raise SystemExit(f"vpce-guard emulator: cannot listen on {HOST}:{port}: {error.strerror}") from None
+        with emulator:
+            print(f"# vpce-guard emulator listening on {emulator.url} (Ctrl-C to stop)")
+            for name, value in emulator.client_environment().items():
+                print(f"export {name}={shlex.quote(value)}")
+            print("unset AWS_PROFILE", flush=True)
+            stopping.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _error_message(error: urllib.error.HTTPError) -> str:
+    """The ``message`` of the control path's JSON error body, else the HTTP reason."""
+    try:
+        body = json.loads(error.read())
+    except ValueError:
+        return str(error.reason)
+    return str(body["message"]) if isinstance(body, dict) and "message" in body else str(error.reason)
+
+
+def _current_no_proxy() -> list[str]:
+    value = os.environ.get("no_proxy") or os.environ.get("NO_PROXY") or ""
+    return [host.strip() for host in value.split(",") if host.strip()]
+
+
+def _session_without_profile() -> Any:
+    """A botocore session that ignores AWS_PROFILE, which may name a profile this machine lacks."""
+    return botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+
+
+def _quiet_handler() -> type:
+    """moto's request handler, without a log line per request."""
+    from moto.moto_server.werkzeug_app import MotoRequestHandler
+
+    class QuietHandler(MotoRequestHandler):
+        def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+            return
+
+    return QuietHandler

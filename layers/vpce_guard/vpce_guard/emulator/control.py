@@ -1,0 +1,70 @@
+"""The emulator's control path: requests under ``/_emulator/`` that set up what AWS decides, not callers.
+
+It is a WSGI middleware in front of moto's app, so control requests reach the same process, and the same
+moto state, as the AWS API calls; anything else passes through to moto untouched.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from typing import Any
+from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
+
+from werkzeug.wrappers import Request, Response
+
+from vpce_guard.emulator import services
+
+PREFIX = "/_emulator/"
+SERVICE_ZONES_PATH = PREFIX + "service-zones"
+
+
+class ControlPath:
+    """Answers ``POST /_emulator/service-zones``; passes every other request to ``app``.
+
+    The body is JSON: ``{"service_name": str, "zone_names": [str, ...], "region": str | null}`` (region
+    defaults to the emulator's). Answers 200 with the zones now offered, or 400 with ``{"message": …}``.
+    """
+
+    def __init__(self, app: WSGIApplication, default_region: str) -> None:
+        self._app = app
+        self._default_region = default_region
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        path = environ.get("PATH_INFO", "")
+        if not path.startswith(PREFIX):
+            return self._app(environ, start_response)
+        request = Request(environ)
+        if path != SERVICE_ZONES_PATH:
+            response = _json(404, {"message": f"no control path {path}"})
+        elif request.method != "POST":
+            response = _json(405, {"message": "use POST"})
+        else:
+            response = self._restrict_service_zones(request)
+        return response(environ, start_response)
+
+    def _restrict_service_zones(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            service_name, zone_names, region = _fields(body, self._default_region)
+            zones = services.restrict_service_zones(region, service_name, zone_names)
+        except ValueError as error:
+            return _json(400, {"message": str(error)})
+        return _json(200, {"service_name": service_name, "region": region, "zone_names": zones})
+
+
+def _fields(body: Any, default_region: str) -> tuple[str, list[str], str]:
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    service_name = body.get("service_name")
+    zone_names = body.get("zone_names")
+    region = body.get("region") or default_region
+    if not isinstance(service_name, str) or not isinstance(region, str):
+        raise ValueError("service_name and region must be strings")
+    if not isinstance(zone_names, list) or not all(isinstance(zone, str) for zone in zone_names):
+        raise ValueError("zone_names must be a list of zone names")
+    return service_name, zone_names, region
+
+
+def _json(status: int, payload: dict[str, Any]) -> Response:
+    return Response(json.dumps(payload), status=status, mimetype="application/json")
