@@ -1,0 +1,55 @@
+"""The seam to AWS: how clients are made and how their calls are counted.
+
+API calls are this product's real cost and latency, so every client made here reports each call it makes,
+by operation, to an ``ApiCallCounter`` (a botocore event hook, so nothing of ours has to remember to count).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+import boto3
+from botocore.config import Config
+
+# Standard mode retries throttling and transient errors with backoff; the attempt count comes from
+# AWS_MAX_ATTEMPTS when set (the emulator sets 1, so an unimplemented call fails at once).
+CLIENT_CONFIG = Config(retries={"mode": "standard"}, user_agent_extra="vpce-guard")
+
+
+@dataclass
+class ApiCallCounter:
+    """Counts API calls by operation name, one per logical call (a paginated describe counts its pages)."""
+
+    calls: Counter[str] = field(default_factory=Counter)
+
+    def watch(self, client: Any) -> Any:
+        client.meta.events.register("before-call", self._count)
+        return client
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.calls[model.name] += 1
+
+    @property
+    def total(self) -> int:
+        return sum(self.calls.values())
+
+    def summary(self) -> str:
+        by_operation = ", ".join(f"{name} {count}" for name, count in sorted(self.calls.items()))
+        return f"{self.total} API calls ({by_operation})" if self.calls else "0 API calls"
+
+
+@dataclass
+class AwsSession:
+    """Where calls go: a region, optionally a named profile and an endpoint URL (the emulator)."""
+
+    region: str
+    profile: str | None = None
+    endpoint_url: str | None = None
+    counter: ApiCallCounter = field(default_factory=ApiCallCounter)
+
+    def client(self, service: str) -> Any:
+        session = boto3.Session(profile_name=self.profile, region_name=self.region)
+        client = session.client(service, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)
+        return self.counter.watch(client)

@@ -1,0 +1,196 @@
+"""The ``vpce-guard`` command line.
+
+Findings go to stdout (JSON in the DESIGN.md shape, or a table); progress and diagnostics go to stderr.
+Exit codes: 0 done; 1 a finding at or above ``--fail-on``; 2 an error (nothing or not everything judged).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+from vpce_guard import __version__
+from vpce_guard.aws import AwsSession
+from vpce_guard.catalog import load_catalog
+from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
+from vpce_guard.collect import CollectionError, Progress
+from vpce_guard.findings import Finding, Severity
+from vpce_guard.policy import PolicyError, check_policy_document
+from vpce_guard.render import findings_json, findings_table
+from vpce_guard.scan import ScanResult, scan_live, scan_snapshot
+from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
+
+EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+
+
+class UsageError(Exception):
+    """Arguments that do not make sense together."""
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        code: int = args.command(args)
+    except (CollectionError, SnapshotError, PolicyError, UsageError, ValueError) as error:
+        print(f"vpce-guard: error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except KeyboardInterrupt:
+        return 130
+    return code
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="vpce-guard", description="Find and fix misconfigured VPC endpoints.")
+    parser.add_argument("--version", action="version", version=f"vpce-guard {__version__}")
+    commands = parser.add_subparsers(required=True, metavar="COMMAND")
+
+    scan = commands.add_parser("scan", help="scan one account and region (or a saved snapshot)")
+    scan.set_defaults(command=run_scan)
+    scan.add_argument("--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    scan.add_argument("--profile", help="AWS named profile")
+    scan.add_argument("--endpoint-url", help="EC2 API endpoint URL, e.g. the local emulator's")
+    scan.add_argument("--vpc-id", help="scan only this VPC")
+    scan.add_argument("--endpoint-ids", metavar="VPCE,VPCE", help="scan only these endpoints (and their VPCs)")
+    scan.add_argument("--save-snapshot", metavar="DIR", help="write the facts read to DIR")
+    scan.add_argument("--from-snapshot", metavar="DIR", help="scan a saved snapshot instead of AWS")
+    _add_judgement_options(scan)
+    scan.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECKS)})")
+    scan.add_argument(
+        "--baseline",
+        metavar="SVC,SVC",
+        help="endpoints every private VPC must have (default: "
+        + ",".join(entry.service for entry in load_catalog().baseline)
+        + ")",
+    )
+
+    policy = commands.add_parser("check-policy", help="run the policy checks on one endpoint policy document")
+    policy.set_defaults(command=run_check_policy)
+    policy.add_argument("--service-name", required=True, help="e.g. com.amazonaws.us-east-1.bedrock-runtime")
+    policy.add_argument("--policy", required=True, metavar="FILE", help="policy JSON file, or - for stdin")
+    policy.add_argument("--endpoint-type", default="Interface", choices=("Interface", "Gateway"))
+    policy.add_argument("--account-id", default="", help="the account that will own the endpoint")
+    _add_judgement_options(policy)
+
+    demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")
+    demo.set_defaults(command=run_demo)
+    demo.add_argument("--format", choices=("table", "json"), default="table")
+
+    emulator = commands.add_parser("emulator", help="run the local AWS emulator until interrupted")
+    emulator.set_defaults(command=run_emulator)
+    emulator.add_argument("--region", default="us-east-1")
+    emulator.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
+    return parser
+
+
+def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--trusted-accounts", metavar="ID,ID", help="accounts that may appear in policies")
+    parser.add_argument("--org-id", help="your AWS Organization id (o-…): principals bounded to it are ours")
+    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument(
+        "--fail-on",
+        type=str.upper,
+        choices=[severity.value for severity in Severity],
+        help="exit 1 when a finding at or above this severity exists",
+    )
+
+
+def run_scan(args: argparse.Namespace) -> int:
+    checks = select_checks(_csv(args.checks))
+    settings = _settings(args)
+    if args.from_snapshot:
+        given = [flag for flag in ("profile", "endpoint_url", "vpc_id", "endpoint_ids") if getattr(args, flag)]
+        if given:
+            raise UsageError(f"--from-snapshot reads no AWS; drop --{given[0].replace('_', '-')}")
+        result = scan_snapshot(Snapshot.load(Path(args.from_snapshot), args.region), settings, checks)
+    else:
+        result = _scan_aws(args, settings, checks)
+    if args.save_snapshot:
+        result.snapshot.save(Path(args.save_snapshot))
+        _say(f"snapshot saved to {args.save_snapshot}")
+    return _report(result.findings, args) if not result.problems else _report_with_problems(result, args)
+
+
+def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequence[Check]) -> ScanResult:
+    region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise UsageError("no region: give --region or set AWS_REGION")
+    session = AwsSession(region, args.profile, args.endpoint_url)
+    scope = Scope(region, args.vpc_id, tuple(_csv(args.endpoint_ids) or ()))
+    started = time.perf_counter()
+    result = scan_live(session, scope, settings, checks, progress=_progress())
+    _say(f"scanned {region} in {time.perf_counter() - started:.1f} s with {session.counter.summary()}")
+    return result
+
+
+def run_check_policy(args: argparse.Namespace) -> int:
+    document = sys.stdin.read() if args.policy == "-" else _read_policy_file(Path(args.policy))
+    findings = check_policy_document(
+        document,
+        service_name=args.service_name,
+        owner_account=args.account_id,
+        settings=_settings(args),
+        endpoint_type=args.endpoint_type,
+    )
+    return _report(findings, args)
+
+
+def run_demo(args: argparse.Namespace) -> int:
+    from vpce_guard.demo import run_demo as demo
+
+    return demo(output_format=args.format)
+
+
+def run_emulator(args: argparse.Namespace) -> int:
+    from vpce_guard.emulator import run_forever
+
+    run_forever(region=args.region, port=args.port)
+    return EXIT_OK
+
+
+def _settings(args: argparse.Namespace) -> CheckSettings:
+    baseline = load_catalog().baseline_for(_csv(getattr(args, "baseline", None)))
+    return CheckSettings(
+        trusted_accounts=frozenset(_csv(args.trusted_accounts) or ()),
+        org_ids=frozenset([args.org_id] if args.org_id else []),
+        baseline=baseline,
+    )
+
+
+def _report(findings: Sequence[Finding], args: argparse.Namespace) -> int:
+    print(findings_json(findings) if args.format == "json" else findings_table(findings))
+    if args.fail_on and any(f.severity.rank >= Severity(args.fail_on).rank for f in findings):
+        return EXIT_FINDINGS
+    return EXIT_OK
+
+
+def _report_with_problems(result: ScanResult, args: argparse.Namespace) -> int:
+    _report(result.findings, args)
+    for problem in result.problems:
+        print(f"vpce-guard: error: {problem.resource_id}: {problem.message}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _read_policy_file(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8")
+    except OSError as error:
+        raise UsageError(f"cannot read policy file {path}: {error.strerror}") from error
+
+
+def _csv(value: str | None) -> tuple[str, ...] | None:
+    if value is None:
+        return None
+    return tuple(item.strip() for item in value.split(",") if item.strip())
+
+
+def _progress() -> Progress | None:
+    """Progress lines on stderr, only for a person watching a terminal."""
+    return _say if sys.stderr.isatty() else None
+
+
+def _say(message: str) -> None:
+    print(f"vpce-guard: {message}", file=sys.stderr)

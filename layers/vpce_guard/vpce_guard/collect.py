@@ -1,0 +1,169 @@
+"""Facts collection: every describe a scan needs, for one account and region, with the fewest API calls.
+
+Calls per scan (the floor ``make bench`` measures against): DescribeVpcEndpoints in pages of 1,000, one
+paginated DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups and
+DescribeRouteTables for the whole region (or filtered to the VPCs in scope), and two DescribeVpcAttribute
+calls (DNS support, DNS hostnames) per VPC that has an interface endpoint — the API has no batched form.
+VPC-level facts are read once and shared by every endpoint of that VPC.
+
+A describe that fails raises ``CollectionError``: a scan that could not see is an error, never "no findings".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.snapshot import (
+    DESCRIBE_ENDPOINTS,
+    DESCRIBE_ROUTE_TABLES,
+    DESCRIBE_SECURITY_GROUPS,
+    DESCRIBE_SERVICES,
+    DESCRIBE_SUBNETS,
+    DESCRIBE_VPC_ATTRIBUTE,
+    DESCRIBE_VPCS,
+    Scope,
+    Snapshot,
+)
+
+PAGE_SIZE = 1000
+FILTER_VALUES_LIMIT = 200
+DNS_ATTRIBUTES = ("enableDnsSupport", "enableDnsHostnames")
+ATTRIBUTE_WORKERS = 8
+
+Progress = Callable[[str], None]
+
+# The VPC-level describes: boto3 method and the response's list key.
+_VPC_LEVEL = {
+    DESCRIBE_VPCS: ("describe_vpcs", "Vpcs"),
+    DESCRIBE_SUBNETS: ("describe_subnets", "Subnets"),
+    DESCRIBE_SECURITY_GROUPS: ("describe_security_groups", "SecurityGroups"),
+    DESCRIBE_ROUTE_TABLES: ("describe_route_tables", "RouteTables"),
+}
+
+
+class CollectionError(Exception):
+    """A describe failed; the message names the call, the AWS error and the operator's next step."""
+
+    def __init__(self, operation: str, region: str, error: ClientError | BotoCoreError) -> None:
+        if isinstance(error, ClientError):
+            code = error.response.get("Error", {}).get("Code", "Unknown")
+            reason = f"{code}: {error.response.get('Error', {}).get('Message', '')}"
+        else:
+            code, reason = type(error).__name__, str(error)
+        super().__init__(f"{operation} failed in {region}: {reason}. {_next_step(operation, code)}")
+        self.operation = operation
+        self.code = code
+
+
+def _next_step(operation: str, code: str) -> str:
+    if code in ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException"):
+        return f"Grant ec2:{operation} to the identity running the scan."
+    if code in ("RequestLimitExceeded", "Throttling", "ThrottlingException"):
+        return "AWS throttled the scan after retries; run it again later or raise AWS_MAX_ATTEMPTS."
+    if code in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
+        return "Configure credentials: --profile, AWS_PROFILE, environment variables or an instance role."
+    if code in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
+        return "Check the network path to the EC2 API (or --endpoint-url)."
+    return "Nothing was evaluated; fix the cause and scan again."
+
+
+def collect_snapshot(session: AwsSession, scope: Scope, progress: Progress | None = None) -> Snapshot:
+    """Describe everything the checks need within ``scope``."""
+    return _Collector(session, scope, progress or (lambda message: None)).run()
+
+
+class _Collector:
+    def __init__(self, session: AwsSession, scope: Scope, progress: Progress) -> None:
+        self.ec2 = session.client("ec2")
+        self.scope = scope
+        self.progress = progress
+
+    def run(self) -> Snapshot:
+        endpoints = self._endpoints()
+        self.progress(f"{len(endpoints['VpcEndpoints'])} endpoints")
+        responses: dict[str, Any] = {
+            DESCRIBE_ENDPOINTS: endpoints,
+            DESCRIBE_SERVICES: self._describe(
+                DESCRIBE_SERVICES, "describe_vpc_endpoint_services", PaginationConfig={"PageSize": PAGE_SIZE}
+            ),
+            **self._vpc_facts(self._vpc_ids_in_scope(endpoints["VpcEndpoints"])),
+        }
+        self.progress(
+            f"{len(responses[DESCRIBE_VPCS]['Vpcs'])} VPCs, {len(responses[DESCRIBE_SUBNETS]['Subnets'])} subnets, "
+            f"{len(responses[DESCRIBE_SECURITY_GROUPS]['SecurityGroups'])} security groups"
+        )
+        responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(endpoints["VpcEndpoints"])
+        return Snapshot.from_responses(self.scope, responses)
+
+    def _vpc_facts(self, vpc_ids: list[str] | None) -> dict[str, Any]:
+        """VPCs with their subnets, groups and route tables: the whole region (None) or the VPCs named."""
+        if vpc_ids is None:
+            return {operation: self._describe(operation, method) for operation, (method, _) in _VPC_LEVEL.items()}
+        if not vpc_ids:
+            return {operation: {key: []} for operation, (_, key) in _VPC_LEVEL.items()}
+        facts = {DESCRIBE_VPCS: self._describe(DESCRIBE_VPCS, "describe_vpcs", VpcIds=vpc_ids)}
+        for operation, (method, key) in _VPC_LEVEL.items():
+            if operation != DESCRIBE_VPCS:
+                facts[operation] = {
+                    key: [
+                        item
+                        for chunk in _chunks(vpc_ids, FILTER_VALUES_LIMIT)
+                        for item in self._describe(operation, method, Filters=[{"Name": "vpc-id", "Values": chunk}])[
+                            key
+                        ]
+                    ]
+                }
+        return facts
+
+    def _endpoints(self) -> Any:
+        if self.scope.endpoint_ids:
+            return self._describe(
+                DESCRIBE_ENDPOINTS, "describe_vpc_endpoints", VpcEndpointIds=list(self.scope.endpoint_ids)
+            )
+        parameters = {"Filters": [{"Name": "vpc-id", "Values": [self.scope.vpc_id]}]} if self.scope.vpc_id else {}
+        return self._describe(
+            DESCRIBE_ENDPOINTS,
+            "describe_vpc_endpoints",
+            PaginationConfig={"PageSize": PAGE_SIZE},
+            **parameters,
+        )
+
+    def _vpc_ids_in_scope(self, endpoints: Iterable[dict[str, Any]]) -> list[str] | None:
+        """None means the whole region; endpoint scans read only their endpoints' VPCs."""
+        if self.scope.vpc_id:
+            return [self.scope.vpc_id]
+        if self.scope.endpoint_ids:
+            return sorted({endpoint["VpcId"] for endpoint in endpoints})
+        return None
+
+    def _describe(self, operation: str, method: str, **parameters: Any) -> Any:
+        try:
+            return self.ec2.get_paginator(method).paginate(**parameters).build_full_result()
+        except (ClientError, BotoCoreError) as error:
+            raise CollectionError(operation, self.ec2.meta.region_name, error) from error
+
+    def _dns_attributes(self, endpoints: Iterable[dict[str, Any]]) -> list[Any]:
+        """DNS attributes of every VPC with an interface endpoint, the only ones private DNS depends on."""
+        vpc_ids = sorted({e["VpcId"] for e in endpoints if e.get("VpcEndpointType") == "Interface"})
+        requests = [(vpc_id, attribute) for vpc_id in vpc_ids for attribute in DNS_ATTRIBUTES]
+        if not requests:
+            return []
+        self.progress(f"DNS attributes of {len(vpc_ids)} VPCs")
+        with ThreadPoolExecutor(max_workers=ATTRIBUTE_WORKERS) as pool:
+            return list(pool.map(lambda request: self._attribute(*request), requests))
+
+    def _attribute(self, vpc_id: str, attribute: str) -> Any:
+        try:
+            return self.ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
+        except (ClientError, BotoCoreError) as error:
+            raise CollectionError(DESCRIBE_VPC_ATTRIBUTE, self.ec2.meta.region_name, error) from error
+
+
+def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]

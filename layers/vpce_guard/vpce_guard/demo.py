@@ -1,0 +1,236 @@
+"""``vpce-guard demo``: every mistake from the field write-ups, next to endpoints built right, scanned live.
+
+The estate is built on the local emulator through the EC2 API, then scanned over HTTP exactly as an AWS
+account would be. Each resource carries the findings it must produce; the demo checks that every planted
+mistake is found and that the well-built endpoints stay silent.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CheckSettings
+from vpce_guard.estate import EstateBuilder, least_privilege_policy
+from vpce_guard.findings import Finding
+from vpce_guard.render import findings_json, findings_table
+from vpce_guard.scan import ScanResult, scan_live
+from vpce_guard.snapshot import Scope
+
+REGION = "us-east-1"
+FOREIGN_ACCOUNT = "999988887777"
+DEFAULT_FULL_ACCESS = {
+    "Version": "2008-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
+
+
+@dataclass(frozen=True)
+class Planted:
+    resource_id: str
+    story: str
+    expected: frozenset[str]
+
+
+@dataclass
+class DemoEstate:
+    resources: list[Planted] = field(default_factory=list)
+
+    def plant(self, resource_id: str, story: str, *expected: str) -> None:
+        self.resources.append(Planted(resource_id, story, frozenset(expected)))
+
+    def verify(self, findings: list[Finding]) -> tuple[bool, list[str]]:
+        """Each resource must produce exactly its expected checks: nothing missed, nothing extra."""
+        found: dict[str, set[str]] = {}
+        for finding in findings:
+            found.setdefault(finding.resource_id, set()).add(finding.check_id)
+        lines, ok = [], True
+        for planted in self.resources:
+            got = found.pop(planted.resource_id, set())
+            matches = got == planted.expected
+            ok &= matches
+            expected = ", ".join(sorted(planted.expected)) or "no finding"
+            mark = "ok  " if matches else "FAIL"
+            extra = "" if matches else f" (got: {', '.join(sorted(got)) or 'nothing'})"
+            lines.append(f"  {mark} {planted.story}: {expected}{extra}")
+        for resource_id, checks in sorted(found.items()):
+            ok = False
+            lines.append(f"  FAIL unexpected findings on {resource_id}: {', '.join(sorted(checks))}")
+        return ok, lines
+
+
+def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
+    """The estate: three VPCs showing each mistake of seeds 000-004 beside correct endpoints.
+
+    ``restrict_zones(service_name, zone_names)`` limits a service to some zones, as real services are.
+    """
+    build = EstateBuilder(ec2, REGION)
+    estate = DemoEstate()
+
+    work = build.vpc("10.0.0.0/16", zones=3, name="workloads")
+    account = work.owner_id
+    clients = build.security_group(work, "agents")
+    https = build.security_group(work, "vpce-https", https_from_cidrs=[work.cidr], https_from_groups=[clients])
+    every_zone = work.private_subnet_ids
+
+    def endpoint(key: str, **options: Any) -> str:
+        options.setdefault("subnet_ids", every_zone)
+        options.setdefault("group_ids", [https])
+        options.setdefault("policy", least_privilege_policy(key, account))
+        return build.interface_endpoint(work, key, **options)
+
+    estate.plant(
+        endpoint("bedrock-runtime", private_dns=False),
+        "Bedrock runtime without private DNS (seeds 000, 002)",
+        "private-dns-disabled",
+    )
+    estate.plant(
+        endpoint("secretsmanager", policy=DEFAULT_FULL_ACCESS),
+        "Secrets Manager keeping the default full-access policy (seeds 001, 002)",
+        "policy-any-principal",
+        "policy-wildcard-action",
+    )
+    estate.plant(
+        endpoint("sts", subnet_ids=every_zone[:1]),
+        "STS in a single AZ (seeds 000, 003)",
+        "az-coverage",
+    )
+    no_https = build.security_group(work, "vpce-ssh-only", other_ports=[22])
+    estate.plant(
+        endpoint("logs", group_ids=[no_https]),
+        "CloudWatch Logs behind a group without 443 (seed 000: looks like a DNS fault)",
+        "sg-https-blocked",
+    )
+    world = build.security_group(work, "vpce-world", https_from_cidrs=["0.0.0.0/0"])
+    estate.plant(
+        endpoint("ecr.api", group_ids=[world]),
+        "ECR API open to 0.0.0.0/0 (seed 004: restrict to client subnets)",
+        "sg-open-to-world",
+    )
+    foreign = least_privilege_policy("sqs", account)
+    foreign["Statement"].append(
+        {
+            "Sid": "Partner",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{FOREIGN_ACCOUNT}:root"},
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+        }
+    )
+    estate.plant(
+        endpoint("sqs", policy=foreign),
+        f"SQS policy admitting account {FOREIGN_ACCOUNT}",
+        "policy-foreign-principal",
+    )
+    estate.plant(
+        build.gateway_endpoint(
+            work,
+            "s3",
+            route_table_ids=[*work.public_route_table_ids, work.private_route_table_ids[0]],
+            policy=least_privilege_policy("s3", account),
+        ),
+        "S3 gateway endpoint missing two private route tables (seed 002)",
+        "gateway-route-coverage",
+    )
+    estate.plant(
+        endpoint("bedrock-agent-runtime"),
+        "Bedrock agent runtime: private DNS, 3 AZs, least privilege, 443 from the VPC (seeds 000, 004)",
+    )
+    gateway_service = build.service_name("bedrock-agentcore.gateway")
+    restrict_zones(gateway_service, list(work.zone_names[:2]))
+    estate.plant(
+        endpoint(
+            "bedrock-agentcore.gateway",
+            subnet_ids=every_zone[:2],
+            policy={
+                "Version": "2012-10-17",
+                "Statement": [
+                    {
+                        "Effect": "Allow",
+                        "Principal": "*",
+                        "Action": "*",
+                        "Resource": f"arn:aws:bedrock-agentcore:{REGION}:{account}:gateway/demo-gateway",
+                    }
+                ],
+            },
+        ),
+        "AgentCore gateway: bearer-token callers, every zone the service offers (seed 001)",
+    )
+    estate.plant(
+        work.id,
+        "VPC 'workloads' lacks ecr.dkr, ssm, ssmmessages, ec2messages (seed 002)",
+        "missing-baseline-endpoint",
+    )
+
+    private = build.vpc("10.1.0.0/16", zones=2, public_subnet=False, name="private-no-ssm")
+    private_https = build.security_group(private, "vpce-https", https_from_cidrs=[private.cidr])
+    estate.plant(
+        build.gateway_endpoint(
+            private,
+            "s3",
+            route_table_ids=private.private_route_table_ids,
+            policy=least_privilege_policy("s3", account),
+        ),
+        "S3 gateway endpoint on every route table (seed 002)",
+    )
+    for key in ("ecr.api", "ecr.dkr", "sts", "logs"):
+        estate.plant(
+            build.interface_endpoint(
+                private,
+                key,
+                subnet_ids=private.private_subnet_ids,
+                group_ids=[private_https],
+                policy=least_privilege_policy(key, account),
+            ),
+            f"{key} endpoint built right in VPC 'private-no-ssm'",
+        )
+    estate.plant(
+        private.id,
+        "Private VPC without the SSM endpoints: no Session Manager (seeds 002, 003)",
+        "missing-baseline-endpoint",
+    )
+
+    dark = build.vpc("10.2.0.0/16", zones=2, public_subnet=False, name="dns-hostnames-off")
+    dark_https = build.security_group(dark, "vpce-https", https_from_cidrs=[dark.cidr])
+    kms = build.interface_endpoint(
+        dark,
+        "kms",
+        subnet_ids=dark.private_subnet_ids,
+        group_ids=[dark_https],
+        policy=least_privilege_policy("kms", account),
+    )
+    build.set_vpc_dns(dark.id, support=True, hostnames=False)
+    estate.plant(
+        kms,
+        "KMS endpoint whose VPC later had DNS hostnames turned off (seeds 000, 003)",
+        "vpc-dns-disabled",
+    )
+    estate.plant(dark.id, "VPC 'dns-hostnames-off' lacks the baseline endpoints", "missing-baseline-endpoint")
+    return estate
+
+
+def run_demo(output_format: str = "table") -> int:
+    from vpce_guard.emulator import Emulator
+
+    with Emulator(region=REGION) as emulator:
+        say(f"emulator listening on {emulator.url}")
+        os.environ.update(emulator.client_environment())
+        estate = build_demo_estate(emulator.client("ec2"), emulator.restrict_service_zones)
+        say(f"built {len(estate.resources)} resources; scanning {REGION} over HTTP")
+        session = AwsSession(REGION, endpoint_url=emulator.url)
+        result: ScanResult = scan_live(session, Scope(REGION), CheckSettings(), progress=say)
+        print(findings_json(result.findings) if output_format == "json" else findings_table(result.findings), flush=True)
+        ok, lines = estate.verify(result.findings)
+        say(f"scan used {session.counter.summary()}")
+        say("planted mistakes and clean endpoints:")
+        for line in lines:
+            print(line, file=sys.stderr)
+        say("every planted mistake found, every clean endpoint silent" if ok else "DEMO FAILED: see FAIL lines")
+        return 0 if ok else 1
+
+
+def say(message: str) -> None:
+    print(f"vpce-guard demo: {message}", file=sys.stderr)
