@@ -1,4 +1,4 @@
-"""check_policy_document: the policy checks on one document, as ``vpce-guard check-policy`` runs them."""
+"""scan_policy_document: the policy checks on one document, as ``vpce-guard check-policy`` runs them."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import pytest
 
 from vpce_guard.checks.base import CheckSettings
 from vpce_guard.findings import Finding
-from vpce_guard.policy import POLICY_UNDER_TEST, PolicyError, check_policy_document
+from vpce_guard.policy import PolicyError
+from vpce_guard.scan import POLICY_UNDER_TEST, scan_policy_document
 
 OWNER = "111122223333"
 FOREIGN = "999988887777"
@@ -25,7 +26,7 @@ def document(*statements: dict[str, Any]) -> str:
 
 
 def check(text: str, service_name: str = BEDROCK_RUNTIME, **options: Any) -> list[Finding]:
-    return check_policy_document(text, service_name, OWNER, CheckSettings(), **options)
+    return scan_policy_document(text, service_name, OWNER, CheckSettings(), **options)
 
 
 def test_default_policy_fails_any_principal_and_wildcard_action() -> None:
@@ -79,7 +80,7 @@ def test_trusted_accounts_of_the_settings_apply() -> None:
     )
     settings = CheckSettings(trusted_accounts=frozenset({FOREIGN}))
 
-    assert check_policy_document(text, BEDROCK_RUNTIME, OWNER, settings) == []
+    assert scan_policy_document(text, BEDROCK_RUNTIME, OWNER, settings) == []
 
 
 def test_gateway_endpoint_policy_is_judged() -> None:

@@ -19,9 +19,9 @@ from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.collect import CollectionError, Progress
 from vpce_guard.findings import Finding, Severity
-from vpce_guard.policy import PolicyError, check_policy_document
+from vpce_guard.policy import PolicyError
 from vpce_guard.render import findings_json, findings_table
-from vpce_guard.scan import ScanResult, scan_live, scan_snapshot
+from vpce_guard.scan import ScanResult, scan_live, scan_policy_document, scan_snapshot
 from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
@@ -128,7 +128,7 @@ def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequenc
 
 def run_check_policy(args: argparse.Namespace) -> int:
     document = sys.stdin.read() if args.policy == "-" else _read_policy_file(Path(args.policy))
-    findings = check_policy_document(
+    findings = scan_policy_document(
         document,
         service_name=args.service_name,
         owner_account=args.account_id,

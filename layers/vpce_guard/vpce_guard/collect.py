@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.snapshot import (
@@ -46,10 +47,15 @@ _VPC_LEVEL = {
 }
 
 
+# What a failed call raises: an AWS error, a client-side failure, or a reply that is not the API's
+# (an HTML error page from a proxy, or from the emulator for a call it does not implement).
+CALL_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+
+
 class CollectionError(Exception):
     """A describe failed; the message names the call, the AWS error and the operator's next step."""
 
-    def __init__(self, operation: str, region: str, error: ClientError | BotoCoreError) -> None:
+    def __init__(self, operation: str, region: str, error: Exception) -> None:
         if isinstance(error, ClientError):
             code = error.response.get("Error", {}).get("Code", "Unknown")
             reason = f"{code}: {error.response.get('Error', {}).get('Message', '')}"
@@ -144,7 +150,7 @@ class _Collector:
     def _describe(self, operation: str, method: str, **parameters: Any) -> Any:
         try:
             return self.ec2.get_paginator(method).paginate(**parameters).build_full_result()
-        except (ClientError, BotoCoreError) as error:
+        except CALL_ERRORS as error:
             raise CollectionError(operation, self.ec2.meta.region_name, error) from error
 
     def _dns_attributes(self, endpoints: Iterable[dict[str, Any]]) -> list[Any]:
@@ -160,7 +166,7 @@ class _Collector:
     def _attribute(self, vpc_id: str, attribute: str) -> Any:
         try:
             return self.ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
-        except (ClientError, BotoCoreError) as error:
+        except CALL_ERRORS as error:
             raise CollectionError(DESCRIBE_VPC_ATTRIBUTE, self.ec2.meta.region_name, error) from error
 
 

@@ -24,19 +24,12 @@ import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from functools import cache, cached_property
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from vpce_guard.findings import Finding
-
-if TYPE_CHECKING:
-    from vpce_guard.checks.base import CheckSettings
-    from vpce_guard.facts import Endpoint, Facts
+from typing import Any, TypeVar
 
 VERSIONS = ("2008-10-17", "2012-10-17")
 ALLOW = "Allow"
 DENY = "Deny"
 ANY = "*"
-POLICY_UNDER_TEST = "policy-under-test"
 
 PRINCIPAL_ORG_ID = "aws:PrincipalOrgID"
 PRINCIPAL_ORG_PATHS = "aws:PrincipalOrgPaths"
@@ -326,62 +319,6 @@ def foreign_grants(policy: Policy, own_accounts: frozenset[str], org_ids: frozen
         if accounts or orgs:
             grants.append(ForeignGrant(statement, tuple(sorted(accounts)), tuple(sorted(orgs))))
     return tuple(grants)
-
-
-def judged_policies(facts: Facts) -> Iterator[tuple[Endpoint, Policy]]:
-    """The active endpoints whose policy the policy checks judge, each with its policy.
-
-    Resource, ServiceNetwork and GatewayLoadBalancer endpoints take no endpoint policy. A service that says
-    it does not support endpoint policies gives full access whatever the policy reads, so there is nothing
-    to judge; a service the API did not describe (a partner service this account cannot list) is judged
-    on the policy found.
-    """
-    for endpoint in facts.active_endpoints:
-        policy = endpoint.policy
-        if policy is None or not (endpoint.is_interface or endpoint.is_gateway):
-            continue
-        service = facts.service_of(endpoint)
-        if service is not None and not service.policy_supported:
-            continue
-        yield endpoint, policy
-
-
-def check_policy_document(
-    document: str,
-    service_name: str,
-    owner_account: str,
-    settings: CheckSettings,
-    region: str | None = None,
-    endpoint_type: str = "Interface",
-) -> list[Finding]:
-    """The policy checks' findings on one document, judged as the policy of a new endpoint of
-    ``service_name`` owned by ``owner_account`` (``vpce-guard check-policy``: review a policy before it is
-    attached). The region defaults to the service name's.
-
-    Raises PolicyError for a document that cannot be read.
-    """
-    # Imported here: the checks read facts, and facts read policies through this module.
-    from vpce_guard.catalog import parse_service_name
-    from vpce_guard.checks import policy_any_principal, policy_foreign_principal, policy_wildcard_action, run_checks
-    from vpce_guard.facts import Endpoint, Facts
-
-    policy = parse_policy(document)
-    ref = parse_service_name(service_name)
-    endpoint = Endpoint(
-        id=POLICY_UNDER_TEST,
-        vpc_id="",
-        owner_id=owner_account,
-        type=endpoint_type,
-        service_name=service_name,
-        state="available",
-        private_dns_enabled=False,
-        policy=policy,
-    )
-    if not (endpoint.is_interface or endpoint.is_gateway):
-        raise ValueError(f"a {endpoint_type} endpoint takes no endpoint policy; use Interface or Gateway")
-    facts = Facts(region=region or (ref.region if ref else ""), endpoints=(endpoint,))
-    checks = (policy_any_principal.CHECK, policy_wildcard_action.CHECK, policy_foreign_principal.CHECK)
-    return run_checks(facts, settings, checks)
 
 
 def _json_object(document: str | Mapping[str, Any]) -> Mapping[str, Any]:

@@ -12,7 +12,6 @@ from itertools import groupby
 from vpce_guard.findings import Finding, Severity
 
 
-
 def findings_json(findings: Sequence[Finding]) -> str:
     return json.dumps([finding.to_dict() for finding in findings], indent=2)
 

@@ -9,6 +9,7 @@ from typing import Any
 from vpce_guard.catalog import BaselineEntry, load_catalog
 from vpce_guard.facts import Endpoint, Facts, Vpc
 from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
+from vpce_guard.policy import Policy
 
 
 @dataclass(frozen=True)
@@ -76,3 +77,21 @@ class Check:
             evidence=evidence,
             remediation=Remediation(self.remediation_action, self.automatic),
         )
+
+
+def judged_policies(facts: Facts) -> Iterator[tuple[Endpoint, Policy]]:
+    """The active endpoints whose policy the policy checks judge, each with its policy.
+
+    Resource, ServiceNetwork and GatewayLoadBalancer endpoints take no endpoint policy. A service that says
+    it does not support endpoint policies gives full access whatever the policy reads, so there is nothing
+    to judge; a service the API did not describe (a partner service this account cannot list) is judged
+    on the policy found.
+    """
+    for endpoint in facts.active_endpoints:
+        policy = endpoint.policy
+        if policy is None or not (endpoint.is_interface or endpoint.is_gateway):
+            continue
+        service = facts.service_of(endpoint)
+        if service is not None and not service.policy_supported:
+            continue
+        yield endpoint, policy

@@ -39,10 +39,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from vpce_guard.catalog import load_catalog, parse_service_name
-from vpce_guard.checks.base import Check, CheckSettings
+from vpce_guard.checks.base import Check, CheckSettings, judged_policies
 from vpce_guard.facts import Endpoint, Facts
 from vpce_guard.findings import Finding, Severity
-from vpce_guard.policy import Statement, judged_policies, unbounded_any_principal_statements
+from vpce_guard.policy import Statement, unbounded_any_principal_statements
 
 
 def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:

@@ -28,10 +28,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 
-from vpce_guard.checks.base import Check, CheckSettings
+from vpce_guard.checks.base import Check, CheckSettings, judged_policies
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding, Severity
-from vpce_guard.policy import foreign_grants, judged_policies
+from vpce_guard.policy import foreign_grants
 
 
 def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:

@@ -32,10 +32,10 @@ from collections.abc import Iterator
 from typing import Any
 
 from vpce_guard.catalog import load_catalog
-from vpce_guard.checks.base import Check, CheckSettings
+from vpce_guard.checks.base import Check, CheckSettings, judged_policies
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding, Severity
-from vpce_guard.policy import Statement, judged_policies, wildcard_action_statements, wildcard_actions
+from vpce_guard.policy import Statement, wildcard_action_statements, wildcard_actions
 
 
 def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
