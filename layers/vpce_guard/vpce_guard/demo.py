@@ -16,16 +16,13 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
 from vpce_guard.estate import EstateBuilder, least_privilege_policy
 from vpce_guard.findings import Finding
+from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.render import findings_json, findings_table
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
-DEFAULT_FULL_ACCESS = {
-    "Version": "2008-10-17",
-    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
-}
 
 
 @dataclass(frozen=True)
@@ -88,7 +85,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "private-dns-disabled",
     )
     estate.plant(
-        endpoint("secretsmanager", policy=DEFAULT_FULL_ACCESS),
+        endpoint("secretsmanager", policy=DEFAULT_ENDPOINT_POLICY),
         "Secrets Manager keeping the default full-access policy (seeds 001, 002)",
         "policy-any-principal",
         "policy-wildcard-action",

@@ -27,6 +27,11 @@ from functools import cache, cached_property
 from typing import Any, TypeVar
 
 VERSIONS = ("2008-10-17", "2012-10-17")
+# The policy AWS attaches to an endpoint created without one, and restores on ResetPolicy.
+DEFAULT_ENDPOINT_POLICY: Mapping[str, Any] = {
+    "Version": "2008-10-17",
+    "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
+}
 ALLOW = "Allow"
 DENY = "Deny"
 ANY = "*"

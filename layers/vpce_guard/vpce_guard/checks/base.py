@@ -47,35 +47,43 @@ class Check:
         severity: Severity | None = None,
         automatic: bool | None = None,
     ) -> Finding:
+        return self._finding(
+            facts,
+            (ENDPOINT_RESOURCE, endpoint.id, endpoint.owner_id, endpoint.vpc_id, endpoint.service_name),
+            detail,
+            evidence,
+            severity=severity,
+            automatic=automatic,
+        )
+
+    def vpc_finding(self, facts: Facts, vpc: Vpc, detail: str, evidence: Mapping[str, Any]) -> Finding:
+        return self._finding(facts, (VPC_RESOURCE, vpc.id, vpc.owner_id, vpc.id, None), detail, evidence)
+
+    def _finding(
+        self,
+        facts: Facts,
+        resource: tuple[str, str, str, str, str | None],
+        detail: str,
+        evidence: Mapping[str, Any],
+        *,
+        severity: Severity | None = None,
+        automatic: bool | None = None,
+    ) -> Finding:
+        """A finding on ``resource``: (resource type, resource id, account id, VPC id, service name)."""
+        resource_type, resource_id, account_id, vpc_id, service_name = resource
         return Finding(
             check_id=self.id,
-            resource_type=ENDPOINT_RESOURCE,
-            resource_id=endpoint.id,
-            account_id=endpoint.owner_id,
+            resource_type=resource_type,
+            resource_id=resource_id,
+            account_id=account_id,
             region=facts.region,
-            vpc_id=endpoint.vpc_id,
-            service_name=endpoint.service_name,
+            vpc_id=vpc_id,
+            service_name=service_name,
             severity=severity or self.severity,
             title=self.title,
             detail=detail,
             evidence=evidence,
             remediation=Remediation(self.remediation_action, self.automatic if automatic is None else automatic),
-        )
-
-    def vpc_finding(self, facts: Facts, vpc: Vpc, detail: str, evidence: Mapping[str, Any]) -> Finding:
-        return Finding(
-            check_id=self.id,
-            resource_type=VPC_RESOURCE,
-            resource_id=vpc.id,
-            account_id=vpc.owner_id,
-            region=facts.region,
-            vpc_id=vpc.id,
-            service_name=None,
-            severity=self.severity,
-            title=self.title,
-            detail=detail,
-            evidence=evidence,
-            remediation=Remediation(self.remediation_action, self.automatic),
         )
 
 

@@ -24,10 +24,11 @@ from moto.ec2.models.vpcs import VPCBackend, VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
 
 from vpce_guard.emulator import services
+from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 
 MIN_PAGE_SIZE = 5
 MAX_PAGE_SIZE = 1000
-DEFAULT_POLICY_DOCUMENT = json.dumps(VPCEndPoint.DEFAULT_POLICY)
+DEFAULT_POLICY_DOCUMENT = json.dumps(DEFAULT_ENDPOINT_POLICY)
 
 _TOKEN_PREFIX = "vpce-guard-offset:"
 _INSTALLED_MARK = "_vpce_guard_fidelity_installed"
