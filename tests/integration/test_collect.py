@@ -64,22 +64,34 @@ def test_vpc_scope_reads_only_that_vpc(aws_env: Emulator, ec2: Any) -> None:
     first, _ = _estate(ec2, vpcs=2)
     session = AwsSession(REGION, endpoint_url=aws_env.url)
 
-    facts = build_facts(collect_snapshot(session, Scope(REGION, vpc_id=first)))
+    facts = build_facts(collect_snapshot(session, Scope(REGION, vpc_ids=(first,))))
 
     assert {endpoint.vpc_id for endpoint in facts.endpoints} == {first}
     assert set(facts.vpcs) == {first}
     assert {subnet.vpc_id for subnet in facts.subnets.values()} == {first}
 
 
-def test_endpoint_scope_reads_those_endpoints_and_their_vpcs(aws_env: Emulator, ec2: Any) -> None:
+def test_endpoint_scope_reads_the_whole_vpcs_of_those_endpoints(aws_env: Emulator, ec2: Any) -> None:
     _, second = _estate(ec2, vpcs=2)
-    wanted = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [second]}])["VpcEndpoints"][0]
+    in_second = ec2.describe_vpc_endpoints(Filters=[{"Name": "vpc-id", "Values": [second]}])["VpcEndpoints"]
     session = AwsSession(REGION, endpoint_url=aws_env.url)
 
-    facts = build_facts(collect_snapshot(session, Scope(REGION, endpoint_ids=(wanted["VpcEndpointId"],))))
+    snapshot = collect_snapshot(session, Scope(REGION, endpoint_ids=(in_second[0]["VpcEndpointId"],)))
 
-    assert [endpoint.id for endpoint in facts.endpoints] == [wanted["VpcEndpointId"]]
+    facts = build_facts(snapshot)
+    assert {endpoint.id for endpoint in facts.endpoints} == {e["VpcEndpointId"] for e in in_second}
     assert set(facts.vpcs) == {second}
+    assert snapshot.scope.vpc_ids == (second,)
+
+
+def test_endpoint_scope_of_deleted_endpoints_reads_nothing_more(aws_env: Emulator, ec2: Any) -> None:
+    _estate(ec2, vpcs=1)
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+
+    facts = build_facts(collect_snapshot(session, Scope(REGION, endpoint_ids=("vpce-0123456789abcdef0",))))
+
+    assert (facts.endpoints, dict(facts.vpcs)) == ((), {})
+    assert session.counter.calls["DescribeSubnets"] == 0
 
 
 def test_vpc_facts_carry_dns_attributes_zone_ids_and_effective_route_tables(aws_env: Emulator, ec2: Any) -> None:

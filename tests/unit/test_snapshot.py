@@ -25,7 +25,7 @@ def test_live_responses_are_normalised_to_json_without_response_metadata() -> No
 
 
 def test_save_then_load_gives_the_same_snapshot(tmp_path: Path) -> None:
-    original = minimal(Scope("eu-west-1", vpc_id="vpc-1"))
+    original = minimal(Scope("eu-west-1", vpc_ids=("vpc-1",)))
     original.save(tmp_path)
 
     assert Snapshot.load(tmp_path) == original
@@ -64,4 +64,4 @@ def test_files_are_pretty_json_with_sorted_keys(tmp_path: Path) -> None:
 
     text = (tmp_path / SCOPE_FILE).read_text()
 
-    assert text == json.dumps({"endpoint_ids": [], "region": "eu-west-1", "vpc_id": None}, indent=2) + "\n"
+    assert text == json.dumps({"endpoint_ids": [], "region": "eu-west-1", "vpc_ids": []}, indent=2) + "\n"

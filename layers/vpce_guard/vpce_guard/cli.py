@@ -54,7 +54,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--profile", help="AWS named profile")
     scan.add_argument("--endpoint-url", help="EC2 API endpoint URL, e.g. the local emulator's")
     scan.add_argument("--vpc-id", help="scan only this VPC")
-    scan.add_argument("--endpoint-ids", metavar="VPCE,VPCE", help="scan only these endpoints (and their VPCs)")
+    scan.add_argument("--endpoint-ids", metavar="VPCE,VPCE", help="scan the VPCs of these endpoints")
     scan.add_argument("--save-snapshot", metavar="DIR", help="write the facts read to DIR")
     scan.add_argument("--from-snapshot", metavar="DIR", help="scan a saved snapshot instead of AWS")
     _add_judgement_options(scan)
@@ -119,7 +119,7 @@ def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequenc
     if not region:
         raise UsageError("no region: give --region or set AWS_REGION")
     session = AwsSession(region, args.profile, args.endpoint_url)
-    scope = Scope(region, args.vpc_id, tuple(_csv(args.endpoint_ids) or ()))
+    scope = Scope(region, (args.vpc_id,) if args.vpc_id else (), _csv(args.endpoint_ids) or ())
     started = time.perf_counter()
     result = scan_live(session, scope, settings, checks, progress=_progress())
     _say(f"scanned {region} in {time.perf_counter() - started:.1f} s with {session.counter.summary()}")

@@ -11,8 +11,9 @@ A describe that fails raises ``CollectionError``: a scan that could not see is a
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,12 +39,19 @@ ATTRIBUTE_WORKERS = 8
 
 Progress = Callable[[str], None]
 
-# The VPC-level describes: boto3 method and the response's list key.
+# The VPC-level describes, by boto3 method, and the list key of each response.
 _VPC_LEVEL = {
-    DESCRIBE_VPCS: ("describe_vpcs", "Vpcs"),
-    DESCRIBE_SUBNETS: ("describe_subnets", "Subnets"),
-    DESCRIBE_SECURITY_GROUPS: ("describe_security_groups", "SecurityGroups"),
-    DESCRIBE_ROUTE_TABLES: ("describe_route_tables", "RouteTables"),
+    DESCRIBE_VPCS: "describe_vpcs",
+    DESCRIBE_SUBNETS: "describe_subnets",
+    DESCRIBE_SECURITY_GROUPS: "describe_security_groups",
+    DESCRIBE_ROUTE_TABLES: "describe_route_tables",
+}
+_RESULT_KEYS = {
+    DESCRIBE_ENDPOINTS: "VpcEndpoints",
+    DESCRIBE_VPCS: "Vpcs",
+    DESCRIBE_SUBNETS: "Subnets",
+    DESCRIBE_SECURITY_GROUPS: "SecurityGroups",
+    DESCRIBE_ROUTE_TABLES: "RouteTables",
 }
 
 
@@ -90,62 +98,64 @@ class _Collector:
         self.progress = progress
 
     def run(self) -> Snapshot:
-        endpoints = self._endpoints()
+        vpc_ids = self._vpc_ids()
+        endpoints = self._endpoints_in(vpc_ids)
         self.progress(f"{len(endpoints['VpcEndpoints'])} endpoints")
         responses: dict[str, Any] = {
             DESCRIBE_ENDPOINTS: endpoints,
             DESCRIBE_SERVICES: self._describe(
                 DESCRIBE_SERVICES, "describe_vpc_endpoint_services", PaginationConfig={"PageSize": PAGE_SIZE}
             ),
-            **self._vpc_facts(self._vpc_ids_in_scope(endpoints["VpcEndpoints"])),
+            **self._vpc_facts(vpc_ids),
         }
         self.progress(
             f"{len(responses[DESCRIBE_VPCS]['Vpcs'])} VPCs, {len(responses[DESCRIBE_SUBNETS]['Subnets'])} subnets, "
             f"{len(responses[DESCRIBE_SECURITY_GROUPS]['SecurityGroups'])} security groups"
         )
         responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(endpoints["VpcEndpoints"])
-        return Snapshot.from_responses(self.scope, responses)
+        scope = self.scope if vpc_ids is None else replace(self.scope, vpc_ids=tuple(vpc_ids))
+        return Snapshot.from_responses(scope, responses)
+
+    def _vpc_ids(self) -> list[str] | None:
+        """The VPCs judged: those named, or those of the endpoints named (the VPC-level checks need every
+        endpoint of a VPC), or None for the whole region."""
+        if self.scope.vpc_ids:
+            return sorted(set(self.scope.vpc_ids))
+        if self.scope.endpoint_ids:
+            named = self._describe_filtered(
+                DESCRIBE_ENDPOINTS, "describe_vpc_endpoints", "vpc-endpoint-id", self.scope.endpoint_ids
+            )
+            return sorted({endpoint["VpcId"] for endpoint in named})
+        return None
+
+    def _endpoints_in(self, vpc_ids: list[str] | None) -> Any:
+        paging = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
+        if vpc_ids is None:
+            return self._describe(DESCRIBE_ENDPOINTS, "describe_vpc_endpoints", **paging)
+        return {
+            "VpcEndpoints": self._describe_filtered(
+                DESCRIBE_ENDPOINTS, "describe_vpc_endpoints", "vpc-id", vpc_ids, **paging
+            )
+        }
 
     def _vpc_facts(self, vpc_ids: list[str] | None) -> dict[str, Any]:
         """VPCs with their subnets, groups and route tables: the whole region (None) or the VPCs named."""
         if vpc_ids is None:
-            return {operation: self._describe(operation, method) for operation, (method, _) in _VPC_LEVEL.items()}
-        if not vpc_ids:
-            return {operation: {key: []} for operation, (_, key) in _VPC_LEVEL.items()}
-        facts = {DESCRIBE_VPCS: self._describe(DESCRIBE_VPCS, "describe_vpcs", VpcIds=vpc_ids)}
-        for operation, (method, key) in _VPC_LEVEL.items():
-            if operation != DESCRIBE_VPCS:
-                facts[operation] = {
-                    key: [
-                        item
-                        for chunk in _chunks(vpc_ids, FILTER_VALUES_LIMIT)
-                        for item in self._describe(operation, method, Filters=[{"Name": "vpc-id", "Values": chunk}])[
-                            key
-                        ]
-                    ]
-                }
-        return facts
+            return {operation: self._describe(operation, method) for operation, method in _VPC_LEVEL.items()}
+        return {
+            operation: {_RESULT_KEYS[operation]: self._describe_filtered(operation, method, "vpc-id", vpc_ids)}
+            for operation, method in _VPC_LEVEL.items()
+        }
 
-    def _endpoints(self) -> Any:
-        if self.scope.endpoint_ids:
-            return self._describe(
-                DESCRIBE_ENDPOINTS, "describe_vpc_endpoints", VpcEndpointIds=list(self.scope.endpoint_ids)
-            )
-        parameters = {"Filters": [{"Name": "vpc-id", "Values": [self.scope.vpc_id]}]} if self.scope.vpc_id else {}
-        return self._describe(
-            DESCRIBE_ENDPOINTS,
-            "describe_vpc_endpoints",
-            PaginationConfig={"PageSize": PAGE_SIZE},
-            **parameters,
-        )
-
-    def _vpc_ids_in_scope(self, endpoints: Iterable[dict[str, Any]]) -> list[str] | None:
-        """None means the whole region; endpoint scans read only their endpoints' VPCs."""
-        if self.scope.vpc_id:
-            return [self.scope.vpc_id]
-        if self.scope.endpoint_ids:
-            return sorted({endpoint["VpcId"] for endpoint in endpoints})
-        return None
+    def _describe_filtered(
+        self, operation: str, method: str, filter_name: str, values: Sequence[str], **parameters: Any
+    ) -> list[Any]:
+        """The items a filter selects, asking for at most 200 values at a time (the API's limit)."""
+        items: list[Any] = []
+        for chunk in _chunks(list(values), FILTER_VALUES_LIMIT):
+            filters = [{"Name": filter_name, "Values": chunk}]
+            items += self._describe(operation, method, Filters=filters, **parameters)[_RESULT_KEYS[operation]]
+        return items
 
     def _describe(self, operation: str, method: str, **parameters: Any) -> Any:
         try:

@@ -40,14 +40,17 @@ class SnapshotError(Exception):
 
 @dataclass(frozen=True)
 class Scope:
-    """What a scan covers: one region, optionally one VPC or a list of endpoints."""
+    """What a scan covers: one region, or some of its VPCs, or the VPCs of some endpoints.
+
+    An endpoint scope judges the endpoints' whole VPCs: the VPC-level checks need every endpoint of a VPC.
+    """
 
     region: str
-    vpc_id: str | None = None
+    vpc_ids: tuple[str, ...] = ()
     endpoint_ids: tuple[str, ...] = ()
 
     def to_dict(self) -> dict[str, Any]:
-        return {"region": self.region, "vpc_id": self.vpc_id, "endpoint_ids": list(self.endpoint_ids)}
+        return {"region": self.region, "vpc_ids": list(self.vpc_ids), "endpoint_ids": list(self.endpoint_ids)}
 
 
 @dataclass(frozen=True)
@@ -90,7 +93,7 @@ class Snapshot:
             raw_scope = _read_json(scope_file)
             scope = Scope(
                 region=region or raw_scope["region"],
-                vpc_id=raw_scope.get("vpc_id"),
+                vpc_ids=tuple(raw_scope.get("vpc_ids", ())),
                 endpoint_ids=tuple(raw_scope.get("endpoint_ids", ())),
             )
         elif region:
