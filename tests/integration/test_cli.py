@@ -161,3 +161,24 @@ def test_the_console_script_is_installed() -> None:
     result = subprocess.run([str(script), "--version"], capture_output=True, text=True, check=False)
 
     assert result.stdout.startswith("vpce-guard ")
+
+
+def test_a_vpc_that_does_not_exist_exits_2_instead_of_reading_clean(
+    aws_env: Emulator, demo_estate: DemoEstate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code = main(scan(aws_env, "--vpc-id", "vpc-0123456789abcdef0"))
+
+    assert code == 2
+    assert "not found in us-east-1: vpc-0123456789abcdef0" in capsys.readouterr().err
+
+
+def test_endpoint_scope_shows_the_findings_of_those_endpoints_vpcs(
+    aws_env: Emulator, demo_estate: DemoEstate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    kms = next(resource.resource_id for resource in demo_estate.resources if "KMS" in resource.story)
+
+    code = main(scan(aws_env, "--endpoint-ids", kms, "--format", "json"))
+
+    checks = {(f["resource_id"], f["check_id"]) for f in json.loads(capsys.readouterr().out)}
+    assert code == 0
+    assert (kms, "vpc-dns-disabled") in checks

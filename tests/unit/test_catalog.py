@@ -20,7 +20,7 @@ def test_service_key_keeps_its_dots() -> None:
 
 
 def test_agentcore_gateway_is_one_service() -> None:
-    entry = catalog.lookup("com.amazonaws.us-west-2.bedrock-agentcore.gateway")
+    entry = catalog.lookup("com.amazonaws.us-west-2.bedrock-agentcore.gateway", "Interface")
 
     assert entry is not None
     assert entry.key == "bedrock-agentcore.gateway"
@@ -37,7 +37,7 @@ def test_partner_service_is_not_an_aws_service() -> None:
 
     assert ref is not None
     assert ref.is_partner
-    assert catalog.lookup(ref.name) is None
+    assert catalog.lookup(ref.name, "Interface") is None
 
 
 def test_aws_api_prefix_is_parsed_but_unknown_to_the_catalog() -> None:
@@ -45,7 +45,7 @@ def test_aws_api_prefix_is_parsed_but_unknown_to_the_catalog() -> None:
 
     assert ref is not None
     assert (ref.prefix, ref.key) == ("aws.api", "kendra-ranking")
-    assert catalog.lookup(ref.name) is None
+    assert catalog.lookup(ref.name, "Interface") is None
 
 
 def test_name_without_a_region_is_not_parsed() -> None:
@@ -116,3 +116,8 @@ def test_baseline_from_keys_takes_the_gateway_form_where_one_exists() -> None:
 def test_unknown_baseline_service_is_an_error() -> None:
     with pytest.raises(ValueError, match="unknown baseline service"):
         catalog.baseline_for(("s3", "no-such-service"))
+
+
+def test_lookup_is_keyed_on_service_name_and_endpoint_type() -> None:
+    assert catalog.lookup("com.amazonaws.us-east-1.s3", "Gateway") is not None
+    assert catalog.lookup("com.amazonaws.us-east-1.sts", "Gateway") is None

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import pytest
+
 from vpce_guard.facts import build_facts
-from vpce_guard.snapshot import Scope, Snapshot
+from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
 
 VPC = "vpc-1"
 
@@ -169,3 +171,31 @@ def test_endpoint_types_without_a_service_name_are_read() -> None:
     facts = build_facts(snapshot(DescribeVpcEndpoints={"VpcEndpoints": [endpoint]}))
 
     assert facts.endpoints[0].service_name is None
+
+
+def test_a_rule_whose_source_is_not_an_address_range_skips_its_group_with_a_problem() -> None:
+    group = {
+        "GroupId": "sg-1",
+        "VpcId": VPC,
+        "IpPermissions": [{"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0/33"}]}],
+    }
+
+    facts = build_facts(snapshot(DescribeSecurityGroups={"SecurityGroups": [group]}))
+
+    assert "sg-1" not in facts.security_groups
+    assert [problem.resource_id for problem in facts.problems] == ["sg-1"]
+
+
+def test_a_response_item_missing_what_aws_always_returns_is_a_snapshot_error() -> None:
+    endpoint = {"VpcEndpointId": "vpce-1", "VpcEndpointType": "Interface", "State": "available"}
+
+    with pytest.raises(SnapshotError, match="lacks the field 'VpcId'"):
+        build_facts(snapshot(DescribeVpcEndpoints={"VpcEndpoints": [endpoint]}))
+
+
+def test_services_without_a_policy_support_flag_are_taken_to_support_policies() -> None:
+    detail = {"ServiceName": "com.amazonaws.us-east-1.sts", "ServiceType": [{"ServiceType": "Interface"}]}
+
+    facts = build_facts(snapshot(DescribeVpcEndpointServices={"ServiceDetails": [detail]}))
+
+    assert facts.services[("com.amazonaws.us-east-1.sts", "Interface")].policy_supported

@@ -313,6 +313,34 @@ def test_deny_with_for_all_values_on_org_paths_bounds() -> None:
     assert is_bounded(statement(), guard)
 
 
+def test_deny_with_if_exists_negation_bounds_since_anonymous_callers_are_denied_too() -> None:
+    assert is_bounded(statement(), org_deny(Condition={"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG}}))
+
+
+def test_data_perimeter_guard_sparing_aws_services_bounds() -> None:
+    guard = org_deny(
+        Condition={
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG},
+            "BoolIfExists": {"aws:PrincipalIsAWSService": "false"},
+        }
+    )
+
+    assert is_bounded(statement(), guard)
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        {"StringLike": {"aws:PrincipalOrgID": "o-*"}},
+        {"StringLike": {"aws:PrincipalAccount": "1*"}},
+        {"ForAnyValue:StringLike": {"aws:PrincipalOrgPaths": "o-*/r-ab12/*"}},
+    ],
+    ids=["org-wildcard", "account-wildcard", "org-path-wildcard-org"],
+)
+def test_wildcard_that_matches_anyone_does_not_bound(condition: dict[str, Any]) -> None:
+    assert not is_bounded(statement(Condition=condition))
+
+
 def test_deny_whose_action_pattern_covers_the_allow_bounds() -> None:
     assert is_bounded(statement(Action=["s3:GetObject", "s3:List*"]), org_deny(Action="S3:*"))
 
@@ -320,7 +348,6 @@ def test_deny_whose_action_pattern_covers_the_allow_bounds() -> None:
 @pytest.mark.parametrize(
     "guard",
     [
-        org_deny(Condition={"StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG}}),
         org_deny(Condition={"ForAnyValue:StringNotLike": {"aws:PrincipalOrgPaths": f"{ORG}/*"}}),
         org_deny(Condition={"StringNotEquals": {"aws:PrincipalOrgID": ORG, "aws:SourceVpc": "vpc-1"}}),
         org_deny(Condition={"StringNotEquals": {"aws:PrincipalOrgID": "*"}}),
@@ -332,7 +359,6 @@ def test_deny_whose_action_pattern_covers_the_allow_bounds() -> None:
         statement(Effect="Deny"),
     ],
     ids=[
-        "if-exists",
         "for-any-value",
         "network-condition-too",
         "wildcard-value",

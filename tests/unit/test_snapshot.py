@@ -65,3 +65,27 @@ def test_files_are_pretty_json_with_sorted_keys(tmp_path: Path) -> None:
     text = (tmp_path / SCOPE_FILE).read_text()
 
     assert text == json.dumps({"endpoint_ids": [], "region": "eu-west-1", "vpc_ids": []}, indent=2) + "\n"
+
+
+def test_a_response_cut_down_by_query_is_refused(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1")).save(tmp_path)
+    (tmp_path / "DescribeVpcEndpoints.json").write_text("[]")
+
+    with pytest.raises(SnapshotError, match='an object with a "VpcEndpoints" list'):
+        Snapshot.load(tmp_path)
+
+
+def test_vpc_attributes_must_be_a_list_of_responses(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1")).save(tmp_path)
+    (tmp_path / "DescribeVpcAttribute.json").write_text('{"VpcId": "vpc-1"}')
+
+    with pytest.raises(SnapshotError, match="list of DescribeVpcAttribute responses"):
+        Snapshot.load(tmp_path)
+
+
+def test_a_scope_file_without_region_needs_one_given(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1")).save(tmp_path)
+    (tmp_path / SCOPE_FILE).write_text("{}")
+
+    with pytest.raises(SnapshotError, match="names no region"):
+        Snapshot.load(tmp_path)

@@ -6,8 +6,10 @@ by operation, to an ``ApiCallCounter`` (a botocore event hook, so nothing of our
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import boto3
@@ -23,13 +25,15 @@ class ApiCallCounter:
     """Counts API calls by operation name, one per logical call (a paginated describe counts its pages)."""
 
     calls: Counter[str] = field(default_factory=Counter)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def watch(self, client: Any) -> Any:
         client.meta.events.register("before-call", self._count)
         return client
 
     def _count(self, model: Any, **_: Any) -> None:
-        self.calls[model.name] += 1
+        with self._lock:  # clients are shared across threads, and += on a Counter is not atomic
+            self.calls[model.name] += 1
 
     @property
     def total(self) -> int:
@@ -42,14 +46,24 @@ class ApiCallCounter:
 
 @dataclass
 class AwsSession:
-    """Where calls go: a region, optionally a named profile and an endpoint URL (the emulator)."""
+    """Where calls go: a region, optionally a named profile and an endpoint URL (the emulator).
+
+    Clients are made once per service and shared (they are thread-safe): making one loads the service's
+    model, which costs more than most calls.
+    """
 
     region: str
     profile: str | None = None
     endpoint_url: str | None = None
     counter: ApiCallCounter = field(default_factory=ApiCallCounter)
+    _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def client(self, service: str) -> Any:
-        session = boto3.Session(profile_name=self.profile, region_name=self.region)
-        client = session.client(service, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)
-        return self.counter.watch(client)
+        if service not in self._clients:
+            client = self._boto3.client(service, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)
+            self._clients[service] = self.counter.watch(client)
+        return self._clients[service]
+
+    @cached_property
+    def _boto3(self) -> boto3.Session:
+        return boto3.Session(profile_name=self.profile, region_name=self.region)

@@ -35,7 +35,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.command(args)
-    except (CollectionError, SnapshotError, PolicyError, UsageError, ValueError) as error:
+    except (CollectionError, SnapshotError, PolicyError, UsageError) as error:
         print(f"vpce-guard: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -99,7 +99,7 @@ def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_scan(args: argparse.Namespace) -> int:
-    checks = select_checks(_csv(args.checks))
+    checks = _checks(args)
     settings = _settings(args)
     if args.from_snapshot:
         given = [flag for flag in ("profile", "endpoint_url", "vpc_id", "endpoint_ids") if getattr(args, flag)]
@@ -123,6 +123,11 @@ def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequenc
     started = time.perf_counter()
     result = scan_live(session, scope, settings, checks, progress=_progress())
     _say(f"scanned {region} in {time.perf_counter() - started:.1f} s with {session.counter.summary()}")
+    not_found = sorted(set(scope.vpc_ids) - set(result.facts.vpcs)) + sorted(
+        set(scope.endpoint_ids) - {endpoint.id for endpoint in result.facts.endpoints}
+    )
+    if not_found:
+        raise UsageError(f"not found in {region}: {', '.join(not_found)}; nothing was scanned for them")
     return result
 
 
@@ -151,8 +156,18 @@ def run_emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _checks(args: argparse.Namespace) -> tuple[Check, ...]:
+    try:
+        return select_checks(_csv(args.checks))
+    except ValueError as error:
+        raise UsageError(str(error)) from error
+
+
 def _settings(args: argparse.Namespace) -> CheckSettings:
-    baseline = load_catalog().baseline_for(_csv(getattr(args, "baseline", None)))
+    try:
+        baseline = load_catalog().baseline_for(_csv(getattr(args, "baseline", None)))
+    except ValueError as error:
+        raise UsageError(str(error)) from error
     return CheckSettings(
         trusted_accounts=frozenset(_csv(args.trusted_accounts) or ()),
         org_ids=frozenset([args.org_id] if args.org_id else []),

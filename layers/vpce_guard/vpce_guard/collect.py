@@ -20,6 +20,7 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from vpce_guard.aws import AwsSession
+from vpce_guard.facts import INACTIVE_STATES, INTERFACE
 from vpce_guard.snapshot import (
     DESCRIBE_ENDPOINTS,
     DESCRIBE_ROUTE_TABLES,
@@ -28,6 +29,7 @@ from vpce_guard.snapshot import (
     DESCRIBE_SUBNETS,
     DESCRIBE_VPC_ATTRIBUTE,
     DESCRIBE_VPCS,
+    RESULT_KEYS,
     Scope,
     Snapshot,
 )
@@ -39,19 +41,12 @@ ATTRIBUTE_WORKERS = 8
 
 Progress = Callable[[str], None]
 
-# The VPC-level describes, by boto3 method, and the list key of each response.
+# The VPC-level describes, by boto3 method.
 _VPC_LEVEL = {
     DESCRIBE_VPCS: "describe_vpcs",
     DESCRIBE_SUBNETS: "describe_subnets",
     DESCRIBE_SECURITY_GROUPS: "describe_security_groups",
     DESCRIBE_ROUTE_TABLES: "describe_route_tables",
-}
-_RESULT_KEYS = {
-    DESCRIBE_ENDPOINTS: "VpcEndpoints",
-    DESCRIBE_VPCS: "Vpcs",
-    DESCRIBE_SUBNETS: "Subnets",
-    DESCRIBE_SECURITY_GROUPS: "SecurityGroups",
-    DESCRIBE_ROUTE_TABLES: "RouteTables",
 }
 
 
@@ -112,7 +107,9 @@ class _Collector:
             f"{len(responses[DESCRIBE_VPCS]['Vpcs'])} VPCs, {len(responses[DESCRIBE_SUBNETS]['Subnets'])} subnets, "
             f"{len(responses[DESCRIBE_SECURITY_GROUPS]['SecurityGroups'])} security groups"
         )
-        responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(endpoints["VpcEndpoints"])
+        responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(
+            endpoints["VpcEndpoints"], responses[DESCRIBE_SERVICES]["ServiceDetails"]
+        )
         scope = self.scope if vpc_ids is None else replace(self.scope, vpc_ids=tuple(vpc_ids))
         return Snapshot.from_responses(scope, responses)
 
@@ -143,7 +140,7 @@ class _Collector:
         if vpc_ids is None:
             return {operation: self._describe(operation, method) for operation, method in _VPC_LEVEL.items()}
         return {
-            operation: {_RESULT_KEYS[operation]: self._describe_filtered(operation, method, "vpc-id", vpc_ids)}
+            operation: {RESULT_KEYS[operation]: self._describe_filtered(operation, method, "vpc-id", vpc_ids)}
             for operation, method in _VPC_LEVEL.items()
         }
 
@@ -154,18 +151,29 @@ class _Collector:
         items: list[Any] = []
         for chunk in _chunks(list(values), FILTER_VALUES_LIMIT):
             filters = [{"Name": filter_name, "Values": chunk}]
-            items += self._describe(operation, method, Filters=filters, **parameters)[_RESULT_KEYS[operation]]
+            items += self._describe(operation, method, Filters=filters, **parameters)[RESULT_KEYS[operation]]
         return items
 
     def _describe(self, operation: str, method: str, **parameters: Any) -> Any:
-        try:
-            return self.ec2.get_paginator(method).paginate(**parameters).build_full_result()
-        except CALL_ERRORS as error:
-            raise CollectionError(operation, self.ec2.meta.region_name, error) from error
+        return _describe_all(self.ec2, operation, method, **parameters)
 
-    def _dns_attributes(self, endpoints: Iterable[dict[str, Any]]) -> list[Any]:
-        """DNS attributes of every VPC with an interface endpoint, the only ones private DNS depends on."""
-        vpc_ids = sorted({e["VpcId"] for e in endpoints if e.get("VpcEndpointType") == "Interface"})
+    def _dns_attributes(self, endpoints: Iterable[dict[str, Any]], services: Iterable[dict[str, Any]]) -> list[Any]:
+        """DNS attributes of the VPCs where private DNS matters: those with an active interface endpoint that
+        has private DNS on or whose service offers a private DNS name."""
+        offering_dns = {
+            service["ServiceName"]
+            for service in services
+            if service.get("PrivateDnsName") or service.get("PrivateDnsNames")
+        }
+        vpc_ids = sorted(
+            {
+                endpoint["VpcId"]
+                for endpoint in endpoints
+                if endpoint.get("VpcEndpointType") == INTERFACE
+                and endpoint.get("State", "").lower() not in INACTIVE_STATES
+                and (endpoint.get("PrivateDnsEnabled") or endpoint.get("ServiceName") in offering_dns)
+            }
+        )
         requests = [(vpc_id, attribute) for vpc_id in vpc_ids for attribute in DNS_ATTRIBUTES]
         if not requests:
             return []
@@ -183,3 +191,36 @@ class _Collector:
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
+
+
+def vpcs_of_endpoint_groups(session: AwsSession, group_ids: Sequence[str]) -> list[str]:
+    """The VPCs where these security groups sit on an endpoint's network interfaces; none when no endpoint
+    uses them, so a rule change on any other group costs one call and is dropped."""
+    interfaces = _describe_all(
+        session.client("ec2"),
+        "DescribeNetworkInterfaces",
+        "describe_network_interfaces",
+        Filters=[
+            {"Name": "group-id", "Values": list(group_ids)},
+            {"Name": "interface-type", "Values": ["vpc_endpoint"]},
+        ],
+    )["NetworkInterfaces"]
+    return sorted({interface["VpcId"] for interface in interfaces})
+
+
+def vpcs_of_route_tables(session: AwsSession, route_table_ids: Sequence[str]) -> list[str]:
+    tables = _describe_all(
+        session.client("ec2"),
+        DESCRIBE_ROUTE_TABLES,
+        "describe_route_tables",
+        Filters=[{"Name": "route-table-id", "Values": list(route_table_ids)}],
+    )["RouteTables"]
+    return sorted({table["VpcId"] for table in tables})
+
+
+def _describe_all(ec2: Any, operation: str, method: str, **parameters: Any) -> Any:
+    """Every page of a describe, merged into one response as boto3 builds it."""
+    try:
+        return ec2.get_paginator(method).paginate(**parameters).build_full_result()
+    except CALL_ERRORS as error:
+        raise CollectionError(operation, ec2.meta.region_name, error) from error

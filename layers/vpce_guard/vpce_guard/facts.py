@@ -10,6 +10,7 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
+from ipaddress import ip_network
 from typing import Any, TypeVar
 
 from vpce_guard.findings import Problem
@@ -22,7 +23,9 @@ from vpce_guard.snapshot import (
     DESCRIBE_SUBNETS,
     DESCRIBE_VPC_ATTRIBUTE,
     DESCRIBE_VPCS,
+    RESULT_KEYS,
     Snapshot,
+    SnapshotError,
 )
 
 INTERFACE = "Interface"
@@ -68,7 +71,6 @@ class Service:
 
     name: str
     endpoint_type: str
-    owner: str
     private_dns_names: tuple[str, ...] = ()
     policy_supported: bool = True
     zone_names: tuple[str, ...] = ()
@@ -83,7 +85,6 @@ class Vpc:
     id: str
     owner_id: str
     cidrs: tuple[str, ...]
-    is_default: bool = False
     dns_support: bool | None = None
     dns_hostnames: bool | None = None
 
@@ -200,29 +201,30 @@ def _group(items: Iterable[T], key: Callable[[T], str]) -> Mapping[str, tuple[T,
 
 
 def build_facts(snapshot: Snapshot) -> Facts:
-    """The facts of one snapshot; what cannot be read becomes a problem naming the resource."""
+    """The facts of one snapshot; what cannot be read becomes a problem naming the resource, and a response
+    missing what AWS always returns is a SnapshotError naming the operation."""
     problems: list[Problem] = []
-    endpoints = tuple(_endpoint(raw, problems) for raw in snapshot.response(DESCRIBE_ENDPOINTS).get("VpcEndpoints", []))
-    route_tables = {
-        raw["RouteTableId"]: _route_table(raw)
-        for raw in snapshot.response(DESCRIBE_ROUTE_TABLES).get("RouteTables", [])
-    }
-    return Facts(
-        region=snapshot.scope.region,
-        endpoints=endpoints,
-        vpcs=_vpcs(snapshot),
-        subnets={
-            raw["SubnetId"]: _subnet(raw, route_tables)
-            for raw in snapshot.response(DESCRIBE_SUBNETS).get("Subnets", [])
-        },
-        security_groups={
-            raw["GroupId"]: _security_group(raw)
-            for raw in snapshot.response(DESCRIBE_SECURITY_GROUPS).get("SecurityGroups", [])
-        },
-        route_tables=route_tables,
-        services=_services(snapshot.response(DESCRIBE_SERVICES).get("ServiceDetails", [])),
-        problems=tuple(problems),
-    )
+    try:
+        endpoints = tuple(_endpoint(raw, problems) for raw in _items(snapshot, DESCRIBE_ENDPOINTS))
+        route_tables = {raw["RouteTableId"]: _route_table(raw) for raw in _items(snapshot, DESCRIBE_ROUTE_TABLES)}
+        groups = (_security_group(raw, problems) for raw in _items(snapshot, DESCRIBE_SECURITY_GROUPS))
+        return Facts(
+            region=snapshot.scope.region,
+            endpoints=endpoints,
+            vpcs=_vpcs(snapshot),
+            subnets=_subnets(_items(snapshot, DESCRIBE_SUBNETS), route_tables),
+            security_groups={group.id: group for group in groups if group is not None},
+            route_tables=route_tables,
+            services=_services(_items(snapshot, DESCRIBE_SERVICES)),
+            problems=tuple(problems),
+        )
+    except KeyError as error:
+        raise SnapshotError(f"a response of the snapshot lacks the field {error}, which AWS always returns") from error
+
+
+def _items(snapshot: Snapshot, operation: str) -> list[Mapping[str, Any]]:
+    items: list[Mapping[str, Any]] = snapshot.response(operation).get(RESULT_KEYS[operation], [])
+    return items
 
 
 def _endpoint(raw: Mapping[str, Any], problems: list[Problem]) -> Endpoint:
@@ -262,9 +264,8 @@ def _services(details: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Ser
             services[(raw["ServiceName"], endpoint_type)] = Service(
                 name=raw["ServiceName"],
                 endpoint_type=endpoint_type,
-                owner=raw.get("Owner", ""),
                 private_dns_names=tuple(names),
-                policy_supported=bool(raw.get("VpcEndpointPolicySupported", False)),
+                policy_supported=bool(raw.get("VpcEndpointPolicySupported", True)),
                 zone_names=tuple(raw.get("AvailabilityZones", [])),
             )
     return services
@@ -293,7 +294,6 @@ def _vpcs(snapshot: Snapshot) -> dict[str, Vpc]:
             id=vpc_id,
             owner_id=raw.get("OwnerId", ""),
             cidrs=tuple(cidrs),
-            is_default=bool(raw.get("IsDefault", False)),
             dns_support=attributes[vpc_id].get("EnableDnsSupport"),
             dns_hostnames=attributes[vpc_id].get("EnableDnsHostnames"),
         )
@@ -315,31 +315,38 @@ def _route_table(raw: Mapping[str, Any]) -> RouteTable:
     )
 
 
-def _subnet(raw: Mapping[str, Any], route_tables: Mapping[str, RouteTable]) -> Subnet:
-    """A subnet with its effective route table: its explicit association, else its VPC's main table."""
-    subnet_id, vpc_id = raw["SubnetId"], raw["VpcId"]
-    table = next((t for t in route_tables.values() if subnet_id in t.subnet_ids), None) or next(
-        (t for t in route_tables.values() if t.vpc_id == vpc_id and t.is_main), None
-    )
-    return Subnet(
-        id=subnet_id,
-        vpc_id=vpc_id,
-        zone_name=raw["AvailabilityZone"],
-        zone_id=raw.get("AvailabilityZoneId", raw["AvailabilityZone"]),
-        cidr=raw.get("CidrBlock", ""),
-        available_ips=int(raw.get("AvailableIpAddressCount", 0)),
-        route_table_id=table.id if table else None,
-        is_public=bool(table and table.routes_to_internet_gateway),
-    )
+def _subnets(raws: Iterable[Mapping[str, Any]], route_tables: Mapping[str, RouteTable]) -> dict[str, Subnet]:
+    """Subnets with their effective route table: their explicit association, else their VPC's main table."""
+    explicit = {subnet_id: table for table in route_tables.values() for subnet_id in table.subnet_ids}
+    main = {table.vpc_id: table for table in route_tables.values() if table.is_main}
+    subnets = {}
+    for raw in raws:
+        table = explicit.get(raw["SubnetId"]) or main.get(raw["VpcId"])
+        subnets[raw["SubnetId"]] = Subnet(
+            id=raw["SubnetId"],
+            vpc_id=raw["VpcId"],
+            zone_name=raw["AvailabilityZone"],
+            zone_id=raw.get("AvailabilityZoneId", raw["AvailabilityZone"]),
+            cidr=raw.get("CidrBlock", ""),
+            available_ips=int(raw.get("AvailableIpAddressCount", 0)),
+            route_table_id=table.id if table else None,
+            is_public=bool(table and table.routes_to_internet_gateway),
+        )
+    return subnets
 
 
-def _security_group(raw: Mapping[str, Any]) -> SecurityGroup:
-    return SecurityGroup(
-        id=raw["GroupId"],
-        vpc_id=raw.get("VpcId", ""),
-        name=raw.get("GroupName", ""),
-        ingress=tuple(_ingress_rule(permission) for permission in raw.get("IpPermissions", [])),
-    )
+def _security_group(raw: Mapping[str, Any], problems: list[Problem]) -> SecurityGroup | None:
+    """A group, or None (and a problem) when a rule's address range cannot be read: judging the group
+    without that rule could report a block that is not there."""
+    rules = tuple(_ingress_rule(permission) for permission in raw.get("IpPermissions", []))
+    for rule in rules:
+        for cidr in rule.cidrs:
+            try:
+                ip_network(cidr, strict=False)
+            except ValueError:
+                problems.append(Problem(raw["GroupId"], f"rule source {cidr!r} is not an address range; group skipped"))
+                return None
+    return SecurityGroup(id=raw["GroupId"], vpc_id=raw.get("VpcId", ""), name=raw.get("GroupName", ""), ingress=rules)
 
 
 def _ingress_rule(raw: Mapping[str, Any]) -> IngressRule:

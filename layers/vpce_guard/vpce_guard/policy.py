@@ -12,8 +12,10 @@ The IAM semantics they rely on:
   operator in an Allow;
 - ``aws:SourceVpc``, ``aws:SourceVpce``, ``aws:SourceIp``, ``aws:ResourceOrgID`` and ``aws:ResourceAccount``
   say where a request comes from or goes to, not who sends it;
-- a negated condition on an absent key is true, so "Deny everyone unless aws:PrincipalOrgID is ours" also
-  denies anonymous callers: the common guard that bounds every Allow of a policy;
+- a negated condition on an absent key is true (with or without ``IfExists``), so "Deny everyone unless
+  aws:PrincipalOrgID is ours" also denies anonymous callers: the common guard that bounds every Allow of a
+  policy. Its usual companion ``BoolIfExists aws:PrincipalIsAWSService false`` exempts AWS services acting
+  for the account, and keeps the guard a guard;
 - condition operators and keys are matched without regard to case, as IAM matches keys.
 """
 
@@ -58,6 +60,7 @@ _STATEMENT_ELEMENTS = frozenset(
     {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
 )
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
+_WILDCARD = re.compile(r"[*?]")
 
 T = TypeVar("T")
 
@@ -319,7 +322,9 @@ def foreign_grants(policy: Policy, own_accounts: frozenset[str], org_ids: frozen
         bound = policy.bound(statement)
         if bound.confined_to_orgs(org_ids):
             continue
-        accounts = (named_accounts(statement) | bound.named_accounts) - own_accounts
+        # Principal "*" grants whoever the bound names; a named Principal grants only those it names.
+        granted = bound.named_accounts if statement.admits_any_principal else named_accounts(statement)
+        accounts = granted - own_accounts
         orgs = bound.orgs - org_ids if org_ids else frozenset()
         if accounts or orgs:
             grants.append(ForeignGrant(statement, tuple(sorted(accounts)), tuple(sorted(orgs))))
@@ -456,11 +461,12 @@ def _allow_limits(statement: Statement) -> Iterator[Limit]:
 
 
 def _guard_clause(statement: Statement) -> Clause | None:
-    """The clause of a Deny that refuses every principal outside some org, path, account or ARN, on every
-    resource, with no other condition; None for any other statement.
+    """The clause of a Deny that refuses every principal outside some org, path, account or ARN (and, when it
+    says so, AWS services), on every resource, with no other condition; None for any other statement.
 
-    Only the plain and ForAllValues forms of the negated operators count: they are true when the key is
-    absent, so anonymous callers are refused too. IfExists forms are not read as guards.
+    The negated operators, plain or IfExists, are true when the key is absent, so anonymous callers are
+    refused too; ForAnyValue forms are false then and do not guard. The conditions of one statement must all
+    hold for the Deny to apply, so a caller matching any one limit is let through.
     """
     if (
         statement.is_allow
@@ -473,10 +479,12 @@ def _guard_clause(statement: Statement) -> Clause | None:
         return None
     limits = []
     for condition in statement.conditions:
+        if _exempts_aws_services(condition):
+            limits.append(Limit(PRINCIPAL_IS_AWS_SERVICE, ("true",)))
+            continue
         key = condition.principal_key
         if (
             key is None
-            or condition.if_exists
             or condition.set_qualifier == _FOR_ANY_VALUE
             or condition.base_operator not in _NEGATED
             or not _names_someone(key, condition.values)
@@ -484,6 +492,15 @@ def _guard_clause(statement: Statement) -> Clause | None:
             return None
         limits.append(Limit(key, condition.values))
     return Clause(tuple(limits))
+
+
+def _exempts_aws_services(condition: Condition) -> bool:
+    """``Bool[IfExists] aws:PrincipalIsAWSService false`` in a Deny: the Deny spares AWS service principals."""
+    return (
+        condition.base_operator == "bool"
+        and condition.key.lower() == PRINCIPAL_IS_AWS_SERVICE.lower()
+        and tuple(value.lower() for value in condition.values) == ("false",)
+    )
 
 
 def _deny_covers(deny: Statement, allow: Statement) -> bool:
@@ -514,15 +531,20 @@ def _pattern_regex(pattern: str) -> re.Pattern[str]:
 
 
 def _names_someone(key: str, values: tuple[str, ...]) -> bool:
-    """Values that name callers: no value is all wildcards, and no principal ARN leaves its account open
-    (anyone can create a role of a given name in an account of their own)."""
+    """Values that name callers: an org id or account without wildcards (``o-*`` matches every org), an org
+    path that starts with a literal org id, and a principal ARN whose account is literal (anyone can create
+    a role of a given name in an account of their own)."""
     for value in values:
-        if not value.strip("*?"):
+        if key in (PRINCIPAL_ORG_ID, PRINCIPAL_ACCOUNT) and _WILDCARD.search(value):
+            return False
+        if key == PRINCIPAL_ORG_PATHS and _WILDCARD.search(_org_of(value)):
             return False
         if key == PRINCIPAL_ARN:
             account = _account_of(value)
             if account is None or not _ACCOUNT_ID.match(account):
                 return False
+        if not value.strip("*?"):
+            return False
     return True
 
 

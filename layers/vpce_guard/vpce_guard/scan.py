@@ -31,13 +31,14 @@ POLICY_UNDER_TEST = "policy-under-test"
 @dataclass(frozen=True)
 class ScanResult:
     snapshot: Snapshot
+    facts: Facts
     findings: list[Finding]
     problems: tuple[Problem, ...] = field(default=())
 
 
 def scan_snapshot(snapshot: Snapshot, settings: CheckSettings, checks: Iterable[Check] | None = None) -> ScanResult:
     facts = build_facts(snapshot)
-    return ScanResult(snapshot, run_checks(facts, settings, checks), facts.problems)
+    return ScanResult(snapshot, facts, run_checks(facts, settings, checks), facts.problems)
 
 
 def scan_live(

@@ -32,6 +32,15 @@ OPERATIONS = (
     DESCRIBE_ROUTE_TABLES,
 )
 SCOPE_FILE = "scan-scope.json"
+# The list each response holds (DescribeVpcAttribute.json is a list of responses instead).
+RESULT_KEYS = {
+    DESCRIBE_ENDPOINTS: "VpcEndpoints",
+    DESCRIBE_SERVICES: "ServiceDetails",
+    DESCRIBE_VPCS: "Vpcs",
+    DESCRIBE_SUBNETS: "Subnets",
+    DESCRIBE_SECURITY_GROUPS: "SecurityGroups",
+    DESCRIBE_ROUTE_TABLES: "RouteTables",
+}
 
 
 class SnapshotError(Exception):
@@ -91,6 +100,8 @@ class Snapshot:
         scope_file = directory / SCOPE_FILE
         if scope_file.is_file():
             raw_scope = _read_json(scope_file)
+            if not isinstance(raw_scope, dict) or not (region or raw_scope.get("region")):
+                raise SnapshotError(f"{scope_file} names no region: give the region with --region")
             scope = Scope(
                 region=region or raw_scope["region"],
                 vpc_ids=tuple(raw_scope.get("vpc_ids", ())),
@@ -100,7 +111,22 @@ class Snapshot:
             scope = Scope(region=region)
         else:
             raise SnapshotError(f"snapshot {directory} has no {SCOPE_FILE}: give the region with --region")
-        return cls(scope, {op: _read_json(directory / f"{op}.json") for op in OPERATIONS})
+        responses = {op: _read_json(directory / f"{op}.json") for op in OPERATIONS}
+        for operation, response in responses.items():
+            _check_shape(directory / f"{operation}.json", operation, response)
+        return cls(scope, responses)
+
+
+def _check_shape(path: Path, operation: str, response: Any) -> None:
+    """A response as boto3 returns it: an object holding the operation's list (a list of objects for
+    DescribeVpcAttribute), not what ``--query`` leaves of it."""
+    if operation == DESCRIBE_VPC_ATTRIBUTE:
+        if not isinstance(response, list) or not all(isinstance(item, dict) for item in response):
+            raise SnapshotError(f"{path} must hold a list of DescribeVpcAttribute responses")
+        return
+    key = RESULT_KEYS[operation]
+    if not isinstance(response, dict) or not isinstance(response.get(key, []), list):
+        raise SnapshotError(f'{path} must hold the {operation} response, an object with a "{key}" list')
 
 
 def _without_metadata(response: Any) -> Any:

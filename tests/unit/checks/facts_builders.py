@@ -47,13 +47,11 @@ def vpc(
     cidrs: Sequence[str] = (VPC_CIDR,),
     dns_support: bool | None = True,
     dns_hostnames: bool | None = True,
-    is_default: bool = False,
 ) -> Vpc:
     return Vpc(
         id=vpc_id,
         owner_id=ACCOUNT_ID,
         cidrs=tuple(cidrs),
-        is_default=is_default,
         dns_support=dns_support,
         dns_hostnames=dns_hostnames,
     )
@@ -164,7 +162,6 @@ def aws_service(
     return Service(
         name=full_name,
         endpoint_type=endpoint_type,
-        owner="amazon",
         private_dns_names=(f"{key}.{REGION}.amazonaws.com",) if with_dns else (),
         zone_names=tuple(zone_names),
     )

@@ -88,3 +88,21 @@ def test_interface_endpoint_is_no_finding() -> None:
 @pytest.mark.parametrize("state", ["deleting", "deleted", "failed", "rejected", "expired"])
 def test_inactive_endpoint_is_no_finding(state: str) -> None:
     assert run(gateway_endpoint(route_table_ids=[], state=state)) == []
+
+
+def test_two_gateway_endpoints_of_one_service_may_split_the_tables() -> None:
+    first = gateway_endpoint("vpce-0gateway00000001", route_table_ids=[PUBLIC_TABLE])
+    second = gateway_endpoint("vpce-0gateway00000002", route_table_ids=[PRIVATE_TABLE])
+    estate = facts(endpoints=[first, second])
+
+    assert list(gateway_route_coverage.evaluate(estate, CheckSettings())) == []
+
+
+def test_a_table_neither_endpoint_has_is_reported_once_on_the_first() -> None:
+    first = gateway_endpoint("vpce-0gateway00000001", route_table_ids=[])
+    second = gateway_endpoint("vpce-0gateway00000002", route_table_ids=[PRIVATE_TABLE])
+    estate = facts(endpoints=[second, first])
+
+    findings = list(gateway_route_coverage.evaluate(estate, CheckSettings()))
+
+    assert [finding.resource_id for finding in findings] == [first.id]

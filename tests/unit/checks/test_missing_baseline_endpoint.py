@@ -173,7 +173,7 @@ def test_every_entry_is_required_when_services_were_not_collected() -> None:
 
 
 def test_default_vpc_with_only_public_subnets_needs_no_baseline() -> None:
-    default_vpc = vpc(cidrs=("172.31.0.0/16",), is_default=True)
+    default_vpc = vpc(cidrs=("172.31.0.0/16",))
     public = [public_subnet(zone) for zone in (0, 1, 2)]
 
     assert run(facts(vpcs=[default_vpc], subnets=public, services=offered())) == []

@@ -220,3 +220,17 @@ def test_several_statements_make_one_finding_listing_every_outsider() -> None:
         ["555566667777", FOREIGN_ACCOUNT],
         [FOREIGN_ORG_ID],
     )
+
+
+def test_accounts_a_guard_lets_through_are_not_granted_by_a_named_principal() -> None:
+    guard = deny(condition={"StringNotEquals": {"aws:PrincipalAccount": [ACCOUNT_ID, FOREIGN_ACCOUNT]}})
+
+    assert run(CHECK, endpoint_with(allow(principal={"AWS": AGENT_ROLE}), guard)) == []
+
+
+def test_accounts_a_guard_lets_through_are_granted_by_any_principal() -> None:
+    guard = deny(condition={"StringNotEquals": {"aws:PrincipalAccount": [ACCOUNT_ID, FOREIGN_ACCOUNT]}})
+
+    (finding,) = run(CHECK, endpoint_with(allow(), guard))
+
+    assert finding.evidence["foreign_accounts"] == [FOREIGN_ACCOUNT]

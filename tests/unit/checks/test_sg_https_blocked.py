@@ -97,6 +97,12 @@ def test_rule_from_client_security_group_admits_https() -> None:
     assert run(endpoint_group(tcp_rule(group_ids=[CLIENT_SG]))) == []
 
 
+def test_rule_from_the_endpoints_own_group_does_not_admit_clients() -> None:
+    all_from_itself = IngressRule(protocol="-1", from_port=None, to_port=None, group_ids=(ENDPOINT_SG,))
+
+    assert len(run(endpoint_group(all_from_itself))) == 1
+
+
 def test_rule_from_prefix_list_admits_https() -> None:
     assert run(endpoint_group(tcp_rule(prefix_list_ids=["pl-0a1b2c3d4e5f60001"]))) == []
 

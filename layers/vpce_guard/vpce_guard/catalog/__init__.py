@@ -72,12 +72,12 @@ class Catalog:
     baseline: tuple[BaselineEntry, ...]
     china_regions: frozenset[str]
 
-    def lookup(self, service_name: str | None) -> CatalogService | None:
-        """The catalog entry for an AWS service's endpoint name; None for partner and unknown services."""
+    def lookup(self, service_name: str | None, endpoint_type: str) -> CatalogService | None:
+        """The catalog entry for an endpoint of ``endpoint_type`` to an AWS service: S3 and DynamoDB take both
+        types, every other service only Interface. None for partner and unknown services."""
         ref = parse_service_name(service_name)
-        if ref is None or not ref.is_aws_service:
-            return None
-        return self.services.get(ref.key)
+        entry = self.services.get(ref.key) if ref is not None and ref.is_aws_service else None
+        return entry if entry is not None and endpoint_type in entry.endpoint_types else None
 
     def service_name(self, key: str, region: str, endpoint_type: str) -> str:
         """The endpoint service name of ``key`` in ``region`` for an endpoint of ``endpoint_type``."""

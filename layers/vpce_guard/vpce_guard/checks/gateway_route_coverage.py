@@ -11,6 +11,8 @@ Scenarios:
 - a subnet without an explicit association uses the main table, which the endpoint lacks -> MEDIUM finding;
 - several tables missing -> one finding for the endpoint, every table and its subnets in the evidence;
 - every table in use is associated -> no finding;
+- two gateway endpoints of one service split the tables between them (AWS allows it) -> a table is covered
+  when either has it; what neither has is reported once, on the first of them;
 - a table no subnet uses (e.g. a main table every subnet overrides) -> not required;
 - the VPC has no subnets -> no finding;
 - interface endpoints and inactive endpoints -> no finding.
@@ -30,7 +32,17 @@ def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
     for endpoint in facts.active_endpoints:
         if not endpoint.is_gateway:
             continue
-        associated = set(endpoint.route_table_ids)
+        siblings = sorted(
+            (
+                other
+                for other in facts.endpoints_in(endpoint.vpc_id)
+                if other.is_gateway and other.service_name == endpoint.service_name
+            ),
+            key=lambda other: other.id,
+        )
+        if siblings[0].id != endpoint.id:
+            continue
+        associated = {table_id for sibling in siblings for table_id in sibling.route_table_ids}
         subnets_by_missing_table: defaultdict[str, list[str]] = defaultdict(list)
         for subnet in facts.subnets_in(endpoint.vpc_id):
             if subnet.route_table_id is not None and subnet.route_table_id not in associated:

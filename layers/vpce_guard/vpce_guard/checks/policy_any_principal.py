@@ -87,7 +87,7 @@ def _callers_are_iam_principals(endpoint: Endpoint) -> bool:
     ref = parse_service_name(endpoint.service_name)
     if ref is not None and ref.is_partner:
         return False
-    entry = load_catalog().lookup(endpoint.service_name)
+    entry = load_catalog().lookup(endpoint.service_name, endpoint.type)
     return entry is None or entry.iam_principals
 
 

@@ -41,7 +41,7 @@ from vpce_guard.policy import Statement, wildcard_action_statements, wildcard_ac
 def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
     catalog = load_catalog()
     for endpoint, policy in judged_policies(facts):
-        entry = catalog.lookup(endpoint.service_name)
+        entry = catalog.lookup(endpoint.service_name, endpoint.type)
         if entry is None or not entry.knows_narrower_actions:
             continue
         statements = wildcard_action_statements(policy, entry.iam_prefix)

@@ -12,6 +12,8 @@ Scenarios:
 - a rule admitting 443 from a CIDR overlapping a VPC CIDR (a subnet, the VPC CIDR, a supernet, IPv4 or IPv6)
   -> no finding;
 - a rule admitting 443 from a client security group -> no finding;
+- a rule admitting only the endpoint's own group (the VPC default group's "all traffic from itself") ->
+  HIGH finding: clients do not carry the endpoint's group;
 - a rule admitting 443 from a prefix list -> no finding: its entries cannot be judged without another call;
 - a rule for all protocols (-1), or a TCP port range containing 443 -> admits;
 - a rule for another port or protocol (e.g. TCP 80, UDP 443) -> does not admit;
@@ -59,7 +61,7 @@ def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
             for rule in facts.security_groups[group_id].ingress
             if rule.admits_tcp_port(HTTPS_PORT)
         ]
-        if any(_admits_vpc_clients(rule, vpc_networks) for rule in https_rules):
+        if any(_admits_vpc_clients(rule, vpc_networks, set(group_ids)) for rule in https_rules):
             continue
         outside = sorted({cidr for rule in https_rules for cidr in rule.cidrs})
         admitted = f" (443 is admitted only from {', '.join(outside)})" if outside else ""
@@ -73,10 +75,13 @@ def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
         )
 
 
-def _admits_vpc_clients(rule: IngressRule, vpc_networks: Sequence[IPv4Network | IPv6Network]) -> bool:
-    """A rule already known to admit 443: does its source include clients in the VPC? (``overlaps`` is
-    false across address families, so an IPv4 source never matches an IPv6 VPC CIDR.)"""
-    if rule.group_ids or rule.prefix_list_ids:
+def _admits_vpc_clients(
+    rule: IngressRule, vpc_networks: Sequence[IPv4Network | IPv6Network], own_groups: set[str]
+) -> bool:
+    """A rule already known to admit 443: does its source include clients in the VPC? A reference to the
+    endpoint's own group admits only what carries that group (the default group's "all traffic from
+    itself"), not the clients. (``overlaps`` is false across address families.)"""
+    if set(rule.group_ids) - own_groups or rule.prefix_list_ids:
         return True
     return any(ip_network(cidr, strict=False).overlaps(network) for cidr in rule.cidrs for network in vpc_networks)
 
