@@ -1,0 +1,139 @@
+"""The application behind the three Lambda functions, so that each handler stays three lines.
+
+It reads the environment the template gives every function, wires the pipeline to AWS (clients made lazily,
+once per container), and reports through Powertools: structured logs naming the resources, metrics of
+findings by check, state writes and API calls, and traces.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit, single_metric
+from aws_lambda_powertools.utilities.data_classes import AWSConfigRuleEvent, EventBridgeEvent
+from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.catalog import load_catalog
+from vpce_guard.checks import CheckSettings
+from vpce_guard.config_rule import ConfigRule
+from vpce_guard.pipeline import Evaluation, Pipeline
+from vpce_guard.snapshot import Scope
+from vpce_guard.state import StateStore
+from vpce_guard.trigger import Ignored, parse_api_change
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment lacks what the template gives it."""
+
+
+@dataclass(frozen=True)
+class Environment:
+    region: str
+    state_table: str
+    idempotency_table: str
+    settings: CheckSettings
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> Environment:
+        missing = [
+            name for name in ("AWS_REGION", "STATE_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME") if not environ.get(name)
+        ]
+        if missing:
+            raise ConfigurationError(f"missing environment variable(s) {', '.join(missing)}; deploy with template.yaml")
+        return cls(
+            region=environ["AWS_REGION"],
+            state_table=environ["STATE_TABLE_NAME"],
+            idempotency_table=environ["IDEMPOTENCY_TABLE_NAME"],
+            settings=CheckSettings(
+                trusted_accounts=frozenset(_csv(environ.get("VPCE_GUARD_TRUSTED_ACCOUNTS", ""))),
+                org_ids=frozenset(_csv(environ.get("VPCE_GUARD_ORG_ID", ""))),
+                baseline=load_catalog().baseline_for(_csv(environ.get("VPCE_GUARD_BASELINE", "")) or None),
+            ),
+        )
+
+
+@cache
+def environment() -> Environment:
+    return Environment.read()
+
+
+@cache
+def session_for(region: str) -> AwsSession:
+    """One session per region for the life of the container: clients are made once, calls counted."""
+    return AwsSession(region)
+
+
+@cache
+def pipeline() -> Pipeline:
+    env = environment()
+    store = StateStore(session_for(env.region).client("dynamodb"), env.state_table)
+    return Pipeline(session_for, store, env.settings)
+
+
+@cache
+def idempotency_store() -> DynamoDBPersistenceLayer:
+    return DynamoDBPersistenceLayer(table_name=environment().idempotency_table)
+
+
+# EventBridge delivers at least once; duplicates of one event share its id.
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=True)
+
+
+@tracer.capture_method
+def handle_change(event: EventBridgeEvent) -> dict[str, Any]:
+    change = parse_api_change(event.raw_event)
+    if isinstance(change, Ignored):
+        logger.info("event ignored", extra={"event_id": change.event_id, "reason": change.reason})
+        return {"ignored": change.reason}
+    logger.append_keys(
+        event_name=change.event_name, endpoint_ids=list(change.endpoint_ids), vpc_ids=list(change.vpc_ids)
+    )
+    evaluation = pipeline().on_change(change)
+    if evaluation is None:
+        logger.info("no endpoint affected", extra={"event_id": change.event_id})
+        return {"ignored": f"{change.event_name} touched no VPC endpoint"}
+    return report(evaluation)
+
+
+@tracer.capture_method
+def handle_sweep(event: EventBridgeEvent) -> dict[str, Any]:
+    return report(pipeline().evaluate(event.account, Scope(event.region)))
+
+
+@tracer.capture_method
+def handle_config_rule(event: AWSConfigRuleEvent) -> dict[str, Any]:
+    outcome = ConfigRule(pipeline(), session_for).handle(event)
+    logger.info("config rule evaluated", extra=outcome)
+    return outcome
+
+
+def report(evaluation: Evaluation) -> dict[str, Any]:
+    """Log each state change with its resource, and publish findings by check, writes and API calls."""
+    changes = evaluation.changes
+    for kind, labels in (("opened", changes.opened), ("updated", changes.updated), ("resolved", changes.resolved)):
+        for label in labels:
+            resource_id, check_id = label.split("/", 1)
+            logger.info(f"finding {kind}", extra={"resource_id": resource_id, "check_id": check_id})
+    for check_id, count in sorted(Counter(f.check_id for f in evaluation.result.findings).items()):
+        with single_metric(name="Findings", unit=MetricUnit.Count, value=count) as metric:
+            metric.add_dimension(name="check_id", value=check_id)
+    metrics.add_metric(name="StateWrites", unit=MetricUnit.Count, value=changes.writes)
+    metrics.add_metric(name="ApiCalls", unit=MetricUnit.Count, value=sum(evaluation.api_calls.values()))
+    summary = evaluation.to_dict()
+    logger.info("evaluated", extra=summary)
+    return summary
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())

@@ -1,0 +1,104 @@
+"""The pipeline the functions run (DESIGN.md): resolve → collect facts → checks → record.
+
+A trigger names what changed; the pipeline works out which VPCs that can affect, reads fresh facts for just
+those VPCs (never the event body), runs the checks and brings the state table in line. The same evaluation
+serves a CloudTrail event, a Config rule invocation and the scheduled sweep.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CheckSettings
+from vpce_guard.collect import vpcs_of_endpoint_groups, vpcs_of_route_tables
+from vpce_guard.scan import ScanResult, scan_live
+from vpce_guard.snapshot import Scope
+from vpce_guard.state import Changes, Judged, StateStore, Status
+from vpce_guard.trigger import ApiChange
+
+# Deleting a subnet can only end these findings: it never adds an endpoint's duty, and AWS refuses to
+# delete a subnet an endpoint sits in.
+SUBNET_BOUND_CHECKS = frozenset({"az-coverage", "missing-baseline-endpoint"})
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    judged: Judged
+    result: ScanResult
+    changes: Changes
+    api_calls: Mapping[str, int]
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "account_id": self.judged.account_id,
+            "region": self.judged.region,
+            "vpc_ids": list(self.judged.vpc_ids) if self.judged.vpc_ids is not None else "all",
+            "findings": len(self.result.findings),
+            "changes": self.changes.to_dict(),
+            "api_calls": dict(self.api_calls),
+        }
+
+
+class Pipeline:
+    def __init__(
+        self,
+        session_for: Callable[[str], AwsSession],
+        store: StateStore,
+        settings: CheckSettings,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.session_for = session_for
+        self.store = store
+        self.settings = settings
+        self.clock = clock
+
+    def on_change(self, change: ApiChange) -> Evaluation | None:
+        """Evaluate what a CloudTrail-recorded change can affect; None when it touches no endpoint."""
+        scope = self.scope_for(change)
+        if scope is None:
+            return None
+        evaluation = self.evaluate(change.account_id, scope)
+        listed = {endpoint.id for endpoint in evaluation.result.facts.endpoints}
+        gone = [endpoint_id for endpoint_id in change.endpoint_ids if endpoint_id not in listed]
+        if gone:
+            forgotten = self.forget(change.account_id, change.region, gone)
+            evaluation.changes.resolved.extend(forgotten.resolved)
+            evaluation.changes.superseded.extend(forgotten.superseded)
+        return evaluation
+
+    def forget(self, account_id: str, region: str, resource_ids: Sequence[str]) -> Changes:
+        """Resolve the records of resources that no longer exist (their VPC may be unknown by now)."""
+        return self.store.resolve_resources(Judged(account_id, region, (), self.clock()), resource_ids)
+
+    def scope_for(self, change: ApiChange) -> Scope | None:
+        """The VPCs a change can affect."""
+        if change.vpc_ids or change.endpoint_ids:
+            return Scope(change.region, change.vpc_ids, change.endpoint_ids)
+        session = self.session_for(change.region)
+        if change.security_group_ids:
+            vpc_ids = vpcs_of_endpoint_groups(session, change.security_group_ids)
+        elif change.route_table_ids:
+            vpc_ids = vpcs_of_route_tables(session, change.route_table_ids)
+        else:
+            vpc_ids = sorted(
+                {
+                    record.vpc_id
+                    for record in self.store.records(change.account_id, change.region)
+                    if record.status is Status.OPEN and record.check_id in SUBNET_BOUND_CHECKS
+                }
+            )
+        return Scope(change.region, tuple(vpc_ids)) if vpc_ids else None
+
+    def evaluate(self, account_id: str, scope: Scope) -> Evaluation:
+        """Fresh facts for ``scope``, the checks, and the state table brought in line."""
+        session = self.session_for(scope.region)
+        calls_before = session.counter.calls.copy()
+        observed_at = self.clock()
+        result = scan_live(session, scope, self.settings)
+        region_wide = not (scope.vpc_ids or scope.endpoint_ids)
+        judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
+        changes = self.store.record(judged, result.findings)
+        return Evaluation(judged, result, changes, dict(session.counter.calls - calls_before))

@@ -1,0 +1,42 @@
+"""The sample trigger events in ``events/``, as AWS sends them: the one loader for the tests, the demo and the
+local run, which also retargets a sample at resources that exist (the samples tell a story with fixed ids).
+
+The samples live in the repository, beside the template, not in the package: this module finds them in the
+checkout it is installed from.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+EVENTS_DIR = Path(__file__).resolve().parents[3] / "events"
+SAMPLE_ACCOUNT = "111122223333"
+
+
+def load_event(name: str) -> dict[str, Any]:
+    """The event ``events/<name>.json`` (``name`` without the extension), as a fresh dict each call."""
+    path = EVENTS_DIR / f"{name}.json"
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no sample event {name!r}: {path} does not exist (samples: {', '.join(event_names())})"
+        )
+    event: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return event
+
+
+def event_names() -> list[str]:
+    """The names of every sample event, sorted."""
+    return sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
+
+
+def retarget(event: Mapping[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:
+    """A copy of ``event`` with ids of the samples' story (resource ids, the account) replaced by real ones,
+    wherever they stand: in ARNs and in the JSON strings Config events nest, too."""
+    text = json.dumps(event)
+    for sample_id, real_id in ids.items():
+        text = text.replace(sample_id, real_id)
+    retargeted: dict[str, Any] = json.loads(text)
+    return retargeted

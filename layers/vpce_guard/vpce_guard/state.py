@@ -1,0 +1,272 @@
+"""The state table: one record per (account, region, resource, check), written only when something changed.
+
+Keys: ``pk`` = ``<account>#<region>#<resource>``, ``sk`` = the check id; the ``by-scope`` index
+(``gsi1pk`` = ``<account>#<region>``, ``gsi1sk`` = ``<vpc>#<resource>#<check>``) finds every record of a
+region or of a VPC, so an evaluation can tell which open findings stopped firing.
+
+Rules:
+- a run that changes nothing writes nothing (a record is rewritten only when its finding's content or its
+  status changes);
+- every write is conditional on the record not having been written from newer facts
+  (``observed_at`` is when the facts were read), so concurrent evaluations never put an older state over
+  a newer one;
+- a finding that stops firing becomes RESOLVED, with ``expires_at`` set for the table's TTL. DynamoDB
+  deletes expired items late (up to days), so readers ignore them themselves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from enum import StrEnum
+from typing import Any
+
+from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from botocore.exceptions import ClientError
+
+from vpce_guard.findings import Finding
+
+SCOPE_INDEX = "by-scope"
+RESOLVED_HISTORY = timedelta(days=90)
+
+_serializer = TypeSerializer()
+_deserializer = TypeDeserializer()
+
+
+class Status(StrEnum):
+    OPEN = "OPEN"
+    RESOLVED = "RESOLVED"
+
+
+@dataclass(frozen=True)
+class Record:
+    """A stored finding state; ``finding`` is the finding as last seen (kept when RESOLVED, as history)."""
+
+    account_id: str
+    region: str
+    resource_id: str
+    check_id: str
+    vpc_id: str
+    status: Status
+    severity: str
+    first_seen: str
+    last_seen: str
+    observed_at: int
+    digest: str
+    finding: Mapping[str, Any]
+    expires_at: int | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.resource_id, self.check_id)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "account_id": self.account_id,
+            "region": self.region,
+            "resource_id": self.resource_id,
+            "check_id": self.check_id,
+            "vpc_id": self.vpc_id,
+            "status": self.status.value,
+            "severity": self.severity,
+            "first_seen": self.first_seen,
+            "last_seen": self.last_seen,
+            "finding": dict(self.finding),
+        }
+
+
+@dataclass(frozen=True)
+class Judged:
+    """What one evaluation looked at: an account and region, and its VPCs (None: the whole region)."""
+
+    account_id: str
+    region: str
+    vpc_ids: tuple[str, ...] | None
+    observed_at: datetime
+
+
+@dataclass
+class Changes:
+    """What one evaluation changed in the state table."""
+
+    opened: list[str] = field(default_factory=list)
+    updated: list[str] = field(default_factory=list)
+    resolved: list[str] = field(default_factory=list)
+    superseded: list[str] = field(default_factory=list)
+    unchanged: int = 0
+
+    @property
+    def writes(self) -> int:
+        return len(self.opened) + len(self.updated) + len(self.resolved)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "opened": self.opened,
+            "updated": self.updated,
+            "resolved": self.resolved,
+            "superseded": self.superseded,
+            "unchanged": self.unchanged,
+        }
+
+
+class StateStore:
+    def __init__(self, dynamodb: Any, table_name: str) -> None:
+        self.dynamodb = dynamodb
+        self.table_name = table_name
+
+    def records(self, account_id: str, region: str, vpc_ids: Sequence[str] | None = None) -> list[Record]:
+        """The live records of a region, or of some of its VPCs (expired history is left out)."""
+        partition = f"{account_id}#{region}"
+        if vpc_ids is None:
+            return list(self._query_index(partition, None))
+        return [record for vpc_id in sorted(set(vpc_ids)) for record in self._query_index(partition, f"{vpc_id}#")]
+
+    def records_of(self, account_id: str, region: str, resource_id: str) -> list[Record]:
+        """The live records of one resource, whatever its VPC."""
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk",
+            ExpressionAttributeValues={":pk": {"S": f"{account_id}#{region}#{resource_id}"}},
+        )
+        return [record for page in pages for record in self._live(page["Items"])]
+
+    def record(self, judged: Judged, findings: Iterable[Finding]) -> Changes:
+        """Bring the records of what was judged in line with its findings."""
+        return self._apply(judged, self.records(judged.account_id, judged.region, judged.vpc_ids), findings)
+
+    def resolve_resources(self, judged: Judged, resource_ids: Iterable[str]) -> Changes:
+        """Resolve every open record of resources that are gone (a deleted endpoint)."""
+        existing = [
+            record
+            for resource_id in sorted(set(resource_ids))
+            for record in self.records_of(judged.account_id, judged.region, resource_id)
+        ]
+        return self._apply(judged, existing, ())
+
+    def _apply(self, judged: Judged, existing: Iterable[Record], findings: Iterable[Finding]) -> Changes:
+        stored = {record.key: record for record in existing}
+        current = {(finding.resource_id, finding.check_id): finding for finding in findings}
+        changes = Changes()
+        for key, finding in sorted(current.items()):
+            record = stored.get(key)
+            item = _record_item(judged, finding, record)
+            if record is not None and record.status is Status.OPEN and record.digest == item["digest"]:
+                changes.unchanged += 1
+                continue
+            outcome = changes.opened if record is None or record.status is Status.RESOLVED else changes.updated
+            self._put(item, judged, outcome, changes)
+        for key, record in sorted(stored.items()):
+            if key not in current and record.status is not Status.RESOLVED:
+                self._put(_resolved_item(record, judged), judged, changes.resolved, changes)
+        return changes
+
+    def _put(self, item: dict[str, Any], judged: Judged, outcome: list[str], changes: Changes) -> None:
+        label = f"{item['resource_id']}/{item['check_id']}"
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table_name,
+                Item={name: _serializer.serialize(value) for name, value in item.items()},
+                ConditionExpression="attribute_not_exists(pk) OR observed_at < :observed_at",
+                ExpressionAttributeValues={":observed_at": {"N": str(_millis(judged.observed_at))}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            changes.superseded.append(label)
+            return
+        outcome.append(label)
+
+    def _query_index(self, partition: str, prefix: str | None) -> Iterator[Record]:
+        condition = "gsi1pk = :pk" + (" AND begins_with(gsi1sk, :prefix)" if prefix else "")
+        values = {":pk": {"S": partition}} | ({":prefix": {"S": prefix}} if prefix else {})
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.table_name,
+            IndexName=SCOPE_INDEX,
+            KeyConditionExpression=condition,
+            ExpressionAttributeValues=values,
+        )
+        for page in pages:
+            yield from self._live(page["Items"])
+
+    @staticmethod
+    def _live(items: Iterable[Mapping[str, Any]]) -> Iterator[Record]:
+        now = datetime.now(UTC).timestamp()
+        for item in items:
+            record = _record(item)
+            if record.expires_at is None or record.expires_at > now:
+                yield record
+
+
+def finding_digest(finding: Finding) -> str:
+    """What identifies a finding's content: equal digests mean nothing to write."""
+    return hashlib.sha256(json.dumps(finding.to_dict(), sort_keys=True).encode()).hexdigest()
+
+
+def _record_item(judged: Judged, finding: Finding, record: Record | None) -> dict[str, Any]:
+    now = judged.observed_at.isoformat()
+    still_open = record is not None and record.status is Status.OPEN
+    return {
+        **_keys(judged.account_id, judged.region, finding.vpc_id, finding.resource_id, finding.check_id),
+        "resource_type": finding.resource_type,
+        "status": Status.OPEN.value,
+        "severity": finding.severity.value,
+        "first_seen": record.first_seen if still_open and record is not None else now,
+        "last_seen": now,
+        "observed_at": _millis(judged.observed_at),
+        "digest": finding_digest(finding),
+        "finding": json.dumps(finding.to_dict(), sort_keys=True),
+    }
+
+
+def _resolved_item(record: Record, judged: Judged) -> dict[str, Any]:
+    return {
+        **_keys(record.account_id, record.region, record.vpc_id, record.resource_id, record.check_id),
+        "status": Status.RESOLVED.value,
+        "severity": record.severity,
+        "first_seen": record.first_seen,
+        "last_seen": judged.observed_at.isoformat(),
+        "observed_at": _millis(judged.observed_at),
+        "digest": record.digest,
+        "finding": json.dumps(record.finding, sort_keys=True),
+        "expires_at": int((judged.observed_at + RESOLVED_HISTORY).timestamp()),
+    }
+
+
+def _keys(account_id: str, region: str, vpc_id: str, resource_id: str, check_id: str) -> dict[str, Any]:
+    return {
+        "pk": f"{account_id}#{region}#{resource_id}",
+        "sk": check_id,
+        "gsi1pk": f"{account_id}#{region}",
+        "gsi1sk": f"{vpc_id}#{resource_id}#{check_id}",
+        "account_id": account_id,
+        "region": region,
+        "vpc_id": vpc_id,
+        "resource_id": resource_id,
+        "check_id": check_id,
+    }
+
+
+def _record(item: Mapping[str, Any]) -> Record:
+    raw = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    return Record(
+        account_id=raw["account_id"],
+        region=raw["region"],
+        resource_id=raw["resource_id"],
+        check_id=raw["check_id"],
+        vpc_id=raw["vpc_id"],
+        status=Status(raw["status"]),
+        severity=raw["severity"],
+        first_seen=raw["first_seen"],
+        last_seen=raw["last_seen"],
+        observed_at=int(raw["observed_at"]),
+        digest=raw["digest"],
+        finding=json.loads(raw["finding"]),
+        expires_at=int(raw["expires_at"]) if "expires_at" in raw else None,
+    )
+
+
+def _millis(moment: datetime) -> int:
+    return int(moment.timestamp() * 1000)

@@ -1,0 +1,221 @@
+"""CloudTrail API calls delivered by EventBridge, read as "what changed": the ids of the resources a call touched.
+
+The event body is never evaluated. CloudTrail records the call, not the result: a CreateVpcEndpoint response shows
+``state: pending`` and empty sets, and a later call may already have changed the endpoint again. So a change yields
+only ids, and the pipeline re-describes those resources before any check runs (DESIGN.md, "Pipeline").
+
+EC2 records are XML-shaped JSON, and the ids sit in a different place for nearly every call:
+
+- some calls wrap parameters and response: ``{"CreateVpcEndpointRequest": {"VpcId": …}}``,
+  ``{"CreateVpcEndpointResponse": {"vpcEndpoint": {…}, "xmlns": …}}``; others do not: ``{"vpcId": …}``;
+- wrapped requests use the query API's PascalCase names (``VpcId``), unwrapped ones and responses camelCase;
+- a set is ``{"item": …}`` or ``{"items": […]}``; a set of one is flattened to that one member; an empty set is
+  ``""`` or ``{}``;
+- a list member of a request carries an index: ``{"tag": 1, "content": "vpce-…"}``.
+
+``_members`` undoes all of that, so each call names its ids by key path alone (``_WHERE``).
+
+Scenarios (the test plan, tests/unit/test_trigger.py):
+
+- an accepted call yields an ``ApiChange`` with its ids deduplicated and sorted: CreateVpcEndpoint (endpoint from
+  the response, VPC from the request), ModifyVpcEndpoint, DeleteVpcEndpoints (every id), ModifyVpcAttribute (VPC),
+  CreateSubnet (VPC, and the new subnet), DeleteSubnet (subnet), the group-rule calls (group),
+  AssociateRouteTable (route table and subnet), ReplaceRouteTableAssociation (route table);
+- a call that failed (``errorCode``) changed nothing: ``Ignored``;
+- any other call, or a call to another service, is ``Ignored`` cheaply;
+- an event with no id, no ``detail``, no ``eventName``, or without an id the call must carry, is malformed:
+  ``TriggerError`` names what is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+ENDPOINT_EVENTS: tuple[str, ...] = ("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints")
+VPC_EVENTS: tuple[str, ...] = ("ModifyVpcAttribute", "CreateSubnet", "DeleteSubnet")
+GROUP_EVENTS: tuple[str, ...] = (
+    "AuthorizeSecurityGroupIngress",
+    "RevokeSecurityGroupIngress",
+    "ModifySecurityGroupRules",
+)
+ROUTE_EVENTS: tuple[str, ...] = ("AssociateRouteTable", "ReplaceRouteTableAssociation")
+# The template's EventBridge pattern lists exactly these names, in this order.
+ACCEPTED_EVENT_NAMES: tuple[str, ...] = ENDPOINT_EVENTS + VPC_EVENTS + GROUP_EVENTS + ROUTE_EVENTS
+
+EC2_EVENT_SOURCE = "ec2.amazonaws.com"
+
+
+class TriggerError(ValueError):
+    """An event that is not a well-formed CloudTrail record of an accepted call; the message says what is missing."""
+
+
+@dataclass(frozen=True)
+class ApiChange:
+    """An accepted EC2 call that succeeded, and the ids of the resources it touched."""
+
+    event_id: str  # the EventBridge event id (duplicate deliveries share it)
+    event_name: str
+    account_id: str  # the account the call was made in
+    region: str
+    event_time: str
+    endpoint_ids: tuple[str, ...] = ()
+    vpc_ids: tuple[str, ...] = ()
+    subnet_ids: tuple[str, ...] = ()
+    security_group_ids: tuple[str, ...] = ()
+    route_table_ids: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Ignored:
+    """An event that changes nothing vpce-guard judges, and why."""
+
+    event_id: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class _Ids:
+    """Where a call carries one kind of id: key paths searched in both request and response."""
+
+    paths: tuple[tuple[str, ...], ...]
+    required: bool = True
+
+
+# The ApiChange field of each kind of id: its prefix and its name in messages.
+_KINDS = {
+    "endpoint_ids": ("vpce-", "VPC endpoint id"),
+    "vpc_ids": ("vpc-", "VPC id"),
+    "subnet_ids": ("subnet-", "subnet id"),
+    "security_group_ids": ("sg-", "security group id"),
+    "route_table_ids": ("rtb-", "route table id"),
+}
+
+# A group-rule call names its group by id in the request, or by name (default VPC), when only the response's new
+# rules carry the id.
+_GROUP = _Ids((("groupId",), ("securityGroupRuleSet", "groupId")))
+
+# Where each accepted call carries its ids. Key paths match case-insensitively (``VpcId`` in a wrapped request,
+# ``vpcId`` elsewhere).
+_WHERE: dict[str, dict[str, _Ids]] = {
+    "CreateVpcEndpoint": {
+        "endpoint_ids": _Ids((("vpcEndpoint", "vpcEndpointId"),)),
+        "vpc_ids": _Ids((("VpcId",), ("vpcEndpoint", "vpcId"))),
+    },
+    "ModifyVpcEndpoint": {"endpoint_ids": _Ids((("VpcEndpointId",),))},
+    "DeleteVpcEndpoints": {"endpoint_ids": _Ids((("VpcEndpointId",),))},
+    "ModifyVpcAttribute": {"vpc_ids": _Ids((("vpcId",),))},
+    "CreateSubnet": {
+        "vpc_ids": _Ids((("vpcId",), ("subnet", "vpcId"))),
+        "subnet_ids": _Ids((("subnet", "subnetId"),), required=False),
+    },
+    "DeleteSubnet": {"subnet_ids": _Ids((("subnetId",),))},
+    "AuthorizeSecurityGroupIngress": {"security_group_ids": _GROUP},
+    "RevokeSecurityGroupIngress": {"security_group_ids": _GROUP},
+    "ModifySecurityGroupRules": {"security_group_ids": _Ids((("GroupId",),))},
+    "AssociateRouteTable": {
+        "route_table_ids": _Ids((("routeTableId",),)),
+        "subnet_ids": _Ids((("subnetId",),)),
+    },
+    "ReplaceRouteTableAssociation": {"route_table_ids": _Ids((("routeTableId",),))},
+}
+
+
+def parse_api_change(event: Mapping[str, Any]) -> ApiChange | Ignored:
+    """What an EventBridge "AWS API Call via CloudTrail" event changed, or why it changed nothing we judge."""
+    if not isinstance(event, Mapping):
+        raise TriggerError(f"an EventBridge event is a JSON object, not {type(event).__name__}")
+    event_id = _text(event, "id", "the EventBridge event has no 'id'")
+    detail = event.get("detail")
+    if not isinstance(detail, Mapping):
+        raise TriggerError(
+            f"event {event_id} has no 'detail' object: not an 'AWS API Call via CloudTrail' event "
+            f"(detail-type {event.get('detail-type')!r})"
+        )
+    event_name = _text(detail, "eventName", f"event {event_id} has no detail.eventName")
+    source = detail.get("eventSource", EC2_EVENT_SOURCE)
+    if source != EC2_EVENT_SOURCE:
+        return Ignored(event_id, f"{event_name} from {source} is not an event vpce-guard watches")
+    if event_name not in ACCEPTED_EVENT_NAMES:
+        return Ignored(event_id, f"{event_name} is not an event vpce-guard watches")
+    if detail.get("errorCode"):
+        return Ignored(event_id, f"{event_name} failed ({detail['errorCode']}): nothing changed")
+
+    sections = [_unwrapped(detail, key, event_name) for key in ("requestParameters", "responseElements")]
+    ids = {field: _ids_of(event_id, event_name, field, where, sections) for field, where in _WHERE[event_name].items()}
+    return ApiChange(
+        event_id=event_id,
+        event_name=event_name,
+        account_id=_first_text(event_id, "account", (detail, "recipientAccountId"), (event, "account")),
+        region=_first_text(event_id, "region", (detail, "awsRegion"), (event, "region")),
+        event_time=_first_text(event_id, "time", (detail, "eventTime"), (event, "time")),
+        **ids,
+    )
+
+
+def _ids_of(event_id: str, event_name: str, field: str, where: _Ids, sections: Sequence[Any]) -> tuple[str, ...]:
+    prefix, noun = _KINDS[field]
+    found = [value for section in sections for path in where.paths for value in _at(section, path)]
+    for value in found:
+        if not (isinstance(value, str) and value.startswith(prefix)):
+            raise TriggerError(f"{event_name} event {event_id} has {value!r} where a {noun} ({prefix}…) belongs")
+    if not found and where.required:
+        looked = " or ".join(".".join(path) for path in where.paths)
+        raise TriggerError(
+            f"{event_name} event {event_id} carries no {noun}: looked for {looked} in requestParameters and "
+            "responseElements; without it there is nothing to re-describe"
+        )
+    return tuple(sorted(set(found)))
+
+
+def _unwrapped(detail: Mapping[str, Any], key: str, event_name: str) -> Any:
+    """requestParameters or responseElements, out of its ``<EventName>Request``/``Response`` wrapper if it has one."""
+    body = detail.get(key)
+    wrapper = event_name + ("Request" if key == "requestParameters" else "Response")
+    if isinstance(body, Mapping) and isinstance(body.get(wrapper), Mapping):
+        return body[wrapper]
+    return body
+
+
+def _at(value: Any, path: Sequence[str]) -> Iterator[Any]:
+    """Every value at ``path`` (keys matched case-insensitively) in an XML-shaped document, through its sets."""
+    for member in _members(value):
+        if not path:
+            yield member
+        elif isinstance(member, Mapping):
+            for key, child in member.items():
+                if isinstance(key, str) and key.lower() == path[0].lower():
+                    yield from _at(child, path[1:])
+
+
+def _members(value: Any) -> Iterator[Any]:
+    """The members of an XML-shaped value: each item of a list or an ``item``/``items`` set, the one member of a
+    flattened set, the content of a ``{"tag": n, "content": …}`` list member; nothing for an empty set."""
+    if value is None or value == "":
+        return
+    if isinstance(value, list):
+        for item in value:
+            yield from _members(item)
+    elif isinstance(value, Mapping) and value.keys() <= {"item", "items"}:
+        for items in value.values():
+            yield from _members(items)
+    elif isinstance(value, Mapping) and "content" in value and value.keys() <= {"tag", "content"}:
+        yield from _members(value["content"])
+    else:
+        yield value
+
+
+def _text(container: Mapping[str, Any], key: str, missing: str) -> str:
+    value = container.get(key)
+    if not isinstance(value, str) or not value:
+        raise TriggerError(missing)
+    return value
+
+
+def _first_text(event_id: str, what: str, *places: tuple[Mapping[str, Any], str]) -> str:
+    for container, key in places:
+        value = container.get(key)
+        if isinstance(value, str) and value:
+            return value
+    raise TriggerError(f"event {event_id} has no {what}: looked for detail.{places[0][1]} and {places[1][1]}")

@@ -1,0 +1,232 @@
+"""The pipeline the functions run, fed the sample events retargeted at an estate in the emulator over HTTP."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+
+import pytest
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CheckSettings
+from vpce_guard.demo import REGION
+from vpce_guard.emulator import Emulator
+from vpce_guard.estate import BuiltVpc, EstateBuilder
+from vpce_guard.pipeline import Pipeline
+from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.snapshot import Scope
+from vpce_guard.state import StateStore, Status
+from vpce_guard.trigger import ApiChange, parse_api_change
+
+pytestmark = pytest.mark.server
+
+ACCOUNT = "123456789012"
+SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
+SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
+SAMPLE_GATEWAY = "vpce-0be559c854d6e2aad"
+SAMPLE_GROUP = "sg-07c1c400911d31690"
+SAMPLE_ASSOCIATED_TABLE = "rtb-039aae99aca8f3b30"
+SAMPLE_NEW_SUBNET = "subnet-07fa2dd80f7a7e06d"
+SAMPLE_SUBNETS = ("subnet-0c5f96e75c454fa23", "subnet-0d827923c76e6b5d1")
+
+
+class Clock:
+    """Evaluation times that move forward, as successive invocations' do."""
+
+    def __init__(self) -> None:
+        self.ticks = count()
+
+    def __call__(self) -> datetime:
+        return datetime(2026, 11, 22, 12, 0, next(self.ticks), tzinfo=UTC)
+
+
+@pytest.fixture
+def session(aws_env: Emulator) -> AwsSession:
+    return AwsSession(REGION, endpoint_url=aws_env.url)
+
+
+@pytest.fixture
+def store(session: AwsSession, state_table: str) -> StateStore:
+    return StateStore(session.client("dynamodb"), state_table)
+
+
+@pytest.fixture
+def pipeline(session: AwsSession, store: StateStore) -> Pipeline:
+    return Pipeline(lambda region: session, store, CheckSettings(), clock=Clock())
+
+
+@pytest.fixture
+def build(ec2: Any) -> EstateBuilder:
+    return EstateBuilder(ec2, REGION)
+
+
+@pytest.fixture
+def vpc(build: EstateBuilder) -> BuiltVpc:
+    """The samples' VPC: private subnets in us-east-1a and us-east-1b."""
+    return build.vpc("10.0.0.0/16", zones=2, public_subnet=False)
+
+
+@pytest.fixture
+def https_group(build: EstateBuilder, vpc: BuiltVpc) -> str:
+    return build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+
+
+def change(name: str, **ids: str) -> ApiChange:
+    """The sample event ``name``, retargeted: ids maps the samples' ids to the estate's."""
+    parsed = parse_api_change(retarget(load_event(name), {SAMPLE_ACCOUNT: ACCOUNT, **ids}))
+    assert isinstance(parsed, ApiChange)
+    return parsed
+
+
+def open_checks(store: StateStore) -> set[tuple[str, str]]:
+    return {(r.resource_id, r.check_id) for r in store.records(ACCOUNT, REGION) if r.status is Status.OPEN}
+
+
+def ssm_without_private_dns(build: EstateBuilder, vpc: BuiltVpc, group: str) -> str:
+    return build.interface_endpoint(vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False)
+
+
+def test_created_endpoint_without_private_dns_is_recorded(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str
+) -> None:
+    endpoint = ssm_without_private_dns(build, vpc, https_group)
+
+    pipeline.on_change(
+        change("cloudtrail-create-vpc-endpoint-interface", **{SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id})
+    )
+
+    assert (endpoint, "private-dns-disabled") in open_checks(store)
+
+
+def test_a_created_endpoint_is_evaluated_with_at_most_8_ec2_calls(
+    pipeline: Pipeline, build: EstateBuilder, vpc: BuiltVpc, https_group: str
+) -> None:
+    endpoint = ssm_without_private_dns(build, vpc, https_group)
+    event = change("cloudtrail-create-vpc-endpoint-interface", **{SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id})
+
+    evaluation = pipeline.on_change(event)
+
+    assert evaluation is not None
+    ec2_calls = sum(n for operation, n in evaluation.api_calls.items() if operation.startswith("Describe"))
+    assert ec2_calls <= 8
+
+
+def test_a_subnet_in_a_new_zone_gives_the_vpcs_endpoints_an_az_coverage_finding(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str, ec2: Any
+) -> None:
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[https_group])
+    pipeline.on_change(change("cloudtrail-modify-vpc-endpoint", **{SAMPLE_ENDPOINT: endpoint}))
+    assert (endpoint, "az-coverage") not in open_checks(store)
+    subnet = ec2.create_subnet(VpcId=vpc.id, CidrBlock="10.0.200.0/24", AvailabilityZone="us-east-1c")["Subnet"]
+
+    pipeline.on_change(
+        change("cloudtrail-create-subnet", **{SAMPLE_VPC: vpc.id, SAMPLE_NEW_SUBNET: subnet["SubnetId"]})
+    )
+
+    assert (endpoint, "az-coverage") in open_checks(store)
+
+
+def test_dns_hostnames_turned_off_is_found_on_the_vpcs_interface_endpoints(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str
+) -> None:
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[https_group])
+    build.set_vpc_dns(vpc.id, support=True, hostnames=False)
+
+    pipeline.on_change(change("cloudtrail-modify-vpc-attribute-dns-hostnames-off", **{SAMPLE_VPC: vpc.id}))
+
+    assert (endpoint, "vpc-dns-disabled") in open_checks(store)
+
+
+def test_a_rule_change_on_an_endpoint_group_evaluates_that_vpc(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, ec2: Any
+) -> None:
+    group = build.security_group(vpc, "vpce-world", https_from_cidrs=["0.0.0.0/0"])
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[group])
+
+    pipeline.on_change(change("cloudtrail-authorize-security-group-ingress", **{SAMPLE_GROUP: group}))
+
+    assert (endpoint, "sg-open-to-world") in open_checks(store)
+
+
+def test_a_rule_change_on_a_group_no_endpoint_uses_is_dropped_after_one_call(
+    pipeline: Pipeline, session: AwsSession, build: EstateBuilder, vpc: BuiltVpc
+) -> None:
+    unrelated = build.security_group(vpc, "web", https_from_cidrs=["0.0.0.0/0"])
+    before = session.counter.total
+
+    evaluation = pipeline.on_change(change("cloudtrail-authorize-security-group-ingress", **{SAMPLE_GROUP: unrelated}))
+
+    assert (evaluation, session.counter.total - before) == (None, 1)
+
+
+def test_a_route_table_change_evaluates_the_gateway_endpoint_of_that_vpc(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc
+) -> None:
+    gateway = build.gateway_endpoint(vpc, "s3", route_table_ids=vpc.private_route_table_ids[:1])
+
+    pipeline.on_change(
+        change(
+            "cloudtrail-associate-route-table",
+            **{SAMPLE_ASSOCIATED_TABLE: vpc.private_route_table_ids[1], SAMPLE_NEW_SUBNET: vpc.private_subnet_ids[1]},
+        )
+    )
+
+    assert (gateway, "gateway-route-coverage") in open_checks(store)
+
+
+def test_deleting_an_endpoint_resolves_its_findings(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str, ec2: Any
+) -> None:
+    endpoint = ssm_without_private_dns(build, vpc, https_group)
+    pipeline.on_change(
+        change("cloudtrail-create-vpc-endpoint-interface", **{SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id})
+    )
+    ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+
+    pipeline.on_change(change("cloudtrail-delete-vpc-endpoints-one", **{SAMPLE_GATEWAY: endpoint}))
+
+    assert not {check for resource, check in open_checks(store) if resource == endpoint}
+
+
+def test_deleting_an_endpoint_aws_no_longer_lists_resolves_its_findings(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str
+) -> None:
+    endpoint = ssm_without_private_dns(build, vpc, https_group)
+    evaluation = pipeline.on_change(
+        change("cloudtrail-create-vpc-endpoint-interface", **{SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id})
+    )
+    assert evaluation is not None
+    gone = "vpce-0aaaaaaaaaaaaaaaa"
+    store.record(evaluation.judged, [dataclasses.replace(f, resource_id=gone) for f in evaluation.result.findings])
+
+    pipeline.on_change(change("cloudtrail-delete-vpc-endpoints-one", **{SAMPLE_GATEWAY: gone}))
+
+    assert not {check for resource, check in open_checks(store) if resource == gone}
+
+
+def test_deleting_a_subnet_re_evaluates_vpcs_with_open_coverage_findings(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str, ec2: Any
+) -> None:
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[https_group])
+    extra = ec2.create_subnet(VpcId=vpc.id, CidrBlock="10.0.200.0/24", AvailabilityZone="us-east-1c")["Subnet"]
+    pipeline.on_change(change("cloudtrail-create-subnet", **{SAMPLE_VPC: vpc.id, SAMPLE_NEW_SUBNET: extra["SubnetId"]}))
+    ec2.delete_subnet(SubnetId=extra["SubnetId"])
+
+    pipeline.on_change(change("cloudtrail-delete-subnet", **{SAMPLE_SUBNETS[0]: extra["SubnetId"]}))
+
+    assert (endpoint, "az-coverage") not in open_checks(store)
+
+
+def test_an_unchanged_sweep_writes_nothing(
+    pipeline: Pipeline, session: AwsSession, build: EstateBuilder, vpc: BuiltVpc, https_group: str
+) -> None:
+    ssm_without_private_dns(build, vpc, https_group)
+    first = pipeline.evaluate(ACCOUNT, Scope(REGION))
+    writes_before = session.counter.calls["PutItem"]
+
+    second = pipeline.evaluate(ACCOUNT, Scope(REGION))
+
+    assert first.changes.writes > 0
+    assert (second.changes.writes, session.counter.calls["PutItem"] - writes_before) == (0, 0)

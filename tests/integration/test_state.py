@@ -1,0 +1,161 @@
+"""The state table through the emulator over HTTP, built from the template's own StateTable definition."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import pytest
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.demo import REGION
+from vpce_guard.emulator import Emulator
+from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
+from vpce_guard.state import Judged, StateStore, Status
+
+pytestmark = pytest.mark.server
+
+ACCOUNT = "123456789012"
+T0 = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
+
+
+def finding(resource_id: str = "vpce-1", check_id: str = "private-dns-disabled", vpc_id: str = "vpc-1") -> Finding:
+    return Finding(
+        check_id=check_id,
+        resource_type=ENDPOINT_RESOURCE,
+        resource_id=resource_id,
+        account_id=ACCOUNT,
+        region=REGION,
+        vpc_id=vpc_id,
+        service_name="com.amazonaws.us-east-1.sts",
+        severity=Severity.HIGH,
+        title="t",
+        detail="d",
+        evidence={"private_dns_enabled": False},
+        remediation=Remediation("enable-private-dns", True),
+    )
+
+
+def judged(at: datetime, vpc_ids: tuple[str, ...] | None = ("vpc-1",)) -> Judged:
+    return Judged(ACCOUNT, REGION, vpc_ids, at)
+
+
+@pytest.fixture
+def session(aws_env: Emulator) -> AwsSession:
+    return AwsSession(REGION, endpoint_url=aws_env.url)
+
+
+@pytest.fixture
+def store(session: AwsSession, state_table: str) -> StateStore:
+    return StateStore(session.client("dynamodb"), state_table)
+
+
+def puts(session: AwsSession) -> int:
+    return session.counter.calls["PutItem"]
+
+
+def test_a_new_finding_is_recorded_open(store: StateStore) -> None:
+    changes = store.record(judged(T0), [finding()])
+
+    (record,) = store.records(ACCOUNT, REGION)
+    assert changes.opened == ["vpce-1/private-dns-disabled"]
+    assert (record.status, record.first_seen, record.last_seen) == (Status.OPEN, T0.isoformat(), T0.isoformat())
+
+
+def test_an_unchanged_evaluation_writes_nothing(store: StateStore, session: AwsSession) -> None:
+    store.record(judged(T0), [finding()])
+    before = puts(session)
+
+    changes = store.record(judged(T0 + timedelta(hours=1)), [finding()])
+
+    assert (changes.writes, changes.unchanged, puts(session) - before) == (0, 1, 0)
+
+
+def test_a_changed_finding_is_updated_keeping_first_seen(store: StateStore) -> None:
+    store.record(judged(T0), [finding()])
+    later = T0 + timedelta(hours=1)
+
+    changes = store.record(judged(later), [dataclasses.replace(finding(), severity=Severity.LOW)])
+
+    (record,) = store.records(ACCOUNT, REGION)
+    assert changes.updated == ["vpce-1/private-dns-disabled"]
+    assert (record.severity, record.first_seen, record.last_seen) == ("LOW", T0.isoformat(), later.isoformat())
+
+
+def test_a_finding_that_stops_firing_is_resolved_with_an_expiry(store: StateStore) -> None:
+    store.record(judged(T0), [finding()])
+    later = T0 + timedelta(hours=1)
+
+    changes = store.record(judged(later), [])
+
+    (record,) = store.records(ACCOUNT, REGION)
+    assert changes.resolved == ["vpce-1/private-dns-disabled"]
+    assert record.status is Status.RESOLVED
+    assert record.expires_at is not None
+    assert record.expires_at > int(later.timestamp())
+
+
+def test_a_resolved_finding_that_fires_again_is_reopened(store: StateStore) -> None:
+    store.record(judged(T0), [finding()])
+    store.record(judged(T0 + timedelta(hours=1)), [])
+    again = T0 + timedelta(hours=2)
+
+    changes = store.record(judged(again), [finding()])
+
+    (record,) = store.records(ACCOUNT, REGION)
+    assert changes.opened == ["vpce-1/private-dns-disabled"]
+    assert (record.status, record.first_seen) == (Status.OPEN, again.isoformat())
+
+
+def test_facts_older_than_the_stored_state_cannot_overwrite_it(store: StateStore) -> None:
+    store.record(judged(T0 + timedelta(minutes=5)), [finding()])
+
+    changes = store.record(judged(T0), [])
+
+    (record,) = store.records(ACCOUNT, REGION)
+    assert changes.superseded == ["vpce-1/private-dns-disabled"]
+    assert record.status is Status.OPEN
+
+
+def test_an_evaluation_of_one_vpc_leaves_other_vpcs_alone(store: StateStore) -> None:
+    store.record(judged(T0, None), [finding("vpce-1", vpc_id="vpc-1"), finding("vpce-2", vpc_id="vpc-2")])
+
+    changes = store.record(judged(T0 + timedelta(hours=1), ("vpc-2",)), [])
+
+    assert changes.resolved == ["vpce-2/private-dns-disabled"]
+    assert {r.resource_id: r.status for r in store.records(ACCOUNT, REGION)} == {
+        "vpce-1": Status.OPEN,
+        "vpce-2": Status.RESOLVED,
+    }
+
+
+def test_resolved_history_past_its_expiry_is_ignored(store: StateStore) -> None:
+    long_ago = datetime.now(UTC) - timedelta(days=400)
+    store.record(judged(long_ago), [finding()])
+    store.record(judged(long_ago + timedelta(hours=1)), [])
+
+    assert store.records(ACCOUNT, REGION) == []
+
+
+def test_records_of_a_deleted_resource_are_resolved_whatever_their_vpc(store: StateStore) -> None:
+    store.record(judged(T0), [finding("vpce-1"), finding("vpce-1", check_id="az-coverage")])
+
+    changes = store.resolve_resources(judged(T0 + timedelta(hours=1), ()), ["vpce-1"])
+
+    assert sorted(changes.resolved) == ["vpce-1/az-coverage", "vpce-1/private-dns-disabled"]
+
+
+def test_records_keep_the_finding_as_last_seen(store: StateStore) -> None:
+    store.record(judged(T0), [finding()])
+
+    (record,) = store.records(ACCOUNT, REGION)
+
+    assert record.finding == finding().to_dict()
+
+
+def test_the_table_has_the_keys_and_index_the_store_uses(session: AwsSession, state_table: str) -> None:
+    table: dict[str, Any] = session.client("dynamodb").describe_table(TableName=state_table)["Table"]
+
+    assert [key["AttributeName"] for key in table["KeySchema"]] == ["pk", "sk"]
+    assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["by-scope"]
