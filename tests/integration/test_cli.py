@@ -9,10 +9,14 @@ from pathlib import Path
 
 import pytest
 
+from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CheckSettings
 from vpce_guard.cli import main
 from vpce_guard.demo import REGION, DemoEstate
 from vpce_guard.emulator import Emulator
-from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE
+from vpce_guard.pipeline import Pipeline
+from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE, Scope
+from vpce_guard.state import StateStore
 
 pytestmark = pytest.mark.server
 
@@ -182,3 +186,42 @@ def test_endpoint_scope_shows_the_findings_of_those_endpoints_vpcs(
     checks = {(f["resource_id"], f["check_id"]) for f in json.loads(capsys.readouterr().out)}
     assert code == 0
     assert (kms, "vpc-dns-disabled") in checks
+
+
+def test_findings_lists_what_an_evaluation_recorded(
+    aws_env: Emulator, demo_estate: DemoEstate, state_table: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+    store = StateStore(session.client("dynamodb"), state_table)
+    Pipeline(lambda region: session, store, CheckSettings()).evaluate("123456789012", Scope(REGION))
+    listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
+
+    code = main([*listing, "--status", "OPEN", "--format", "json"])
+
+    records = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert len(records) == 12
+    assert {record["status"] for record in records} == {"OPEN"}
+
+
+def test_findings_table_shows_status_severity_and_check(
+    aws_env: Emulator, demo_estate: DemoEstate, state_table: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+    store = StateStore(session.client("dynamodb"), state_table)
+    Pipeline(lambda region: session, store, CheckSettings()).evaluate("123456789012", Scope(REGION))
+
+    main(["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url])
+
+    out = capsys.readouterr().out
+    assert "  OPEN      HIGH     private-dns-disabled" in out
+    assert out.rstrip().endswith("12 records: 12 OPEN")
+
+
+def test_findings_without_a_table_name_exits_2(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.delenv("STATE_TABLE_NAME", raising=False)
+
+    assert main(["findings", "--region", REGION]) == 2
+    assert "no state table" in capsys.readouterr().err

@@ -17,12 +17,13 @@ from vpce_guard import __version__
 from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
-from vpce_guard.collect import CollectionError, Progress
+from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.policy import PolicyError
-from vpce_guard.render import findings_json, findings_table
+from vpce_guard.render import findings_json, findings_table, records_json, records_table
 from vpce_guard.scan import ScanResult, scan_live, scan_policy_document, scan_snapshot
 from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
+from vpce_guard.state import StateStore
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -75,6 +76,15 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument("--account-id", default="", help="the account that will own the endpoint")
     _add_judgement_options(policy)
 
+    findings = commands.add_parser("findings", help="list the findings recorded in the state table")
+    findings.set_defaults(command=run_findings)
+    findings.add_argument("--table", help="state table name (default: STATE_TABLE_NAME)")
+    findings.add_argument("--region", help="the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    findings.add_argument("--profile", help="AWS named profile")
+    findings.add_argument("--endpoint-url", help="DynamoDB endpoint URL, e.g. the local emulator's")
+    findings.add_argument("--status", choices=("OPEN", "RESOLVED", "all"), default="all")
+    findings.add_argument("--format", choices=("table", "json"), default="table")
+
     demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")
     demo.set_defaults(command=run_demo)
     demo.add_argument("--format", choices=("table", "json"), default="table")
@@ -115,9 +125,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 
 def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequence[Check]) -> ScanResult:
-    region = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
-    if not region:
-        raise UsageError("no region: give --region or set AWS_REGION")
+    region = _region(args)
     session = AwsSession(region, args.profile, args.endpoint_url)
     scope = Scope(region, (args.vpc_id,) if args.vpc_id else (), _csv(args.endpoint_ids) or ())
     started = time.perf_counter()
@@ -143,6 +151,21 @@ def run_check_policy(args: argparse.Namespace) -> int:
     return _report(findings, args)
 
 
+def run_findings(args: argparse.Namespace) -> int:
+    table = args.table or os.environ.get("STATE_TABLE_NAME")
+    if not table:
+        raise UsageError("no state table: give --table or set STATE_TABLE_NAME")
+    session = AwsSession(_region(args), args.profile, args.endpoint_url)
+    try:
+        records = StateStore(session.client("dynamodb"), table).all_records()
+    except CALL_ERRORS as error:
+        raise CollectionError("Scan", session.region, error) from error
+    if args.status != "all":
+        records = [record for record in records if record.status.value == args.status]
+    print(records_json(records) if args.format == "json" else records_table(records))
+    return EXIT_OK
+
+
 def run_demo(args: argparse.Namespace) -> int:
     from vpce_guard.demo import run_demo as demo
 
@@ -154,6 +177,13 @@ def run_emulator(args: argparse.Namespace) -> int:
 
     run_forever(region=args.region, port=args.port)
     return EXIT_OK
+
+
+def _region(args: argparse.Namespace) -> str:
+    region: str | None = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
+    if not region:
+        raise UsageError("no region: give --region or set AWS_REGION")
+    return region
 
 
 def _checks(args: argparse.Namespace) -> tuple[Check, ...]:

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from vpce_guard.findings import Finding, Severity
+from vpce_guard.state import Record
 
 
 def findings_json(findings: Sequence[Finding]) -> str:
@@ -46,3 +47,25 @@ def severity_summary(findings: Sequence[Finding]) -> str:
     parts = [f"{counts[severity]} {severity.value}" for severity in reversed(Severity) if counts[severity]]
     noun = "finding" if len(findings) == 1 else "findings"
     return f"{len(findings)} {noun}" + (f": {', '.join(parts)}" if parts else "")
+
+
+def records_json(records: Sequence[Record]) -> str:
+    return json.dumps([record.to_dict() for record in records], indent=2)
+
+
+def records_table(records: Sequence[Record]) -> str:
+    """The state table for people: one line per record, grouped by account and region."""
+    if not records:
+        return "No findings recorded."
+    lines: list[str] = []
+    for (account_id, region), in_region in groupby(records, key=lambda r: (r.account_id, r.region)):
+        lines.append(f"account {account_id}, {region}")
+        for record in in_region:
+            lines.append(
+                f"  {record.status.value:<9} {record.severity:<8} {record.check_id:<26} {record.resource_id:<24} "
+                f"{record.vpc_id:<22} first seen {record.first_seen}, last {record.last_seen}"
+            )
+        lines.append("")
+    open_count = sum(1 for record in records if record.status.value == "OPEN")
+    lines.append(f"{len(records)} records: {open_count} OPEN")
+    return "\n".join(lines)

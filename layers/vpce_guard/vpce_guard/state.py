@@ -124,6 +124,14 @@ class StateStore:
             return list(self._query_index(partition, None))
         return [record for vpc_id in sorted(set(vpc_ids)) for record in self._query_index(partition, f"{vpc_id}#")]
 
+    def all_records(self) -> list[Record]:
+        """Every live record of the table, every account and region (for people: a scan reads it all)."""
+        pages = self.dynamodb.get_paginator("scan").paginate(TableName=self.table_name)
+        return sorted(
+            (record for page in pages for record in self._live(page["Items"])),
+            key=lambda record: (record.account_id, record.region, record.vpc_id, record.resource_id, record.check_id),
+        )
+
     def records_of(self, account_id: str, region: str, resource_id: str) -> list[Record]:
         """The live records of one resource, whatever its VPC."""
         pages = self.dynamodb.get_paginator("query").paginate(
