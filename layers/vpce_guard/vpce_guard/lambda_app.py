@@ -94,16 +94,20 @@ IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency
 def handle_change(event: EventBridgeEvent) -> dict[str, Any]:
     change = parse_api_change(event.raw_event)
     if isinstance(change, Ignored):
-        logger.info("event ignored", extra={"event_id": change.event_id, "reason": change.reason})
-        return {"ignored": change.reason}
+        return ignored(change.event_id, change.reason)
     logger.append_keys(
         event_name=change.event_name, endpoint_ids=list(change.endpoint_ids), vpc_ids=list(change.vpc_ids)
     )
     evaluation = pipeline().on_change(change)
     if evaluation is None:
-        logger.info("no endpoint affected", extra={"event_id": change.event_id})
-        return {"ignored": f"{change.event_name} touched no VPC endpoint"}
+        return ignored(change.event_id, f"{change.event_name} touched no VPC endpoint")
     return report(evaluation)
+
+
+def ignored(event_id: str, reason: str) -> dict[str, Any]:
+    logger.info("event ignored", extra={"event_id": event_id, "reason": reason})
+    metrics.add_metric(name="EventsIgnored", unit=MetricUnit.Count, value=1)
+    return {"ignored": reason}
 
 
 @tracer.capture_method

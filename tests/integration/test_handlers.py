@@ -1,0 +1,139 @@
+"""The three handlers as Lambda runs them, in-process: the template's environment, the emulator over HTTP."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+
+from vpce_guard import lambda_app
+from vpce_guard.aws import AwsSession
+from vpce_guard.demo import REGION
+from vpce_guard.emulator import Emulator
+from vpce_guard.estate import BuiltVpc, EstateBuilder
+from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.state import StateStore, Status
+
+pytestmark = pytest.mark.server
+
+FUNCTIONS = Path(__file__).parents[2] / "functions"
+ACCOUNT = "123456789012"
+SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
+SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    function_name: str = "vpce-guard-test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:vpce-guard-test"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@pytest.fixture
+def handler_of(
+    aws_env: Emulator, state_table: str, idempotency_table: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], Callable[[dict[str, Any]], Any]]:
+    """Load a function's handler with the environment the template gives it, fresh as a cold start."""
+    for name, value in {
+        "AWS_REGION": REGION,
+        "STATE_TABLE_NAME": state_table,
+        "IDEMPOTENCY_TABLE_NAME": idempotency_table,
+        "POWERTOOLS_SERVICE_NAME": "vpce-guard",
+        "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    importlib.reload(lambda_app)  # a cold start: Powertools and the wiring read the environment afresh
+
+    def load(function: str) -> Callable[[dict[str, Any]], Any]:
+        spec = importlib.util.spec_from_file_location(f"{function}_app", FUNCTIONS / function / "app.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module: ModuleType = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return lambda event: module.handler(event, LambdaContext())
+
+    return load
+
+
+@pytest.fixture
+def store(aws_env: Emulator, state_table: str) -> StateStore:
+    return StateStore(AwsSession(REGION, endpoint_url=aws_env.url).client("dynamodb"), state_table)
+
+
+@pytest.fixture
+def vpc(ec2: Any) -> BuiltVpc:
+    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
+
+
+def bad_endpoint(ec2: Any, vpc: BuiltVpc) -> str:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    return build.interface_endpoint(vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False)
+
+
+def created_event(endpoint: str, vpc: BuiltVpc) -> dict[str, Any]:
+    ids = {SAMPLE_ACCOUNT: ACCOUNT, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id}
+    return retarget(load_event("cloudtrail-create-vpc-endpoint-interface"), ids)
+
+
+def test_on_change_records_the_finding_of_a_created_endpoint(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
+) -> None:
+    endpoint = bad_endpoint(ec2, vpc)
+
+    result = handler_of("on_change")(created_event(endpoint, vpc))
+
+    assert f"{endpoint}/private-dns-disabled" in result["changes"]["opened"]
+
+
+def test_ten_deliveries_of_one_event_write_one_state_change(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore, aws_env: Emulator
+) -> None:
+    handler = handler_of("on_change")
+    event = created_event(bad_endpoint(ec2, vpc), vpc)
+    counter = lambda_app.session_for(REGION).counter
+
+    results = [handler(event) for _ in range(10)]
+
+    assert all(result == results[0] for result in results)
+    assert counter.calls["PutItem"] == len(results[0]["changes"]["opened"])
+
+
+def test_a_failed_call_is_ignored_without_any_aws_call(handler_of: Any) -> None:
+    event = retarget(load_event("cloudtrail-create-vpc-endpoint-unauthorized"), {SAMPLE_ACCOUNT: ACCOUNT})
+
+    result = handler_of("on_change")(event)
+
+    assert "failed" in result["ignored"]
+    assert lambda_app.session_for(REGION).counter.total == 0
+
+
+def test_an_unwatched_call_is_ignored(handler_of: Any) -> None:
+    result = handler_of("on_change")(retarget(load_event("cloudtrail-run-instances"), {SAMPLE_ACCOUNT: ACCOUNT}))
+
+    assert "not an event vpce-guard watches" in result["ignored"]
+
+
+def test_sweep_records_every_finding_of_the_region_then_writes_nothing_when_unchanged(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
+) -> None:
+    bad_endpoint(ec2, vpc)
+    sweep = handler_of("sweep")
+    event = retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: ACCOUNT})
+
+    first, second = sweep(event), sweep(event)
+
+    assert first["changes"]["opened"]
+    assert (second["changes"]["opened"], second["changes"]["updated"], second["changes"]["resolved"]) == ([], [], [])
+    assert all(record.status is Status.OPEN for record in store.records(ACCOUNT, REGION))
