@@ -11,9 +11,10 @@ A describe that fails raises ``CollectionError``: a scan that could not see is a
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError
@@ -38,6 +39,7 @@ PAGE_SIZE = 1000
 FILTER_VALUES_LIMIT = 200
 DNS_ATTRIBUTES = ("enableDnsSupport", "enableDnsHostnames")
 ATTRIBUTE_WORKERS = 8
+SERVICE_DETAILS_MAX_AGE = 3600.0
 
 Progress = Callable[[str], None]
 
@@ -81,16 +83,41 @@ def _next_step(operation: str, code: str) -> str:
     return "Nothing was evaluated; fix the cause and scan again."
 
 
-def collect_snapshot(session: AwsSession, scope: Scope, progress: Progress | None = None) -> Snapshot:
+@dataclass
+class ServiceDetailsCache:
+    """DescribeVpcEndpointServices answers kept per region for a while: what a region offers changes rarely,
+    so a warm function need not ask again for every event."""
+
+    max_age: float = SERVICE_DETAILS_MAX_AGE
+    clock: Callable[[], float] = time.monotonic
+    _entries: dict[str, tuple[float, Any]] = field(default_factory=dict)
+
+    def get(self, region: str) -> Any | None:
+        entry = self._entries.get(region)
+        return entry[1] if entry is not None and self.clock() - entry[0] < self.max_age else None
+
+    def put(self, region: str, response: Any) -> None:
+        self._entries[region] = (self.clock(), response)
+
+
+def collect_snapshot(
+    session: AwsSession,
+    scope: Scope,
+    progress: Progress | None = None,
+    service_details: ServiceDetailsCache | None = None,
+) -> Snapshot:
     """Describe everything the checks need within ``scope``."""
-    return _Collector(session, scope, progress or (lambda message: None)).run()
+    return _Collector(session, scope, progress or (lambda message: None), service_details).run()
 
 
 class _Collector:
-    def __init__(self, session: AwsSession, scope: Scope, progress: Progress) -> None:
+    def __init__(
+        self, session: AwsSession, scope: Scope, progress: Progress, service_details: ServiceDetailsCache | None
+    ) -> None:
         self.ec2 = session.client("ec2")
         self.scope = scope
         self.progress = progress
+        self.service_details = service_details
 
     def run(self) -> Snapshot:
         vpc_ids = self._vpc_ids()
@@ -98,9 +125,7 @@ class _Collector:
         self.progress(f"{len(endpoints['VpcEndpoints'])} endpoints")
         responses: dict[str, Any] = {
             DESCRIBE_ENDPOINTS: endpoints,
-            DESCRIBE_SERVICES: self._describe(
-                DESCRIBE_SERVICES, "describe_vpc_endpoint_services", PaginationConfig={"PageSize": PAGE_SIZE}
-            ),
+            DESCRIBE_SERVICES: self._services(),
             **self._vpc_facts(vpc_ids),
         }
         self.progress(
@@ -112,6 +137,17 @@ class _Collector:
         )
         scope = self.scope if vpc_ids is None else replace(self.scope, vpc_ids=tuple(vpc_ids))
         return Snapshot.from_responses(scope, responses)
+
+    def _services(self) -> Any:
+        cached = self.service_details.get(self.scope.region) if self.service_details else None
+        if cached is not None:
+            return cached
+        services = self._describe(
+            DESCRIBE_SERVICES, "describe_vpc_endpoint_services", PaginationConfig={"PageSize": PAGE_SIZE}
+        )
+        if self.service_details is not None:
+            self.service_details.put(self.scope.region, services)
+        return services
 
     def _vpc_ids(self) -> list[str] | None:
         """The VPCs judged: those named, or those of the endpoints named (the VPC-level checks need every

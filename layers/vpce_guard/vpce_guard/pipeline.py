@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
-from vpce_guard.collect import vpcs_of_endpoint_groups, vpcs_of_route_tables
+from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import Changes, Judged, StateStore, Status
@@ -54,6 +54,7 @@ class Pipeline:
         self.store = store
         self.settings = settings
         self.clock = clock
+        self.service_details = ServiceDetailsCache()
 
     def on_change(self, change: ApiChange) -> Evaluation | None:
         """Evaluate what a CloudTrail-recorded change can affect; None when it touches no endpoint."""
@@ -97,7 +98,7 @@ class Pipeline:
         session = self.session_for(scope.region)
         calls_before = session.counter.calls.copy()
         observed_at = self.clock()
-        result = scan_live(session, scope, self.settings)
+        result = scan_live(session, scope, self.settings, service_details=self.service_details)
         region_wide = not (scope.vpc_ids or scope.endpoint_ids)
         judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
         changes = self.store.record(judged, result.findings)

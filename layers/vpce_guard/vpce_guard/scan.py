@@ -19,7 +19,7 @@ from vpce_guard.checks import (
     policy_wildcard_action,
     run_checks,
 )
-from vpce_guard.collect import Progress, collect_snapshot
+from vpce_guard.collect import Progress, ServiceDetailsCache, collect_snapshot
 from vpce_guard.facts import Endpoint, Facts, build_facts
 from vpce_guard.findings import Finding, Problem
 from vpce_guard.policy import parse_policy
@@ -47,8 +47,9 @@ def scan_live(
     settings: CheckSettings,
     checks: Iterable[Check] | None = None,
     progress: Progress | None = None,
+    service_details: ServiceDetailsCache | None = None,
 ) -> ScanResult:
-    return scan_snapshot(collect_snapshot(session, scope, progress), settings, checks)
+    return scan_snapshot(collect_snapshot(session, scope, progress, service_details), settings, checks)
 
 
 def scan_policy_document(

@@ -1,0 +1,90 @@
+"""Event benchmark: what one CloudTrail event costs the on-change function, in API calls and time.
+
+An estate of 1,000 interface endpoints over 50 VPCs is built on the emulator; then, as the function would,
+each sample event (retargeted at the estate) is parsed, resolved, evaluated with fresh facts for the VPCs it
+touches, and recorded in the state table built from template.yaml. Target: a CreateVpcEndpoint event is
+evaluated with at most 8 API calls to EC2.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+from cfnlint.decode import decode
+from scan_benchmark import REGION, build_estate
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CheckSettings
+from vpce_guard.emulator import Emulator
+from vpce_guard.estate import EstateBuilder
+from vpce_guard.pipeline import Pipeline
+from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.state import StateStore
+from vpce_guard.trigger import ApiChange, parse_api_change
+
+ENDPOINTS = 1_000
+ACCOUNT = "123456789012"
+TEMPLATE = Path(__file__).parents[1] / "template.yaml"
+
+
+def state_table(emulator: Emulator) -> str:
+    properties = decode(str(TEMPLATE))[0]["Resources"]["StateTable"]["Properties"]
+    emulator.client("dynamodb").create_table(
+        TableName="vpce-guard-state",
+        AttributeDefinitions=properties["AttributeDefinitions"],
+        KeySchema=properties["KeySchema"],
+        GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
+        BillingMode=properties["BillingMode"],
+    )
+    return "vpce-guard-state"
+
+
+def main() -> None:
+    with Emulator(region=REGION) as emulator:
+        os.environ.update(emulator.client_environment())
+        build_estate(emulator.client("ec2"), ENDPOINTS)
+        ec2 = emulator.client("ec2")
+        builder = EstateBuilder(ec2, REGION)
+        vpc = builder.vpc("10.200.0.0/16", zones=2, public_subnet=False)
+        group = builder.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+        endpoint = builder.interface_endpoint(
+            vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False
+        )
+        ids = {
+            SAMPLE_ACCOUNT: ACCOUNT,
+            "vpce-09a4cbd787f6c813e": endpoint,
+            "vpc-07c11c05dff7b9c8f": vpc.id,
+            "sg-07c1c400911d31690": group,
+        }
+        session = AwsSession(REGION, endpoint_url=emulator.url)
+        pipeline = Pipeline(
+            lambda region: session, StateStore(session.client("dynamodb"), state_table(emulator)), CheckSettings()
+        )
+        print(f"\nOne event on an estate of {ENDPOINTS:,} interface endpoints over 51 VPCs")
+        print("(one warm function: the first event pays for DescribeVpcEndpointServices, later ones reuse it)")
+        for sample in (
+            "cloudtrail-create-vpc-endpoint-interface",
+            "cloudtrail-modify-vpc-endpoint",
+            "cloudtrail-authorize-security-group-ingress",
+            "cloudtrail-create-vpc-endpoint-interface",
+        ):
+            change = parse_api_change(retarget(load_event(sample), ids))
+            assert isinstance(change, ApiChange)
+            before = session.counter.calls.copy()
+            started = time.perf_counter()
+            pipeline.on_change(change)
+            elapsed = time.perf_counter() - started
+            calls = session.counter.calls - before
+            ec2_calls = {op: n for op, n in calls.items() if op.startswith("Describe")}
+            state_calls = {op: n for op, n in calls.items() if not op.startswith("Describe")}
+            print(
+                f"  {change.event_name:<30} {elapsed * 1000:6.0f} ms  EC2 calls {sum(ec2_calls.values())} (target ≤ 8)"
+            )
+            print(f"    EC2:   {', '.join(f'{op} {n}' for op, n in sorted(ec2_calls.items()))}")
+            print(f"    state: {', '.join(f'{op} {n}' for op, n in sorted(state_calls.items()))}")
+
+
+if __name__ == "__main__":
+    main()
