@@ -92,7 +92,7 @@ def test_an_unimplemented_call_fails_without_retries(aws: Emulator) -> None:
     with pytest.raises(ClientError) as caught:
         aws.client("ssm").create_ops_item(Title="t", Description="d", Source="test")
 
-    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 500
+    assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0
 
 

@@ -1,15 +1,28 @@
-"""A local AWS emulator: moto's server on 127.0.0.1, with fixes that make VPC endpoints behave as in AWS.
+"""A local AWS emulator: moto's server on 127.0.0.1, with fixes that make it behave as AWS does where
+vpce-guard depends on it.
 
 Clients reach it over real HTTP, exactly as they reach AWS, so code under test needs nothing but an
 endpoint URL and fake credentials (``client_environment()``). moto is an optional extra, imported only when
 an emulator starts: ``import vpce_guard`` (or this package) never imports it.
 
+The fixes, each a function whose docstring names the AWS behaviour it reproduces:
+
+- ``fidelity``: VPC endpoints (validation, network interfaces, routes, paging, private DNS, policies);
+- ``config_service``: AWS Config for a custom Lambda rule (PutEvaluations with a result token from
+  ``result_token_for``, compliance read-back, configuration items of VPC endpoints);
+- ``unimplemented``: a call moto lacks fails as an AWS error (HTTP 501 ``NotImplemented``);
+- ``speed``: not AWS behaviour, a moto reset without wasted work.
+
+The emulator also records every AWS call it receives (``recorded_calls()``, see ``recording``), so a test
+can hold the calls a function makes against the IAM policy it is given.
+
 moto keeps its state in process-wide globals, so emulators in one process share state: ``reset()`` on one
-wipes them all. Run one emulator per process when that matters.
+wipes them all. Recorded calls are per emulator. Run one emulator per process when that matters.
 """
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import shlex
@@ -25,8 +38,13 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
+from vpce_guard.emulator.recording import RecordedCall
+from vpce_guard.emulator.result_tokens import result_token_for
+
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
+
+__all__ = ["Emulator", "RecordedCall", "result_token_for", "run_forever"]
 
 HOST = "127.0.0.1"
 FAKE_CREDENTIALS = {
@@ -63,10 +81,13 @@ class Emulator:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from vpce_guard.emulator import fidelity
+        from vpce_guard.emulator import config_service, fidelity, speed, unimplemented
         from vpce_guard.emulator.control import ControlPath
 
         fidelity.install()
+        config_service.install()
+        unimplemented.install()
+        speed.install()
         app = ControlPath(DomainDispatcherApplication(create_backend_app), self.region)
         # Bound here, not by werkzeug, which exits the process when the port is taken.
         with socket.create_server((HOST, self._requested_port)) as listener:
@@ -83,6 +104,9 @@ class Emulator:
         )
         thread.start()
         self._server, self._thread = server, thread
+        # moto's modules, botocore's models and the default endpoint services live as long as the process:
+        # keep them out of the garbage collector's full scans, which otherwise cost seconds per test session.
+        gc.freeze()
         return self
 
     def stop(self) -> None:
@@ -117,8 +141,26 @@ class Emulator:
         return f"http://{HOST}:{self.port}"
 
     def reset(self) -> None:
-        """Wipe all state: every resource of every account and region, and the zone restrictions."""
+        """Wipe all state: every resource of every account and region, the zone restrictions, the Config
+        evaluations and the recorded calls."""
         self._post("/moto-api/reset", b"")
+
+    def recorded_calls(self) -> list[RecordedCall]:
+        """The AWS calls this emulator received since the last ``reset()`` or ``clear_recorded_calls()``, in
+        order of arrival: access key id, signing service and operation (see ``recording`` for the protocols
+        covered). Calls of the control path are not included."""
+        body = self._request("GET", "/_emulator/calls")
+        return [RecordedCall.from_dict(call) for call in body["calls"]]
+
+    def clear_recorded_calls(self) -> None:
+        """Forget the recorded calls (resources stay)."""
+        self._request("DELETE", "/_emulator/calls")
+
+    @staticmethod
+    def config_result_token(config_rule_name: str) -> str:
+        """The result token AWS Config would pass to the Lambda of ``config_rule_name``: PutEvaluations with
+        it stores the evaluations for that rule. The same as ``result_token_for(config_rule_name)``."""
+        return result_token_for(config_rule_name)
 
     def restrict_service_zones(self, service_name: str, zone_names: list[str], region: str | None = None) -> None:
         """Offer the endpoint service ``service_name`` (full name) only in ``zone_names``, as AWS often does.
@@ -163,14 +205,22 @@ class Emulator:
             )
 
     def _post(self, path: str, body: bytes) -> None:
+        self._request("POST", path, body)
+
+    def _request(self, method: str, path: str, body: bytes | None = None) -> Any:
+        """Send a request to the server; returns its JSON body (None if not JSON)."""
         request = urllib.request.Request(
-            self.url + path, data=body, method="POST", headers={"Content-Type": "application/json"}
+            self.url + path, data=body, method=method, headers={"Content-Type": "application/json"}
         )
         try:
-            with _NO_PROXY.open(request, timeout=30):
-                return
+            with _NO_PROXY.open(request, timeout=30) as response:
+                payload = response.read()
         except urllib.error.HTTPError as error:
             raise ValueError(f"{path}: {_error_message(error)}") from None
+        try:
+            return json.loads(payload) if payload else None
+        except ValueError:
+            return None
 
 
 def run_forever(region: str, port: int) -> None:

@@ -1,7 +1,9 @@
-"""The emulator's control path: requests under ``/_emulator/`` that set up what AWS decides, not callers.
+"""The emulator's control path: requests under ``/_emulator/`` that set up what AWS decides, not callers,
+or that read what the emulator saw.
 
 It is a WSGI middleware in front of moto's app, so control requests reach the same process, and the same
-moto state, as the AWS API calls; anything else passes through to moto untouched.
+moto state, as the AWS API calls. Every other request is recorded (``recording``) and passed to moto
+untouched; moto's reset (``POST /moto-api/reset``) also forgets the recorded calls.
 """
 
 from __future__ import annotations
@@ -14,33 +16,45 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 from werkzeug.wrappers import Request, Response
 
 from vpce_guard.emulator import services
+from vpce_guard.emulator.recording import CallRecorder
 
 PREFIX = "/_emulator/"
 SERVICE_ZONES_PATH = PREFIX + "service-zones"
+CALLS_PATH = PREFIX + "calls"
+MOTO_RESET_PATH = "/moto-api/reset"
 
 
 class ControlPath:
-    """Answers ``POST /_emulator/service-zones``; passes every other request to ``app``.
+    """Answers the control requests below; records and passes every other request to ``app``.
 
-    The body is JSON: ``{"service_name": str, "zone_names": [str, ...], "region": str | null}`` (region
-    defaults to the emulator's). Answers 200 with the zones now offered, or 400 with ``{"message": …}``.
+    - ``POST /_emulator/service-zones``, body ``{"service_name": str, "zone_names": [str, ...], "region":
+      str | null}`` (region defaults to the emulator's): 200 with the zones now offered, or 400 with
+      ``{"message": …}``.
+    - ``GET /_emulator/calls``: 200 with ``{"calls": [{"access_key_id", "service", "operation"}, ...]}``,
+      the AWS requests received since the last reset or clear, in order of arrival.
+    - ``DELETE /_emulator/calls``: forgets them; 200 with ``{"cleared": n}``.
     """
 
     def __init__(self, app: WSGIApplication, default_region: str) -> None:
         self._app = app
         self._default_region = default_region
+        self.recorder = CallRecorder()
 
     def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
         path = environ.get("PATH_INFO", "")
         if not path.startswith(PREFIX):
+            if path == MOTO_RESET_PATH:
+                self.recorder.clear()
+            else:
+                self.recorder.record(environ)
             return self._app(environ, start_response)
         request = Request(environ)
-        if path != SERVICE_ZONES_PATH:
-            response = _json(404, {"message": f"no control path {path}"})
-        elif request.method != "POST":
-            response = _json(405, {"message": "use POST"})
+        if path == SERVICE_ZONES_PATH:
+            response = self._restrict_service_zones(request) if request.method == "POST" else _not_allowed("POST")
+        elif path == CALLS_PATH:
+            response = self._calls(request)
         else:
-            response = self._restrict_service_zones(request)
+            response = _json(404, {"message": f"no control path {path}"})
         return response(environ, start_response)
 
     def _restrict_service_zones(self, request: Request) -> Response:
@@ -51,6 +65,13 @@ class ControlPath:
         except ValueError as error:
             return _json(400, {"message": str(error)})
         return _json(200, {"service_name": service_name, "region": region, "zone_names": zones})
+
+    def _calls(self, request: Request) -> Response:
+        if request.method == "GET":
+            return _json(200, {"calls": [call.to_dict() for call in self.recorder.calls()]})
+        if request.method == "DELETE":
+            return _json(200, {"cleared": self.recorder.clear()})
+        return _not_allowed("GET or DELETE")
 
 
 def _fields(body: Any, default_region: str) -> tuple[str, list[str], str]:
@@ -64,6 +85,10 @@ def _fields(body: Any, default_region: str) -> tuple[str, list[str], str]:
     if not isinstance(zone_names, list) or not all(isinstance(zone, str) for zone in zone_names):
         raise ValueError("zone_names must be a list of zone names")
     return service_name, zone_names, region
+
+
+def _not_allowed(methods: str) -> Response:
+    return _json(405, {"message": f"use {methods}"})
 
 
 def _json(status: int, payload: dict[str, Any]) -> Response:
