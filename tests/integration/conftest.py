@@ -2,16 +2,24 @@
 
 from __future__ import annotations
 
+import importlib
+import importlib.util
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import pytest
 from cfnlint.decode import decode
 
+from vpce_guard import lambda_app
 from vpce_guard.demo import REGION, DemoEstate, build_demo_estate
 from vpce_guard.emulator import Emulator
 
 TEMPLATE = Path(__file__).parents[2] / "template.yaml"
+FUNCTIONS = Path(__file__).parents[2] / "functions"
+ACCOUNT = "123456789012"
 
 
 @pytest.fixture
@@ -60,3 +68,41 @@ def state_table(aws_env: Emulator) -> str:
 @pytest.fixture
 def idempotency_table(aws_env: Emulator) -> str:
     return table_from_template(aws_env, "IdempotencyTable")
+
+
+@dataclass(frozen=True)
+class LambdaContext:
+    function_name: str = "vpce-guard-test"
+    memory_limit_in_mb: int = 256
+    invoked_function_arn: str = f"arn:aws:lambda:{REGION}:{ACCOUNT}:function:vpce-guard-test"
+    aws_request_id: str = "c6af9ac6-7b61-11e6-9a41-93e8deadbeef"
+
+    def get_remaining_time_in_millis(self) -> int:
+        return 60_000
+
+
+@pytest.fixture
+def handler_of(
+    aws_env: Emulator, state_table: str, idempotency_table: str, monkeypatch: pytest.MonkeyPatch
+) -> Callable[[str], Callable[[dict[str, Any]], Any]]:
+    """Load a function's handler with the environment the template gives it, fresh as a cold start."""
+    for name, value in {
+        "AWS_REGION": REGION,
+        "STATE_TABLE_NAME": state_table,
+        "IDEMPOTENCY_TABLE_NAME": idempotency_table,
+        "POWERTOOLS_SERVICE_NAME": "vpce-guard",
+        "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
+        "POWERTOOLS_TRACE_DISABLED": "true",
+    }.items():
+        monkeypatch.setenv(name, value)
+    importlib.reload(lambda_app)  # a cold start: Powertools and the wiring read the environment afresh
+
+    def load(function: str) -> Callable[[dict[str, Any]], Any]:
+        spec = importlib.util.spec_from_file_location(f"{function}_app", FUNCTIONS / function / "app.py")
+        assert spec is not None
+        assert spec.loader is not None
+        module: ModuleType = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        return lambda event: module.handler(event, LambdaContext())
+
+    return load
