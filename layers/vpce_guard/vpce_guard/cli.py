@@ -19,6 +19,7 @@ from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
 from vpce_guard.findings import Finding, Severity
+from vpce_guard.local.cli import add_local_commands
 from vpce_guard.policy import PolicyError
 from vpce_guard.render import findings_json, findings_table, records_json, records_table
 from vpce_guard.scan import ScanResult, scan_live, scan_policy_document, scan_snapshot
@@ -93,6 +94,7 @@ def build_parser() -> argparse.ArgumentParser:
     emulator.set_defaults(command=run_emulator)
     emulator.add_argument("--region", default="us-east-1")
     emulator.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
+    add_local_commands(commands)
     return parser
 
 

@@ -1,0 +1,137 @@
+"""``vpce-guard local up`` and ``vpce-guard local send``: the whole application on the local emulator.
+
+Exit codes: 0 done (every invocation succeeded); 1 an invocation failed (its error is in the output);
+2 the local run could not go on (no emulator, no stack file, an event nothing routes, a template that cannot
+be deployed), with a message saying what to do next.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+from vpce_guard.local.stack import DEFAULT_STACK_FILE, LocalRunError, LocalStack
+
+EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
+
+
+def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    """Add ``local up`` and ``local send`` to the ``vpce-guard`` command line."""
+    local = commands.add_parser("local", help="run the whole application on the local emulator")
+    actions = local.add_subparsers(required=True, metavar="ACTION")
+
+    up = actions.add_parser("up", help="create the template's resources in the running emulator")
+    up.set_defaults(command=run_local_up)
+    up.add_argument("--endpoint-url", help="the emulator's URL (default: AWS_ENDPOINT_URL)")
+    up.add_argument(
+        "--create-interface-endpoints",
+        action="store_true",
+        help="set the template's CreateInterfaceEndpoints parameter to true",
+    )
+    up.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
+    up.add_argument("--template", type=Path, help="the SAM template (default: template.yaml here or above)")
+    up.add_argument("--stack-name", default="vpce-guard-local", help="prefix of the local physical names")
+    up.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        default=[],
+        metavar="KEY=VALUE",
+        help="template parameter values, as sam deploy takes them (e.g. OrgId=o-abc123 Baseline=s3,sts); "
+        "VpcId, SubnetIds and RouteTableIds default to a VPC created in the emulator",
+    )
+
+    send = actions.add_parser("send", help="route an event to the functions the way AWS would, and run them")
+    send.set_defaults(command=run_local_send)
+    send.add_argument("event", type=Path, metavar="EVENT.json", help="an event, e.g. one of events/*.json")
+    send.add_argument("--times", type=int, default=1, help="deliveries of the event (EventBridge: at least once)")
+    send.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
+
+
+def run_local_up(args: argparse.Namespace) -> int:
+    from vpce_guard.local.deploy import local_up
+    from vpce_guard.local.template import SamTemplate, TemplateError
+
+    endpoint_url = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
+    try:
+        if not endpoint_url:
+            raise LocalRunError(
+                "no emulator given: start one with `vpce-guard emulator`, then export the AWS_ENDPOINT_URL it "
+                "prints or pass --endpoint-url"
+            )
+        stack = local_up(
+            SamTemplate.load(args.template),
+            endpoint_url,
+            stack_name=args.stack_name,
+            parameters=_overrides(args.parameter_overrides),
+            create_interface_endpoints=True if args.create_interface_endpoints else None,
+            stack_file=args.stack_file,
+        )
+    except (LocalRunError, TemplateError) as error:
+        return _fail(error)
+    _print_stack(stack, args.stack_file)
+    return EXIT_OK
+
+
+def run_local_send(args: argparse.Namespace) -> int:
+    from vpce_guard.local.router import send
+
+    try:
+        stack = LocalStack.load(args.stack_file)
+        event = _read_event(args.event)
+        invocations = send(stack, event, times=args.times)
+    except LocalRunError as error:
+        return _fail(error)
+    for invocation in invocations:
+        if invocation.logs:
+            print(invocation.logs.rstrip(), file=sys.stderr)
+        outcome = "ok" if invocation.error is None else f"{invocation.error.get('errorType')}"
+        _say(f"{invocation.function} via {invocation.trigger}: {outcome} in {invocation.duration_ms:.0f} ms")
+    print(json.dumps([invocation.to_json() for invocation in invocations], indent=2, default=str))
+    return EXIT_OK if all(invocation.ok for invocation in invocations) else EXIT_FAILED
+
+
+def _print_stack(stack: LocalStack, stack_file: Path) -> None:
+    print(f"local stack {stack.stack_name} in the emulator at {stack.endpoint_url} ({stack.region})")
+    print(f"  VPC {stack.vpc_id}, subnets {', '.join(stack.parameters.get('SubnetIds', []))}")
+    for logical_id, resource in stack.resources.items():
+        print(f"  {logical_id:<40} {resource.type:<28} {resource.ref}")
+    for what, reason in stack.not_created.items():
+        print(f"  not created: {what}: {reason}")
+    print(f"stack file: {stack_file}")
+    state_table = stack.resources.get("StateTable")
+    if state_table is not None:
+        print(f"export STATE_TABLE_NAME={state_table.ref}")
+
+
+def _overrides(pairs: list[str]) -> dict[str, str]:
+    values = {}
+    for pair in pairs:
+        key, separator, value = pair.partition("=")
+        if not separator or not key:
+            raise LocalRunError(f"--parameter-overrides takes KEY=VALUE pairs; got {pair!r}")
+        values[key] = value
+    return values
+
+
+def _read_event(path: Path) -> dict[str, object]:
+    try:
+        event = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise LocalRunError(f"no event file {path}") from None
+    except (OSError, ValueError) as error:
+        raise LocalRunError(f"cannot read the event {path}: {error}") from error
+    if not isinstance(event, dict):
+        raise LocalRunError(f"{path} holds no JSON object")
+    return event
+
+
+def _fail(error: Exception) -> int:
+    print(f"vpce-guard: error: {error}", file=sys.stderr)
+    return EXIT_ERROR
+
+
+def _say(message: str) -> None:
+    print(f"vpce-guard: {message}", file=sys.stderr)

@@ -1,0 +1,641 @@
+"""``vpce-guard local up``: the template's resources, created in a running emulator from the transformed template.
+
+Everything is created from the transformed template's own properties, with its intrinsics resolved to the
+local physical values, so what the tests exercise is the template, not a copy of it:
+
+- the network the parameters name: unless given, a VPC (DNS support and hostnames on) with a private subnet
+  and its own route table in each of two zones stands for the existing VPC;
+- DynamoDB tables (keys, indexes, stream, encryption; TTL through UpdateTimeToLive and point-in-time
+  recovery through UpdateContinuousBackups, as CloudFormation does), SQS queues and their policies, IAM roles
+  with their inline policies, the layer, the functions (moto stores them; their code runs locally, see
+  ``runtime``), Lambda permissions, the Config rule, CloudWatch alarms, security groups and VPC endpoints;
+- EventBridge rules with the template's patterns and schedules; each rule's function target is replaced by
+  an SQS queue that stands for the function, since the emulator cannot invoke Lambdas (``router`` reads it).
+
+What the emulator cannot hold is listed in the stack file's ``not_created`` with the reason (AWS managed
+policies, which moto does not load; resources whose condition is false).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import secrets
+import string
+import threading
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlparse
+
+from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.local.intrinsics import PhysicalResource, Resolver, TemplateReferenceError, references
+from vpce_guard.local.stack import (
+    LOOPBACK_HOSTS,
+    LocalConfigRule,
+    LocalEventRule,
+    LocalFunction,
+    LocalRunError,
+    LocalStack,
+)
+from vpce_guard.local.template import (
+    DEFAULT_REGION,
+    FUNCTION,
+    TEMPLATE_FILE_NAME,
+    SamTemplate,
+    TemplateError,
+    TransformedTemplate,
+    get_att_target,
+)
+
+STACK_NAME = "vpce-guard-local"
+LOCAL_VPC_CIDR = "10.80.0.0/16"
+LOCAL_VPC_ZONES = 2
+NETWORK_PARAMETERS = ("VpcId", "SubnetIds", "RouteTableIds")
+INTERFACE_ENDPOINTS_PARAMETER = "CreateInterfaceEndpoints"
+_PLACEHOLDER_CODE = (
+    "def handler(event, context):\n"
+    "    raise RuntimeError('vpce-guard runs this function locally: vpce-guard local send EVENT.json')\n"
+)
+
+
+def local_up(
+    template: SamTemplate,
+    endpoint_url: str,
+    *,
+    region: str | None = None,
+    stack_name: str = STACK_NAME,
+    parameters: Mapping[str, str] | None = None,
+    create_interface_endpoints: bool | None = None,
+    stack_file: Path | None = None,
+) -> LocalStack:
+    """Create the template's resources in the emulator at ``endpoint_url``; write and return the local stack.
+
+    ``parameters`` are template parameter values (strings, lists comma-separated, as ``sam deploy`` takes
+    them); the network parameters default to a VPC created here. Raises LocalRunError when the emulator does
+    not answer or the endpoint is not on this machine, TemplateError for a template that cannot be deployed.
+    """
+    require_loopback(endpoint_url)
+    region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION
+    clients = EmulatorClients(endpoint_url, region)
+    account_id = clients.account_id()
+    values = dict(parameters or {})
+    if create_interface_endpoints is not None:
+        values[INTERFACE_ENDPOINTS_PARAMETER] = "true" if create_interface_endpoints else "false"
+    values.update(_network(clients, values, region, stack_name))
+    transformed = template.transform(values, region)
+    source = str(template.path or template.root / TEMPLATE_FILE_NAME)
+    stack = _Deployer(transformed, clients, stack_name, region, account_id, source).run()
+    if stack_file is not None:
+        stack.save(stack_file)
+    return stack
+
+
+def require_loopback(endpoint_url: str) -> None:
+    """The local run talks to the emulator on this machine only, never to an AWS account."""
+    host = urlparse(endpoint_url).hostname or ""
+    if host not in LOOPBACK_HOSTS and not host.startswith("127."):
+        raise LocalRunError(
+            f"{endpoint_url} is not the local emulator: the local run talks to 127.0.0.1 only. Start one with "
+            "`vpce-guard emulator` and give its URL (--endpoint-url or AWS_ENDPOINT_URL)."
+        )
+
+
+class EmulatorClients:
+    """boto3 clients for the emulator, with fake credentials whatever the caller's environment holds."""
+
+    def __init__(self, endpoint_url: str, region: str, access_key_id: str = "LOCAL-deploy") -> None:
+        self.endpoint_url = endpoint_url
+        self.region = region
+        self._access_key_id = access_key_id
+        self._clients: dict[str, Any] = {}
+
+    def __call__(self, service: str) -> Any:
+        if service not in self._clients:
+            from vpce_guard.emulator import CLIENT_CONFIG
+
+            with _SESSION_LOCK:  # a boto3 session is not safe to make clients from in several threads at once
+                client = _shared_session().client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self.endpoint_url,
+                    aws_access_key_id=self._access_key_id,
+                    aws_secret_access_key="local",
+                    aws_session_token="local",
+                    config=CLIENT_CONFIG,
+                )
+            self._clients[service] = client
+        return self._clients[service]
+
+    def account_id(self) -> str:
+        """The emulator's account; also proves it answers."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            return str(self("sts").get_caller_identity()["Account"])
+        except (BotoCoreError, ClientError) as error:
+            raise LocalRunError(
+                f"no emulator answers at {self.endpoint_url} ({error}): start one with `vpce-guard emulator` and "
+                "export the AWS_ENDPOINT_URL it prints (or give --endpoint-url)"
+            ) from error
+
+
+_SESSION_LOCK = threading.Lock()
+
+
+@cache
+def _shared_session() -> Any:
+    """One boto3 session for the process: a session loads each service's model once (0.1-0.4 s each). It
+    ignores AWS_PROFILE, which may name a profile this machine lacks; clients get their credentials."""
+    import boto3
+    import botocore.session
+
+    return boto3.session.Session(
+        botocore_session=botocore.session.Session(session_vars={"profile": (None, None, None, None)})
+    )
+
+
+def _network(clients: EmulatorClients, values: Mapping[str, str], region: str, stack_name: str) -> dict[str, str]:
+    """The network parameters: as given, or a VPC with private subnets in two zones created to stand for them."""
+    given = [name for name in NETWORK_PARAMETERS if values.get(name)]
+    if given and len(given) != len(NETWORK_PARAMETERS):
+        missing = ", ".join(name for name in NETWORK_PARAMETERS if name not in given)
+        raise LocalRunError(f"give all of {', '.join(NETWORK_PARAMETERS)} or none (missing: {missing})")
+    if given:
+        return {name: values[name] for name in NETWORK_PARAMETERS}
+    from vpce_guard.estate import EstateBuilder
+
+    vpc = EstateBuilder(clients("ec2"), region).vpc(
+        LOCAL_VPC_CIDR, zones=LOCAL_VPC_ZONES, public_subnet=False, name=f"{stack_name}-vpc"
+    )
+    return {
+        "VpcId": vpc.id,
+        "SubnetIds": ",".join(vpc.private_subnet_ids),
+        "RouteTableIds": ",".join(vpc.private_route_table_ids),
+    }
+
+
+Handler = Callable[[str, dict[str, Any], dict[str, Any]], PhysicalResource]
+
+
+@dataclass
+class _Deployer:
+    template: TransformedTemplate
+    clients: EmulatorClients
+    stack_name: str
+    region: str
+    account_id: str
+    source: str
+    resources: dict[str, PhysicalResource] = field(default_factory=dict)
+    not_created: dict[str, str] = field(default_factory=dict)
+    functions: dict[str, LocalFunction] = field(default_factory=dict)
+    event_rules: dict[str, LocalEventRule] = field(default_factory=dict)
+    config_rules: dict[str, LocalConfigRule] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8))
+        self.parameters = self.template.parameter_values_with_defaults()
+        self.resolver = Resolver(
+            parameters=self.parameters,
+            pseudo_parameters={
+                "AWS::AccountId": self.account_id,
+                "AWS::Region": self.region,
+                "AWS::Partition": "aws",
+                "AWS::URLSuffix": "amazonaws.com",
+                "AWS::StackName": self.stack_name,
+                "AWS::StackId": f"arn:aws:cloudformation:{self.region}:{self.account_id}:stack/{self.stack_name}/local",
+                "AWS::NotificationARNs": [],
+            },
+            conditions=self.template.document.get("Conditions", {}),
+            resources=self.resources,
+        )
+        self.handlers: dict[str, Handler] = {
+            "AWS::SQS::Queue": self._queue,
+            "AWS::SQS::QueuePolicy": self._queue_policy,
+            "AWS::DynamoDB::Table": self._table,
+            "AWS::IAM::Role": self._role,
+            "AWS::Lambda::LayerVersion": self._layer,
+            "AWS::Lambda::Function": self._function,
+            "AWS::Lambda::Permission": self._permission,
+            "AWS::Events::Rule": self._event_rule,
+            "AWS::Config::ConfigRule": self._config_rule,
+            "AWS::CloudWatch::Alarm": self._alarm,
+            "AWS::EC2::SecurityGroup": self._security_group,
+            "AWS::EC2::SecurityGroupIngress": self._security_group_ingress,
+            "AWS::EC2::SecurityGroupEgress": self._security_group_egress,
+            "AWS::EC2::VPCEndpoint": self._vpc_endpoint,
+        }
+
+    def run(self) -> LocalStack:
+        declared = self.template.resources()
+        for logical_id in creation_order(declared):
+            resource = declared[logical_id]
+            condition = resource.get("Condition")
+            if condition is not None and not self.resolver.condition(condition):
+                self.not_created[logical_id] = f"condition {condition} is false"
+                continue
+            handler = self.handlers.get(resource["Type"])
+            if handler is None:
+                self.not_created[logical_id] = f"the emulator has no stand-in for {resource['Type']}"
+                continue
+            raw = resource.get("Properties", {})
+            try:
+                properties = self.resolver.resolve(raw)
+                self.resources[logical_id] = handler(logical_id, properties, raw)
+            except TemplateReferenceError as error:
+                raise TemplateError(f"{logical_id}: {error}") from error
+            except CALL_ERRORS as error:
+                raise LocalRunError(
+                    f"creating {logical_id} ({resource['Type']}) in the emulator failed: {error}"
+                ) from error
+        return LocalStack(
+            endpoint_url=self.clients.endpoint_url,
+            region=self.region,
+            account_id=self.account_id,
+            stack_name=self.stack_name,
+            template=self.source,
+            parameters=self.parameters,
+            resources=dict(self.resources),
+            functions=self.functions,
+            event_rules=self.event_rules,
+            config_rules=self.config_rules,
+            not_created=self.not_created,
+        )
+
+    def _name(self, logical_id: str, limit: int) -> str:
+        """A physical name as CloudFormation makes one: stack, logical id and a random suffix, within limit."""
+        head = f"{self.stack_name}-{logical_id}"[: limit - len(self.suffix) - 1]
+        return f"{head}-{self.suffix}"
+
+    def _arn(self, service: str, resource: str) -> str:
+        return f"arn:aws:{service}:{self.region}:{self.account_id}:{resource}"
+
+    # SQS -------------------------------------------------------------------------------------------------
+    def _queue(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        name = str(properties.pop("QueueName", None) or self._name(logical_id, 80))
+        properties.pop("Tags", None)
+        attributes = {key: _attribute(value) for key, value in properties.items()}
+        sqs = self.clients("sqs")
+        url = sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
+        arn = sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+        return PhysicalResource("AWS::SQS::Queue", url, {"Arn": arn, "QueueName": name, "QueueUrl": url})
+
+    def _queue_policy(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        policy = json.dumps(properties["PolicyDocument"])
+        for url in properties["Queues"]:
+            self.clients("sqs").set_queue_attributes(QueueUrl=url, Attributes={"Policy": policy})
+        return PhysicalResource("AWS::SQS::QueuePolicy", self._name(logical_id, 128))
+
+    # DynamoDB --------------------------------------------------------------------------------------------
+    def _table(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        """The table exactly as declared; TTL and point-in-time recovery are separate calls, as in AWS."""
+        name = str(properties.get("TableName") or self._name(logical_id, 255))
+        request: dict[str, Any] = {
+            "TableName": name,
+            "AttributeDefinitions": properties["AttributeDefinitions"],
+            "KeySchema": properties["KeySchema"],
+            "BillingMode": properties.get("BillingMode", "PROVISIONED"),
+        }
+        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"):
+            if key in properties:
+                request[key] = properties[key]
+        stream = properties.get("StreamSpecification")
+        if stream:
+            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+        sse = properties.get("SSESpecification")
+        if sse:
+            request["SSESpecification"] = {
+                "Enabled": _truthy(sse.get("SSEEnabled")),
+                **({"SSEType": sse["SSEType"]} if "SSEType" in sse else {}),
+                **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if "KMSMasterKeyId" in sse else {}),
+            }
+        dynamodb = self.clients("dynamodb")
+        dynamodb.create_table(**request)
+        ttl = properties.get("TimeToLiveSpecification")
+        if ttl and _truthy(ttl.get("Enabled")):
+            dynamodb.update_time_to_live(
+                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+            )
+        recovery = properties.get("PointInTimeRecoverySpecification")
+        if recovery and _truthy(recovery.get("PointInTimeRecoveryEnabled")):
+            dynamodb.update_continuous_backups(
+                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+            )
+        table = dynamodb.describe_table(TableName=name)["Table"]
+        attributes = {"Arn": table["TableArn"]}
+        if "LatestStreamArn" in table:
+            attributes["StreamArn"] = table["LatestStreamArn"]
+        return PhysicalResource("AWS::DynamoDB::Table", name, attributes)
+
+    # IAM and Lambda --------------------------------------------------------------------------------------
+    def _role(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        iam = self.clients("iam")
+        name = str(properties.get("RoleName") or self._name(logical_id, 64))
+        role = iam.create_role(
+            RoleName=name,
+            Path=properties.get("Path", "/"),
+            AssumeRolePolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"]),
+        )["Role"]
+        for policy in properties.get("Policies", []):
+            iam.put_role_policy(
+                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(policy["PolicyDocument"])
+            )
+        managed = [str(arn) for arn in properties.get("ManagedPolicyArns", [])]
+        if managed:
+            self.not_created[f"{logical_id}.ManagedPolicyArns"] = (
+                f"not attached, the emulator holds no AWS managed policies: {', '.join(managed)}"
+            )
+        return PhysicalResource("AWS::IAM::Role", name, {"Arn": role["Arn"], "RoleId": role["RoleId"]})
+
+    def _layer(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        request = {
+            "LayerName": str(properties.get("LayerName") or self._name(logical_id, 140)),
+            "Content": {"ZipFile": _placeholder_zip()},
+        }
+        for key in ("Description", "CompatibleRuntimes", "CompatibleArchitectures", "LicenseInfo"):
+            if key in properties:
+                request[key] = properties[key]
+        arn = self.clients("lambda").publish_layer_version(**request)["LayerVersionArn"]
+        return PhysicalResource("AWS::Lambda::LayerVersion", arn, {"LayerVersionArn": arn})
+
+    def _function(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        """Stored in the emulator with placeholder code; ``local send`` runs the real code from CodeUri."""
+        spec = self.template.function(logical_id)
+        if spec.code_dir is None:
+            raise TemplateError(f"{logical_id}: its code is not a local directory, so it cannot run locally")
+        name = str(properties.get("FunctionName") or self._name(logical_id, 64))
+        environment = {
+            key: _env_value(value) for key, value in properties.get("Environment", {}).get("Variables", {}).items()
+        }
+        request: dict[str, Any] = {
+            "FunctionName": name,
+            "Role": properties["Role"],
+            "Code": {"ZipFile": _placeholder_zip()},
+            "Environment": {"Variables": environment},
+        }
+        for key in (
+            "Runtime", "Handler", "Description", "Timeout", "MemorySize", "Layers", "Architectures",
+            "TracingConfig", "DeadLetterConfig", "VpcConfig",
+        ):  # fmt: skip
+            if key in properties:
+                request[key] = properties[key]
+        lambda_ = self.clients("lambda")
+        arn = lambda_.create_function(**request)["FunctionArn"]
+        if "ReservedConcurrentExecutions" in properties:
+            lambda_.put_function_concurrency(
+                FunctionName=name, ReservedConcurrentExecutions=int(properties["ReservedConcurrentExecutions"])
+            )
+        self.functions[logical_id] = LocalFunction(
+            logical_id=logical_id,
+            name=name,
+            arn=arn,
+            handler=spec.handler,
+            runtime=spec.runtime,
+            timeout=spec.timeout,
+            memory_size=spec.memory_size,
+            code_dir=str(spec.code_dir),
+            layer_dirs=tuple(str(path) for path in spec.layer_dirs),
+            environment=environment,
+        )
+        return PhysicalResource(FUNCTION, name, {"Arn": arn})
+
+    def _permission(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        request = {
+            "FunctionName": properties["FunctionName"],
+            "StatementId": logical_id,
+            "Action": properties["Action"],
+            "Principal": properties["Principal"],
+        }
+        for key in ("SourceArn", "SourceAccount", "EventSourceToken", "PrincipalOrgID"):
+            if key in properties:
+                request[key] = properties[key]
+        self.clients("lambda").add_permission(**request)
+        return PhysicalResource("AWS::Lambda::Permission", logical_id)
+
+    # EventBridge and Config ------------------------------------------------------------------------------
+    def _event_rule(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        """The rule as declared; a function target becomes a queue standing for the function."""
+        events = self.clients("events")
+        name = str(properties.get("Name") or self._name(logical_id, 64))
+        request: dict[str, Any] = {"Name": name, "State": properties.get("State", "ENABLED")}
+        pattern = properties.get("EventPattern")
+        if pattern is not None:
+            request["EventPattern"] = pattern if isinstance(pattern, str) else json.dumps(pattern)
+        if "ScheduleExpression" in properties:
+            request["ScheduleExpression"] = properties["ScheduleExpression"]
+        for key in ("Description", "EventBusName"):
+            if key in properties:
+                request[key] = properties[key]
+        arn = events.put_rule(**request)["RuleArn"]
+        targets = []
+        for raw_target, target in zip(raw.get("Targets", []), properties.get("Targets", []), strict=True):
+            function = get_att_target(raw_target.get("Arn"))
+            if function in self.functions:
+                queue = self._queue(f"{logical_id}Target", {}, {})
+                target = {**target, "Arn": queue.attributes["Arn"]}
+                self.event_rules[logical_id] = LocalEventRule(
+                    logical_id=logical_id,
+                    name=name,
+                    arn=arn,
+                    function=function,
+                    queue_url=str(queue.ref),
+                    event_pattern=json.loads(request["EventPattern"]) if "EventPattern" in request else None,
+                    schedule=request.get("ScheduleExpression"),
+                )
+            targets.append(target)
+        if targets:
+            bus = {"EventBusName": request["EventBusName"]} if "EventBusName" in request else {}
+            events.put_targets(Rule=name, Targets=targets, **bus)
+        return PhysicalResource("AWS::Events::Rule", name, {"Arn": arn})
+
+    def _config_rule(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        config = self.clients("config")
+        rule = {key: value for key, value in properties.items() if key not in ("Compliance", "EvaluationModes")}
+        rule.setdefault("ConfigRuleName", self._name(logical_id, 128))
+        if isinstance(rule.get("InputParameters"), dict):
+            rule["InputParameters"] = json.dumps(rule["InputParameters"])
+        config.put_config_rule(ConfigRule=rule)
+        (described,) = config.describe_config_rules(ConfigRuleNames=[rule["ConfigRuleName"]])["ConfigRules"]
+        function = get_att_target(raw.get("Source", {}).get("SourceIdentifier"))
+        if rule.get("Source", {}).get("Owner") == "CUSTOM_LAMBDA" and function is not None:
+            self.config_rules[logical_id] = LocalConfigRule(
+                logical_id=logical_id,
+                name=described["ConfigRuleName"],
+                arn=described["ConfigRuleArn"],
+                rule_id=described["ConfigRuleId"],
+                function=function,
+                message_types=tuple(detail["MessageType"] for detail in rule["Source"].get("SourceDetails", [])),
+                resource_types=tuple(rule.get("Scope", {}).get("ComplianceResourceTypes", [])),
+            )
+        return PhysicalResource(
+            "AWS::Config::ConfigRule",
+            described["ConfigRuleName"],
+            {"Arn": described["ConfigRuleArn"], "ConfigRuleId": described["ConfigRuleId"]},
+        )
+
+    def _alarm(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        request = dict(properties)
+        request["AlarmName"] = str(request.get("AlarmName") or self._name(logical_id, 255))
+        for key in ("Threshold",):
+            if key in request:
+                request[key] = float(request[key])
+        for key in ("Period", "EvaluationPeriods", "DatapointsToAlarm"):
+            if key in request:
+                request[key] = int(request[key])
+        self.clients("cloudwatch").put_metric_alarm(**request)
+        arn = self._arn("cloudwatch", f"alarm:{request['AlarmName']}")
+        return PhysicalResource("AWS::CloudWatch::Alarm", request["AlarmName"], {"Arn": arn})
+
+    # EC2 -------------------------------------------------------------------------------------------------
+    def _security_group(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        """As CloudFormation does: declared egress rules replace the default allow-all egress."""
+        ec2 = self.clients("ec2")
+        group_id = str(
+            ec2.create_security_group(
+                GroupName=str(properties.get("GroupName") or self._name(logical_id, 255)),
+                Description=properties["GroupDescription"],
+                VpcId=properties["VpcId"],
+            )["GroupId"]
+        )
+        ingress = properties.get("SecurityGroupIngress", [])
+        if ingress:
+            ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=_permissions(ingress, "Source"))
+        egress = properties.get("SecurityGroupEgress")
+        if egress is not None:
+            ec2.revoke_security_group_egress(
+                GroupId=group_id, IpPermissions=[{"IpProtocol": "-1", "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}]
+            )
+            if egress:
+                ec2.authorize_security_group_egress(GroupId=group_id, IpPermissions=_permissions(egress, "Destination"))
+        return PhysicalResource(
+            "AWS::EC2::SecurityGroup", group_id, {"GroupId": group_id, "VpcId": properties["VpcId"]}
+        )
+
+    def _security_group_ingress(
+        self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]
+    ) -> PhysicalResource:
+        group_id = properties["GroupId"]
+        self.clients("ec2").authorize_security_group_ingress(
+            GroupId=group_id, IpPermissions=_permissions([properties], "Source")
+        )
+        return PhysicalResource("AWS::EC2::SecurityGroupIngress", logical_id)
+
+    def _security_group_egress(
+        self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]
+    ) -> PhysicalResource:
+        group_id = properties["GroupId"]
+        self.clients("ec2").authorize_security_group_egress(
+            GroupId=group_id, IpPermissions=_permissions([properties], "Destination")
+        )
+        return PhysicalResource("AWS::EC2::SecurityGroupEgress", logical_id)
+
+    def _vpc_endpoint(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        request: dict[str, Any] = {
+            "VpcEndpointType": properties.get("VpcEndpointType", "Gateway"),
+            "VpcId": properties["VpcId"],
+            "ServiceName": properties["ServiceName"],
+            "TagSpecifications": [
+                {
+                    "ResourceType": "vpc-endpoint",
+                    "Tags": [
+                        {"Key": "Name", "Value": f"{self.stack_name}-{logical_id}"},
+                        {"Key": "vpce-guard:local-logical-id", "Value": logical_id},
+                    ],
+                }
+            ],
+        }
+        for key in ("SubnetIds", "SecurityGroupIds", "RouteTableIds", "PrivateDnsEnabled"):
+            if key in properties:
+                request[key] = properties[key]
+        policy = properties.get("PolicyDocument")
+        if policy is not None:
+            request["PolicyDocument"] = policy if isinstance(policy, str) else json.dumps(policy)
+        endpoint = self.clients("ec2").create_vpc_endpoint(**request)["VpcEndpoint"]
+        endpoint_id = endpoint["VpcEndpointId"]
+        return PhysicalResource(
+            "AWS::EC2::VPCEndpoint",
+            endpoint_id,
+            {
+                "Id": endpoint_id,
+                "NetworkInterfaceIds": endpoint.get("NetworkInterfaceIds", []),
+                "DnsEntries": [entry.get("DnsName", "") for entry in endpoint.get("DnsEntries", [])],
+                "CreationTimestamp": str(endpoint.get("CreationTimestamp", "")),
+            },
+        )
+
+
+def creation_order(resources: Mapping[str, Mapping[str, Any]]) -> list[str]:
+    """Logical ids with every resource after the ones it refers to (Ref, GetAtt, Sub, DependsOn), otherwise in
+    template order. A cycle is an error, as in CloudFormation."""
+    needs: dict[str, set[str]] = {}
+    for logical_id, resource in resources.items():
+        depends_on = resource.get("DependsOn", [])
+        named = set(references(resource.get("Properties", {}))) | set(
+            [depends_on] if isinstance(depends_on, str) else depends_on
+        )
+        needs[logical_id] = {name for name in named if name in resources and name != logical_id}
+    order: list[str] = []
+    done: set[str] = set()
+    while len(order) < len(resources):
+        ready = [logical_id for logical_id in resources if logical_id not in done and needs[logical_id] <= done]
+        if not ready:
+            stuck = sorted(set(resources) - done)
+            raise TemplateError(f"circular references between {', '.join(stuck)}")
+        order += ready
+        done.update(ready)
+    return order
+
+
+def _permissions(rules: Iterable[Mapping[str, Any]], direction: str) -> list[dict[str, Any]]:
+    """CloudFormation security group rules as EC2 IpPermissions (``direction``: Source or Destination)."""
+    permissions = []
+    for rule in rules:
+        permission: dict[str, Any] = {"IpProtocol": str(rule["IpProtocol"])}
+        for key in ("FromPort", "ToPort"):
+            if key in rule:
+                permission[key] = int(rule[key])
+        description = {"Description": rule["Description"]} if "Description" in rule else {}
+        if "CidrIp" in rule:
+            permission["IpRanges"] = [{"CidrIp": rule["CidrIp"], **description}]
+        if "CidrIpv6" in rule:
+            permission["Ipv6Ranges"] = [{"CidrIpv6": rule["CidrIpv6"], **description}]
+        group = rule.get(f"{direction}SecurityGroupId")
+        if group:
+            permission["UserIdGroupPairs"] = [{"GroupId": group, **description}]
+        prefix_list = rule.get(f"{direction}PrefixListId")
+        if prefix_list:
+            permission["PrefixListIds"] = [{"PrefixListId": prefix_list, **description}]
+        permissions.append(permission)
+    return permissions
+
+
+def _placeholder_zip() -> bytes:
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w") as archive:
+        archive.writestr("app.py", _PLACEHOLDER_CODE)
+    return buffer.getvalue()
+
+
+def _attribute(value: Any) -> str:
+    """A queue attribute as SQS takes it: a string (JSON for policies)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, dict | list):
+        return json.dumps(value)
+    return str(value)
+
+
+def _env_value(value: Any) -> str:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, list):
+        return ",".join(str(item) for item in value)
+    return str(value)
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() == "true"

@@ -1,0 +1,53 @@
+"""The samples' story (events/README.md) built in the emulator, so the sample events can be retargeted at real
+resources: a VPC with private subnets in two zones, an SSM interface endpoint in one subnet with private DNS
+off behind an HTTPS group, an S3 gateway endpoint on the first subnet's route table, and a subnet in a third
+zone with a route table of its own."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from vpce_guard.estate import EstateBuilder
+from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+
+SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
+SAMPLE_SUBNETS = ("subnet-0c5f96e75c454fa23", "subnet-0d827923c76e6b5d1")
+SAMPLE_NEW_SUBNET = "subnet-07fa2dd80f7a7e06d"
+SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
+SAMPLE_GATEWAY = "vpce-0be559c854d6e2aad"
+SAMPLE_GROUP = "sg-07c1c400911d31690"
+SAMPLE_GATEWAY_TABLE = "rtb-09f51f7f7c0fa6316"
+SAMPLE_NEW_TABLE = "rtb-039aae99aca8f3b30"
+
+
+def build_story(ec2: Any, region: str, account_id: str) -> dict[str, str]:
+    """Build the story; returns the map from the samples' ids to the ids built."""
+    build = EstateBuilder(ec2, region)
+    vpc = build.vpc("10.60.0.0/16", zones=2, public_subnet=False, name="sample-story")
+    group = build.security_group(vpc, "sample-story-endpoints", https_from_cidrs=[vpc.cidr])
+    ssm = build.interface_endpoint(
+        vpc, "ssm", subnet_ids=vpc.private_subnet_ids[:1], group_ids=[group], private_dns=False
+    )
+    gateway = build.gateway_endpoint(vpc, "s3", route_table_ids=vpc.private_route_table_ids[:1])
+    third_zone = ec2.describe_availability_zones()["AvailabilityZones"][2]["ZoneName"]
+    new_subnet = ec2.create_subnet(VpcId=vpc.id, CidrBlock="10.60.32.0/20", AvailabilityZone=third_zone)["Subnet"]
+    new_table = ec2.create_route_table(VpcId=vpc.id)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=new_table, SubnetId=new_subnet["SubnetId"])
+    return {
+        SAMPLE_ACCOUNT: account_id,
+        SAMPLE_VPC: vpc.id,
+        SAMPLE_SUBNETS[0]: vpc.private_subnet_ids[0],
+        SAMPLE_SUBNETS[1]: vpc.private_subnet_ids[1],
+        SAMPLE_NEW_SUBNET: new_subnet["SubnetId"],
+        SAMPLE_ENDPOINT: ssm,
+        SAMPLE_GATEWAY: gateway,
+        SAMPLE_GROUP: group,
+        SAMPLE_GATEWAY_TABLE: vpc.private_route_table_ids[0],
+        SAMPLE_NEW_TABLE: new_table,
+    }
+
+
+def story_event(name: str, ids: Mapping[str, str]) -> dict[str, Any]:
+    """The sample event ``name``, about the story built."""
+    return retarget(load_event(name), ids)

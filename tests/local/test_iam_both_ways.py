@@ -1,0 +1,93 @@
+"""Each function's IAM policy in the transformed template grants exactly the calls its code makes.
+
+Both ways: every call a function makes is granted (nothing missing: it would fail with AccessDenied in AWS),
+and every action granted is called (nothing extra: least privilege). Each function runs locally through every
+sample event (retargeted at the samples' story built in the emulator, so every path that reads or writes
+runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record) and
+a malformed accepted event (the handler raises, so idempotency deletes its in-progress record). The emulator
+records each call with the access key id of the function that signed it (``LOCAL-<LogicalId>``).
+
+Calls the Lambda service makes for a function (logs, traces, the dead-letter queue's sqs:SendMessage) are
+not the function's code and are not recorded; the policies SAM adds for them are not compared.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+
+import pytest
+from local_story import build_story, story_event
+from template_support import FUNCTIONS
+
+from vpce_guard.emulator import Emulator, RecordedCall
+from vpce_guard.local.router import Delivery, route
+from vpce_guard.local.runtime import Container, Invocation
+from vpce_guard.local.stack import LocalStack
+from vpce_guard.local.template import SamTemplate
+from vpce_guard.samples import event_names
+
+pytestmark = pytest.mark.server
+
+# Operations authorised by another action than their own name (see RecordedCall.iam_action), or by none.
+AUTHORISED_AS: dict[str, tuple[str, ...]] = {
+    "sts:GetCallerIdentity": (),
+    "dynamodb:TransactWriteItems": ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    "dynamodb:TransactGetItems": ("dynamodb:GetItem",),
+    "dynamodb:BatchGetItem": ("dynamodb:GetItem",),
+}
+# Runs first: a sweep of a fresh state table records what it finds (a sweep of an unchanged estate writes nothing).
+RUN_ORDER = ("SweepFunction", "OnChangeFunction", "ConfigRuleFunction")
+
+
+def actions_of(calls: Iterable[RecordedCall]) -> set[str]:
+    return {action for call in calls for action in AUTHORISED_AS.get(call.iam_action, (call.iam_action,))}
+
+
+def deliveries(stack: LocalStack, ids: dict[str, str]) -> list[Delivery]:
+    planned = [
+        delivery
+        for name in event_names()
+        if name != "cloudtrail-run-instances"
+        for delivery in route(stack, story_event(name, ids))
+    ]
+    duplicate = route(stack, story_event("cloudtrail-create-vpc-endpoint-interface", ids))
+    malformed = story_event("cloudtrail-create-vpc-endpoint-interface", ids)
+    malformed["id"] = "11111111-2222-4333-8444-555555555555"
+    malformed["detail"]["responseElements"] = None  # no endpoint id: the handler raises
+    return [*planned, *duplicate, *route(stack, malformed)]
+
+
+def run(stack: LocalStack, planned: list[Delivery]) -> list[Invocation]:
+    invocations: list[Invocation] = []
+    for function in RUN_ORDER:
+        with Container(stack, stack.functions[function]) as container:
+            invocations += [container.invoke(d.event, d.trigger) for d in planned if d.function == function]
+    return invocations
+
+
+def test_each_function_is_granted_exactly_the_calls_it_makes(
+    local_stack: LocalStack, aws_env: Emulator, sam_template: SamTemplate
+) -> None:
+    ids = build_story(aws_env.client("ec2"), local_stack.region, local_stack.account_id)
+    planned = deliveries(local_stack, ids)
+    aws_env.clear_recorded_calls()
+
+    invocations = run(local_stack, planned)
+
+    failed = [i for i in invocations if not i.ok]
+    assert [(i.function, i.error["errorType"]) for i in failed if i.error] == [("OnChangeFunction", "TriggerError")], [
+        f"{i.function}: {i.error}\n{i.logs}" for i in failed
+    ]
+    calls_by_key: dict[str, list[RecordedCall]] = defaultdict(list)
+    for call in aws_env.recorded_calls():
+        calls_by_key[call.access_key_id].append(call)
+    transformed = sam_template.transform()
+    mismatches = {}
+    for function in FUNCTIONS:
+        used = actions_of(calls_by_key[local_stack.functions[function].access_key_id])
+        granted = set(transformed.policy_actions(function))
+        if used != granted:
+            mismatches[function] = {"missing": sorted(used - granted), "extra": sorted(granted - used)}
+
+    assert mismatches == {}, f"template.yaml policies differ from the calls the functions make: {mismatches}"

@@ -1,0 +1,363 @@
+"""template.yaml: the offline transform, cfn-lint, and the contract the functions and the local run rely on."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from cfnlint.api import lint, lint_file
+from template_support import FUNCTIONS, REPO, TEMPLATE
+
+from vpce_guard.local.template import FUNCTION, SamTemplate, TransformedTemplate
+from vpce_guard.trigger import ACCEPTED_EVENT_NAMES
+
+ENVIRONMENT = {
+    "STATE_TABLE_NAME": {"Ref": "StateTable"},
+    "IDEMPOTENCY_TABLE_NAME": {"Ref": "IdempotencyTable"},
+    "VPCE_GUARD_TRUSTED_ACCOUNTS": {"Ref": "TrustedAccounts"},
+    "VPCE_GUARD_ORG_ID": {"Ref": "OrgId"},
+    "VPCE_GUARD_BASELINE": {"Ref": "Baseline"},
+    "POWERTOOLS_SERVICE_NAME": "vpce-guard",
+    "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
+    "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
+}
+INTERFACE_ENDPOINTS = {"Ec2Endpoint": "ec2", "ConfigEndpoint": "config", "StsEndpoint": "sts", "LogsEndpoint": "logs"}
+# Endpoints whose policy is exactly what the functions are granted for that service.
+ENDPOINTS_OF_FUNCTION_SERVICES = {
+    "DynamoDbGatewayEndpoint": "dynamodb",
+    "Ec2Endpoint": "ec2",
+    "ConfigEndpoint": "config",
+}
+
+
+def as_list(value: Any) -> list[Any]:
+    return value if isinstance(value, list) else [value]
+
+
+def properties(template: TransformedTemplate, logical_id: str) -> dict[str, Any]:
+    return template.properties(logical_id)
+
+
+def lint_messages(matches: list[Any]) -> list[str]:
+    return [f"{match.rule.id} {match.message} (line {match.linenumber})" for match in matches]
+
+
+# The transform and the linter -------------------------------------------------------------------------------
+
+
+def test_the_sam_transform_succeeds_offline(transformed: TransformedTemplate) -> None:
+    assert set(transformed.resources(FUNCTION)) == set(FUNCTIONS)
+    assert "Transform" not in transformed.document
+
+
+def test_every_function_and_the_layer_map_back_to_their_local_directories(transformed: TransformedTemplate) -> None:
+    for logical_id in FUNCTIONS:
+        function = transformed.function(logical_id)
+        assert function.code_dir is not None
+        assert function.code_dir.is_dir()
+        assert function.layer_dirs == ((REPO / "layers" / "vpce_guard").resolve(),)
+
+
+def test_cfn_lint_is_clean_on_the_sam_template() -> None:
+    assert lint_messages(lint_file(TEMPLATE)) == []
+
+
+def test_cfn_lint_is_clean_on_the_transformed_template(transformed: TransformedTemplate) -> None:
+    assert lint_messages(lint(transformed.to_json())) == []
+
+
+def test_the_template_holds_no_local_path_but_code_and_content_uris(sam_template: SamTemplate) -> None:
+    text = TEMPLATE.read_text(encoding="utf-8")
+    assert str(REPO) not in text
+    for resource in sam_template.resources.values():
+        for key in ("CodeUri", "ContentUri"):
+            location = resource.get("Properties", {}).get(key)
+            if location is not None:
+                assert not location.startswith("/")
+                assert (REPO / location).is_dir()
+
+
+def test_the_layer_brings_powertools_with_the_tracer_and_leaves_boto3_to_the_runtime() -> None:
+    requirements = (REPO / "layers" / "vpce_guard" / "requirements.txt").read_text(encoding="utf-8").split()
+
+    assert requirements == ["aws-lambda-powertools[tracer]==3.37.0"]
+
+
+def test_the_layer_is_built_by_sam_for_python312_on_arm64(sam_template: SamTemplate) -> None:
+    layer = sam_template.resources["CoreLayer"]
+
+    assert layer["Type"] == "AWS::Serverless::LayerVersion"
+    assert layer["Properties"]["ContentUri"] == "layers/vpce_guard"
+    assert layer["Metadata"] == {"BuildMethod": "python3.12", "BuildArchitecture": "arm64"}
+
+
+# Functions ------------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_runs_python312_on_arm64_traced_with_the_layer_in_the_vpc(
+    transformed: TransformedTemplate, function: str
+) -> None:
+    props = properties(transformed, function)
+    layer = next(iter(transformed.resources("AWS::Lambda::LayerVersion")))
+
+    assert (props["Runtime"], props["Architectures"], props["Handler"]) == ("python3.12", ["arm64"], "app.handler")
+    assert props["TracingConfig"] == {"Mode": "Active"}
+    assert props["Layers"] == [{"Ref": layer}]
+    assert props["VpcConfig"] == {
+        "SecurityGroupIds": [{"Fn::GetAtt": ["FunctionSecurityGroup", "GroupId"]}],
+        "SubnetIds": {"Ref": "SubnetIds"},
+    }
+    assert 30 <= props["Timeout"] <= 900
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_gets_the_contract_environment(transformed: TransformedTemplate, function: str) -> None:
+    assert transformed.function_environment(function) == ENVIRONMENT
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_every_function_sends_failed_asynchronous_invocations_to_its_own_dead_letter_queue(
+    transformed: TransformedTemplate, function: str
+) -> None:
+    target = properties(transformed, function)["DeadLetterConfig"]["TargetArn"]
+
+    queue = target["Fn::GetAtt"][0]
+    assert transformed.resources()[queue]["Type"] == "AWS::SQS::Queue"
+    assert queue.startswith(function.removesuffix("Function"))
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_each_function_policy_is_written_in_one_place(sam_template: SamTemplate, function: str) -> None:
+    """One ``Policies`` document per function, so the both-ways IAM test has one place to adjust."""
+    policies = sam_template.resources[function]["Properties"]["Policies"]
+
+    assert len(policies) == 1
+    assert policies[0]["Version"] == "2012-10-17"
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_dynamodb_permissions_are_scoped_to_the_tables(transformed: TransformedTemplate, function: str) -> None:
+    tables = {"StateTable", "IdempotencyTable"}
+    for statement in transformed.policy_statements(function):
+        if any(action.startswith("dynamodb:") for action in as_list(statement["Action"])):
+            for resource in as_list(statement["Resource"]):
+                named = resource.get("Fn::GetAtt", [None])[0] or resource.get("Fn::Sub", "").split(".")[0][2:]
+                assert named in tables
+
+
+def test_only_ec2_describes_and_config_reporting_take_any_resource(transformed: TransformedTemplate) -> None:
+    for function in FUNCTIONS:
+        for statement in transformed.policy_statements(function):
+            if statement["Resource"] == "*":
+                actions = as_list(statement["Action"])
+                assert all(a.startswith("ec2:Describe") or a.startswith("config:") for a in actions), actions
+
+
+def test_on_change_has_reserved_concurrency_from_a_parameter_defaulting_to_10(
+    sam_template: SamTemplate, transformed: TransformedTemplate
+) -> None:
+    assert properties(transformed, "OnChangeFunction")["ReservedConcurrentExecutions"] == {
+        "Ref": "OnChangeReservedConcurrency"
+    }
+    assert sam_template.document["Parameters"]["OnChangeReservedConcurrency"]["Default"] == 10
+
+
+# Triggers ---------------------------------------------------------------------------------------------------
+
+
+def test_the_on_change_pattern_lists_exactly_the_accepted_event_names_in_order(
+    transformed: TransformedTemplate,
+) -> None:
+    pattern = transformed.event_pattern("OnChangeFunction")
+
+    assert pattern == {
+        "source": ["aws.ec2"],
+        "detail-type": ["AWS API Call via CloudTrail"],
+        "detail": {"eventSource": ["ec2.amazonaws.com"], "eventName": list(ACCEPTED_EVENT_NAMES)},
+    }
+
+
+@pytest.mark.parametrize("function", ["OnChangeFunction", "SweepFunction"])
+def test_event_rules_have_a_dead_letter_queue_and_a_retry_policy(
+    transformed: TransformedTemplate, function: str
+) -> None:
+    (rule,) = transformed.event_rules(function)
+    (target,) = rule.properties["Targets"]
+
+    assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]}}
+    assert set(target["RetryPolicy"]) == {"MaximumRetryAttempts", "MaximumEventAgeInSeconds"}
+
+
+def test_eventbridge_may_send_to_the_delivery_dead_letter_queue_for_the_stacks_rules_only(
+    transformed: TransformedTemplate,
+) -> None:
+    (statement,) = properties(transformed, "EventDeliveryDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
+    rules = {rule.logical_id for function in FUNCTIONS for rule in transformed.event_rules(function)}
+
+    assert statement["Principal"] == {"Service": "events.amazonaws.com"}
+    assert {ref["Fn::GetAtt"][0] for ref in statement["Condition"]["ArnEquals"]["aws:SourceArn"]} == rules
+
+
+def test_the_sweep_runs_on_a_schedule_parameter_defaulting_to_every_6_hours(
+    sam_template: SamTemplate, transformed: TransformedTemplate
+) -> None:
+    (rule,) = transformed.event_rules("SweepFunction")
+
+    assert rule.schedule == {"Ref": "SweepSchedule"}
+    assert sam_template.document["Parameters"]["SweepSchedule"]["Default"] == "rate(6 hours)"
+
+
+def test_the_config_rule_invokes_its_function_for_changes_oversized_items_and_a_schedule(
+    sam_template: SamTemplate, transformed: TransformedTemplate
+) -> None:
+    (rule,) = transformed.config_rules()
+    details = rule.properties["Source"]["SourceDetails"]
+
+    assert (rule.logical_id, rule.function) == ("EndpointConfigRule", "ConfigRuleFunction")
+    assert rule.message_types == (
+        "ConfigurationItemChangeNotification",
+        "OversizedConfigurationItemChangeNotification",
+        "ScheduledNotification",
+    )
+    assert rule.resource_types == ("AWS::EC2::VPCEndpoint",)
+    assert details[2]["MaximumExecutionFrequency"] == {"Ref": "ConfigRuleFrequency"}
+    assert sam_template.document["Parameters"]["ConfigRuleFrequency"]["Default"] == "TwentyFour_Hours"
+
+
+def test_only_config_in_this_account_may_invoke_the_config_rule_function(transformed: TransformedTemplate) -> None:
+    (permission,) = [
+        props
+        for props in (r["Properties"] for r in transformed.resources("AWS::Lambda::Permission").values())
+        if props["Principal"] == "config.amazonaws.com"
+    ]
+
+    assert permission["FunctionName"] == {"Fn::GetAtt": ["ConfigRuleFunction", "Arn"]}
+    assert permission["SourceAccount"] == {"Ref": "AWS::AccountId"}
+
+
+def test_every_dead_letter_queue_has_an_alarm_on_visible_messages(transformed: TransformedTemplate) -> None:
+    queues = set(transformed.resources("AWS::SQS::Queue"))
+    alarmed = set()
+    for alarm in transformed.resources("AWS::CloudWatch::Alarm").values():
+        props = alarm["Properties"]
+        assert (props["Namespace"], props["MetricName"]) == ("AWS/SQS", "ApproximateNumberOfMessagesVisible")
+        assert (props["ComparisonOperator"], props["Threshold"]) == ("GreaterThanThreshold", 0)
+        (dimension,) = props["Dimensions"]
+        alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
+
+    assert alarmed == queues
+
+
+# State ------------------------------------------------------------------------------------------------------
+
+
+def test_the_state_table_is_on_demand_keyed_indexed_streamed_aged_recoverable_and_encrypted(
+    transformed: TransformedTemplate,
+) -> None:
+    props = properties(transformed, "StateTable")
+
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [
+        {"AttributeName": "pk", "KeyType": "HASH"},
+        {"AttributeName": "sk", "KeyType": "RANGE"},
+    ]
+    (index,) = props["GlobalSecondaryIndexes"]
+    assert index == {
+        "IndexName": "by-scope",
+        "KeySchema": [{"AttributeName": "gsi1pk", "KeyType": "HASH"}, {"AttributeName": "gsi1sk", "KeyType": "RANGE"}],
+        "Projection": {"ProjectionType": "ALL"},
+    }
+    assert {d["AttributeName"]: d["AttributeType"] for d in props["AttributeDefinitions"]} == dict.fromkeys(
+        ("pk", "sk", "gsi1pk", "gsi1sk"), "S"
+    )
+    assert props["StreamSpecification"] == {"StreamViewType": "NEW_AND_OLD_IMAGES"}
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expires_at", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+def test_the_idempotency_table_is_keyed_by_id_with_ttl_on_expiration(transformed: TransformedTemplate) -> None:
+    props = properties(transformed, "IdempotencyTable")
+
+    assert props["BillingMode"] == "PAY_PER_REQUEST"
+    assert props["KeySchema"] == [{"AttributeName": "id", "KeyType": "HASH"}]
+    assert props["TimeToLiveSpecification"] == {"AttributeName": "expiration", "Enabled": True}
+    assert props["PointInTimeRecoverySpecification"] == {"PointInTimeRecoveryEnabled": True}
+    assert props["SSESpecification"] == {"SSEEnabled": True}
+
+
+# The stack's own endpoints ----------------------------------------------------------------------------------
+
+
+def test_interface_endpoints_and_their_group_exist_only_when_asked_for(sam_template: SamTemplate) -> None:
+    for logical_id in [*INTERFACE_ENDPOINTS, "EndpointSecurityGroup"]:
+        assert sam_template.resources[logical_id]["Condition"] == "CreateInterfaceEndpoints"
+    assert "Condition" not in sam_template.resources["DynamoDbGatewayEndpoint"]
+
+
+@pytest.mark.parametrize(("endpoint", "service"), INTERFACE_ENDPOINTS.items())
+def test_interface_endpoints_have_private_dns_every_function_subnet_and_the_endpoint_group(
+    transformed: TransformedTemplate, endpoint: str, service: str
+) -> None:
+    props = properties(transformed, endpoint)
+
+    assert props["VpcEndpointType"] == "Interface"
+    assert props["ServiceName"] == {"Fn::Sub": f"com.amazonaws.${{AWS::Region}}.{service}"}
+    assert props["PrivateDnsEnabled"] is True
+    assert props["SubnetIds"] == {"Ref": "SubnetIds"}
+    assert props["SecurityGroupIds"] == [{"Fn::GetAtt": ["EndpointSecurityGroup", "GroupId"]}]
+
+
+def test_the_endpoint_group_admits_https_from_the_function_group_only(transformed: TransformedTemplate) -> None:
+    (rule,) = properties(transformed, "EndpointSecurityGroup")["SecurityGroupIngress"]
+
+    assert (rule["IpProtocol"], rule["FromPort"], rule["ToPort"]) == ("tcp", 443, 443)
+    assert rule["SourceSecurityGroupId"] == {"Fn::GetAtt": ["FunctionSecurityGroup", "GroupId"]}
+    assert not {"CidrIp", "CidrIpv6", "SourcePrefixListId"} & set(rule)
+
+
+def test_the_dynamodb_gateway_endpoint_sits_on_the_route_tables_given(transformed: TransformedTemplate) -> None:
+    props = properties(transformed, "DynamoDbGatewayEndpoint")
+
+    assert props["VpcEndpointType"] == "Gateway"
+    assert props["ServiceName"] == {"Fn::Sub": "com.amazonaws.${AWS::Region}.dynamodb"}
+    assert props["RouteTableIds"] == {"Ref": "RouteTableIds"}
+
+
+@pytest.mark.parametrize("endpoint", ["DynamoDbGatewayEndpoint", *INTERFACE_ENDPOINTS])
+def test_every_endpoint_policy_admits_this_account_only(transformed: TransformedTemplate, endpoint: str) -> None:
+    (statement,) = properties(transformed, endpoint)["PolicyDocument"]["Statement"]
+
+    assert (statement["Effect"], statement["Principal"]) == ("Allow", "*")
+    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+
+
+@pytest.mark.parametrize(("endpoint", "service"), ENDPOINTS_OF_FUNCTION_SERVICES.items())
+def test_endpoint_policies_admit_exactly_the_actions_the_functions_are_granted(
+    transformed: TransformedTemplate, endpoint: str, service: str
+) -> None:
+    (statement,) = properties(transformed, endpoint)["PolicyDocument"]["Statement"]
+    granted = {
+        action
+        for function in FUNCTIONS
+        for action in transformed.policy_actions(function)
+        if action.startswith(f"{service}:")
+    }
+
+    assert set(as_list(statement["Action"])) == granted
+
+
+def test_the_gateway_endpoint_admits_exactly_the_table_resources_the_functions_are_granted(
+    transformed: TransformedTemplate,
+) -> None:
+    (statement,) = properties(transformed, "DynamoDbGatewayEndpoint")["PolicyDocument"]["Statement"]
+    granted = [
+        resource
+        for function in FUNCTIONS
+        for policy_statement in transformed.policy_statements(function)
+        if any(action.startswith("dynamodb:") for action in as_list(policy_statement["Action"]))
+        for resource in as_list(policy_statement["Resource"])
+    ]
+
+    assert sorted(map(str, statement["Resource"])) == sorted({str(resource) for resource in granted})
