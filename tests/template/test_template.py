@@ -8,6 +8,8 @@ import pytest
 from cfnlint.api import lint, lint_file
 from template_support import FUNCTIONS, REPO, TEMPLATE
 
+from vpce_guard.catalog import load_catalog
+from vpce_guard.local.intrinsics import Resolver
 from vpce_guard.local.template import FUNCTION, SamTemplate, TransformedTemplate
 from vpce_guard.trigger import ACCEPTED_EVENT_NAMES
 
@@ -303,7 +305,7 @@ def test_interface_endpoints_have_private_dns_every_function_subnet_and_the_endp
     props = properties(transformed, endpoint)
 
     assert props["VpcEndpointType"] == "Interface"
-    assert props["ServiceName"] == {"Fn::Sub": f"com.amazonaws.${{AWS::Region}}.{service}"}
+    assert service in str(props["ServiceName"])
     assert props["PrivateDnsEnabled"] is True
     assert props["SubnetIds"] == {"Ref": "SubnetIds"}
     assert props["SecurityGroupIds"] == [{"Fn::GetAtt": ["EndpointSecurityGroup", "GroupId"]}]
@@ -361,3 +363,23 @@ def test_the_gateway_endpoint_admits_exactly_the_table_resources_the_functions_a
     ]
 
     assert sorted(map(str, statement["Resource"])) == sorted({str(resource) for resource in granted})
+
+
+@pytest.mark.parametrize(("region", "partition"), [("us-east-1", "aws"), ("cn-north-1", "aws-cn")])
+def test_endpoint_service_names_follow_the_catalog_in_every_partition(
+    transformed: TransformedTemplate, region: str, partition: str
+) -> None:
+    resolver = Resolver(
+        parameters=transformed.parameter_values_with_defaults(),
+        pseudo_parameters={"AWS::Region": region, "AWS::AccountId": "123456789012", "AWS::Partition": partition},
+        conditions=transformed.document.get("Conditions", {}),
+        resources={},
+    )
+    catalog = load_catalog()
+    for resource in transformed.resources().values():
+        if resource["Type"] != "AWS::EC2::VPCEndpoint":
+            continue
+        properties = resource["Properties"]
+        name = resolver.resolve(properties["ServiceName"])
+        key = name.split(f".{region}.", 1)[1]
+        assert name == catalog.service_name(key, region, properties.get("VpcEndpointType", "Gateway"))

@@ -7,10 +7,11 @@ mistake is found and that the well-built endpoints stay silent.
 
 from __future__ import annotations
 
+import json
 import os
 import sys
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
@@ -18,11 +19,20 @@ from vpce_guard.estate import EstateBuilder, least_privilege_policy
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.render import findings_json, findings_table
+from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
+from vpce_guard.state import StateStore, Status
+
+if TYPE_CHECKING:
+    from vpce_guard.emulator import Emulator
 
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
+# Ids of the sample events' story (events/README.md), retargeted at what the demo creates.
+SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
+SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
+SAMPLE_GROUP = "sg-07c1c400911d31690"
 
 
 @dataclass(frozen=True)
@@ -215,19 +225,77 @@ def run_demo(output_format: str = "table") -> int:
     with Emulator(region=REGION) as emulator:
         say(f"emulator listening on {emulator.url}")
         os.environ.update(emulator.client_environment())
-        estate = build_demo_estate(emulator.client("ec2"), emulator.restrict_service_zones)
-        say(f"built {len(estate.resources)} resources; scanning {REGION} over HTTP")
-        session = AwsSession(REGION, endpoint_url=emulator.url)
-        result: ScanResult = scan_live(session, Scope(REGION), CheckSettings(), progress=say)
-        rendered = findings_json(result.findings) if output_format == "json" else findings_table(result.findings)
-        print(rendered, flush=True)
-        ok, lines = estate.verify(result.findings)
-        say(f"scan used {session.counter.summary()}")
-        say("planted mistakes and clean endpoints:")
-        for line in lines:
-            print(line, file=sys.stderr)
-        say("every planted mistake found, every clean endpoint silent" if ok else "DEMO FAILED: see FAIL lines")
-        return 0 if ok else 1
+        scanned = scan_the_estate(emulator, output_format)
+        evented = follow_an_event(emulator)
+        return 0 if scanned and evented else 1
+
+
+def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
+    """Part 1: every field mistake beside correct endpoints, found by a scan of the region."""
+    estate = build_demo_estate(emulator.client("ec2"), emulator.restrict_service_zones)
+    say(f"part 1: built {len(estate.resources)} resources; scanning {REGION} over HTTP")
+    session = AwsSession(REGION, endpoint_url=emulator.url)
+    result: ScanResult = scan_live(session, Scope(REGION), CheckSettings(), progress=say)
+    rendered = findings_json(result.findings) if output_format == "json" else findings_table(result.findings)
+    print(rendered, flush=True)
+    ok, lines = estate.verify(result.findings)
+    say(f"scan used {session.counter.summary()}")
+    say("planted mistakes and clean endpoints:")
+    for line in lines:
+        print(line, file=sys.stderr)
+    say("every planted mistake found, every clean endpoint silent" if ok else "DEMO FAILED: see FAIL lines")
+    return ok
+
+
+def follow_an_event(emulator: Emulator) -> bool:
+    """Part 2: the application deployed from template.yaml; an endpoint is created without private DNS, and
+    the CloudTrail event and the Config notification AWS would send reach the functions."""
+    from vpce_guard.local.deploy import local_up
+    from vpce_guard.local.router import send
+    from vpce_guard.local.template import SamTemplate
+
+    say("part 2: deploying template.yaml into the emulator (vpce-guard local up)")
+    stack = local_up(SamTemplate.load(), emulator.url, region=REGION)
+    ec2 = emulator.client("ec2")
+    subnets = list(stack.parameters["SubnetIds"])
+    group = ec2.create_security_group(GroupName="vpce-ssm", Description="vpce-ssm", VpcId=stack.vpc_id)["GroupId"]
+    vpc_cidr = ec2.describe_vpcs(VpcIds=[stack.vpc_id])["Vpcs"][0]["CidrBlock"]
+    ec2.authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=vpc_cidr)
+    endpoint = ec2.create_vpc_endpoint(
+        VpcEndpointType="Interface",
+        VpcId=stack.vpc_id,
+        ServiceName=f"com.amazonaws.{REGION}.ssm",
+        SubnetIds=subnets,
+        SecurityGroupIds=[group],
+        PrivateDnsEnabled=False,
+        PolicyDocument=json.dumps(least_privilege_policy("ssm", stack.account_id)),
+    )["VpcEndpoint"]["VpcEndpointId"]
+    say(f"created {endpoint} (SSM) in {stack.vpc_id} with private DNS off")
+    ids = {SAMPLE_ACCOUNT: stack.account_id, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: stack.vpc_id, SAMPLE_GROUP: group}
+
+    for sample in ("cloudtrail-create-vpc-endpoint-interface", "config-rule-item-change-vpc-endpoint"):
+        for invocation in send(stack, retarget(load_event(sample), ids)):
+            outcome = "ok" if invocation.ok else f"FAILED: {invocation.error}"
+            say(f"sent {sample}: {invocation.function} {outcome} ({invocation.duration_ms:.0f} ms)")
+
+    dynamodb = emulator.client("dynamodb")
+    records = StateStore(dynamodb, stack.physical_id("StateTable")).records(stack.account_id, REGION, [stack.vpc_id])
+    recorded = {r.check_id for r in records if r.resource_id == endpoint and r.status is Status.OPEN}
+    say(f"state table: {endpoint} has {', '.join(sorted(recorded)) or 'nothing'} OPEN")
+    rule = next(iter(stack.config_rules.values())).name
+    results = emulator.client("config").get_compliance_details_by_config_rule(ConfigRuleName=rule)
+    compliance = {
+        result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]: (
+            result["ComplianceType"],
+            result.get("Annotation", ""),
+        )
+        for result in results["EvaluationResults"]
+    }
+    verdict, annotation = compliance.get(endpoint, ("no evaluation", ""))
+    say(f"AWS Config rule {rule}: {endpoint} {verdict} ({annotation})")
+    ok = recorded == {"private-dns-disabled"} and verdict == "NON_COMPLIANT"
+    say("the event-driven path found the mistake" if ok else "DEMO FAILED: the event-driven path missed it")
+    return ok
 
 
 def say(message: str) -> None:
