@@ -12,13 +12,14 @@ import os
 import time
 from pathlib import Path
 
-from cfnlint.decode import decode
 from scan_benchmark import REGION, build_estate
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import EstateBuilder
+from vpce_guard.local.deploy import create_table
+from vpce_guard.local.template import SamTemplate
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 from vpce_guard.state import StateStore
@@ -30,14 +31,9 @@ TEMPLATE = Path(__file__).parents[1] / "template.yaml"
 
 
 def state_table(emulator: Emulator) -> str:
-    properties = decode(str(TEMPLATE))[0]["Resources"]["StateTable"]["Properties"]
-    emulator.client("dynamodb").create_table(
-        TableName="vpce-guard-state",
-        AttributeDefinitions=properties["AttributeDefinitions"],
-        KeySchema=properties["KeySchema"],
-        GlobalSecondaryIndexes=properties["GlobalSecondaryIndexes"],
-        BillingMode=properties["BillingMode"],
-    )
+    """The state table, as template.yaml declares it."""
+    properties = SamTemplate.load(TEMPLATE).resources["StateTable"]["Properties"]
+    create_table(emulator.client("dynamodb"), "vpce-guard-state", properties)
     return "vpce-guard-state"
 
 

@@ -21,3 +21,19 @@ def aws(emulator: Emulator) -> Emulator:
     """The emulator, with no state left by earlier tests; make clients with ``aws.client("ec2")``."""
     emulator.reset()
     return emulator
+
+
+@pytest.fixture
+def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
+    """The process environment pointed at the emulator, as AWS_ENDPOINT_URL points a Lambda's clients (the
+    profile unset, so nothing reaches a real account); the emulator is not wiped."""
+    monkeypatch.delenv("AWS_PROFILE", raising=False)
+    for name, value in emulator.client_environment().items():
+        monkeypatch.setenv(name, value)
+    return emulator
+
+
+@pytest.fixture
+def aws_env(aws: Emulator, emulator_env: Emulator) -> Emulator:
+    """A wiped emulator, with the process environment pointed at it."""
+    return aws

@@ -130,12 +130,13 @@ def test_control_path_refuses_what_aws_could_not_offer(
 
 
 def test_fidelity_install_is_idempotent() -> None:
-    originals = dict(fidelity._originals)
+    originals = dict(fidelity.PATCHES.originals)
 
     fidelity.install()
     fidelity.install()
 
-    assert fidelity._originals == originals
+    assert fidelity.PATCHES.originals == originals
+    assert all(original.__module__.startswith("moto") for original in originals.values())
 
 
 def test_importing_the_package_does_not_import_moto() -> None:

@@ -11,24 +11,16 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from cfnlint.decode import decode
 
 from vpce_guard import lambda_app
 from vpce_guard.demo import REGION, DemoEstate, build_demo_estate
 from vpce_guard.emulator import Emulator
+from vpce_guard.local.deploy import create_table
+from vpce_guard.local.template import SamTemplate
 
 TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 FUNCTIONS = Path(__file__).parents[2] / "functions"
 ACCOUNT = "123456789012"
-
-
-@pytest.fixture
-def aws_env(aws: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """The process environment pointed at the emulator, as AWS_ENDPOINT_URL points a Lambda's clients."""
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in aws.client_environment().items():
-        monkeypatch.setenv(name, value)
-    return aws
 
 
 @pytest.fixture
@@ -43,20 +35,9 @@ def demo_estate(aws_env: Emulator, ec2: Any) -> DemoEstate:
 
 def table_from_template(emulator: Emulator, logical_id: str) -> str:
     """A table created in the emulator from template.yaml's own definition of it."""
-    properties = decode(str(TEMPLATE))[0]["Resources"][logical_id]["Properties"]
-    dynamodb = emulator.client("dynamodb", REGION)
+    properties = SamTemplate.load(TEMPLATE).resources[logical_id]["Properties"]
     name = f"vpce-guard-{logical_id}"
-    stream = properties.get("StreamSpecification")
-    dynamodb.create_table(
-        TableName=name,
-        **{
-            key: properties[key]
-            for key in ("AttributeDefinitions", "KeySchema", "GlobalSecondaryIndexes", "BillingMode")
-            if key in properties
-        },
-        **({"StreamSpecification": {"StreamEnabled": True, **stream}} if stream else {}),
-    )
-    dynamodb.update_time_to_live(TableName=name, TimeToLiveSpecification=properties["TimeToLiveSpecification"])
+    create_table(emulator.client("dynamodb", REGION), name, properties)
     return name
 
 

@@ -19,15 +19,6 @@ def sam_template() -> SamTemplate:
 
 
 @pytest.fixture
-def aws_env(aws: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """A wiped emulator, and the process environment pointed at it as AWS_ENDPOINT_URL points a Lambda's."""
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in aws.client_environment().items():
-        monkeypatch.setenv(name, value)
-    return aws
-
-
-@pytest.fixture
 def stack_file(tmp_path: Path) -> Path:
     return tmp_path / ".vpce-guard" / "local-stack.json"
 
@@ -39,15 +30,6 @@ def shared_stack(emulator: Emulator, sam_template: SamTemplate, tmp_path_factory
     emulator.reset()
     stack_file = tmp_path_factory.mktemp("shared-stack") / "local-stack.json"
     return local_up(sam_template, emulator.url, create_interface_endpoints=True, stack_file=stack_file)
-
-
-@pytest.fixture
-def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulator:
-    """The process environment pointed at the emulator, without wiping it."""
-    monkeypatch.delenv("AWS_PROFILE", raising=False)
-    for name, value in emulator.client_environment().items():
-        monkeypatch.setenv(name, value)
-    return emulator
 
 
 @pytest.fixture

@@ -79,10 +79,14 @@ def test_the_template_holds_no_local_path_but_code_and_content_uris(sam_template
                 assert (REPO / location).is_dir()
 
 
-def test_the_layer_brings_powertools_with_the_tracer_and_leaves_boto3_to_the_runtime() -> None:
-    requirements = (REPO / "layers" / "vpce_guard" / "requirements.txt").read_text(encoding="utf-8").split()
+def test_the_layer_pins_powertools_with_the_tracer_and_the_tested_boto3() -> None:
+    """The tracer brings botocore into the layer, which shadows the runtime's: boto3 must come with it."""
+    lines = (REPO / "layers" / "vpce_guard" / "requirements.txt").read_text(encoding="utf-8").splitlines()
+    requirements = [line for line in lines if line and not line.startswith("#")]
+    constraints = (REPO / "constraints.txt").read_text(encoding="utf-8").splitlines()
 
-    assert requirements == ["aws-lambda-powertools[tracer]==3.37.0"]
+    assert requirements == ["aws-lambda-powertools[tracer]==3.37.0", "boto3==1.44.5"]
+    assert "boto3==1.44.5" in constraints
 
 
 def test_the_layer_is_built_by_sam_for_python312_on_arm64(sam_template: SamTemplate) -> None:

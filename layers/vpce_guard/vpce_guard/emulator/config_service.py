@@ -40,6 +40,7 @@ from moto.core.common_models import ConfigQueryModel
 from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.vpcs import VPCEndPoint
 
+from vpce_guard.emulator.patching import Patches
 from vpce_guard.emulator.result_tokens import rule_name_of
 
 ENDPOINT_TYPE = "AWS::EC2::VPCEndpoint"
@@ -56,10 +57,7 @@ MULTIPLE_ZONES = "Multiple Availability Zones"
 _EVALUATIONS_ATTRIBUTE = "vpce_guard_evaluations"
 _RECORDED_ITEMS_ATTRIBUTE = "vpce_guard_recorded_items"
 _TOKEN_PREFIX = "vpce-guard-config-offset:"
-_INSTALLED_MARK = "_vpce_guard_config_installed"
-_install_lock = threading.Lock()
 _state_lock = threading.Lock()
-_originals: dict[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -539,20 +537,16 @@ def _get_compliance_details_by_resource_response(self: ConfigResponse) -> str:
     )
 
 
-_PATCHES: Sequence[tuple[type, str, Any]] = (
-    (ConfigResponse, "put_evaluations", _put_evaluations_response),
-    (ConfigResponse, "get_compliance_details_by_config_rule", _get_compliance_details_by_config_rule_response),
-    (ConfigResponse, "get_compliance_details_by_resource", _get_compliance_details_by_resource_response),
+PATCHES = Patches(
+    (
+        (ConfigResponse, "put_evaluations", _put_evaluations_response),
+        (ConfigResponse, "get_compliance_details_by_config_rule", _get_compliance_details_by_config_rule_response),
+        (ConfigResponse, "get_compliance_details_by_resource", _get_compliance_details_by_resource_response),
+    )
 )
 
 
 def install() -> None:
     """Apply the Config fixes to moto in this process; calling it again changes nothing."""
-    with _install_lock:
-        if getattr(ConfigResponse, _INSTALLED_MARK, False):
-            return
-        for owner, name, replacement in _PATCHES:
-            _originals[f"{owner.__name__}.{name}"] = getattr(owner, name, None)
-            setattr(owner, name, replacement)
-        RESOURCE_MAP[ENDPOINT_TYPE] = VpcEndpointConfigQuery(ec2_backends)
-        setattr(ConfigResponse, _INSTALLED_MARK, True)
+    PATCHES.install()
+    RESOURCE_MAP[ENDPOINT_TYPE] = VpcEndpointConfigQuery(ec2_backends)

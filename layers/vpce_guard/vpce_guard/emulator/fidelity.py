@@ -12,8 +12,7 @@ import binascii
 import ipaddress
 import json
 import random
-import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -24,6 +23,7 @@ from moto.ec2.models.vpcs import VPCBackend, VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
 
 from vpce_guard.emulator import services
+from vpce_guard.emulator.patching import Patches
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 
 MIN_PAGE_SIZE = 5
@@ -31,9 +31,6 @@ MAX_PAGE_SIZE = 1000
 DEFAULT_POLICY_DOCUMENT = json.dumps(DEFAULT_ENDPOINT_POLICY)
 
 _TOKEN_PREFIX = "vpce-guard-offset:"
-_INSTALLED_MARK = "_vpce_guard_fidelity_installed"
-_install_lock = threading.Lock()
-_originals: dict[str, Callable[..., Any]] = {}
 
 
 # --- The fixes -----------------------------------------------------------------------------------------
@@ -296,7 +293,7 @@ def endpoint_filter_value(endpoint: VPCEndPoint, filter_name: str, method_name: 
     """
     if filter_name == "vpc-endpoint-id":
         return endpoint.id
-    return _originals["VPCEndPoint.get_filter_value"](endpoint, filter_name, method_name)
+    return PATCHES.originals["VPCEndPoint.get_filter_value"](endpoint, filter_name, method_name)
 
 
 def _address_in(cidr_block: str) -> str:
@@ -349,7 +346,7 @@ def _create_vpc_endpoint(
     require_one_subnet_per_zone(subnets)
     if endpoint_type == "Interface":
         security_group_ids = default_security_groups(self, vpc_id, security_group_ids)
-    endpoint: VPCEndPoint = _originals["VPCBackend.create_vpc_endpoint"](
+    endpoint: VPCEndPoint = PATCHES.originals["VPCBackend.create_vpc_endpoint"](
         self,
         vpc_id=vpc_id,
         service_name=service_name,
@@ -398,7 +395,7 @@ def _modify_vpc_endpoint(
     require_valid_policy(policy_doc)
     set_private_dns(endpoint, private_dns_enabled)
     associated = set(endpoint.route_table_ids)
-    _originals["VPCBackend.modify_vpc_endpoint"](
+    PATCHES.originals["VPCBackend.modify_vpc_endpoint"](
         self,
         vpc_id,
         policy_doc,
@@ -427,7 +424,7 @@ def _describe_vpc_endpoint_services(
     next_token: str | None,
     region: str,
 ) -> dict[str, Any]:
-    result: dict[str, Any] = _originals["VPCBackend.describe_vpc_endpoint_services"](
+    result: dict[str, Any] = PATCHES.originals["VPCBackend.describe_vpc_endpoint_services"](
         self, service_names, filters, page_size(max_results), next_token, region
     )
     restricted = services.restrictions(region)
@@ -436,7 +433,7 @@ def _describe_vpc_endpoint_services(
 
 
 def _collect_default_endpoint_services(account_id: str, region: str) -> list[services.ServiceEntry]:
-    entries: list[services.ServiceEntry] = _originals["VPCBackend._collect_default_endpoint_services"](
+    entries: list[services.ServiceEntry] = PATCHES.originals["VPCBackend._collect_default_endpoint_services"](
         account_id, region
     )
     services.complete_defaults(entries, region)
@@ -460,7 +457,7 @@ def _modify_vpc_endpoint_response(self: VPCs) -> ActionResult:
 
 
 def _create_default_vpc(self: EC2Backend) -> Any:
-    vpc = _originals["VPCBackend.create_default_vpc"](self)
+    vpc = PATCHES.originals["VPCBackend.create_default_vpc"](self)
     route_default_vpc_to_the_internet(self, vpc.id)
     return vpc
 
@@ -473,24 +470,20 @@ def _describe_vpc_endpoints_response(self: VPCs) -> ActionResult:
     return ActionResult({"VpcEndpoints": page, "NextToken": next_token})
 
 
-_PATCHES: tuple[tuple[type, str, Any], ...] = (
-    (VPCBackend, "create_default_vpc", _create_default_vpc),
-    (VPCBackend, "create_vpc_endpoint", _create_vpc_endpoint),
-    (VPCBackend, "modify_vpc_endpoint", _modify_vpc_endpoint),
-    (VPCBackend, "describe_vpc_endpoint_services", _describe_vpc_endpoint_services),
-    (VPCBackend, "_collect_default_endpoint_services", staticmethod(_collect_default_endpoint_services)),
-    (VPCs, "modify_vpc_endpoint", _modify_vpc_endpoint_response),
-    (VPCs, "describe_vpc_endpoints", _describe_vpc_endpoints_response),
-    (VPCEndPoint, "get_filter_value", endpoint_filter_value),
+PATCHES = Patches(
+    (
+        (VPCBackend, "create_default_vpc", _create_default_vpc),
+        (VPCBackend, "create_vpc_endpoint", _create_vpc_endpoint),
+        (VPCBackend, "modify_vpc_endpoint", _modify_vpc_endpoint),
+        (VPCBackend, "describe_vpc_endpoint_services", _describe_vpc_endpoint_services),
+        (VPCBackend, "_collect_default_endpoint_services", staticmethod(_collect_default_endpoint_services)),
+        (VPCs, "modify_vpc_endpoint", _modify_vpc_endpoint_response),
+        (VPCs, "describe_vpc_endpoints", _describe_vpc_endpoints_response),
+        (VPCEndPoint, "get_filter_value", endpoint_filter_value),
+    )
 )
 
 
 def install() -> None:
     """Apply every fix to moto in this process; calling it again changes nothing."""
-    with _install_lock:
-        if getattr(VPCBackend, _INSTALLED_MARK, False):
-            return
-        for owner, name, replacement in _PATCHES:
-            _originals[f"{owner.__name__}.{name}"] = getattr(owner, name)
-            setattr(owner, name, replacement)
-        setattr(VPCBackend, _INSTALLED_MARK, True)
+    PATCHES.install()

@@ -10,14 +10,9 @@ Batch: they release files and threads) still get it called.
 
 from __future__ import annotations
 
-import threading
-from typing import Any
-
 from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 
-_INSTALLED_MARK = "_vpce_guard_speed_installed"
-_install_lock = threading.Lock()
-_originals: dict[str, Any] = {}
+from vpce_guard.emulator.patching import Patches
 
 
 def drop_backends() -> None:
@@ -33,11 +28,9 @@ def drop_backends() -> None:
         BackendDict._instances.clear()  # type: ignore[misc]
 
 
+PATCHES = Patches(((BackendDict, "reset", classmethod(lambda cls: drop_backends())),))
+
+
 def install() -> None:
     """Apply the speed fixes to moto in this process; calling it again changes nothing."""
-    with _install_lock:
-        if getattr(BackendDict, _INSTALLED_MARK, False):
-            return
-        _originals["BackendDict.reset"] = BackendDict.reset
-        BackendDict.reset = classmethod(lambda cls: drop_backends())  # type: ignore[assignment,method-assign]
-        setattr(BackendDict, _INSTALLED_MARK, True)
+    PATCHES.install()

@@ -12,19 +12,16 @@ protocol's own error shape, code ``NotImplemented``. Covers every service whose 
 
 from __future__ import annotations
 
-import threading
 from typing import Any
 
 from moto.core import errors
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 
+from vpce_guard.emulator.patching import Patches
+
 NOT_IMPLEMENTED_STATUS = 501
 ERROR_CODE = "NotImplemented"
-
-_INSTALLED_MARK = "_vpce_guard_unimplemented_installed"
-_install_lock = threading.Lock()
-_originals: dict[str, Any] = {}
 
 
 class NotImplementedByEmulator(ServiceException):
@@ -55,19 +52,17 @@ def _operation(response: BaseResponse) -> str:
 
 def _call_action(self: BaseResponse) -> Any:
     try:
-        return _originals["BaseResponse.call_action"](self)
+        return PATCHES.originals["BaseResponse.call_action"](self)
     except NotImplementedError as error:
         return not_implemented_answer(self, error)
 
 
+PATCHES = Patches(((BaseResponse, "call_action", _call_action),))
+
+
 def install() -> None:
     """Apply the fix to moto in this process; calling it again changes nothing."""
-    with _install_lock:
-        if getattr(BaseResponse, _INSTALLED_MARK, False):
-            return
-        _originals["BaseResponse.call_action"] = BaseResponse.call_action
-        BaseResponse.call_action = _call_action  # type: ignore[method-assign]
-        # A code every service may answer: moto then serialises it without warning about a missing shape.
-        if ERROR_CODE not in errors.COMMON_ERROR_CODES:
-            errors.COMMON_ERROR_CODES.append(ERROR_CODE)
-        setattr(BaseResponse, _INSTALLED_MARK, True)
+    PATCHES.install()
+    # A code every service may answer: moto then serialises it without warning about a missing shape.
+    if ERROR_CODE not in errors.COMMON_ERROR_CODES:
+        errors.COMMON_ERROR_CODES.append(ERROR_CODE)

@@ -95,6 +95,43 @@ def local_up(
     return stack
 
 
+def create_table(dynamodb: Any, name: str, properties: Mapping[str, Any]) -> dict[str, Any]:
+    """A table exactly as an AWS::DynamoDB::Table declares it (TTL and point-in-time recovery are separate
+    calls, as in AWS); returns its description. Tests build their tables from the template through this."""
+    request: dict[str, Any] = {
+        "TableName": name,
+        "AttributeDefinitions": properties["AttributeDefinitions"],
+        "KeySchema": properties["KeySchema"],
+        "BillingMode": properties.get("BillingMode", "PROVISIONED"),
+    }
+    for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"):
+        if key in properties:
+            request[key] = properties[key]
+    stream = properties.get("StreamSpecification")
+    if stream:
+        request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
+    sse = properties.get("SSESpecification")
+    if sse:
+        request["SSESpecification"] = {
+            "Enabled": _truthy(sse.get("SSEEnabled")),
+            **({"SSEType": sse["SSEType"]} if "SSEType" in sse else {}),
+            **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if "KMSMasterKeyId" in sse else {}),
+        }
+    dynamodb.create_table(**request)
+    ttl = properties.get("TimeToLiveSpecification")
+    if ttl and _truthy(ttl.get("Enabled")):
+        dynamodb.update_time_to_live(
+            TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
+        )
+    recovery = properties.get("PointInTimeRecoverySpecification")
+    if recovery and _truthy(recovery.get("PointInTimeRecoveryEnabled")):
+        dynamodb.update_continuous_backups(
+            TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
+        )
+    table: dict[str, Any] = dynamodb.describe_table(TableName=name)["Table"]
+    return table
+
+
 def require_loopback(endpoint_url: str) -> None:
     """The local run talks to the emulator on this machine only, never to an AWS account."""
     host = urlparse(endpoint_url).hostname or ""
@@ -292,40 +329,8 @@ class _Deployer:
 
     # DynamoDB --------------------------------------------------------------------------------------------
     def _table(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
-        """The table exactly as declared; TTL and point-in-time recovery are separate calls, as in AWS."""
         name = str(properties.get("TableName") or self._name(logical_id, 255))
-        request: dict[str, Any] = {
-            "TableName": name,
-            "AttributeDefinitions": properties["AttributeDefinitions"],
-            "KeySchema": properties["KeySchema"],
-            "BillingMode": properties.get("BillingMode", "PROVISIONED"),
-        }
-        for key in ("GlobalSecondaryIndexes", "LocalSecondaryIndexes", "ProvisionedThroughput"):
-            if key in properties:
-                request[key] = properties[key]
-        stream = properties.get("StreamSpecification")
-        if stream:
-            request["StreamSpecification"] = {"StreamEnabled": True, "StreamViewType": stream["StreamViewType"]}
-        sse = properties.get("SSESpecification")
-        if sse:
-            request["SSESpecification"] = {
-                "Enabled": _truthy(sse.get("SSEEnabled")),
-                **({"SSEType": sse["SSEType"]} if "SSEType" in sse else {}),
-                **({"KMSMasterKeyId": sse["KMSMasterKeyId"]} if "KMSMasterKeyId" in sse else {}),
-            }
-        dynamodb = self.clients("dynamodb")
-        dynamodb.create_table(**request)
-        ttl = properties.get("TimeToLiveSpecification")
-        if ttl and _truthy(ttl.get("Enabled")):
-            dynamodb.update_time_to_live(
-                TableName=name, TimeToLiveSpecification={"Enabled": True, "AttributeName": ttl["AttributeName"]}
-            )
-        recovery = properties.get("PointInTimeRecoverySpecification")
-        if recovery and _truthy(recovery.get("PointInTimeRecoveryEnabled")):
-            dynamodb.update_continuous_backups(
-                TableName=name, PointInTimeRecoverySpecification={"PointInTimeRecoveryEnabled": True}
-            )
-        table = dynamodb.describe_table(TableName=name)["Table"]
+        table = create_table(self.clients("dynamodb"), name, properties)
         attributes = {"Arn": table["TableArn"]}
         if "LatestStreamArn" in table:
             attributes["StreamArn"] = table["LatestStreamArn"]
