@@ -62,7 +62,7 @@ def test_ten_deliveries_of_one_event_write_one_state_change(
     results = [handler(event) for _ in range(10)]
 
     assert all(result == results[0] for result in results)
-    assert counter.calls["PutItem"] == len(results[0]["changes"]["opened"])
+    assert counter.calls["TransactWriteItems"] == len(results[0]["changes"]["opened"])
 
 
 def test_a_failed_call_is_ignored_without_any_aws_call(handler_of: Any) -> None:

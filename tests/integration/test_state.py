@@ -159,3 +159,37 @@ def test_the_table_has_the_keys_and_index_the_store_uses(session: AwsSession, st
 
     assert [key["AttributeName"] for key in table["KeySchema"]] == ["pk", "sk"]
     assert [index["IndexName"] for index in table["GlobalSecondaryIndexes"]] == ["by-scope"]
+
+
+def test_older_facts_write_nothing_where_a_newer_change_evaluation_found_nothing_to_write(store: StateStore) -> None:
+    store.record(judged(T0 + timedelta(minutes=5)), [], claim=True)
+
+    changes = store.record(judged(T0), [finding()])
+
+    assert store.records(ACCOUNT, REGION) == []
+    assert changes.superseded == ["vpce-1/private-dns-disabled"]
+
+
+def test_an_older_change_evaluation_cannot_claim_a_vpc_judged_from_newer_facts(store: StateStore) -> None:
+    store.record(judged(T0 + timedelta(minutes=5)), [], claim=True)
+
+    changes = store.record(judged(T0), [finding()], claim=True)
+
+    assert (changes.opened, changes.superseded) == ([], ["vpc-1/*"])
+
+
+class LaggingIndex(StateStore):
+    """A store whose index read has not caught up with the latest writes, as a GSI may lag in AWS."""
+
+    def records(self, account_id: str, region: str, vpc_ids: Any = None) -> list[Any]:
+        return []
+
+
+def test_a_lagging_index_read_cannot_open_a_finding_twice(store: StateStore, session: AwsSession) -> None:
+    store.record(judged(T0), [finding()])
+    lagging = LaggingIndex(session.client("dynamodb"), store.table_name)
+
+    changes = lagging.record(judged(T0 + timedelta(hours=1)), [finding()])
+
+    assert (changes.opened, changes.superseded) == ([], ["vpce-1/private-dns-disabled"])
+    assert store.records(ACCOUNT, REGION)[0].last_seen == T0.isoformat()

@@ -4,8 +4,9 @@ Both ways: every call a function makes is granted (nothing missing: it would fai
 and every action granted is called (nothing extra: least privilege). Each function runs locally through every
 sample event (retargeted at the samples' story built in the emulator, so every path that reads or writes
 runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record) and
-a malformed accepted event (the handler raises, so idempotency deletes its in-progress record). The emulator
-records each call with the access key id of the function that signed it (``LOCAL-<LogicalId>``).
+an evaluation that fails (the state table gone, as a throttled or refused call would fail: the handler
+raises, so idempotency deletes its in-progress record). The emulator records each call with the access key
+id of the function that signed it (``LOCAL-<LogicalId>``).
 
 Calls the Lambda service makes for a function (logs, traces, the dead-letter queue's sqs:SendMessage) are
 not the function's code and are not recorded; the policies SAM adds for them are not compared.
@@ -32,7 +33,8 @@ pytestmark = pytest.mark.server
 # Operations authorised by another action than their own name (see RecordedCall.iam_action), or by none.
 AUTHORISED_AS: dict[str, tuple[str, ...]] = {
     "sts:GetCallerIdentity": (),
-    "dynamodb:TransactWriteItems": ("dynamodb:PutItem", "dynamodb:UpdateItem", "dynamodb:DeleteItem"),
+    # vpce-guard's transactions put a record and check its VPC's evaluation marker (see state.py)
+    "dynamodb:TransactWriteItems": ("dynamodb:PutItem", "dynamodb:ConditionCheckItem"),
     "dynamodb:TransactGetItems": ("dynamodb:GetItem",),
     "dynamodb:BatchGetItem": ("dynamodb:GetItem",),
 }
@@ -52,10 +54,17 @@ def deliveries(stack: LocalStack, ids: dict[str, str]) -> list[Delivery]:
         for delivery in route(stack, story_event(name, ids))
     ]
     duplicate = route(stack, story_event("cloudtrail-create-vpc-endpoint-interface", ids))
-    malformed = story_event("cloudtrail-create-vpc-endpoint-interface", ids)
-    malformed["id"] = "11111111-2222-4333-8444-555555555555"
-    malformed["detail"]["responseElements"] = None  # no endpoint id: the handler raises
-    return [*planned, *duplicate, *route(stack, malformed)]
+    return [*planned, *duplicate]
+
+
+def failing_evaluation(stack: LocalStack, ids: dict[str, str], emulator: Emulator) -> list[Invocation]:
+    """An on-change evaluation that fails mid-way: the state table is gone."""
+    emulator.client("dynamodb", stack.region).delete_table(TableName=stack.physical_id("StateTable"))
+    event = story_event("cloudtrail-modify-vpc-endpoint", ids)
+    event["id"] = "11111111-2222-4333-8444-555555555555"
+    (delivery,) = route(stack, event)
+    with Container(stack, stack.functions[delivery.function]) as container:
+        return [container.invoke(delivery.event, delivery.trigger)]
 
 
 def run(stack: LocalStack, planned: list[Delivery]) -> list[Invocation]:
@@ -73,12 +82,12 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(
     planned = deliveries(local_stack, ids)
     aws_env.clear_recorded_calls()
 
-    invocations = run(local_stack, planned)
+    invocations = run(local_stack, planned) + failing_evaluation(local_stack, ids, aws_env)
 
     failed = [i for i in invocations if not i.ok]
-    assert [(i.function, i.error["errorType"]) for i in failed if i.error] == [("OnChangeFunction", "TriggerError")], [
-        f"{i.function}: {i.error}\n{i.logs}" for i in failed
-    ]
+    assert [(i.function, i.error["errorType"]) for i in failed if i.error] == [
+        ("OnChangeFunction", "ResourceNotFoundException")
+    ], [f"{i.function}: {i.error}\n{i.logs}" for i in failed]
     calls_by_key: dict[str, list[RecordedCall]] = defaultdict(list)
     for call in aws_env.recorded_calls():
         calls_by_key[call.access_key_id].append(call)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 from local_story import SAMPLE_ENDPOINT, build_story, story_event
@@ -12,13 +13,15 @@ from vpce_guard.cli import main
 from vpce_guard.emulator import Emulator
 from vpce_guard.local.router import send
 from vpce_guard.local.stack import LocalRunError, LocalStack
+from vpce_guard.state import VPC_MARKER
 
 pytestmark = pytest.mark.server
 
 
-def state_items(aws: Emulator, stack: LocalStack) -> list[dict[str, object]]:
-    items: list[dict[str, object]] = aws.client("dynamodb").scan(TableName=stack.physical_id("StateTable"))["Items"]
-    return items
+def state_items(aws: Emulator, stack: LocalStack) -> list[dict[str, Any]]:
+    """The finding records of the state table (not the VPC evaluation markers)."""
+    items: list[dict[str, Any]] = aws.client("dynamodb").scan(TableName=stack.physical_id("StateTable"))["Items"]
+    return [item for item in items if item["sk"]["S"] != VPC_MARKER]
 
 
 def test_ten_deliveries_of_one_event_run_warm_and_record_the_findings_once(
@@ -114,18 +117,32 @@ def test_up_without_an_emulator_exits_2_and_says_to_start_one(
 
 
 def test_a_failed_invocation_exits_1_with_its_error_in_the_output(
+    local_stack: LocalStack, aws_env: Emulator, stack_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    aws_env.client("dynamodb", local_stack.region).delete_table(TableName=local_stack.physical_id("StateTable"))
+    event_file = tmp_path / "event.json"
+    event_file.write_text(json.dumps(story_event("cloudtrail-create-vpc-endpoint-interface", {})))
+
+    code = main(["local", "send", str(event_file), "--stack-file", str(stack_file)])
+    (invocation,) = json.loads(capsys.readouterr().out)
+
+    assert code == 1
+    assert invocation["error"]["errorType"] == "ResourceNotFoundException"
+
+
+def test_a_malformed_event_is_dropped_not_retried(
     local_stack: LocalStack, stack_file: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    event = story_event("cloudtrail-create-vpc-endpoint-interface", {})
-    event["detail"]["responseElements"] = None
+    event = story_event("cloudtrail-delete-vpc-endpoints-one", {})
+    event["detail"]["requestParameters"]["DeleteVpcEndpointsRequest"]["VpcEndpointId"] = ""
     event_file = tmp_path / "malformed.json"
     event_file.write_text(json.dumps(event))
 
     code = main(["local", "send", str(event_file), "--stack-file", str(stack_file)])
     (invocation,) = json.loads(capsys.readouterr().out)
 
-    assert code == 1
-    assert invocation["error"]["errorType"] == "TriggerError"
+    assert code == 0
+    assert invocation["result"]["ignored"].startswith("malformed event: DeleteVpcEndpoints event")
 
 
 def test_sending_to_an_emulator_that_lost_the_stack_says_to_run_local_up_again(

@@ -285,14 +285,32 @@ def test_an_event_that_is_not_an_object_is_malformed() -> None:
         parse_api_change([])  # type: ignore[arg-type]
 
 
-def test_a_successful_create_without_its_response_names_the_missing_endpoint_id() -> None:
+def test_a_successful_create_without_its_response_is_judged_by_the_vpc_it_names() -> None:
     event = load_event("cloudtrail-create-vpc-endpoint-interface")
     event["detail"]["responseElements"] = None
 
-    with pytest.raises(
-        TriggerError, match=r"CreateVpcEndpoint event .* carries no VPC endpoint id: looked for vpcEndpoint"
-    ):
-        parse_api_change(event)
+    change = parse_api_change(event)
+
+    assert isinstance(change, ApiChange)
+    assert (change.endpoint_ids, change.vpc_ids) == ((), ("vpc-07c11c05dff7b9c8f",))
+
+
+def test_an_edge_association_of_a_route_table_needs_no_subnet() -> None:
+    event = api_call("AssociateRouteTable", {"routeTableId": "rtb-039aae99aca8f3b30", "gatewayId": "igw-0a1b2c3d"})
+
+    change = parse_api_change(event)
+
+    assert isinstance(change, ApiChange)
+    assert change.route_table_ids == ("rtb-039aae99aca8f3b30",)
+
+
+def test_a_rule_change_naming_its_group_only_by_name_is_left_to_the_sweep() -> None:
+    event = api_call("RevokeSecurityGroupIngress", {"groupName": "default", "ipPermissions": {"items": []}})
+
+    change = parse_api_change(event)
+
+    assert isinstance(change, Ignored)
+    assert "names no resource by id" in change.reason
 
 
 def test_an_empty_set_where_an_id_is_required_is_malformed() -> None:

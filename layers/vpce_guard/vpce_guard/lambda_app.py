@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from typing import Any
@@ -17,7 +17,12 @@ from typing import Any
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.data_classes import AWSConfigRuleEvent, EventBridgeEvent
-from aws_lambda_powertools.utilities.idempotency import DynamoDBPersistenceLayer, IdempotencyConfig
+from aws_lambda_powertools.utilities.idempotency import (
+    DynamoDBPersistenceLayer,
+    IdempotencyConfig,
+    idempotent_function,
+)
+from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import load_catalog
@@ -26,7 +31,7 @@ from vpce_guard.config_rule import ConfigRule
 from vpce_guard.pipeline import Evaluation, Pipeline
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
-from vpce_guard.trigger import Ignored, parse_api_change
+from vpce_guard.trigger import ApiChange, Ignored, TriggerError, parse_api_change
 
 logger = Logger()
 tracer = Tracer()
@@ -81,27 +86,47 @@ def pipeline() -> Pipeline:
     return Pipeline(session_for, store, env.settings)
 
 
-@cache
-def idempotency_store() -> DynamoDBPersistenceLayer:
-    return DynamoDBPersistenceLayer(table_name=environment().idempotency_table)
-
-
 # EventBridge delivers at least once; duplicates of one event share its id.
-IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="id", raise_on_no_idempotency_key=True)
+IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="event_id", raise_on_no_idempotency_key=True)
+
+
+@cache
+def evaluate_change_once() -> Callable[..., dict[str, Any]]:
+    """The evaluation of a change, done once per event id: a duplicate delivery gets the first result."""
+    env = environment()
+    store = DynamoDBPersistenceLayer(
+        table_name=env.idempotency_table, boto3_client=session_for(env.region).client("dynamodb")
+    )
+
+    def evaluate_change(change: ApiChange) -> dict[str, Any]:
+        evaluation = pipeline().on_change(change)
+        if evaluation is None:
+            return ignored(change.event_id, f"{change.event_name} touched no VPC endpoint")
+        return report(evaluation)
+
+    once: Callable[..., dict[str, Any]] = idempotent_function(
+        evaluate_change, data_keyword_argument="change", persistence_store=store, config=IDEMPOTENCY
+    )
+    return once
 
 
 @tracer.capture_method
-def handle_change(event: EventBridgeEvent) -> dict[str, Any]:
-    change = parse_api_change(event.raw_event)
+def handle_change(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
+    """Parse, drop what changes nothing (before any AWS call), evaluate the rest once per event."""
+    try:
+        change = parse_api_change(event.raw_event)
+    except TriggerError as error:
+        # Retrying cannot mend a malformed event: log it, count it, and let it go.
+        logger.error("malformed event dropped", extra={"event_id": event.raw_event.get("id"), "reason": str(error)})
+        metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
+        return {"ignored": f"malformed event: {error}"}
     if isinstance(change, Ignored):
         return ignored(change.event_id, change.reason)
     logger.append_keys(
         event_name=change.event_name, endpoint_ids=list(change.endpoint_ids), vpc_ids=list(change.vpc_ids)
     )
-    evaluation = pipeline().on_change(change)
-    if evaluation is None:
-        return ignored(change.event_id, f"{change.event_name} touched no VPC endpoint")
-    return report(evaluation)
+    IDEMPOTENCY.register_lambda_context(context)
+    return evaluate_change_once()(change=change)
 
 
 def ignored(event_id: str, reason: str) -> dict[str, Any]:

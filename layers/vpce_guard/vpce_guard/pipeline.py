@@ -61,7 +61,7 @@ class Pipeline:
         scope = self.scope_for(change)
         if scope is None:
             return None
-        evaluation = self.evaluate(change.account_id, scope)
+        evaluation = self.evaluate(change.account_id, scope, claim=True)
         listed = {endpoint.id for endpoint in evaluation.result.facts.endpoints}
         gone = [endpoint_id for endpoint_id in change.endpoint_ids if endpoint_id not in listed]
         if gone:
@@ -93,13 +93,14 @@ class Pipeline:
             )
         return Scope(change.region, tuple(vpc_ids)) if vpc_ids else None
 
-    def evaluate(self, account_id: str, scope: Scope) -> Evaluation:
-        """Fresh facts for ``scope``, the checks, and the state table brought in line."""
+    def evaluate(self, account_id: str, scope: Scope, *, claim: bool = False) -> Evaluation:
+        """Fresh facts for ``scope``, the checks, and the state table brought in line; an evaluation caused by
+        a change claims its VPCs, so evaluations from older facts write nothing there (see ``state``)."""
         session = self.session_for(scope.region)
         calls_before = session.counter.calls.copy()
         observed_at = self.clock()
         result = scan_live(session, scope, self.settings, service_details=self.service_details)
         region_wide = not (scope.vpc_ids or scope.endpoint_ids)
         judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
-        changes = self.store.record(judged, result.findings)
+        changes = self.store.record(judged, result.findings, claim=claim)
         return Evaluation(judged, result, changes, dict(session.counter.calls - calls_before))

@@ -7,9 +7,13 @@ region or of a VPC, so an evaluation can tell which open findings stopped firing
 Rules:
 - a run that changes nothing writes nothing (a record is rewritten only when its finding's content or its
   status changes);
-- every write is conditional on the record not having been written from newer facts
-  (``observed_at`` is when the facts were read), so concurrent evaluations never put an older state over
-  a newer one;
+- every write is conditional on the record not having been written from newer facts (``observed_at`` is
+  when the facts were read) and on its content or status really changing, so a read of the index that lags
+  behind a write (the index is eventually consistent) cannot write, or announce, a change twice;
+- an evaluation triggered by a change first claims its VPCs (a marker item per VPC, ``sk`` = ``#evaluated``,
+  holding the newest facts' time), and every record write checks the marker in the same transaction: an
+  evaluation whose facts are older than one already done for that VPC writes nothing there, even where the
+  newer one had nothing to write;
 - a finding that stops firing becomes RESOLVED, with ``expires_at`` set for the table's TTL. DynamoDB
   deletes expired items late (up to days), so readers ignore them themselves.
 """
@@ -30,6 +34,7 @@ from botocore.exceptions import ClientError
 from vpce_guard.findings import Finding
 
 SCOPE_INDEX = "by-scope"
+VPC_MARKER = "#evaluated"
 RESOLVED_HISTORY = timedelta(days=90)
 
 _serializer = TypeSerializer()
@@ -141,9 +146,16 @@ class StateStore:
         )
         return [record for page in pages for record in self._live(page["Items"])]
 
-    def record(self, judged: Judged, findings: Iterable[Finding]) -> Changes:
-        """Bring the records of what was judged in line with its findings."""
-        return self._apply(judged, self.records(judged.account_id, judged.region, judged.vpc_ids), findings)
+    def record(self, judged: Judged, findings: Iterable[Finding], *, claim: bool = False) -> Changes:
+        """Bring the records of what was judged in line with its findings; with ``claim``, first mark its
+        VPCs as evaluated from these facts, so that older evaluations still running write nothing there."""
+        changes = Changes()
+        stale_vpcs = self._claim(judged) if claim else set()
+        existing = self.records(judged.account_id, judged.region, judged.vpc_ids)
+        current = [finding for finding in findings if finding.vpc_id not in stale_vpcs]
+        self._apply(judged, [r for r in existing if r.vpc_id not in stale_vpcs], current, changes)
+        changes.superseded.extend(f"{vpc_id}/*" for vpc_id in sorted(stale_vpcs))
+        return changes
 
     def resolve_resources(self, judged: Judged, resource_ids: Iterable[str]) -> Changes:
         """Resolve every open record of resources that are gone (a deleted endpoint)."""
@@ -152,12 +164,34 @@ class StateStore:
             for resource_id in sorted(set(resource_ids))
             for record in self.records_of(judged.account_id, judged.region, resource_id)
         ]
-        return self._apply(judged, existing, ())
+        changes = Changes()
+        self._apply(judged, existing, (), changes)
+        return changes
 
-    def _apply(self, judged: Judged, existing: Iterable[Record], findings: Iterable[Finding]) -> Changes:
+    def _claim(self, judged: Judged) -> set[str]:
+        """Mark each judged VPC as evaluated from these facts; the VPCs where newer facts were already judged."""
+        stale = set()
+        for vpc_id in judged.vpc_ids or ():
+            try:
+                self.dynamodb.put_item(
+                    TableName=self.table_name,
+                    Item={
+                        "pk": {"S": f"{judged.account_id}#{judged.region}#{vpc_id}"},
+                        "sk": {"S": VPC_MARKER},
+                        "observed_at": {"N": str(_millis(judged.observed_at))},
+                    },
+                    ConditionExpression="attribute_not_exists(pk) OR observed_at < :observed_at",
+                    ExpressionAttributeValues={":observed_at": {"N": str(_millis(judged.observed_at))}},
+                )
+            except ClientError as error:
+                if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                    raise
+                stale.add(vpc_id)
+        return stale
+
+    def _apply(self, judged: Judged, existing: Iterable[Record], findings: Iterable[Finding], changes: Changes) -> None:
         stored = {record.key: record for record in existing}
         current = {(finding.resource_id, finding.check_id): finding for finding in findings}
-        changes = Changes()
         for key, finding in sorted(current.items()):
             record = stored.get(key)
             item = _record_item(judged, finding, record)
@@ -165,23 +199,47 @@ class StateStore:
                 changes.unchanged += 1
                 continue
             outcome = changes.opened if record is None or record.status is Status.RESOLVED else changes.updated
-            self._put(item, judged, outcome, changes)
+            self._write(item, judged, _CHANGES_CONTENT, outcome, changes)
         for key, record in sorted(stored.items()):
             if key not in current and record.status is not Status.RESOLVED:
-                self._put(_resolved_item(record, judged), judged, changes.resolved, changes)
-        return changes
+                self._write(_resolved_item(record, judged), judged, _RESOLVES, changes.resolved, changes)
 
-    def _put(self, item: dict[str, Any], judged: Judged, outcome: list[str], changes: Changes) -> None:
+    def _write(
+        self, item: dict[str, Any], judged: Judged, condition: str, outcome: list[str], changes: Changes
+    ) -> None:
+        """Put the record only if the change is real and newer than what is stored, and no newer evaluation
+        has claimed its VPC; otherwise count it as superseded."""
         label = f"{item['resource_id']}/{item['check_id']}"
+        observed_at = {":observed_at": {"N": str(_millis(judged.observed_at))}}
+        marker_key = {"pk": {"S": f"{judged.account_id}#{judged.region}#{item['vpc_id']}"}, "sk": {"S": VPC_MARKER}}
         try:
-            self.dynamodb.put_item(
-                TableName=self.table_name,
-                Item={name: _serializer.serialize(value) for name, value in item.items()},
-                ConditionExpression="attribute_not_exists(pk) OR observed_at < :observed_at",
-                ExpressionAttributeValues={":observed_at": {"N": str(_millis(judged.observed_at))}},
+            self.dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Put": {
+                            "TableName": self.table_name,
+                            "Item": {name: _serializer.serialize(value) for name, value in item.items()},
+                            "ConditionExpression": condition,
+                            "ExpressionAttributeNames": {"#status": "status"},
+                            "ExpressionAttributeValues": {
+                                **observed_at,
+                                ":status": {"S": item["status"]},
+                                ":digest": {"S": item["digest"]},
+                            },
+                        }
+                    },
+                    {
+                        "ConditionCheck": {
+                            "TableName": self.table_name,
+                            "Key": marker_key,
+                            "ConditionExpression": "attribute_not_exists(pk) OR observed_at <= :observed_at",
+                            "ExpressionAttributeValues": observed_at,
+                        }
+                    },
+                ]
             )
         except ClientError as error:
-            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+            if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
             changes.superseded.append(label)
             return
@@ -206,6 +264,14 @@ class StateStore:
             record = _record(item)
             if record.expires_at is None or record.expires_at > now:
                 yield record
+
+
+# A record is written when it is new, or when its facts are newer and its status or content differs.
+_CHANGES_CONTENT = (
+    "attribute_not_exists(pk) OR (observed_at < :observed_at AND (#status <> :status OR digest <> :digest))"
+)
+# A record is resolved when it is not resolved yet and its facts are newer.
+_RESOLVES = "attribute_exists(pk) AND observed_at < :observed_at AND #status <> :status"
 
 
 def finding_digest(finding: Finding) -> str:

@@ -94,13 +94,13 @@ _KINDS = {
 
 # A group-rule call names its group by id in the request, or by name (default VPC), when only the response's new
 # rules carry the id.
-_GROUP = _Ids((("groupId",), ("securityGroupRuleSet", "groupId")))
+_GROUP = _Ids((("groupId",), ("securityGroupRuleSet", "groupId")), required=False)
 
 # Where each accepted call carries its ids. Key paths match case-insensitively (``VpcId`` in a wrapped request,
 # ``vpcId`` elsewhere).
 _WHERE: dict[str, dict[str, _Ids]] = {
     "CreateVpcEndpoint": {
-        "endpoint_ids": _Ids((("vpcEndpoint", "vpcEndpointId"),)),
+        "endpoint_ids": _Ids((("vpcEndpoint", "vpcEndpointId"),), required=False),
         "vpc_ids": _Ids((("VpcId",), ("vpcEndpoint", "vpcId"))),
     },
     "ModifyVpcEndpoint": {"endpoint_ids": _Ids((("VpcEndpointId",),))},
@@ -116,7 +116,7 @@ _WHERE: dict[str, dict[str, _Ids]] = {
     "ModifySecurityGroupRules": {"security_group_ids": _Ids((("GroupId",),))},
     "AssociateRouteTable": {
         "route_table_ids": _Ids((("routeTableId",),)),
-        "subnet_ids": _Ids((("subnetId",),)),
+        "subnet_ids": _Ids((("subnetId",),), required=False),
     },
     "ReplaceRouteTableAssociation": {"route_table_ids": _Ids((("routeTableId",),))},
 }
@@ -144,6 +144,9 @@ def parse_api_change(event: Mapping[str, Any]) -> ApiChange | Ignored:
 
     sections = [_unwrapped(detail, key, event_name) for key in ("requestParameters", "responseElements")]
     ids = {field: _ids_of(event_id, event_name, field, where, sections) for field, where in _WHERE[event_name].items()}
+    if not any(ids.values()):
+        # e.g. a rule change on a default-VPC group named only by name, with no rule ids in the response
+        return Ignored(event_id, f"{event_name} names no resource by id; the scheduled sweep judges it")
     return ApiChange(
         event_id=event_id,
         event_name=event_name,
