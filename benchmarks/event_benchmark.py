@@ -21,7 +21,7 @@ from vpce_guard.estate import EstateBuilder
 from vpce_guard.local.deploy import create_table
 from vpce_guard.local.template import SamTemplate
 from vpce_guard.pipeline import Pipeline
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
 from vpce_guard.state import StateStore
 from vpce_guard.trigger import ApiChange, parse_api_change
 
@@ -50,9 +50,9 @@ def main() -> None:
         )
         ids = {
             SAMPLE_ACCOUNT: ACCOUNT,
-            "vpce-09a4cbd787f6c813e": endpoint,
-            "vpc-07c11c05dff7b9c8f": vpc.id,
-            "sg-07c1c400911d31690": group,
+            SAMPLE_ENDPOINT: endpoint,
+            SAMPLE_VPC: vpc.id,
+            SAMPLE_GROUP: group,
         }
         session = AwsSession(REGION, endpoint_url=emulator.url)
         pipeline = Pipeline(

@@ -10,13 +10,12 @@ from vpce_guard.config_rule import ANNOTATION_LIMIT, annotation
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator, result_token_for
 from vpce_guard.estate import BuiltVpc, EstateBuilder
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, load_event, retarget
 
 pytestmark = pytest.mark.server
 
 ACCOUNT = "123456789012"
 RULE = "vpce-guard-endpoints"
-SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
 SAMPLE_TOKEN = load_event("config-rule-scheduled")["resultToken"]
 
 

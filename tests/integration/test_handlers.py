@@ -11,14 +11,12 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
 from vpce_guard.state import StateStore, Status
 
 pytestmark = pytest.mark.server
 
 ACCOUNT = "123456789012"
-SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
-SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
 
 
 @pytest.fixture

@@ -15,7 +15,18 @@ from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder
 from vpce_guard.pipeline import Pipeline
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.samples import (
+    SAMPLE_ACCOUNT,
+    SAMPLE_ENDPOINT,
+    SAMPLE_GATEWAY,
+    SAMPLE_GROUP,
+    SAMPLE_NEW_SUBNET,
+    SAMPLE_NEW_TABLE,
+    SAMPLE_SUBNETS,
+    SAMPLE_VPC,
+    load_event,
+    retarget,
+)
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore, Status
 from vpce_guard.trigger import ApiChange, parse_api_change
@@ -23,13 +34,6 @@ from vpce_guard.trigger import ApiChange, parse_api_change
 pytestmark = pytest.mark.server
 
 ACCOUNT = "123456789012"
-SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
-SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
-SAMPLE_GATEWAY = "vpce-0be559c854d6e2aad"
-SAMPLE_GROUP = "sg-07c1c400911d31690"
-SAMPLE_ASSOCIATED_TABLE = "rtb-039aae99aca8f3b30"
-SAMPLE_NEW_SUBNET = "subnet-07fa2dd80f7a7e06d"
-SAMPLE_SUBNETS = ("subnet-0c5f96e75c454fa23", "subnet-0d827923c76e6b5d1")
 
 
 class Clock:
@@ -169,7 +173,7 @@ def test_a_route_table_change_evaluates_the_gateway_endpoint_of_that_vpc(
     pipeline.on_change(
         change(
             "cloudtrail-associate-route-table",
-            **{SAMPLE_ASSOCIATED_TABLE: vpc.private_route_table_ids[1], SAMPLE_NEW_SUBNET: vpc.private_subnet_ids[1]},
+            **{SAMPLE_NEW_TABLE: vpc.private_route_table_ids[1], SAMPLE_NEW_SUBNET: vpc.private_subnet_ids[1]},
         )
     )
 

@@ -9,16 +9,19 @@ from collections.abc import Mapping
 from typing import Any
 
 from vpce_guard.estate import EstateBuilder
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
-
-SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
-SAMPLE_SUBNETS = ("subnet-0c5f96e75c454fa23", "subnet-0d827923c76e6b5d1")
-SAMPLE_NEW_SUBNET = "subnet-07fa2dd80f7a7e06d"
-SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
-SAMPLE_GATEWAY = "vpce-0be559c854d6e2aad"
-SAMPLE_GROUP = "sg-07c1c400911d31690"
-SAMPLE_GATEWAY_TABLE = "rtb-09f51f7f7c0fa6316"
-SAMPLE_NEW_TABLE = "rtb-039aae99aca8f3b30"
+from vpce_guard.samples import (
+    SAMPLE_ACCOUNT,
+    SAMPLE_ENDPOINT,
+    SAMPLE_GATEWAY,
+    SAMPLE_GATEWAY_TABLE,
+    SAMPLE_GROUP,
+    SAMPLE_NEW_SUBNET,
+    SAMPLE_NEW_TABLE,
+    SAMPLE_SUBNETS,
+    SAMPLE_VPC,
+    load_event,
+    retarget,
+)
 
 
 def build_story(ec2: Any, region: str, account_id: str) -> dict[str, str]:

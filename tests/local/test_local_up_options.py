@@ -99,3 +99,12 @@ def test_the_self_check_would_catch_a_template_endpoint_left_with_the_default_po
         "policy-any-principal",
         "policy-wildcard-action",
     }
+
+
+def test_route_tables_with_a_dynamodb_endpoint_of_their_own_get_none_from_the_stack(
+    aws_env: Emulator, sam_template: SamTemplate
+) -> None:
+    stack = local_up(sam_template, aws_env.url, parameters={"CreateDynamoDbEndpoint": "false"})
+
+    assert "DynamoDbGatewayEndpoint" not in stack.resources
+    assert "StateTable" in stack.resources

@@ -299,7 +299,7 @@ def test_the_idempotency_table_is_keyed_by_id_with_ttl_on_expiration(transformed
 def test_interface_endpoints_and_their_group_exist_only_when_asked_for(sam_template: SamTemplate) -> None:
     for logical_id in [*INTERFACE_ENDPOINTS, "EndpointSecurityGroup"]:
         assert sam_template.resources[logical_id]["Condition"] == "CreateInterfaceEndpoints"
-    assert "Condition" not in sam_template.resources["DynamoDbGatewayEndpoint"]
+    assert sam_template.resources["DynamoDbGatewayEndpoint"]["Condition"] == "CreateDynamoDbEndpoint"
 
 
 @pytest.mark.parametrize(("endpoint", "service"), INTERFACE_ENDPOINTS.items())

@@ -61,10 +61,11 @@ class ConfigEvaluation:
     resource_id: str
     compliance: str
     annotation: str
+    resource_type: str = ENDPOINT_RESOURCE
 
     def to_api(self, ordering_time: datetime) -> dict[str, Any]:
         return {
-            "ComplianceResourceType": ENDPOINT_RESOURCE,
+            "ComplianceResourceType": self.resource_type,
             "ComplianceResourceId": self.resource_id,
             "ComplianceType": self.compliance,
             "Annotation": self.annotation,
@@ -114,7 +115,10 @@ class ConfigRule:
             return evaluation, list(judge(endpoint_ids, evaluation.result.findings))
         resource_id = invocation.resource_id or ""
         if invocation.left_scope or invocation.resource_type != ENDPOINT_RESOURCE:
-            return None, [ConfigEvaluation(resource_id, NOT_APPLICABLE, "Not a VPC endpoint in the rule's scope.")]
+            out_of_scope = ConfigEvaluation(
+                resource_id, NOT_APPLICABLE, "Not a VPC endpoint in the rule's scope.", invocation.resource_type or ""
+            )
+            return None, [out_of_scope]
         if invocation.item_status in DELETED_STATUSES:
             self.pipeline.forget(invocation.account_id, invocation.region, [resource_id])
             return None, [ConfigEvaluation(resource_id, NOT_APPLICABLE, "The endpoint no longer exists.")]

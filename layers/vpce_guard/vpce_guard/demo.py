@@ -19,7 +19,7 @@ from vpce_guard.estate import EstateBuilder, least_privilege_policy
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.render import findings_json, findings_table
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore, Status
@@ -29,10 +29,6 @@ if TYPE_CHECKING:
 
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
-# Ids of the sample events' story (events/README.md), retargeted at what the demo creates.
-SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
-SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
-SAMPLE_GROUP = "sg-07c1c400911d31690"
 
 
 @dataclass(frozen=True)

@@ -16,12 +16,13 @@ from vpce_guard.checks import CheckSettings
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import Changes, Judged, StateStore, Status
+from vpce_guard.state import Changes, Judged, StateStore
 from vpce_guard.trigger import ApiChange
 
-# Deleting a subnet can only end these findings: it never adds an endpoint's duty, and AWS refuses to
-# delete a subnet an endpoint sits in.
-SUBNET_BOUND_CHECKS = frozenset({"az-coverage", "missing-baseline-endpoint"})
+# A deleted subnet's VPC can no longer be described from the event; the VPCs where it mattered are those with
+# open findings that depend on the VPC's subnets. A deletion that opens a finding elsewhere (the last private
+# subnet gone, so every subnet counts as workload) is found by the next sweep.
+SUBNET_BOUND_CHECKS = frozenset({"az-coverage", "gateway-route-coverage", "missing-baseline-endpoint"})
 
 
 @dataclass(frozen=True)
@@ -87,8 +88,8 @@ class Pipeline:
             vpc_ids = sorted(
                 {
                     record.vpc_id
-                    for record in self.store.records(change.account_id, change.region)
-                    if record.status is Status.OPEN and record.check_id in SUBNET_BOUND_CHECKS
+                    for record in self.store.records(change.account_id, change.region, open_only=True)
+                    if record.check_id in SUBNET_BOUND_CHECKS
                 }
             )
         return Scope(change.region, tuple(vpc_ids)) if vpc_ids else None

@@ -13,7 +13,16 @@ from pathlib import Path
 from typing import Any
 
 EVENTS_DIR = Path(__file__).resolve().parents[3] / "events"
+# The ids of the samples' story (events/README.md), for retargeting at resources that exist.
 SAMPLE_ACCOUNT = "111122223333"
+SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
+SAMPLE_SUBNETS = ("subnet-0c5f96e75c454fa23", "subnet-0d827923c76e6b5d1")
+SAMPLE_NEW_SUBNET = "subnet-07fa2dd80f7a7e06d"
+SAMPLE_ENDPOINT = "vpce-09a4cbd787f6c813e"
+SAMPLE_GATEWAY = "vpce-0be559c854d6e2aad"
+SAMPLE_GROUP = "sg-07c1c400911d31690"
+SAMPLE_GATEWAY_TABLE = "rtb-09f51f7f7c0fa6316"
+SAMPLE_NEW_TABLE = "rtb-039aae99aca8f3b30"
 
 
 def load_event(name: str) -> dict[str, Any]:
