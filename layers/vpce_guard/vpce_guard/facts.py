@@ -87,6 +87,7 @@ class Vpc:
     cidrs: tuple[str, ...]
     dns_support: bool | None = None
     dns_hostnames: bool | None = None
+    tags: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -176,9 +177,18 @@ class Facts:
         private = tuple(subnet for subnet in subnets if not subnet.is_public)
         return private or subnets
 
+    def tags_of(self, resource_id: str) -> Mapping[str, str]:
+        """The tags of an endpoint or a VPC (where exemptions are set)."""
+        resource = self._endpoints_by_id.get(resource_id) or self.vpcs.get(resource_id)
+        return resource.tags if resource is not None else {}
+
     def zone_id(self, zone_name: str) -> str | None:
         """Zone names differ per account; zone ids do not. Map a name through this account's subnets."""
         return self._zone_ids.get(zone_name)
+
+    @cached_property
+    def _endpoints_by_id(self) -> Mapping[str, Endpoint]:
+        return {endpoint.id: endpoint for endpoint in self.endpoints}
 
     @cached_property
     def _endpoints_by_vpc(self) -> Mapping[str, tuple[Endpoint, ...]]:
@@ -249,8 +259,12 @@ def _endpoint(raw: Mapping[str, Any], problems: list[Problem]) -> Endpoint:
         security_group_ids=tuple(group["GroupId"] for group in raw.get("Groups", [])),
         route_table_ids=tuple(raw.get("RouteTableIds", [])),
         policy=policy,
-        tags={tag["Key"]: tag.get("Value", "") for tag in raw.get("Tags", [])},
+        tags=_tags(raw),
     )
+
+
+def _tags(raw: Mapping[str, Any]) -> dict[str, str]:
+    return {tag["Key"]: tag.get("Value", "") for tag in raw.get("Tags", [])}
 
 
 def _services(details: Iterable[Mapping[str, Any]]) -> dict[tuple[str, str], Service]:
@@ -296,6 +310,7 @@ def _vpcs(snapshot: Snapshot) -> dict[str, Vpc]:
             cidrs=tuple(cidrs),
             dns_support=attributes[vpc_id].get("EnableDnsSupport"),
             dns_hostnames=attributes[vpc_id].get("EnableDnsHostnames"),
+            tags=_tags(raw),
         )
     return vpcs
 
