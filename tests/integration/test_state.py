@@ -193,3 +193,30 @@ def test_a_lagging_index_read_cannot_open_a_finding_twice(store: StateStore, ses
 
     assert (changes.opened, changes.superseded) == ([], ["vpce-1/private-dns-disabled"])
     assert store.records(ACCOUNT, REGION)[0].last_seen == T0.isoformat()
+
+
+def test_a_finding_is_recorded_with_the_status_its_decision_gives(store: StateStore) -> None:
+    store.record(judged(T0), [finding()], statuses={("vpce-1", "private-dns-disabled"): Status.TICKETED})
+
+    (record,) = store.records(ACCOUNT, REGION)
+
+    assert record.status is Status.TICKETED
+
+
+def test_a_status_change_alone_is_written(store: StateStore) -> None:
+    store.record(judged(T0), [finding()])
+
+    changes = store.record(
+        judged(T0 + timedelta(hours=1)), [finding()], statuses={("vpce-1", "private-dns-disabled"): Status.EXEMPT}
+    )
+
+    assert changes.updated == ["vpce-1/private-dns-disabled"]
+
+
+def test_a_remediated_finding_that_no_longer_fires_stays_remediated(store: StateStore) -> None:
+    store.record(judged(T0), [finding()], statuses={("vpce-1", "private-dns-disabled"): Status.REMEDIATED})
+
+    changes = store.record(judged(T0 + timedelta(hours=1)), [])
+
+    (record,) = store.records(ACCOUNT, REGION)
+    assert (changes.writes, record.status) == (0, Status.REMEDIATED)

@@ -42,8 +42,18 @@ _deserializer = TypeDeserializer()
 
 
 class Status(StrEnum):
-    OPEN = "OPEN"
-    RESOLVED = "RESOLVED"
+    OPEN = "OPEN"  # found, and announced only (notify mode) or awaiting its change
+    TICKETED = "TICKETED"  # found, and left to people (ticket mode, or no safe automatic change)
+    EXEMPT = "EXEMPT"  # found on a resource whose tag exempts it
+    REMEDIATING = "REMEDIATING"  # a change is being applied
+    REMEDIATED = "REMEDIATED"  # changed automatically and verified
+    FAILED = "FAILED"  # the change was refused or did not verify: a ticket, never retried blindly
+    RESOLVED = "RESOLVED"  # no longer found
+
+    @property
+    def is_closed(self) -> bool:
+        """The finding no longer needs anyone: fixed by us, or gone."""
+        return self in (Status.REMEDIATED, Status.RESOLVED)
 
 
 @dataclass(frozen=True)
@@ -153,14 +163,25 @@ class StateStore:
         )
         return [record for page in pages for record in self._live(page["Items"])]
 
-    def record(self, judged: Judged, findings: Iterable[Finding], *, claim: bool = False) -> Changes:
-        """Bring the records of what was judged in line with its findings; with ``claim``, first mark its
-        VPCs as evaluated from these facts, so that older evaluations still running write nothing there."""
+    def record(
+        self,
+        judged: Judged,
+        findings: Iterable[Finding],
+        *,
+        claim: bool = False,
+        statuses: Mapping[tuple[str, str], Status] | None = None,
+        existing: Iterable[Record] | None = None,
+    ) -> Changes:
+        """Bring the records of what was judged in line with its findings, each with its status (OPEN unless
+        ``statuses`` says otherwise, by (resource, check)); ``existing`` saves reading the records again. With
+        ``claim``, first mark the VPCs as evaluated from these facts, so that older evaluations still running
+        write nothing there."""
         changes = Changes()
         stale_vpcs = self._claim(judged) if claim else set()
-        existing = self.records(judged.account_id, judged.region, judged.vpc_ids)
+        if existing is None:
+            existing = self.records(judged.account_id, judged.region, judged.vpc_ids)
         current = [finding for finding in findings if finding.vpc_id not in stale_vpcs]
-        self._apply(judged, [r for r in existing if r.vpc_id not in stale_vpcs], current, changes)
+        self._apply(judged, [r for r in existing if r.vpc_id not in stale_vpcs], current, statuses or {}, changes)
         changes.superseded.extend(f"{vpc_id}/*" for vpc_id in sorted(stale_vpcs))
         return changes
 
@@ -172,7 +193,7 @@ class StateStore:
             for record in self.records_of(judged.account_id, judged.region, resource_id)
         ]
         changes = Changes()
-        self._apply(judged, existing, (), changes)
+        self._apply(judged, existing, (), {}, changes)
         return changes
 
     def _claim(self, judged: Judged) -> set[str]:
@@ -196,23 +217,38 @@ class StateStore:
                 stale.add(vpc_id)
         return stale
 
-    def _apply(self, judged: Judged, existing: Iterable[Record], findings: Iterable[Finding], changes: Changes) -> None:
+    def _apply(
+        self,
+        judged: Judged,
+        existing: Iterable[Record],
+        findings: Iterable[Finding],
+        statuses: Mapping[tuple[str, str], Status],
+        changes: Changes,
+    ) -> None:
         stored = {record.key: record for record in existing}
         current = {(finding.resource_id, finding.check_id): finding for finding in findings}
         for key, finding in sorted(current.items()):
             record = stored.get(key)
-            item = _record_item(judged, finding, record)
-            if record is not None and record.status is Status.OPEN and record.digest == item["digest"]:
+            status = statuses.get(key, Status.OPEN)
+            item = _record_item(judged, finding, record, status)
+            if record is not None and record.status is status and record.digest == item["digest"]:
                 changes.unchanged += 1
                 continue
-            outcome = changes.opened if record is None or record.status is Status.RESOLVED else changes.updated
-            self._write(item, judged, _CHANGES_CONTENT, outcome, changes)
+            outcome = changes.opened if record is None or record.status.is_closed else changes.updated
+            values = {":status": {"S": item["status"]}, ":digest": {"S": item["digest"]}}
+            self._write(item, judged, (_CHANGES_CONTENT, values), outcome, changes)
         for key, record in sorted(stored.items()):
-            if key not in current and record.status is not Status.RESOLVED:
-                self._write(_resolved_item(record, judged), judged, _RESOLVES, changes.resolved, changes)
+            if key not in current and not record.status.is_closed:
+                values = {":resolved": {"S": Status.RESOLVED.value}, ":remediated": {"S": Status.REMEDIATED.value}}
+                self._write(_resolved_item(record, judged), judged, (_RESOLVES, values), changes.resolved, changes)
 
     def _write(
-        self, item: dict[str, Any], judged: Judged, condition: str, outcome: list[str], changes: Changes
+        self,
+        item: dict[str, Any],
+        judged: Judged,
+        condition: tuple[str, Mapping[str, Any]],
+        outcome: list[str],
+        changes: Changes,
     ) -> None:
         """Put the record only if the change is real and newer than what is stored, and no newer evaluation
         has claimed its VPC; otherwise count it as superseded."""
@@ -226,13 +262,9 @@ class StateStore:
                         "Put": {
                             "TableName": self.table_name,
                             "Item": {name: _serializer.serialize(value) for name, value in item.items()},
-                            "ConditionExpression": condition,
+                            "ConditionExpression": condition[0],
                             "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": {
-                                **observed_at,
-                                ":status": {"S": item["status"]},
-                                ":digest": {"S": item["digest"]},
-                            },
+                            "ExpressionAttributeValues": {**observed_at, **condition[1]},
                         }
                     },
                     {
@@ -282,8 +314,8 @@ class StateStore:
 _CHANGES_CONTENT = (
     "attribute_not_exists(pk) OR (observed_at < :observed_at AND (#status <> :status OR digest <> :digest))"
 )
-# A record is resolved when it is not resolved yet and its facts are newer.
-_RESOLVES = "attribute_exists(pk) AND observed_at < :observed_at AND #status <> :status"
+# A record is resolved when it is still open (neither resolved nor remediated) and its facts are newer.
+_RESOLVES = "attribute_exists(pk) AND observed_at < :observed_at AND #status <> :resolved AND #status <> :remediated"
 
 
 def finding_digest(finding: Finding) -> str:
@@ -291,13 +323,13 @@ def finding_digest(finding: Finding) -> str:
     return hashlib.sha256(json.dumps(finding.to_dict(), sort_keys=True).encode()).hexdigest()
 
 
-def _record_item(judged: Judged, finding: Finding, record: Record | None) -> dict[str, Any]:
+def _record_item(judged: Judged, finding: Finding, record: Record | None, status: Status) -> dict[str, Any]:
     now = judged.observed_at.isoformat()
-    still_open = record is not None and record.status is Status.OPEN
+    still_open = record is not None and not record.status.is_closed
     return {
         **_keys(judged.account_id, judged.region, finding.vpc_id, finding.resource_id, finding.check_id),
         "resource_type": finding.resource_type,
-        "status": Status.OPEN.value,
+        "status": status.value,
         "severity": finding.severity.value,
         "first_seen": record.first_seen if still_open and record is not None else now,
         "last_seen": now,
