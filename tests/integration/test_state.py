@@ -12,7 +12,7 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
-from vpce_guard.state import Judged, StateStore, Status
+from vpce_guard.state import ChangeRecord, Judged, StateStore, Status
 
 pytestmark = pytest.mark.server
 
@@ -220,3 +220,32 @@ def test_a_remediated_finding_that_no_longer_fires_stays_remediated(store: State
 
     (record,) = store.records(ACCOUNT, REGION)
     assert (changes.writes, record.status) == (0, Status.REMEDIATED)
+
+
+def test_only_one_holder_at_a_time_gets_a_resources_lease(store: StateStore) -> None:
+    first = store.acquire_lease(ACCOUNT, REGION, "vpce-1", "event-a", T0)
+    second = store.acquire_lease(ACCOUNT, REGION, "vpce-1", "event-b", T0)
+    store.release_lease(ACCOUNT, REGION, "vpce-1", "event-a")
+    third = store.acquire_lease(ACCOUNT, REGION, "vpce-1", "event-b", T0)
+
+    assert (first, second, third) == (True, False, True)
+
+
+def test_a_lease_whose_holder_died_expires(store: StateStore) -> None:
+    store.acquire_lease(ACCOUNT, REGION, "vpce-1", "event-a", T0)
+
+    assert store.acquire_lease(ACCOUNT, REGION, "vpce-1", "event-b", T0 + timedelta(minutes=10))
+
+
+def test_changes_are_recorded_and_listed_newest_first_apart_from_findings(store: StateStore) -> None:
+    store.record(judged(T0), [finding()])
+    for change_id in ("20261122T120000-aaaa", "20261122T130000-bbbb"):
+        store.put_change(
+            ChangeRecord(change_id, ACCOUNT, REGION, "vpce-1", "endpoint", "vpc-1", "private-dns-disabled",
+                         "REMEDIATED", T0.isoformat(), ("ModifyVpcEndpoint",), {"PrivateDnsEnabled": False},
+                         {"PrivateDnsEnabled": True})
+        )  # fmt: skip
+
+    assert [change.change_id for change in store.changes()] == ["20261122T130000-bbbb", "20261122T120000-aaaa"]
+    assert store.change("20261122T120000-aaaa").before == {"PrivateDnsEnabled": False}  # type: ignore[union-attr]
+    assert [record.check_id for record in store.all_records()] == ["private-dns-disabled"]

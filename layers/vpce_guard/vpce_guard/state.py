@@ -35,6 +35,9 @@ from vpce_guard.findings import Finding
 
 SCOPE_INDEX = "by-scope"
 VPC_MARKER = "#evaluated"
+CHANGE_PREFIX = "change#"
+LEASE = "#lease"
+LEASE_SECONDS = 300
 RESOLVED_HISTORY = timedelta(days=90)
 
 _serializer = TypeSerializer()
@@ -127,6 +130,43 @@ class Changes:
         }
 
 
+@dataclass(frozen=True)
+class ChangeRecord:
+    """One automatic change (or, in dry-run, the change that would have been made): what it called, and the
+    resource's configuration before and after, so that it can be rolled back exactly."""
+
+    change_id: str
+    account_id: str
+    region: str
+    resource_id: str
+    resource_kind: str
+    vpc_id: str
+    check_id: str
+    status: str  # PLANNED (dry-run), REMEDIATED, FAILED, ROLLED_BACK
+    created_at: str
+    calls: tuple[str, ...]
+    before: Mapping[str, Any]
+    after: Mapping[str, Any] | None = None
+    error: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "change_id": self.change_id,
+            "account_id": self.account_id,
+            "region": self.region,
+            "resource_id": self.resource_id,
+            "resource_kind": self.resource_kind,
+            "vpc_id": self.vpc_id,
+            "check_id": self.check_id,
+            "status": self.status,
+            "created_at": self.created_at,
+            "calls": list(self.calls),
+            "before": dict(self.before),
+            "after": dict(self.after) if self.after is not None else None,
+            "error": self.error,
+        }
+
+
 class StateStore:
     def __init__(self, dynamodb: Any, table_name: str) -> None:
         self.dynamodb = dynamodb
@@ -195,6 +235,63 @@ class StateStore:
         changes = Changes()
         self._apply(judged, existing, (), {}, changes)
         return changes
+
+    def put_change(self, change: ChangeRecord) -> None:
+        """Record a change; called before the change is applied (with no ``after``) and again once it is."""
+        item = {
+            "pk": f"{change.account_id}#{change.region}#{change.resource_id}",
+            "sk": f"{CHANGE_PREFIX}{change.change_id}",
+            "document": json.dumps(change.to_dict(), sort_keys=True),
+            "change_id": change.change_id,
+        }
+        self.dynamodb.put_item(
+            TableName=self.table_name, Item={name: _serializer.serialize(value) for name, value in item.items()}
+        )
+
+    def changes(self) -> list[ChangeRecord]:
+        """Every recorded change, newest first (for people: a scan reads the whole table)."""
+        pages = self.dynamodb.get_paginator("scan").paginate(
+            TableName=self.table_name,
+            FilterExpression="begins_with(sk, :prefix)",
+            ExpressionAttributeValues={":prefix": {"S": CHANGE_PREFIX}},
+        )
+        found = [_change(item) for page in pages for item in page["Items"]]
+        return sorted(found, key=lambda change: change.change_id, reverse=True)
+
+    def change(self, change_id: str) -> ChangeRecord | None:
+        return next((change for change in self.changes() if change.change_id == change_id), None)
+
+    def acquire_lease(self, account_id: str, region: str, resource_id: str, holder: str, now: datetime) -> bool:
+        """At most one change in flight per resource: a lease that expires on its own if its holder dies."""
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table_name,
+                Item={
+                    "pk": {"S": f"{account_id}#{region}#{resource_id}"},
+                    "sk": {"S": LEASE},
+                    "holder": {"S": holder},
+                    "lease_until": {"N": str(int(now.timestamp()) + LEASE_SECONDS)},
+                },
+                ConditionExpression="attribute_not_exists(pk) OR lease_until < :now",
+                ExpressionAttributeValues={":now": {"N": str(int(now.timestamp()))}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
+            return False
+        return True
+
+    def release_lease(self, account_id: str, region: str, resource_id: str, holder: str) -> None:
+        try:
+            self.dynamodb.delete_item(
+                TableName=self.table_name,
+                Key={"pk": {"S": f"{account_id}#{region}#{resource_id}"}, "sk": {"S": LEASE}},
+                ConditionExpression="holder = :holder",
+                ExpressionAttributeValues={":holder": {"S": holder}},
+            )
+        except ClientError as error:
+            if error.response.get("Error", {}).get("Code") != "ConditionalCheckFailedException":
+                raise
 
     def _claim(self, judged: Judged) -> set[str]:
         """Mark each judged VPC as evaluated from these facts; the VPCs where newer facts were already judged."""
@@ -303,8 +400,11 @@ class StateStore:
 
     @staticmethod
     def _live(items: Iterable[Mapping[str, Any]]) -> Iterator[Record]:
+        """The finding records among ``items`` (not VPC markers, leases or changes), less expired history."""
         now = datetime.now(UTC).timestamp()
         for item in items:
+            if "gsi1pk" not in item:
+                continue
             record = _record(item)
             if record.expires_at is None or record.expires_at > now:
                 yield record
@@ -384,6 +484,11 @@ def _record(item: Mapping[str, Any]) -> Record:
         finding=json.loads(raw["finding"]),
         expires_at=int(raw["expires_at"]) if "expires_at" in raw else None,
     )
+
+
+def _change(item: Mapping[str, Any]) -> ChangeRecord:
+    raw = json.loads(_deserializer.deserialize(item["document"]))
+    return ChangeRecord(**{**raw, "calls": tuple(raw["calls"])})
 
 
 def _millis(moment: datetime) -> int:
