@@ -82,3 +82,20 @@ def test_missing_policy_file_exits_2_naming_it(tmp_path: Path, capsys: pytest.Ca
 
     assert code == 2
     assert "cannot read policy file" in capsys.readouterr().err
+
+
+def test_the_configuration_file_says_who_counts_as_ours(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "vpce-guard.toml"
+    config.write_text('org_id = "o-a1b2c3d4e5"\n')
+    arguments = ["check-policy", "--service-name", BEDROCK, "--policy", policy_file(tmp_path, SCOPED)]
+
+    assert main([*arguments, "--config", str(config), "--fail-on", "LOW"]) == 0
+
+
+def test_a_bad_configuration_file_exits_2_saying_why(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    config = tmp_path / "vpce-guard.toml"
+    config.write_text('[modes]\naz-coverage = "sometimes"\n')
+    arguments = ["check-policy", "--service-name", BEDROCK, "--policy", policy_file(tmp_path, SCOPED)]
+
+    assert main([*arguments, "--config", str(config)]) == 2
+    assert "modes.az-coverage" in capsys.readouterr().err

@@ -18,6 +18,7 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
+from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.local.cli import add_local_commands
 from vpce_guard.policy import PolicyError
@@ -37,7 +38,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
         code: int = args.command(args)
-    except (CollectionError, SnapshotError, PolicyError, UsageError) as error:
+    except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError) as error:
         print(f"vpce-guard: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except KeyboardInterrupt:
@@ -99,6 +100,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--config",
+        type=Path,
+        metavar="FILE",
+        help="vpce-guard configuration (TOML, as the functions read it): modes, trusted accounts, org, baseline; "
+        "the flags below override it",
+    )
     parser.add_argument("--trusted-accounts", metavar="ID,ID", help="accounts that may appear in policies")
     parser.add_argument("--org-id", help="your AWS Organization id (o-…): principals bounded to it are ours")
     parser.add_argument("--format", choices=("table", "json"), default="table")
@@ -188,21 +196,31 @@ def _region(args: argparse.Namespace) -> str:
     return region
 
 
+def _config(args: argparse.Namespace) -> GuardConfig:
+    return GuardConfig.load(args.config) if args.config else GuardConfig()
+
+
 def _checks(args: argparse.Namespace) -> tuple[Check, ...]:
+    """The checks named by --checks, else those the configuration does not turn off."""
     try:
-        return select_checks(_csv(args.checks))
+        return select_checks(_csv(args.checks) or _config(args).enabled_checks)
     except ValueError as error:
         raise UsageError(str(error)) from error
 
 
 def _settings(args: argparse.Namespace) -> CheckSettings:
+    """The configuration's settings, with what the flags say instead where they say it."""
+    settings = _config(args).settings
     try:
-        baseline = load_catalog().baseline_for(_csv(getattr(args, "baseline", None)))
+        keys = _csv(getattr(args, "baseline", None))
+        baseline = load_catalog().baseline_for(keys) if keys else settings.baseline
     except ValueError as error:
         raise UsageError(str(error)) from error
     return CheckSettings(
-        trusted_accounts=frozenset(_csv(args.trusted_accounts) or ()),
-        org_ids=frozenset([args.org_id] if args.org_id else []),
+        trusted_accounts=frozenset(_csv(args.trusted_accounts) or ())
+        if args.trusted_accounts
+        else settings.trusted_accounts,
+        org_ids=frozenset([args.org_id]) if args.org_id else settings.org_ids,
         baseline=baseline,
     )
 
