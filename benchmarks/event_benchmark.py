@@ -15,7 +15,7 @@ from pathlib import Path
 from scan_benchmark import REGION, build_estate
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.checks import CheckSettings
+from vpce_guard.decisions import GuardConfig
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import EstateBuilder
 from vpce_guard.local.deploy import create_table
@@ -56,7 +56,7 @@ def main() -> None:
         }
         session = AwsSession(REGION, endpoint_url=emulator.url)
         pipeline = Pipeline(
-            lambda region: session, StateStore(session.client("dynamodb"), state_table(emulator)), CheckSettings()
+            lambda region: session, StateStore(session.client("dynamodb"), state_table(emulator)), GuardConfig()
         )
         print(f"\nOne event on an estate of {ENDPOINTS:,} interface endpoints over 51 VPCs")
         print("(one warm function: the first event pays for DescribeVpcEndpointServices, later ones reuse it)")

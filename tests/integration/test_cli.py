@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.checks import CheckSettings
 from vpce_guard.cli import main
+from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION, DemoEstate
 from vpce_guard.emulator import Emulator
 from vpce_guard.pipeline import Pipeline
@@ -193,15 +193,15 @@ def test_findings_lists_what_an_evaluation_recorded(
 ) -> None:
     session = AwsSession(REGION, endpoint_url=aws_env.url)
     store = StateStore(session.client("dynamodb"), state_table)
-    Pipeline(lambda region: session, store, CheckSettings()).evaluate("123456789012", Scope(REGION))
+    Pipeline(lambda region: session, store, GuardConfig()).evaluate("123456789012", Scope(REGION))
     listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
 
-    code = main([*listing, "--status", "OPEN", "--format", "json"])
+    code = main([*listing, "--status", "TICKETED", "--format", "json"])
 
     records = json.loads(capsys.readouterr().out)
     assert code == 0
     assert len(records) == 12
-    assert {record["status"] for record in records} == {"OPEN"}
+    assert {record["status"] for record in records} == {"TICKETED"}
 
 
 def test_findings_table_shows_status_severity_and_check(
@@ -209,13 +209,13 @@ def test_findings_table_shows_status_severity_and_check(
 ) -> None:
     session = AwsSession(REGION, endpoint_url=aws_env.url)
     store = StateStore(session.client("dynamodb"), state_table)
-    Pipeline(lambda region: session, store, CheckSettings()).evaluate("123456789012", Scope(REGION))
+    Pipeline(lambda region: session, store, GuardConfig()).evaluate("123456789012", Scope(REGION))
 
     main(["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url])
 
     out = capsys.readouterr().out
-    assert "  OPEN      HIGH     private-dns-disabled" in out
-    assert out.rstrip().endswith("12 records: 12 OPEN")
+    assert "  TICKETED  HIGH     private-dns-disabled" in out
+    assert out.rstrip().endswith("12 records: 12 unresolved")
 
 
 def test_findings_without_a_table_name_exits_2(

@@ -89,4 +89,4 @@ def test_sweep_records_every_finding_of_the_region_then_writes_nothing_when_unch
 
     assert first["changes"]["opened"]
     assert (second["changes"]["opened"], second["changes"]["updated"], second["changes"]["resolved"]) == ([], [], [])
-    assert all(record.status is Status.OPEN for record in store.records(ACCOUNT, REGION))
+    assert all(record.status is Status.TICKETED for record in store.records(ACCOUNT, REGION))

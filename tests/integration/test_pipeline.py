@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.checks import CheckSettings
+from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder
@@ -28,7 +28,7 @@ from vpce_guard.samples import (
     retarget,
 )
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
 from vpce_guard.trigger import ApiChange, parse_api_change
 
 pytestmark = pytest.mark.server
@@ -58,7 +58,7 @@ def store(session: AwsSession, state_table: str) -> StateStore:
 
 @pytest.fixture
 def pipeline(session: AwsSession, store: StateStore) -> Pipeline:
-    return Pipeline(lambda region: session, store, CheckSettings(), clock=Clock())
+    return Pipeline(lambda region: session, store, GuardConfig(), clock=Clock())
 
 
 @pytest.fixture
@@ -85,7 +85,8 @@ def change(name: str, **ids: str) -> ApiChange:
 
 
 def open_checks(store: StateStore) -> set[tuple[str, str]]:
-    return {(r.resource_id, r.check_id) for r in store.records(ACCOUNT, REGION) if r.status is Status.OPEN}
+    """What the state table holds as still needing someone (open, ticketed, …: not resolved or remediated)."""
+    return {(r.resource_id, r.check_id) for r in store.records(ACCOUNT, REGION) if not r.status.is_closed}
 
 
 def ssm_without_private_dns(build: EstateBuilder, vpc: BuiltVpc, group: str) -> str:

@@ -25,7 +25,7 @@ from vpce_guard.policy import PolicyError
 from vpce_guard.render import findings_json, findings_table, records_json, records_table
 from vpce_guard.scan import ScanResult, scan_live, scan_policy_document, scan_snapshot
 from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
-from vpce_guard.state import StateStore
+from vpce_guard.state import StateStore, Status
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -84,7 +84,7 @@ def build_parser() -> argparse.ArgumentParser:
     findings.add_argument("--region", help="the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)")
     findings.add_argument("--profile", help="AWS named profile")
     findings.add_argument("--endpoint-url", help="DynamoDB endpoint URL, e.g. the local emulator's")
-    findings.add_argument("--status", choices=("OPEN", "RESOLVED", "all"), default="all")
+    findings.add_argument("--status", choices=[*(status.value for status in Status), "all"], default="all")
     findings.add_argument("--format", choices=("table", "json"), default="table")
 
     demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")

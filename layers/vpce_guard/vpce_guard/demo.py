@@ -22,7 +22,7 @@ from vpce_guard.render import findings_json, findings_table
 from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
 
 if TYPE_CHECKING:
     from vpce_guard.emulator import Emulator
@@ -276,8 +276,8 @@ def follow_an_event(emulator: Emulator) -> bool:
 
     dynamodb = emulator.client("dynamodb")
     records = StateStore(dynamodb, stack.physical_id("StateTable")).records(stack.account_id, REGION, [stack.vpc_id])
-    recorded = {r.check_id for r in records if r.resource_id == endpoint and r.status is Status.OPEN}
-    say(f"state table: {endpoint} has {', '.join(sorted(recorded)) or 'nothing'} OPEN")
+    recorded = {f"{r.check_id} ({r.status.value})" for r in records if r.resource_id == endpoint}
+    say(f"state table: {endpoint} has {', '.join(sorted(recorded)) or 'nothing'}")
     rule = next(iter(stack.config_rules.values())).name
     results = emulator.client("config").get_compliance_details_by_config_rule(ConfigRuleName=rule)
     compliance = {
@@ -289,7 +289,7 @@ def follow_an_event(emulator: Emulator) -> bool:
     }
     verdict, annotation = compliance.get(endpoint, ("no evaluation", ""))
     say(f"AWS Config rule {rule}: {endpoint} {verdict} ({annotation})")
-    ok = recorded == {"private-dns-disabled"} and verdict == "NON_COMPLIANT"
+    ok = recorded == {"private-dns-disabled (TICKETED)"} and verdict == "NON_COMPLIANT"
     say("the event-driven path found the mistake" if ok else "DEMO FAILED: the event-driven path missed it")
     return ok
 

@@ -28,6 +28,7 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CheckSettings
 from vpce_guard.config_rule import ConfigRule
+from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Evaluation, Pipeline
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
@@ -47,7 +48,7 @@ class Environment:
     region: str
     state_table: str
     idempotency_table: str
-    settings: CheckSettings
+    config: GuardConfig
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> Environment:
@@ -60,10 +61,12 @@ class Environment:
             region=environ["AWS_REGION"],
             state_table=environ["STATE_TABLE_NAME"],
             idempotency_table=environ["IDEMPOTENCY_TABLE_NAME"],
-            settings=CheckSettings(
-                trusted_accounts=frozenset(_csv(environ.get("VPCE_GUARD_TRUSTED_ACCOUNTS", ""))),
-                org_ids=frozenset(_csv(environ.get("VPCE_GUARD_ORG_ID", ""))),
-                baseline=load_catalog().baseline_for(_csv(environ.get("VPCE_GUARD_BASELINE", "")) or None),
+            config=GuardConfig(
+                settings=CheckSettings(
+                    trusted_accounts=frozenset(_csv(environ.get("VPCE_GUARD_TRUSTED_ACCOUNTS", ""))),
+                    org_ids=frozenset(_csv(environ.get("VPCE_GUARD_ORG_ID", ""))),
+                    baseline=load_catalog().baseline_for(_csv(environ.get("VPCE_GUARD_BASELINE", "")) or None),
+                )
             ),
         )
 
@@ -83,7 +86,7 @@ def session_for(region: str) -> AwsSession:
 def pipeline() -> Pipeline:
     env = environment()
     store = StateStore(session_for(env.region).client("dynamodb"), env.state_table)
-    return Pipeline(session_for, store, env.settings)
+    return Pipeline(session_for, store, env.config)
 
 
 # EventBridge delivers at least once; duplicates of one event share its id.

@@ -12,11 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.checks import CheckSettings
+from vpce_guard.checks import select_checks
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
+from vpce_guard.decisions import Decision, GuardConfig, Mode, decide
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import Changes, Judged, StateStore
+from vpce_guard.state import Changes, Judged, StateStore, Status
 from vpce_guard.trigger import ApiChange
 
 # A deleted subnet's VPC can no longer be described from the event; the VPCs where it mattered are those with
@@ -48,12 +49,13 @@ class Pipeline:
         self,
         session_for: Callable[[str], AwsSession],
         store: StateStore,
-        settings: CheckSettings,
+        config: GuardConfig,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
     ) -> None:
         self.session_for = session_for
         self.store = store
-        self.settings = settings
+        self.config = config
+        self.checks = select_checks(config.enabled_checks)
         self.clock = clock
         self.service_details = ServiceDetailsCache()
 
@@ -88,7 +90,7 @@ class Pipeline:
             vpc_ids = sorted(
                 {
                     record.vpc_id
-                    for record in self.store.records(change.account_id, change.region, open_only=True)
+                    for record in self.store.records(change.account_id, change.region, unresolved_only=True)
                     if record.check_id in SUBNET_BOUND_CHECKS
                 }
             )
@@ -100,8 +102,20 @@ class Pipeline:
         session = self.session_for(scope.region)
         calls_before = session.counter.calls.copy()
         observed_at = self.clock()
-        result = scan_live(session, scope, self.settings, service_details=self.service_details)
+        result = scan_live(session, scope, self.config.settings, self.checks, service_details=self.service_details)
         region_wide = not (scope.vpc_ids or scope.endpoint_ids)
         judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
-        changes = self.store.record(judged, result.findings, claim=claim)
+        tags = {finding.resource_id: result.facts.tags_of(finding.resource_id) for finding in result.findings}
+        decisions = decide(result.findings, self.config, tags, observed_at.date())
+        statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
+        changes = self.store.record(judged, [d.finding for d in decisions], claim=claim, statuses=statuses)
         return Evaluation(judged, result, changes, dict(session.counter.calls - calls_before))
+
+
+def status_of(decision: Decision) -> Status:
+    """The status a decision gives its finding: exempt, left to people (ticket), or announced."""
+    if decision.exempt:
+        return Status.EXEMPT
+    if decision.mode is Mode.TICKET:
+        return Status.TICKETED
+    return Status.OPEN

@@ -66,6 +66,6 @@ def records_table(records: Sequence[Record]) -> str:
                 f"{record.vpc_id:<22} first seen {record.first_seen}, last {record.last_seen}"
             )
         lines.append("")
-    open_count = sum(1 for record in records if record.status.value == "OPEN")
-    lines.append(f"{len(records)} records: {open_count} OPEN")
+    unresolved = sum(1 for record in records if not record.status.is_closed)
+    lines.append(f"{len(records)} records: {unresolved} unresolved")
     return "\n".join(lines)

@@ -173,17 +173,17 @@ class StateStore:
         self.table_name = table_name
 
     def records(
-        self, account_id: str, region: str, vpc_ids: Sequence[str] | None = None, *, open_only: bool = False
+        self, account_id: str, region: str, vpc_ids: Sequence[str] | None = None, *, unresolved_only: bool = False
     ) -> list[Record]:
         """The live records of a region, or of some of its VPCs (expired history is left out); with
-        ``open_only``, the table leaves out resolved ones before they are read."""
+        ``unresolved_only``, the table leaves out resolved and remediated ones before they are read."""
         partition = f"{account_id}#{region}"
         if vpc_ids is None:
-            return list(self._query_index(partition, None, open_only))
+            return list(self._query_index(partition, None, unresolved_only))
         return [
             record
             for vpc_id in sorted(set(vpc_ids))
-            for record in self._query_index(partition, f"{vpc_id}#", open_only)
+            for record in self._query_index(partition, f"{vpc_id}#", unresolved_only)
         ]
 
     def all_records(self) -> list[Record]:
@@ -381,13 +381,17 @@ class StateStore:
             return
         outcome.append(label)
 
-    def _query_index(self, partition: str, prefix: str | None, open_only: bool) -> Iterator[Record]:
+    def _query_index(self, partition: str, prefix: str | None, unresolved_only: bool) -> Iterator[Record]:
         condition = "gsi1pk = :pk" + (" AND begins_with(gsi1sk, :prefix)" if prefix else "")
         values = {":pk": {"S": partition}} | ({":prefix": {"S": prefix}} if prefix else {})
         filters: dict[str, Any] = {}
-        if open_only:
-            values[":open"] = {"S": Status.OPEN.value}
-            filters = {"FilterExpression": "#status = :open", "ExpressionAttributeNames": {"#status": "status"}}
+        if unresolved_only:
+            values[":resolved"] = {"S": Status.RESOLVED.value}
+            values[":remediated"] = {"S": Status.REMEDIATED.value}
+            filters = {
+                "FilterExpression": "#status <> :resolved AND #status <> :remediated",
+                "ExpressionAttributeNames": {"#status": "status"},
+            }
         pages = self.dynamodb.get_paginator("query").paginate(
             TableName=self.table_name,
             IndexName=SCOPE_INDEX,

@@ -1,0 +1,150 @@
+"""Estates for the remediation tests: one VPC built through the EC2 API as the demo builds its (private subnets in
+three zones, a public subnet, an endpoint group admitting 443 from the VPC), with one field mistake planted.
+
+``plant(check_id)`` plants the mistake of a check and returns what it planted; ``find`` scans the VPC over
+HTTP and returns the finding with the facts it came from, as the pipeline would hand them to a plan.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CheckSettings
+from vpce_guard.demo import FOREIGN_ACCOUNT, REGION
+from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
+from vpce_guard.facts import Facts
+from vpce_guard.findings import Finding
+from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
+from vpce_guard.scan import scan_live
+from vpce_guard.snapshot import Scope
+
+ORG_ID = "o-a1b2c3d4e5"
+KEEP_DENY = {
+    "Sid": "NoQueueDeletion",
+    "Effect": "Deny",
+    "Principal": "*",
+    "Action": "sqs:DeleteQueue",
+    "Resource": "*",
+}
+
+
+@dataclass(frozen=True)
+class Planted:
+    check_id: str
+    resource_id: str
+    vpc: BuiltVpc
+
+
+class Estate:
+    def __init__(self, ec2: Any) -> None:
+        self.ec2 = ec2
+        self.build = EstateBuilder(ec2, REGION)
+        self.vpc = self.build.vpc("10.0.0.0/16", zones=3)
+        self.account = self.vpc.owner_id
+        self.https = self.build.security_group(self.vpc, "vpce-https", https_from_cidrs=[self.vpc.cidr])
+
+    def endpoint(self, key: str, **options: Any) -> str:
+        """An interface endpoint built right, but for ``options``."""
+        options.setdefault("subnet_ids", self.vpc.private_subnet_ids)
+        options.setdefault("group_ids", [self.https])
+        options.setdefault("policy", least_privilege_policy(key, self.account))
+        return self.build.interface_endpoint(self.vpc, key, **options)
+
+    def plant(self, check_id: str) -> Planted:
+        return Planted(check_id, _PLANTERS[check_id](self), self.vpc)
+
+
+def _private_dns_off(estate: Estate) -> str:
+    return estate.endpoint("bedrock-runtime", private_dns=False)
+
+
+def _vpc_dns_off(estate: Estate) -> str:
+    endpoint = estate.endpoint("kms")
+    estate.build.set_vpc_dns(estate.vpc.id, support=True, hostnames=False)
+    return endpoint
+
+
+def _default_policy(estate: Estate) -> str:
+    return estate.endpoint("secretsmanager", policy=DEFAULT_ENDPOINT_POLICY)
+
+
+def _service_wildcard(estate: Estate) -> str:
+    policy = least_privilege_policy("sts", estate.account)
+    policy["Statement"][0]["Action"] = "sts:*"
+    return estate.endpoint("sts", policy=policy)
+
+
+def _foreign_principal(estate: Estate) -> str:
+    policy = least_privilege_policy("sqs", estate.account)
+    policy["Statement"] += [
+        {
+            "Sid": "Partner",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:aws:iam::{FOREIGN_ACCOUNT}:root"},
+            "Action": "sqs:SendMessage",
+            "Resource": "*",
+        },
+        KEEP_DENY,
+    ]
+    return estate.endpoint("sqs", policy=policy)
+
+
+def _one_zone(estate: Estate) -> str:
+    return estate.endpoint("sts", subnet_ids=estate.vpc.private_subnet_ids[:1])
+
+
+def _https_blocked(estate: Estate) -> str:
+    ssh_only = estate.build.security_group(estate.vpc, "vpce-ssh-only", other_ports=[22])
+    return estate.endpoint("logs", group_ids=[ssh_only])
+
+
+def _open_to_world(estate: Estate) -> str:
+    world = estate.build.security_group(estate.vpc, "vpce-world", https_from_cidrs=["0.0.0.0/0"])
+    return estate.endpoint("ecr.api", group_ids=[world])
+
+
+def _route_tables_missing(estate: Estate) -> str:
+    return estate.build.gateway_endpoint(
+        estate.vpc,
+        "s3",
+        route_table_ids=[*estate.vpc.public_route_table_ids, estate.vpc.private_route_table_ids[0]],
+        policy=least_privilege_policy("s3", estate.account),
+    )
+
+
+def _no_baseline(estate: Estate) -> str:
+    return estate.vpc.id
+
+
+_PLANTERS = {
+    "private-dns-disabled": _private_dns_off,
+    "vpc-dns-disabled": _vpc_dns_off,
+    "policy-any-principal": _default_policy,
+    "policy-wildcard-action": _service_wildcard,
+    "policy-foreign-principal": _foreign_principal,
+    "az-coverage": _one_zone,
+    "sg-https-blocked": _https_blocked,
+    "sg-open-to-world": _open_to_world,
+    "gateway-route-coverage": _route_tables_missing,
+    "missing-baseline-endpoint": _no_baseline,
+}
+CHECKS_PLANTED = tuple(_PLANTERS)
+
+
+def scan(session: AwsSession, vpc_id: str, settings: CheckSettings | None = None) -> tuple[list[Finding], Facts]:
+    result = scan_live(session, Scope(REGION, vpc_ids=(vpc_id,)), settings or CheckSettings())
+    return result.findings, result.facts
+
+
+def find(session: AwsSession, planted: Planted, settings: CheckSettings | None = None) -> tuple[Finding, Facts]:
+    """The planted finding and the facts of its scan."""
+    findings, facts = scan(session, planted.vpc.id, settings)
+    (finding,) = [f for f in findings if (f.check_id, f.resource_id) == (planted.check_id, planted.resource_id)]
+    return finding, facts
+
+
+def still_found(session: AwsSession, planted: Planted, settings: CheckSettings | None = None) -> bool:
+    findings, _ = scan(session, planted.vpc.id, settings)
+    return any((f.check_id, f.resource_id) == (planted.check_id, planted.resource_id) for f in findings)
