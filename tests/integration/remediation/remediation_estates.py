@@ -12,8 +12,9 @@ from typing import Any
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
+from vpce_guard.collect import ServiceDetailsCache
 from vpce_guard.demo import FOREIGN_ACCOUNT, REGION
-from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
+from vpce_guard.estate import EstateBuilder, least_privilege_policy
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
@@ -34,7 +35,7 @@ KEEP_DENY = {
 class Planted:
     check_id: str
     resource_id: str
-    vpc: BuiltVpc
+    vpc_id: str
 
 
 class Estate:
@@ -44,6 +45,7 @@ class Estate:
         self.vpc = self.build.vpc("10.0.0.0/16", zones=3)
         self.account = self.vpc.owner_id
         self.https = self.build.security_group(self.vpc, "vpce-https", https_from_cidrs=[self.vpc.cidr])
+        self.service_details = ServiceDetailsCache()
 
     def endpoint(self, key: str, **options: Any) -> str:
         """An interface endpoint built right, but for ``options``."""
@@ -53,7 +55,23 @@ class Estate:
         return self.build.interface_endpoint(self.vpc, key, **options)
 
     def plant(self, check_id: str) -> Planted:
-        return Planted(check_id, _PLANTERS[check_id](self), self.vpc)
+        return Planted(check_id, _PLANTERS[check_id](self), self.vpc.id)
+
+    def scan(self, session: AwsSession, settings: CheckSettings | None = None) -> tuple[list[Finding], Facts]:
+        """The VPC's findings and facts; the region's services are described once per estate."""
+        scope = Scope(REGION, vpc_ids=(self.vpc.id,))
+        result = scan_live(session, scope, settings or CheckSettings(), service_details=self.service_details)
+        return result.findings, result.facts
+
+    def find(self, session: AwsSession, planted: Planted) -> tuple[Finding, Facts]:
+        """The planted finding and the facts of its scan, as the pipeline hands them to a plan."""
+        findings, facts = self.scan(session)
+        (finding,) = [f for f in findings if (f.check_id, f.resource_id) == (planted.check_id, planted.resource_id)]
+        return finding, facts
+
+    def still_found(self, session: AwsSession, planted: Planted) -> bool:
+        findings, _ = self.scan(session)
+        return any((f.check_id, f.resource_id) == (planted.check_id, planted.resource_id) for f in findings)
 
 
 def _private_dns_off(estate: Estate) -> str:
@@ -131,20 +149,3 @@ _PLANTERS = {
     "missing-baseline-endpoint": _no_baseline,
 }
 CHECKS_PLANTED = tuple(_PLANTERS)
-
-
-def scan(session: AwsSession, vpc_id: str, settings: CheckSettings | None = None) -> tuple[list[Finding], Facts]:
-    result = scan_live(session, Scope(REGION, vpc_ids=(vpc_id,)), settings or CheckSettings())
-    return result.findings, result.facts
-
-
-def find(session: AwsSession, planted: Planted, settings: CheckSettings | None = None) -> tuple[Finding, Facts]:
-    """The planted finding and the facts of its scan."""
-    findings, facts = scan(session, planted.vpc.id, settings)
-    (finding,) = [f for f in findings if (f.check_id, f.resource_id) == (planted.check_id, planted.resource_id)]
-    return finding, facts
-
-
-def still_found(session: AwsSession, planted: Planted, settings: CheckSettings | None = None) -> bool:
-    findings, _ = scan(session, planted.vpc.id, settings)
-    return any((f.check_id, f.resource_id) == (planted.check_id, planted.resource_id) for f in findings)
