@@ -15,9 +15,10 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
 from vpce_guard.decisions import Decision, GuardConfig, Mode, decide
+from vpce_guard.remediate import Remediator
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import Changes, Judged, StateStore, Status
+from vpce_guard.state import ChangeRecord, Changes, Judged, StateStore, Status
 from vpce_guard.trigger import ApiChange
 
 # A deleted subnet's VPC can no longer be described from the event; the VPCs where it mattered are those with
@@ -32,6 +33,7 @@ class Evaluation:
     result: ScanResult
     changes: Changes
     api_calls: Mapping[str, int]
+    remediations: Sequence[ChangeRecord] = ()
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -40,6 +42,9 @@ class Evaluation:
             "vpc_ids": list(self.judged.vpc_ids) if self.judged.vpc_ids is not None else "all",
             "findings": len(self.result.findings),
             "changes": self.changes.to_dict(),
+            "remediations": [
+                {"change_id": c.change_id, "resource_id": c.resource_id, "status": c.status} for c in self.remediations
+            ],
             "api_calls": dict(self.api_calls),
         }
 
@@ -56,6 +61,7 @@ class Pipeline:
         self.store = store
         self.config = config
         self.checks = select_checks(config.enabled_checks)
+        self.remediator = Remediator(store, config)
         self.clock = clock
         self.service_details = ServiceDetailsCache()
 
@@ -107,9 +113,13 @@ class Pipeline:
         judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
         tags = {finding.resource_id: result.facts.tags_of(finding.resource_id) for finding in result.findings}
         decisions = decide(result.findings, self.config, tags, observed_at.date())
+        existing = self.store.records(account_id, scope.region, judged.vpc_ids)
         statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
-        changes = self.store.record(judged, [d.finding for d in decisions], claim=claim, statuses=statuses)
-        return Evaluation(judged, result, changes, dict(session.counter.calls - calls_before))
+        acted = self.remediator.act(session, result.facts, decisions, judged, {r.key: r for r in existing})
+        statuses.update(acted.statuses)
+        findings = [d.finding for d in decisions]
+        changes = self.store.record(judged, findings, claim=claim, statuses=statuses, existing=existing)
+        return Evaluation(judged, result, changes, dict(session.counter.calls - calls_before), acted.changes)
 
 
 def status_of(decision: Decision) -> Status:

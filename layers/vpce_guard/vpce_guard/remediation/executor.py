@@ -13,6 +13,7 @@ are present and those revoked are gone.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +27,7 @@ from vpce_guard.remediation.runbooks import expectations
 
 REMEDIATED = "REMEDIATED"
 FAILED = "FAILED"
+UNNEEDED = "UNNEEDED"  # the configuration already reads as the plan would leave it (a concurrent change)
 
 
 @dataclass(frozen=True)
@@ -40,13 +42,21 @@ class Applied:
     calls_made: tuple[ApiCall, ...]
 
 
-def apply(session: AwsSession, plan: Plan) -> Applied:
-    """Snapshot, make the plan's calls, read again and verify."""
+def apply(
+    session: AwsSession, plan: Plan, before_change: Callable[[Configurations], None] | None = None
+) -> Applied:
+    """Snapshot, make the plan's calls, read again and verify. ``before_change`` gets the snapshot before any
+    call is made (to record it first); a configuration that already reads as the plan would leave it is
+    UNNEEDED and no call is made."""
     require_region(session, plan.resource)
     try:
         before = read_configurations(session, plan.resources)
     except CALL_ERRORS as error:
         return Applied(FAILED, {}, {}, f"reading the configuration before the change: {call_error(error)}", ())
+    if all(expectation.met(before) for call in plan.calls for expectation in expectations(call)):
+        return Applied(UNNEEDED, before, before, None, ())
+    if before_change is not None:
+        before_change(before)
     made, failure = run_calls(session, plan.calls)
     try:
         after = read_configurations(session, plan.resources)

@@ -1,0 +1,142 @@
+"""The act step of the pipeline (DESIGN.md): for each finding a team set to ``enforce``, plan, record the
+snapshot, apply, verify and record the outcome, within the safety rules.
+
+- Most severe first, at most ``change_budget`` changes per invocation; the rest wait for the next one.
+- At most one change in flight per resource: a lease in the state table. Under the lease the configuration
+  is read again, and a change someone else already made is not made twice.
+- A change AWS refuses, or that does not read back as made, is FAILED: a ticket, and it is not retried
+  while the finding stays the same. A finding with no safe automatic change is TICKETED, with the reason.
+- In dry-run the plan is recorded (PLANNED) and nothing that mutates is called.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.decisions import Decision, GuardConfig, Mode
+from vpce_guard.facts import Facts
+from vpce_guard.findings import Finding
+from vpce_guard.remediation import executor
+from vpce_guard.remediation.model import Plan, TicketOnly
+from vpce_guard.remediation.plans import plan_for
+from vpce_guard.state import ChangeRecord, Judged, Record, StateStore, Status, finding_digest
+
+PLANNED, APPLYING, TICKET_ONLY = "PLANNED", "APPLYING", "TICKET_ONLY"
+
+
+@dataclass
+class Acted:
+    """What the act step decided per finding, and the changes it recorded."""
+
+    statuses: dict[tuple[str, str], Status] = field(default_factory=dict)
+    changes: list[ChangeRecord] = field(default_factory=list)
+
+
+class Remediator:
+    def __init__(self, store: StateStore, config: GuardConfig) -> None:
+        self.store = store
+        self.config = config
+
+    def act(
+        self,
+        session: AwsSession,
+        facts: Facts,
+        decisions: Iterable[Decision],
+        judged: Judged,
+        existing: Mapping[tuple[str, str], Record],
+    ) -> Acted:
+        acted = Acted()
+        budget = self.config.change_budget
+        holder = uuid.uuid4().hex
+        for decision in sorted(
+            (d for d in decisions if d.remediate), key=lambda d: (-d.finding.severity.rank, d.finding.sort_key)
+        ):
+            finding = decision.finding
+            key = (finding.resource_id, finding.check_id)
+            record = existing.get(key)
+            seen = record is not None and record.digest == finding_digest(finding)
+            if seen and record is not None and record.status in (Status.FAILED, Status.TICKETED):
+                acted.statuses[key] = record.status  # decided before, and nothing has changed since
+                continue
+            plan = plan_for(
+                finding,
+                facts,
+                org_id=next(iter(sorted(self.config.settings.org_ids)), None),
+                fix_vpc_dns=self.config.mode("vpc-dns-disabled") is Mode.ENFORCE,
+            )
+            if isinstance(plan, TicketOnly):
+                acted.statuses[key] = Status.TICKETED
+                self._put(acted, self._record(judged, finding, TICKET_ONLY, (), {}, error=plan.reason))
+                continue
+            if self.config.dry_run:
+                if not seen:
+                    self._put(acted, self._record(judged, finding, PLANNED, plan.calls, {}, plan=plan))
+                continue
+            if budget <= 0:
+                continue  # stays as it is; the next invocation has a budget of its own
+            lease = (judged.account_id, judged.region, plan.resource.id, holder)
+            if not self.store.acquire_lease(*lease, judged.observed_at):
+                continue  # another change to this resource is in flight
+            try:
+                budget -= 1
+                status = self._apply(session, judged, finding, plan, acted)
+            finally:
+                self.store.release_lease(*lease)
+            acted.statuses[key] = status
+        return acted
+
+    def _apply(self, session: AwsSession, judged: Judged, finding: Finding, plan: Plan, acted: Acted) -> Status:
+        change_id = f"{judged.observed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+
+        def record_snapshot(before: Mapping[str, Any]) -> None:
+            self.store.put_change(
+                self._record(judged, finding, APPLYING, plan.calls, before, plan=plan, change_id=change_id)
+            )
+
+        applied = executor.apply(session, plan, before_change=record_snapshot)
+        if applied.status == executor.UNNEEDED:
+            return Status.REMEDIATED
+        change = self._record(
+            judged, finding, applied.status, applied.calls_made, applied.before,
+            plan=plan, change_id=change_id, after=applied.after, error=applied.error,
+        )  # fmt: skip
+        self._put(acted, change)
+        return Status.REMEDIATED if applied.status == executor.REMEDIATED else Status.FAILED
+
+    def _put(self, acted: Acted, change: ChangeRecord) -> None:
+        self.store.put_change(change)
+        acted.changes.append(change)
+
+    def _record(
+        self,
+        judged: Judged,
+        finding: Finding,
+        status: str,
+        calls: Iterable[Any],
+        before: Mapping[str, Any],
+        *,
+        plan: Plan | None = None,
+        change_id: str | None = None,
+        after: Mapping[str, Any] | None = None,
+        error: str | None = None,
+    ) -> ChangeRecord:
+        resource = plan.resource if plan is not None else None
+        return ChangeRecord(
+            change_id=change_id or f"{judged.observed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
+            account_id=judged.account_id,
+            region=judged.region,
+            resource_id=resource.id if resource else finding.resource_id,
+            resource_kind=resource.kind if resource else "",
+            vpc_id=finding.vpc_id,
+            check_id=finding.check_id,
+            status=status,
+            created_at=judged.observed_at.isoformat(),
+            calls=tuple(call.describe() for call in calls),
+            before=before,
+            after=after,
+            error=error,
+        )

@@ -1,0 +1,198 @@
+"""The act step through the emulator over HTTP: modes, exemptions, dry-run, budget, leases, failures."""
+
+from __future__ import annotations
+
+import dataclasses
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime
+from itertools import count
+from typing import Any
+
+import pytest
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.decisions import GuardConfig
+from vpce_guard.demo import REGION
+from vpce_guard.emulator import Emulator
+from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
+from vpce_guard.pipeline import Pipeline
+from vpce_guard.scan import scan_live
+from vpce_guard.snapshot import Scope
+from vpce_guard.state import StateStore, Status
+
+pytestmark = pytest.mark.server
+
+ACCOUNT = "123456789012"
+ENFORCE_PRIVATE_DNS = '[modes]\nprivate-dns-disabled = "enforce"\n'
+
+
+class Clock:
+    def __init__(self) -> None:
+        self.ticks = count()
+
+    def __call__(self) -> datetime:
+        return datetime(2026, 11, 22, 12, 0, next(self.ticks), tzinfo=UTC)
+
+
+@pytest.fixture
+def session(aws_env: Emulator) -> AwsSession:
+    return AwsSession(REGION, endpoint_url=aws_env.url)
+
+
+@pytest.fixture
+def store(session: AwsSession, state_table: str) -> StateStore:
+    return StateStore(session.client("dynamodb"), state_table)
+
+
+@pytest.fixture
+def vpc(ec2: Any) -> BuiltVpc:
+    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
+
+
+def pipeline(session: AwsSession, store: StateStore, config: str) -> Pipeline:
+    return Pipeline(lambda region: session, store, GuardConfig.from_toml(config), clock=Clock())
+
+
+def endpoint_without_private_dns(ec2: Any, vpc: BuiltVpc, *, tags: dict[str, str] | None = None) -> str:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, f"vpce-{len(vpc.id)}-{id(tags)}", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(
+        vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False,
+        policy=least_privilege_policy("ssm", ACCOUNT),
+    )  # fmt: skip
+    if tags:
+        ec2.create_tags(Resources=[endpoint], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    return endpoint
+
+
+def status_of(store: StateStore, endpoint: str) -> Status:
+    (record,) = [r for r in store.records(ACCOUNT, REGION) if r.resource_id == endpoint]
+    return record.status
+
+
+def private_dns(ec2: Any, endpoint: str) -> bool:
+    return bool(ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]["PrivateDnsEnabled"])
+
+
+def test_enforce_applies_verifies_and_records_the_change(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+
+    evaluation = pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    (change,) = store.changes()
+    assert private_dns(ec2, endpoint)
+    assert status_of(store, endpoint) is Status.REMEDIATED
+    assert (change.status, change.resource_id, change.check_id) == ("REMEDIATED", endpoint, "private-dns-disabled")
+    assert change.before[endpoint]["PrivateDnsEnabled"] is False
+    assert change.after is not None and change.after[endpoint]["PrivateDnsEnabled"] is True  # noqa: PT018
+    assert [c["status"] for c in evaluation.to_dict()["remediations"]] == ["REMEDIATED"]  # type: ignore[index]
+
+
+def test_dry_run_records_the_plan_and_makes_no_mutating_call(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    before = session.counter.calls.copy()
+
+    pipeline(session, store, "dry_run = true\n" + ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    calls = session.counter.calls - before
+    (change,) = store.changes()
+    assert [op for op in calls if op.startswith(("Modify", "Authorize", "Revoke"))] == []
+    assert (change.status, change.calls) == (
+        "PLANNED",
+        (f"ModifyVpcEndpoint(VpcEndpointId={endpoint}, PrivateDnsEnabled=True)",),
+    )
+    assert not private_dns(ec2, endpoint)
+
+
+def test_an_exempt_resource_is_recorded_exempt_and_left_alone(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc, tags={"vpce-guard:exempt": "private-dns-disabled"})
+
+    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    assert (status_of(store, endpoint), private_dns(ec2, endpoint), store.changes()) == (Status.EXEMPT, False, [])
+
+
+@pytest.mark.parametrize(("mode", "status"), [("ticket", Status.TICKETED), ("notify", Status.OPEN)])
+def test_ticket_and_notify_modes_change_nothing(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, mode: str, status: Status
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+
+    pipeline(session, store, f'[modes]\nprivate-dns-disabled = "{mode}"\n').evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    assert (status_of(store, endpoint), private_dns(ec2, endpoint)) == (status, False)
+
+
+def test_the_change_budget_caps_changes_per_invocation(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    first, second = endpoint_without_private_dns(ec2, vpc), endpoint_without_private_dns(ec2, vpc, tags={"a": "b"})
+
+    pipeline(session, store, "change_budget = 1\n" + ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    assert sorted([private_dns(ec2, first), private_dns(ec2, second)]) == [False, True]
+
+
+def test_a_change_aws_refuses_becomes_a_ticket_and_is_not_retried_while_nothing_changes(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator
+) -> None:
+    # The function's service details say STS is offered in both zones; by the time it acts, AWS offers it in
+    # the first zone only and refuses the subnet it adds (InvalidParameter).
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids[:1], group_ids=[group])
+    guard = pipeline(session, store, '[modes]\naz-coverage = "enforce"\n')
+    scope = Scope(REGION, (vpc.id,))
+    result = scan_live(session, scope, guard.config.settings)
+    assert any(f.check_id == "az-coverage" for f in result.findings)
+    aws_env.restrict_service_zones(f"com.amazonaws.{REGION}.sts", [vpc.zone_names[0]])
+    guard.service_details.put(REGION, result.snapshot.response("DescribeVpcEndpointServices"))
+
+    guard.evaluate(ACCOUNT, scope)
+    before = session.counter.calls["ModifyVpcEndpoint"]
+    guard.evaluate(ACCOUNT, scope)
+
+    assert status_of_check(store, endpoint, "az-coverage") is Status.FAILED
+    assert "InvalidParameter" in (store.changes()[0].error or "")
+    assert session.counter.calls["ModifyVpcEndpoint"] == before
+
+
+def status_of_check(store: StateStore, resource_id: str, check_id: str) -> Status:
+    (record,) = [r for r in store.records(ACCOUNT, REGION) if (r.resource_id, r.check_id) == (resource_id, check_id)]
+    return record.status
+
+
+def test_two_concurrent_evaluations_of_one_endpoint_make_one_change(
+    aws_env: Emulator, state_table: str, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    sessions = [AwsSession(REGION, endpoint_url=aws_env.url) for _ in range(2)]
+    guards = [
+        pipeline(session, StateStore(session.client("dynamodb"), state_table), ENFORCE_PRIVATE_DNS)
+        for session in sessions
+    ]
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        list(pool.map(lambda guard: guard.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)), claim=True), guards))
+
+    assert sum(session.counter.calls["ModifyVpcEndpoint"] for session in sessions) == 1
+    assert private_dns(ec2, endpoint)
+
+
+def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longer_finds_it(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    guard = pipeline(session, store, ENFORCE_PRIVATE_DNS)
+    guard.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    second = guard.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    assert (status_of(store, endpoint), second.changes.writes) == (Status.REMEDIATED, 0)
+    assert dataclasses.asdict(second.changes)["resolved"] == []
