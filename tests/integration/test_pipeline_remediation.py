@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime
 from itertools import count
@@ -11,6 +12,7 @@ from typing import Any
 import pytest
 
 from vpce_guard.aws import AwsSession
+from vpce_guard.cli import main
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
@@ -196,3 +198,67 @@ def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longe
 
     assert (status_of(store, endpoint), second.changes.writes) == (Status.REMEDIATED, 0)
     assert dataclasses.asdict(second.changes)["resolved"] == []
+
+
+def state_flags(aws_env: Emulator, state_table: str) -> list[str]:
+    return ["--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
+
+
+def test_rollback_restores_exactly_what_the_change_replaced(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+    (change,) = store.changes()
+
+    code = main(["rollback", change.change_id, *state_flags(aws_env, state_table)])
+
+    assert (code, private_dns(ec2, endpoint)) == (0, False)
+    assert store.change(change.change_id).status == "ROLLED_BACK"  # type: ignore[union-attr]
+
+
+def test_rollback_refuses_when_someone_changed_the_resource_since_and_says_what(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+    (change,) = store.changes()
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, ResetPolicy=True)
+
+    code = main(["rollback", change.change_id, *state_flags(aws_env, state_table)])
+
+    assert (code, private_dns(ec2, endpoint)) == (1, True)
+    assert "PolicyDocument" in capsys.readouterr().err
+
+
+def test_rollback_with_force_restores_anyway(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+    (change,) = store.changes()
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, ResetPolicy=True)
+
+    code = main(["rollback", change.change_id, "--force", *state_flags(aws_env, state_table)])
+
+    assert (code, private_dns(ec2, endpoint)) == (0, False)
+
+
+def test_changes_lists_what_was_done_and_how_it_ended(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    main(["changes", *state_flags(aws_env, state_table), "--format", "json"])
+
+    (listed,) = json.loads(capsys.readouterr().out)
+    assert (listed["status"], listed["resource_id"], listed["check_id"]) == (
+        "REMEDIATED",
+        endpoint,
+        "private-dns-disabled",
+    )

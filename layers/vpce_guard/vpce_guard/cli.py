@@ -7,11 +7,13 @@ Exit codes: 0 done; 1 a finding at or above ``--fail-on``; 2 an error (nothing o
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
+from typing import Any
 
 from vpce_guard import __version__
 from vpce_guard.aws import AwsSession
@@ -22,7 +24,9 @@ from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.local.cli import add_local_commands
 from vpce_guard.policy import PolicyError
-from vpce_guard.render import findings_json, findings_table, records_json, records_table
+from vpce_guard.remediation.model import ResourceRef
+from vpce_guard.remediation.rollback import restore
+from vpce_guard.render import changes_json, changes_table, findings_json, findings_table, records_json, records_table
 from vpce_guard.scan import ScanResult, scan_live, scan_policy_document, scan_snapshot
 from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
 from vpce_guard.state import StateStore, Status
@@ -80,12 +84,20 @@ def build_parser() -> argparse.ArgumentParser:
 
     findings = commands.add_parser("findings", help="list the findings recorded in the state table")
     findings.set_defaults(command=run_findings)
-    findings.add_argument("--table", help="state table name (default: STATE_TABLE_NAME)")
-    findings.add_argument("--region", help="the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)")
-    findings.add_argument("--profile", help="AWS named profile")
-    findings.add_argument("--endpoint-url", help="DynamoDB endpoint URL, e.g. the local emulator's")
+    _add_state_options(findings)
     findings.add_argument("--status", choices=[*(status.value for status in Status), "all"], default="all")
     findings.add_argument("--format", choices=("table", "json"), default="table")
+
+    changes = commands.add_parser("changes", help="list the automatic changes recorded in the state table")
+    changes.set_defaults(command=run_changes)
+    _add_state_options(changes)
+    changes.add_argument("--format", choices=("table", "json"), default="table")
+
+    rollback = commands.add_parser("rollback", help="restore exactly what a recorded change replaced")
+    rollback.set_defaults(command=run_rollback)
+    rollback.add_argument("change_id", metavar="CHANGE_ID", help="as `vpce-guard changes` lists it")
+    rollback.add_argument("--force", action="store_true", help="restore even if the resource changed since")
+    _add_state_options(rollback)
 
     demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")
     demo.set_defaults(command=run_demo)
@@ -161,19 +173,74 @@ def run_check_policy(args: argparse.Namespace) -> int:
     return _report(findings, args)
 
 
-def run_findings(args: argparse.Namespace) -> int:
+def _add_state_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--table", help="state table name (default: STATE_TABLE_NAME)")
+    parser.add_argument("--region", help="the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    parser.add_argument("--profile", help="AWS named profile")
+    parser.add_argument("--endpoint-url", help="AWS endpoint URL, e.g. the local emulator's")
+
+
+def _state(args: argparse.Namespace) -> tuple[AwsSession, StateStore]:
     table = args.table or os.environ.get("STATE_TABLE_NAME")
     if not table:
         raise UsageError("no state table: give --table or set STATE_TABLE_NAME")
     session = AwsSession(_region(args), args.profile, args.endpoint_url)
+    return session, StateStore(session.client("dynamodb"), table)
+
+
+def run_findings(args: argparse.Namespace) -> int:
+    session, store = _state(args)
     try:
-        records = StateStore(session.client("dynamodb"), table).all_records()
+        records = store.all_records()
     except CALL_ERRORS as error:
         raise CollectionError("Scan", session.region, error) from error
     if args.status != "all":
         records = [record for record in records if record.status.value == args.status]
     print(records_json(records) if args.format == "json" else records_table(records))
     return EXIT_OK
+
+
+def run_changes(args: argparse.Namespace) -> int:
+    session, store = _state(args)
+    try:
+        changes = store.changes()
+    except CALL_ERRORS as error:
+        raise CollectionError("Scan", session.region, error) from error
+    print(changes_json(changes) if args.format == "json" else changes_table(changes))
+    return EXIT_OK
+
+
+def run_rollback(args: argparse.Namespace) -> int:
+    """Restore a change's snapshot exactly; refuse (exit 1) when someone changed the resource since."""
+    session, store = _state(args)
+    try:
+        change = store.change(args.change_id)
+    except CALL_ERRORS as error:
+        raise CollectionError("Scan", session.region, error) from error
+    if change is None:
+        raise UsageError(f"no change {args.change_id}: `vpce-guard changes` lists them")
+    if change.after is None or change.status not in ("REMEDIATED", "FAILED"):
+        raise UsageError(f"change {change.change_id} is {change.status}: only applied changes can be rolled back")
+    resource = ResourceRef(change.resource_kind, change.resource_id, change.vpc_id, change.account_id, change.region)
+    before, after = _configurations(change.before), _configurations(change.after)
+    restored = restore(
+        AwsSession(change.region, args.profile, args.endpoint_url), resource, before, after, force=args.force
+    )
+    if restored.status == "REFUSED":
+        _say(f"refused: {change.resource_id} changed since {change.change_id}; --force restores anyway:")
+        for difference in restored.differences_refused or ():
+            print(f"  {difference}", file=sys.stderr)
+        return EXIT_FINDINGS
+    if restored.status != "RESTORED":
+        raise UsageError(f"rollback of {change.change_id} failed: {restored.error}")
+    store.put_change(dataclasses.replace(change, status="ROLLED_BACK"))
+    _say(f"restored {change.resource_id} as it was before {change.change_id} ({len(restored.calls_made)} calls)")
+    return EXIT_OK
+
+
+def _configurations(snapshot: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
+    """A recorded snapshot: each resource id's configuration."""
+    return {resource_id: dict(configuration) for resource_id, configuration in snapshot.items()}
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from itertools import groupby
 
 from vpce_guard.findings import Finding, Severity
-from vpce_guard.state import Record
+from vpce_guard.state import ChangeRecord, Record
 
 
 def findings_json(findings: Sequence[Finding]) -> str:
@@ -68,4 +68,24 @@ def records_table(records: Sequence[Record]) -> str:
         lines.append("")
     unresolved = sum(1 for record in records if not record.status.is_closed)
     lines.append(f"{len(records)} records: {unresolved} unresolved")
+    return "\n".join(lines)
+
+
+def changes_json(changes: Sequence[ChangeRecord]) -> str:
+    return json.dumps([change.to_dict() for change in changes], indent=2)
+
+
+def changes_table(changes: Sequence[ChangeRecord]) -> str:
+    """Recorded changes, newest first: what was changed, why, and how it ended."""
+    if not changes:
+        return "No changes recorded."
+    lines = []
+    for change in changes:
+        lines.append(
+            f"{change.change_id}  {change.status:<11} {change.check_id:<26} {change.resource_id:<24} "
+            f"account {change.account_id}, {change.region}"
+        )
+        lines.extend(f"    {call}" for call in change.calls)
+        if change.error:
+            lines.append(f"    {change.error}")
     return "\n".join(lines)
