@@ -6,11 +6,22 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "template.yaml"
-FUNCTIONS = ("OnChangeFunction", "ConfigRuleFunction", "SweepFunction")
+FUNCTIONS = ("OnChangeFunction", "ConfigRuleFunction", "SweepFunction", "NotifierFunction")
+# The functions invoked asynchronously (EventBridge, Config): failed invocations go to a dead-letter queue.
+# The notifier reads a stream instead: its failed batches go to its event source's on-failure destination.
+ASYNC_FUNCTIONS = ("OnChangeFunction", "ConfigRuleFunction", "SweepFunction")
+# The notification channels' parameters, every channel on (secret ARNs as Secrets Manager makes them).
+NOTIFICATION_PARAMETERS = {
+    "SlackWebhookSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:vpce-guard/slack-AbCdEf",
+    "JiraSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:vpce-guard/jira-GhIjKl",
+    "EnableOpsCenter": "true",
+    "NotificationEmail": "platform-security@example.com",
+}
 # Values as `sam deploy` would pass them; the ids need not exist for the transform or the lint.
 PARAMETERS = {
     "VpcId": "vpc-0123456789abcdef0",
     "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "RouteTableIds": "rtb-0123456789abcdef0,rtb-0123456789abcdef1",
     "CreateInterfaceEndpoints": "true",
+    **NOTIFICATION_PARAMETERS,
 }

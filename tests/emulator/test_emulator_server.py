@@ -90,7 +90,7 @@ def test_client_environment_points_a_plain_boto3_client_at_the_emulator(
 
 def test_an_unimplemented_call_fails_without_retries(aws: Emulator) -> None:
     with pytest.raises(ClientError) as caught:
-        aws.client("ssm").create_ops_item(Title="t", Description="d", Source="test")
+        aws.client("ssm").get_ops_summary()
 
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
     assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0

@@ -34,15 +34,15 @@ def test_an_unimplemented_ec2_call_is_a_client_error_in_ec2_shape(aws: Emulator)
 
 def test_an_unimplemented_json_call_is_a_client_error_in_json_shape(aws: Emulator) -> None:
     with pytest.raises(ClientError) as caught:
-        aws.client("ssm").create_ops_item(Title="t", Description="d", Source="vpce-guard")
+        aws.client("ssm").get_ops_summary()
 
     assert caught.value.response["Error"]["Code"] == "NotImplemented"
     assert caught.value.response["ResponseMetadata"]["HTTPStatusCode"] == 501
-    assert "CreateOpsItem" in caught.value.response["Error"]["Message"]
+    assert "GetOpsSummary" in caught.value.response["Error"]["Message"]
 
 
 def test_an_unimplemented_call_is_not_retried_even_in_legacy_mode(aws: Emulator) -> None:
     with pytest.raises(ClientError) as caught:
-        legacy_retry_client(aws, "ssm").create_ops_item(Title="t", Description="d", Source="vpce-guard")
+        legacy_retry_client(aws, "ssm").get_ops_summary()
 
     assert caught.value.response["ResponseMetadata"]["RetryAttempts"] == 0

@@ -3,10 +3,12 @@
 Both ways: every call a function makes is granted (nothing missing: it would fail with AccessDenied in AWS),
 and every action granted is called (nothing extra: least privilege). Each function runs locally through every
 sample event (retargeted at the samples' story built in the emulator, so every path that reads or writes
-runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record) and
-an evaluation that fails (the state table gone, as a throttled or refused call would fail: the handler
-raises, so idempotency deletes its in-progress record). The emulator records each call with the access key
-id of the function that signed it (``LOCAL-<LogicalId>``).
+runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record), the
+state table's own stream drained into the notifier, and an evaluation that fails (the state table gone, as a
+throttled or refused call would fail: the handler raises, so idempotency deletes its in-progress record). The
+stack is deployed with every notification channel on (secrets pointing at a local receiver), and compared with
+the template transformed with the same parameters. The emulator records each call with the access key id of
+the function that signed it (``LOCAL-<LogicalId>``).
 
 Calls the Lambda service makes for a function (logs, traces, the dead-letter queue's sqs:SendMessage) are
 not the function's code and are not recorded; the policies SAM adds for them are not compared.
@@ -15,17 +17,21 @@ not the function's code and are not recorded; the policies SAM adds for them are
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from pathlib import Path
 
 import pytest
 from local_story import build_story, story_event
 from template_support import FUNCTIONS
 
 from vpce_guard.emulator import Emulator, RecordedCall
+from vpce_guard.local.deploy import local_up
 from vpce_guard.local.router import Delivery, route
 from vpce_guard.local.runtime import Container, Invocation
 from vpce_guard.local.stack import LocalStack
+from vpce_guard.local.streams import drain, positions_file
 from vpce_guard.local.template import SamTemplate
+from vpce_guard.notify.receiver import Receiver
 from vpce_guard.samples import event_names
 
 pytestmark = pytest.mark.server
@@ -39,7 +45,33 @@ AUTHORISED_AS: dict[str, tuple[str, ...]] = {
     "dynamodb:BatchGetItem": ("dynamodb:GetItem",),
 }
 # Runs first: a sweep of a fresh state table records what it finds (a sweep of an unchanged estate writes nothing).
-RUN_ORDER = ("SweepFunction", "OnChangeFunction", "ConfigRuleFunction")
+RUN_ORDER = ("SweepFunction", "OnChangeFunction", "ConfigRuleFunction", "NotifierFunction")
+
+
+@pytest.fixture
+def receiver() -> Iterator[Receiver]:
+    with Receiver() as running:
+        yield running
+
+
+@pytest.fixture
+def channels(aws_env: Emulator, receiver: Receiver) -> dict[str, str]:
+    """Every notification channel on: the template parameters, with the secrets made in the emulator."""
+    secrets = aws_env.client("secretsmanager")
+    return {
+        "SlackWebhookSecretArn": secrets.create_secret(Name="slack", SecretString=receiver.slack_webhook_url)["ARN"],
+        "JiraSecretArn": secrets.create_secret(Name="jira", SecretString=receiver.jira_secret())["ARN"],
+        "EnableOpsCenter": "true",
+    }
+
+
+@pytest.fixture
+def notifying_stack(
+    aws_env: Emulator, sam_template: SamTemplate, stack_file: Path, channels: dict[str, str]
+) -> LocalStack:
+    return local_up(
+        sam_template, aws_env.url, create_interface_endpoints=True, parameters=channels, stack_file=stack_file
+    )
 
 
 def actions_of(calls: Iterable[RecordedCall]) -> set[str]:
@@ -76,13 +108,21 @@ def run(stack: LocalStack, planned: list[Delivery]) -> list[Invocation]:
 
 
 def test_each_function_is_granted_exactly_the_calls_it_makes(
-    local_stack: LocalStack, aws_env: Emulator, sam_template: SamTemplate
+    notifying_stack: LocalStack,
+    aws_env: Emulator,
+    sam_template: SamTemplate,
+    stack_file: Path,
+    channels: dict[str, str],
+    receiver: Receiver,
 ) -> None:
+    local_stack = notifying_stack
     ids = build_story(aws_env.client("ec2"), local_stack.region, local_stack.account_id)
     planned = deliveries(local_stack, ids)
     aws_env.clear_recorded_calls()
 
-    invocations = run(local_stack, planned) + failing_evaluation(local_stack, ids, aws_env)
+    invocations = run(local_stack, planned)
+    invocations += drain(local_stack, positions_file(stack_file)).invocations
+    invocations += failing_evaluation(local_stack, ids, aws_env)
 
     failed = [i for i in invocations if not i.ok]
     assert [(i.function, i.error["errorType"]) for i in failed if i.error] == [
@@ -91,7 +131,8 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(
     calls_by_key: dict[str, list[RecordedCall]] = defaultdict(list)
     for call in aws_env.recorded_calls():
         calls_by_key[call.access_key_id].append(call)
-    transformed = sam_template.transform()
+    assert receiver.slack_messages, "the notifier reached no channel"
+    transformed = sam_template.transform(channels)
     mismatches = {}
     for function in FUNCTIONS:
         used = actions_of(calls_by_key[local_stack.functions[function].access_key_id])

@@ -203,6 +203,12 @@ def test_the_config_rule_is_registered_for_its_function_with_the_templates_scope
 
 
 def test_each_function_gets_the_templates_environment_with_local_names(shared_stack: LocalStack) -> None:
+    notifier = {
+        "VPCE_GUARD_NOTIFICATION_TOPIC_ARN": shared_stack.physical_id("NotificationTopic"),
+        "VPCE_GUARD_SLACK_SECRET_ID": "",
+        "VPCE_GUARD_JIRA_SECRET_ID": "",
+        "VPCE_GUARD_OPSCENTER": "false",
+    }
     for function in shared_stack.functions.values():
         assert function.environment == {
             "STATE_TABLE_NAME": shared_stack.physical_id("StateTable"),
@@ -213,6 +219,7 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
             "POWERTOOLS_SERVICE_NAME": "vpce-guard",
             "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
             "POWERTOOLS_LOG_LEVEL": "INFO",
+            **(notifier if function.logical_id == "NotifierFunction" else {}),
         }
 
 
@@ -221,5 +228,5 @@ def test_every_dead_letter_queue_exists_with_an_alarm(shared_stack: LocalStack, 
     alarms = emulator_env.client("cloudwatch").describe_alarms()["MetricAlarms"]
 
     alarmed = {dimension["Value"] for alarm in alarms for dimension in alarm["Dimensions"]}
-    assert len(queues) == 4
+    assert len(queues) == 5
     assert {queue.attributes["QueueName"] for queue in queues} == alarmed

@@ -16,7 +16,7 @@ from vpce_guard.samples import event_names, load_event
 
 pytestmark = pytest.mark.server
 
-ON_CHANGE, CONFIG_RULE, SWEEP = "OnChangeFunction", "ConfigRuleFunction", "SweepFunction"
+ON_CHANGE, CONFIG_RULE, SWEEP, NOTIFIER = "OnChangeFunction", "ConfigRuleFunction", "SweepFunction", "NotifierFunction"
 # The samples AWS would not deliver to any function of the stack.
 UNROUTED = {"cloudtrail-run-instances"}
 
@@ -28,6 +28,8 @@ def expected_function(name: str) -> str:
         return CONFIG_RULE
     if name.startswith("schedule-"):
         return SWEEP
+    if name.startswith("dynamodb-stream-"):
+        return NOTIFIER
     raise AssertionError(f"no expectation for the sample {name}: add one")
 
 
@@ -86,3 +88,14 @@ def test_a_scheduled_event_naming_another_rule_goes_to_the_schedule_rules_functi
 def test_an_event_of_no_known_shape_is_refused(shared_stack: LocalStack) -> None:
     with pytest.raises(LocalRunError, match="not an event AWS would send here"):
         route(shared_stack, {"hello": "world"})
+
+
+def test_a_stream_batch_reaches_the_notifier_with_the_local_stream_in_every_record(shared_stack: LocalStack) -> None:
+    """Lambda sets each record's eventSourceARN to the mapping's stream, and awsRegion to the table's region."""
+    source = shared_stack.stream_sources["NotifierFunctionStateChanges"]
+
+    (delivery,) = route(shared_stack, load_event("dynamodb-stream-state-changes"))
+
+    assert (delivery.function, delivery.trigger) == (NOTIFIER, "NotifierFunctionStateChanges")
+    assert {record["eventSourceARN"] for record in delivery.event["Records"]} == {source.stream_arn}
+    assert {record["awsRegion"] for record in delivery.event["Records"]} == {shared_stack.region}

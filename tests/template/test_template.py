@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 from cfnlint.api import lint, lint_file
-from template_support import FUNCTIONS, REPO, TEMPLATE
+from template_support import ASYNC_FUNCTIONS, FUNCTIONS, REPO, TEMPLATE
 
 from vpce_guard.catalog import load_catalog
 from vpce_guard.local.intrinsics import Resolver
@@ -22,6 +22,15 @@ ENVIRONMENT = {
     "POWERTOOLS_SERVICE_NAME": "vpce-guard",
     "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
     "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
+}
+# What a function's environment holds besides the contract: the notifier's channels (secret ids, never secrets).
+OWN_ENVIRONMENT = {
+    "NotifierFunction": {
+        "VPCE_GUARD_NOTIFICATION_TOPIC_ARN": {"Ref": "NotificationTopic"},
+        "VPCE_GUARD_SLACK_SECRET_ID": {"Ref": "SlackWebhookSecretArn"},
+        "VPCE_GUARD_JIRA_SECRET_ID": {"Ref": "JiraSecretArn"},
+        "VPCE_GUARD_OPSCENTER": {"Ref": "EnableOpsCenter"},
+    }
 }
 INTERFACE_ENDPOINTS = {"Ec2Endpoint": "ec2", "ConfigEndpoint": "config", "StsEndpoint": "sts", "LogsEndpoint": "logs"}
 # Endpoints whose policy is exactly what the functions are granted for that service.
@@ -119,10 +128,10 @@ def test_every_function_runs_python312_on_arm64_traced_with_the_layer_in_the_vpc
 
 @pytest.mark.parametrize("function", FUNCTIONS)
 def test_every_function_gets_the_contract_environment(transformed: TransformedTemplate, function: str) -> None:
-    assert transformed.function_environment(function) == ENVIRONMENT
+    assert transformed.function_environment(function) == ENVIRONMENT | OWN_ENVIRONMENT.get(function, {})
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
+@pytest.mark.parametrize("function", ASYNC_FUNCTIONS)
 def test_every_function_sends_failed_asynchronous_invocations_to_its_own_dead_letter_queue(
     transformed: TransformedTemplate, function: str
 ) -> None:
@@ -152,12 +161,17 @@ def test_dynamodb_permissions_are_scoped_to_the_tables(transformed: TransformedT
                 assert named in tables
 
 
-def test_only_ec2_describes_and_config_reporting_take_any_resource(transformed: TransformedTemplate) -> None:
+def test_only_ec2_describes_config_reporting_and_opening_opsitems_take_any_resource(
+    transformed: TransformedTemplate,
+) -> None:
+    """These take no resource-level permission; everything else names its resources."""
     for function in FUNCTIONS:
         for statement in transformed.policy_statements(function):
             if statement["Resource"] == "*":
                 actions = as_list(statement["Action"])
-                assert all(a.startswith("ec2:Describe") or a.startswith("config:") for a in actions), actions
+                assert all(
+                    a.startswith("ec2:Describe") or a.startswith("config:") or a == "ssm:CreateOpsItem" for a in actions
+                ), actions
 
 
 def test_on_change_has_reserved_concurrency_from_a_parameter_defaulting_to_10(

@@ -10,6 +10,8 @@ The fixes, each a function whose docstring names the AWS behaviour it reproduces
 - ``fidelity``: VPC endpoints (validation, network interfaces, routes, paging, private DNS, policies);
 - ``config_service``: AWS Config for a custom Lambda rule (PutEvaluations with a result token from
   ``result_token_for``, compliance read-back, configuration items of VPC endpoints);
+- ``opscenter``: Systems Manager OpsItems (CreateOpsItem, GetOpsItem, UpdateOpsItem, DescribeOpsItems), which
+  moto lacks;
 - ``unimplemented``: a call moto lacks fails as an AWS error (HTTP 501 ``NotImplemented``);
 - ``speed``: not AWS behaviour, a moto reset without wasted work.
 
@@ -81,11 +83,12 @@ class Emulator:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from vpce_guard.emulator import config_service, fidelity, speed, unimplemented
+        from vpce_guard.emulator import config_service, fidelity, opscenter, speed, unimplemented
         from vpce_guard.emulator.control import ControlPath
 
         fidelity.install()
         config_service.install()
+        opscenter.install()
         unimplemented.install()
         speed.install()
         app = ControlPath(DomainDispatcherApplication(create_backend_app), self.region)

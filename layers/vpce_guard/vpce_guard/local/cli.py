@@ -1,4 +1,4 @@
-"""``vpce-guard local up`` and ``vpce-guard local send``: the whole application on the local emulator.
+"""``vpce-guard local up``, ``local send`` and ``local drain``: the whole application on the local emulator.
 
 Exit codes: 0 done (every invocation succeeded); 1 an invocation failed (its error is in the output);
 2 the local run could not go on (no emulator, no stack file, an event nothing routes, a template that cannot
@@ -19,7 +19,7 @@ EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
 def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``local up`` and ``local send`` to the ``vpce-guard`` command line."""
+    """Add ``local up``, ``local send`` and ``local drain`` to the ``vpce-guard`` command line."""
     local = commands.add_parser("local", help="run the whole application on the local emulator")
     actions = local.add_subparsers(required=True, metavar="ACTION")
 
@@ -48,6 +48,12 @@ def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     send.add_argument("event", type=Path, metavar="EVENT.json", help="an event, e.g. one of events/*.json")
     send.add_argument("--times", type=int, default=1, help="deliveries of the event (EventBridge: at least once)")
     send.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
+
+    drain = actions.add_parser(
+        "drain", help="deliver the state table's new stream records to the notifier, as Lambda would"
+    )
+    drain.set_defaults(command=run_local_drain)
+    drain.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
 
 
 def run_local_up(args: argparse.Namespace) -> int:
@@ -91,6 +97,25 @@ def run_local_send(args: argparse.Namespace) -> int:
         _say(f"{invocation.function} via {invocation.trigger}: {outcome} in {invocation.duration_ms:.0f} ms")
     print(json.dumps([invocation.to_json() for invocation in invocations], indent=2, default=str))
     return EXIT_OK if all(invocation.ok for invocation in invocations) else EXIT_FAILED
+
+
+def run_local_drain(args: argparse.Namespace) -> int:
+    from vpce_guard.local.streams import drain, positions_file
+
+    try:
+        stack = LocalStack.load(args.stack_file)
+        report = drain(stack, positions_file(args.stack_file))
+    except LocalRunError as error:
+        return _fail(error)
+    for invocation in report.invocations:
+        if invocation.logs:
+            print(invocation.logs.rstrip(), file=sys.stderr)
+    _say(
+        f"{report.records} stream record(s) in {len(report.invocations)} invocation(s); "
+        f"{len(report.given_up)} batch(es) given up to the on-failure destination"
+    )
+    print(json.dumps([invocation.to_json() for invocation in report.invocations], indent=2, default=str))
+    return EXIT_OK if not report.given_up else EXIT_FAILED
 
 
 def _print_stack(stack: LocalStack, stack_file: Path) -> None:

@@ -10,7 +10,11 @@ local physical values, so what the tests exercise is the template, not a copy of
   with their inline policies, the layer, the functions (moto stores them; their code runs locally, see
   ``runtime``), Lambda permissions, the Config rule, CloudWatch alarms, security groups and VPC endpoints;
 - EventBridge rules with the template's patterns and schedules; each rule's function target is replaced by
-  an SQS queue that stands for the function, since the emulator cannot invoke Lambdas (``router`` reads it).
+  an SQS queue that stands for the function, since the emulator cannot invoke Lambdas (``router`` reads it);
+- SNS topics and their subscriptions;
+- DynamoDB stream event source mappings, recorded in the stack file and not created in the emulator: moto
+  would invoke the function (in Docker) on every write to the table. ``local drain`` delivers the stream's
+  records to the function instead (``streams``).
 
 What the emulator cannot hold is listed in the stack file's ``not_created`` with the reason (AWS managed
 policies, which moto does not load; resources whose condition is false).
@@ -41,6 +45,7 @@ from vpce_guard.local.stack import (
     LocalFunction,
     LocalRunError,
     LocalStack,
+    LocalStreamSource,
 )
 from vpce_guard.local.template import (
     DEFAULT_REGION,
@@ -232,6 +237,7 @@ class _Deployer:
     functions: dict[str, LocalFunction] = field(default_factory=dict)
     event_rules: dict[str, LocalEventRule] = field(default_factory=dict)
     config_rules: dict[str, LocalConfigRule] = field(default_factory=dict)
+    stream_sources: dict[str, LocalStreamSource] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8))
@@ -265,6 +271,9 @@ class _Deployer:
             "AWS::EC2::SecurityGroupIngress": self._security_group_ingress,
             "AWS::EC2::SecurityGroupEgress": self._security_group_egress,
             "AWS::EC2::VPCEndpoint": self._vpc_endpoint,
+            "AWS::SNS::Topic": self._topic,
+            "AWS::SNS::Subscription": self._subscription,
+            "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
         }
 
     def run(self) -> LocalStack:
@@ -300,6 +309,7 @@ class _Deployer:
             functions=self.functions,
             event_rules=self.event_rules,
             config_rules=self.config_rules,
+            stream_sources=self.stream_sources,
             not_created=self.not_created,
         )
 
@@ -346,9 +356,11 @@ class _Deployer:
             AssumeRolePolicyDocument=json.dumps(properties["AssumeRolePolicyDocument"]),
         )["Role"]
         for policy in properties.get("Policies", []):
-            iam.put_role_policy(
-                RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(policy["PolicyDocument"])
-            )
+            # SAM writes the policy of an event source's on-failure queue without a Version, which IAM reads
+            # as the 2008-10-17 language and moto refuses; its statements (no policy variables) read the
+            # same in 2012-10-17.
+            document = {"Version": "2012-10-17", **policy["PolicyDocument"]}
+            iam.put_role_policy(RoleName=name, PolicyName=policy["PolicyName"], PolicyDocument=json.dumps(document))
         managed = [str(arn) for arn in properties.get("ManagedPolicyArns", [])]
         if managed:
             self.not_created[f"{logical_id}.ManagedPolicyArns"] = (
@@ -420,6 +432,51 @@ class _Deployer:
                 request[key] = properties[key]
         self.clients("lambda").add_permission(**request)
         return PhysicalResource("AWS::Lambda::Permission", logical_id)
+
+    def _event_source_mapping(
+        self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]
+    ) -> PhysicalResource:
+        """A DynamoDB stream mapping, kept for ``local drain``; other sources have no local stand-in."""
+        source_arn = str(properties["EventSourceArn"])
+        if ":dynamodb:" not in source_arn or "/stream/" not in source_arn:
+            raise TemplateError(f"{logical_id}: only DynamoDB stream event sources run locally ({source_arn})")
+        function = get_att_target(raw.get("FunctionName"))
+        if function not in self.functions:
+            raise TemplateError(f"{logical_id}: its function is not one of the template's functions")
+        destination = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
+        self.stream_sources[logical_id] = LocalStreamSource(
+            logical_id=logical_id,
+            function=function,
+            stream_arn=source_arn,
+            batch_size=int(properties.get("BatchSize", 100)),
+            report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
+            bisect_on_error=_truthy(properties.get("BisectBatchOnFunctionError", False)),
+            maximum_retry_attempts=int(properties.get("MaximumRetryAttempts", -1)),
+            on_failure_queue_url=self._queue_url_of(str(destination)) if destination else None,
+        )
+        return PhysicalResource("AWS::Lambda::EventSourceMapping", f"local-{logical_id}")
+
+    def _queue_url_of(self, queue_arn: str) -> str:
+        queue = next((r for r in self.resources.values() if r.attributes.get("Arn") == queue_arn), None)
+        if queue is None or queue.type != "AWS::SQS::Queue":
+            raise TemplateError(f"the on-failure destination {queue_arn} is not a queue of the template")
+        return str(queue.ref)
+
+    # SNS -------------------------------------------------------------------------------------------------
+    def _topic(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        name = str(properties.get("TopicName") or self._name(logical_id, 256))
+        attributes = {key: str(properties[key]) for key in ("DisplayName", "KmsMasterKeyId") if key in properties}
+        arn = str(self.clients("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"])
+        return PhysicalResource("AWS::SNS::Topic", arn, {"TopicArn": arn, "TopicName": name})
+
+    def _subscription(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        arn = self.clients("sns").subscribe(
+            TopicArn=properties["TopicArn"],
+            Protocol=properties["Protocol"],
+            Endpoint=properties["Endpoint"],
+            ReturnSubscriptionArn=True,
+        )["SubscriptionArn"]
+        return PhysicalResource("AWS::SNS::Subscription", str(arn))
 
     # EventBridge and Config ------------------------------------------------------------------------------
     def _event_rule(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:

@@ -10,6 +10,9 @@
 - An AWS Config rule event goes to the rule's function when its message type is one of the rule's
   SourceDetails and its resource type is in the rule's scope; the rule name, ARN, id and a ``resultToken``
   the emulator accepts for that rule replace the sample's, as Config sets them for each invocation.
+- A batch of DynamoDB stream records goes to the function of each stream event source, with the source's
+  stream ARN and the stack's region in every record, as Lambda sets them (``local drain`` delivers the
+  emulator's own stream records; this delivers a batch as written, e.g. a sample).
 
 An event no rule routes is an error (``NoRouteError``) that says which rules were tried.
 """
@@ -27,9 +30,11 @@ from vpce_guard.collect import CALL_ERRORS
 from vpce_guard.local.deploy import EmulatorClients, require_loopback
 from vpce_guard.local.runtime import Container, Invocation
 from vpce_guard.local.stack import LocalRunError, LocalStack
+from vpce_guard.local.streams import lambda_record
 
 SCHEDULED_EVENT = "Scheduled Event"
 SCHEDULER_SOURCE = "aws.events"
+DYNAMODB_SOURCE = "aws:dynamodb"
 _CHANGE_NOTIFICATIONS = {
     "ConfigurationItemChangeNotification": "configurationItem",
     "OversizedConfigurationItemChangeNotification": "configurationItemSummary",
@@ -72,13 +77,15 @@ def route(stack: LocalStack, event: Mapping[str, Any]) -> list[Delivery]:
         raise LocalRunError("an event is a JSON object")
     if "invokingEvent" in event:
         return _route_config_event(stack, event)
+    if _is_stream_batch(event):
+        return _route_stream_batch(stack, event)
     if event.get("detail-type") == SCHEDULED_EVENT and event.get("source") == SCHEDULER_SOURCE:
         return _route_scheduled_event(stack, event)
     if "detail-type" in event and "source" in event:
         return _route_eventbridge_event(stack, event)
     raise LocalRunError(
-        "not an event AWS would send here: expected an EventBridge event (detail-type, source, detail) or an "
-        "AWS Config rule invocation (invokingEvent)"
+        "not an event AWS would send here: expected an EventBridge event (detail-type, source, detail), an "
+        "AWS Config rule invocation (invokingEvent) or a batch of DynamoDB stream records (Records)"
     )
 
 
@@ -168,6 +175,31 @@ def _route_config_event(stack: LocalStack, event: Mapping[str, Any]) -> list[Del
             f"(rules: {rules or 'none'})"
         )
     return deliveries
+
+
+def _is_stream_batch(event: Mapping[str, Any]) -> bool:
+    records = event.get("Records")
+    return (
+        isinstance(records, list)
+        and bool(records)
+        and all(isinstance(r, Mapping) and r.get("eventSource") == DYNAMODB_SOURCE for r in records)
+    )
+
+
+def _route_stream_batch(stack: LocalStack, event: Mapping[str, Any]) -> list[Delivery]:
+    if not stack.stream_sources:
+        raise NoRouteError("a batch of DynamoDB stream records, but the local stack has no stream event source")
+    return [
+        Delivery(
+            source.function,
+            source.logical_id,
+            {
+                **event,
+                "Records": [lambda_record(record, source.stream_arn, stack.region) for record in event["Records"]],
+            },
+        )
+        for source in stack.stream_sources.values()
+    ]
 
 
 def _drain(sqs: Any, queue_url: str) -> set[str]:

@@ -1,8 +1,10 @@
-"""The local stack file: what ``vpce-guard local up`` created in the emulator, for ``local send`` to use.
+"""The local stack file: what ``vpce-guard local up`` created in the emulator, for ``local send`` and
+``local drain`` to use.
 
 JSON (default ``.vpce-guard/local-stack.json``): the emulator's URL, region and account, every resource's
 physical values by logical id, each function's code location and resolved environment, the EventBridge
-rules with the SQS queue that stands for their target function, and the Config rule with its scope.
+rules with the SQS queue that stands for their target function, the Config rule with its scope, and the
+DynamoDB stream event sources with their batching and retry settings.
 """
 
 from __future__ import annotations
@@ -66,6 +68,21 @@ class LocalConfigRule:
 
 
 @dataclass(frozen=True)
+class LocalStreamSource:
+    """A DynamoDB stream event source mapping: which function reads which stream, and how Lambda would
+    batch, retry and give up (``vpce-guard local drain`` does the same; see ``streams``)."""
+
+    logical_id: str
+    function: str
+    stream_arn: str
+    batch_size: int
+    report_batch_item_failures: bool
+    bisect_on_error: bool
+    maximum_retry_attempts: int
+    on_failure_queue_url: str | None = None
+
+
+@dataclass(frozen=True)
 class LocalStack:
     endpoint_url: str
     region: str
@@ -77,6 +94,7 @@ class LocalStack:
     functions: Mapping[str, LocalFunction]
     event_rules: Mapping[str, LocalEventRule] = field(default_factory=dict)
     config_rules: Mapping[str, LocalConfigRule] = field(default_factory=dict)
+    stream_sources: Mapping[str, LocalStreamSource] = field(default_factory=dict)
     not_created: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -137,6 +155,18 @@ class LocalStack:
                 }
                 for logical_id, rule in self.config_rules.items()
             },
+            "stream_sources": {
+                logical_id: {
+                    "function": source.function,
+                    "stream_arn": source.stream_arn,
+                    "batch_size": source.batch_size,
+                    "report_batch_item_failures": source.report_batch_item_failures,
+                    "bisect_on_error": source.bisect_on_error,
+                    "maximum_retry_attempts": source.maximum_retry_attempts,
+                    "on_failure_queue_url": source.on_failure_queue_url,
+                }
+                for logical_id, source in self.stream_sources.items()
+            },
         }
 
     @classmethod
@@ -190,6 +220,19 @@ class LocalStack:
                     resource_types=tuple(value["resource_types"]),
                 )
                 for logical_id, value in raw.get("config_rules", {}).items()
+            },
+            stream_sources={
+                logical_id: LocalStreamSource(
+                    logical_id=logical_id,
+                    function=value["function"],
+                    stream_arn=value["stream_arn"],
+                    batch_size=int(value["batch_size"]),
+                    report_batch_item_failures=bool(value["report_batch_item_failures"]),
+                    bisect_on_error=bool(value["bisect_on_error"]),
+                    maximum_retry_attempts=int(value["maximum_retry_attempts"]),
+                    on_failure_queue_url=value.get("on_failure_queue_url"),
+                )
+                for logical_id, value in raw.get("stream_sources", {}).items()
             },
         )
 

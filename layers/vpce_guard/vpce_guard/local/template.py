@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from vpce_guard.local.intrinsics import NO_VALUE, Resolver
+
 TEMPLATE_FILE_NAME = "template.yaml"
 LOCAL_CODE_BUCKET = "vpce-guard-local-code"
 DEFAULT_REGION = "us-east-1"
@@ -228,7 +230,9 @@ class TransformedTemplate:
     def policy_statements(self, function: str, *, generated: bool = False) -> list[dict[str, Any]]:
         """The IAM statements of the function's role that the template's ``Policies`` wrote (SAM names them
         ``<Role>Policy<N>``); with ``generated``, also those SAM adds itself (e.g. the dead-letter queue's
-        sqs:SendMessage, which the Lambda service uses, not the function's code)."""
+        sqs:SendMessage, which the Lambda service uses, not the function's code). A statement under
+        ``Fn::If`` is the branch the parameter values given to the transform choose (none for
+        ``AWS::NoValue``), as CloudFormation would create it."""
         role = self.function(function).role_logical_id
         if role is None:
             raise TemplateError(f"{function} has no role created by the template")
@@ -237,8 +241,25 @@ class TransformedTemplate:
             if not generated and not str(policy.get("PolicyName", "")).startswith(f"{role}Policy"):
                 continue
             found = policy.get("PolicyDocument", {}).get("Statement", [])
-            statements += found if isinstance(found, list) else [found]
+            for statement in found if isinstance(found, list) else [found]:
+                chosen = self._chosen(statement)
+                if chosen is not None:
+                    statements.append(chosen)
         return statements
+
+    def _chosen(self, statement: dict[str, Any]) -> dict[str, Any] | None:
+        branches = statement.get("Fn::If") if len(statement) == 1 else None
+        if branches is None:
+            return statement
+        condition, when_true, when_false = branches
+        resolver = Resolver(
+            parameters=self.parameter_values_with_defaults(complete=False),
+            pseudo_parameters={},
+            conditions=self.document.get("Conditions", {}),
+            resources={},
+        )
+        chosen = when_true if resolver.condition(condition) else when_false
+        return None if chosen == {"Ref": NO_VALUE} else self._chosen(chosen)
 
     def policy_actions(self, function: str) -> frozenset[str]:
         """Every action an Allow statement of the template's ``Policies`` grants the function."""
@@ -283,10 +304,11 @@ class TransformedTemplate:
                 rules.append(ConfigRuleSpec(logical_id, function, properties))
         return rules
 
-    def parameter_values_with_defaults(self) -> dict[str, Any]:
+    def parameter_values_with_defaults(self, *, complete: bool = True) -> dict[str, Any]:
         """Every parameter's value: the given one, else its default; list types as lists, as Ref gives them.
 
-        Raises TemplateError naming the parameters that have neither.
+        Raises TemplateError naming the parameters that have neither, unless ``complete`` is False (they are
+        then left out).
         """
         values: dict[str, Any] = {}
         missing = []
@@ -305,7 +327,7 @@ class TransformedTemplate:
             elif not isinstance(value, list):
                 value = str(value)
             values[name] = value
-        if missing:
+        if missing and complete:
             raise TemplateError(f"no value for parameter(s) {', '.join(missing)}")
         return values
 

@@ -42,9 +42,7 @@ class Applied:
     calls_made: tuple[ApiCall, ...]
 
 
-def apply(
-    session: AwsSession, plan: Plan, before_change: Callable[[Configurations], None] | None = None
-) -> Applied:
+def apply(session: AwsSession, plan: Plan, before_change: Callable[[Configurations], None] | None = None) -> Applied:
     """Snapshot, make the plan's calls, read again and verify. ``before_change`` gets the snapshot before any
     call is made (to record it first); a configuration that already reads as the plan would leave it is
     UNNEEDED and no call is made."""

@@ -1,0 +1,174 @@
+"""The application behind the notifier function: the state table's stream in, tickets and announcements out.
+
+Lambda hands the function batches of stream records. Powertools' batch processor runs each record on its own
+and reports the ones that failed (ReportBatchItemFailures), so Lambda retries from the first failed record and
+the records before it are done. Records after a failure come again too: the delivery ledger makes sure their
+channels are not sent anything twice. Within a batch, a change of a finding whose earlier change failed fails
+too, so one finding's changes reach every channel in the order they happened.
+
+The channels come from the environment the template gives the function: secret ids (never secrets) for Slack
+and Jira, the OpsCenter switch, the SNS topic. A channel without its setting is off.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache, partial
+from typing import Any
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.metrics import MetricUnit
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from aws_lambda_powertools.utilities.parameters import SecretsProvider
+from aws_lambda_powertools.utilities.typing import LambdaContext
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.notify.events import StateChange, state_change
+from vpce_guard.notify.jira import JiraSettings, JiraTickets
+from vpce_guard.notify.ledger import DeliveryLedger
+from vpce_guard.notify.notifier import ALREADY_SENT, NOTHING_TO_DO, Announcer, Notifier, TicketChannel
+from vpce_guard.notify.opscenter import OpsCenterTickets
+from vpce_guard.notify.slack import SlackWebhook, webhook_url_of
+from vpce_guard.notify.sns import SnsAnnouncer
+
+logger = Logger()
+tracer = Tracer()
+metrics = Metrics()
+
+# Secrets are read again after this long, so a rotated webhook or token takes effect without a deploy.
+SECRET_MAX_AGE_SECONDS = 300
+
+
+class ConfigurationError(RuntimeError):
+    """The function's environment lacks what the template gives it."""
+
+
+class EarlierChangePending(RuntimeError):
+    """A change of a finding whose earlier change in this batch was not delivered: it waits for that one."""
+
+
+@dataclass(frozen=True)
+class NotifierEnvironment:
+    region: str
+    state_table: str
+    topic_arn: str
+    slack_secret_id: str
+    jira_secret_id: str
+    opscenter: bool
+
+    @classmethod
+    def read(cls, environ: Mapping[str, str] = os.environ) -> NotifierEnvironment:
+        missing = [name for name in ("AWS_REGION", "STATE_TABLE_NAME") if not environ.get(name)]
+        if missing:
+            raise ConfigurationError(f"missing environment variable(s) {', '.join(missing)}; deploy with template.yaml")
+        return cls(
+            region=environ["AWS_REGION"],
+            state_table=environ["STATE_TABLE_NAME"],
+            topic_arn=environ.get("VPCE_GUARD_NOTIFICATION_TOPIC_ARN", ""),
+            slack_secret_id=environ.get("VPCE_GUARD_SLACK_SECRET_ID", ""),
+            jira_secret_id=environ.get("VPCE_GUARD_JIRA_SECRET_ID", ""),
+            opscenter=environ.get("VPCE_GUARD_OPSCENTER", "false").lower() == "true",
+        )
+
+
+def build_notifier(env: NotifierEnvironment, session: AwsSession) -> Notifier:
+    """The notifier with the channels ``env`` turns on; clients are made only for those."""
+    secrets = SecretReader(session)
+    tickets: list[TicketChannel] = []
+    announcers: list[Announcer] = []
+    if env.jira_secret_id:
+        jira_secret = partial(secrets.read, env.jira_secret_id)
+        tickets.append(JiraTickets(lambda: JiraSettings.from_secret(jira_secret())))
+    if env.opscenter:
+        tickets.append(OpsCenterTickets(session.client("ssm")))
+    if env.slack_secret_id:
+        slack_secret = partial(secrets.read, env.slack_secret_id)
+        announcers.append(SlackWebhook(lambda: webhook_url_of(slack_secret())))
+    if env.topic_arn:
+        announcers.append(SnsAnnouncer(session.client("sns"), env.topic_arn))
+    return Notifier(DeliveryLedger(session.client("dynamodb"), env.state_table), tickets, announcers)
+
+
+class SecretReader:
+    """Secret values, read when a delivery needs them and kept a few minutes, so a rotated webhook or token
+    takes effect without a deploy; the Secrets Manager client is made on the first read."""
+
+    def __init__(self, session: AwsSession) -> None:
+        self._session = session
+        self._provider: SecretsProvider | None = None
+
+    def read(self, secret_id: str) -> str:
+        if self._provider is None:
+            self._provider = SecretsProvider(boto3_client=self._session.client("secretsmanager"))
+        return str(self._provider.get(secret_id, max_age=SECRET_MAX_AGE_SECONDS))
+
+
+@cache
+def notifier() -> Notifier:
+    env = NotifierEnvironment.read()
+    built = build_notifier(env, AwsSession(env.region))
+    logger.info("notifier ready", extra={"channels": list(built.channels)})
+    return built
+
+
+@tracer.capture_method
+def handle_stream(event: DynamoDBStreamEvent, context: LambdaContext) -> PartialItemFailureResponse:
+    """Deliver a batch of state changes; the records that failed, for Lambda to retry."""
+    return deliver_batch(event.raw_event, notifier(), context)
+
+
+def deliver_batch(
+    event: dict[str, Any], delivering: Notifier, context: LambdaContext | None = None
+) -> PartialItemFailureResponse:
+    """Each record of a stream batch delivered on its own (Powertools batch processing)."""
+    failed_findings: set[str] = set()
+
+    def deliver(record: DynamoDBRecord) -> dict[str, str]:
+        change = None
+        try:
+            change = state_change(record)
+            if change is None:
+                return {}
+            if change.finding_key in failed_findings:
+                raise EarlierChangePending(f"{change.finding_key}: an earlier change in this batch is not delivered")
+            outcomes = delivering.notify(change)
+        except Exception as error:
+            if change is not None:
+                failed_findings.add(change.finding_key)
+            logger.warning(
+                "state change not delivered; Lambda retries it",
+                extra={"event_id": record.event_id, "sequence_number": _sequence_number(record), "error": str(error)},
+            )
+            metrics.add_metric(name="NotificationFailures", unit=MetricUnit.Count, value=1)
+            raise
+        _report(change, outcomes)
+        return outcomes
+
+    # A batch whose every record failed is reported like any other, not raised: Lambda then retries from the
+    # first failed record either way, and the reply says which records failed.
+    processor = BatchProcessor(event_type=EventType.DynamoDBStreams, raise_on_entire_batch_failure=False)
+    return process_partial_response(event=event, record_handler=deliver, processor=processor, context=context)
+
+
+def _sequence_number(record: DynamoDBRecord) -> str | None:
+    return record.dynamodb.sequence_number if record.dynamodb is not None else None
+
+
+def _report(change: StateChange, outcomes: Mapping[str, str]) -> None:
+    logger.info(
+        "state change delivered",
+        extra={
+            "finding_key": change.finding_key,
+            "event_id": change.event_id,
+            "kind": change.kind.value,
+            "status": change.new_status,
+            "outcomes": dict(outcomes),
+        },
+    )
+    sent = sum(1 for outcome in outcomes.values() if outcome not in (ALREADY_SENT, NOTHING_TO_DO))
+    metrics.add_metric(name="NotificationsSent", unit=MetricUnit.Count, value=sent)

@@ -1,0 +1,160 @@
+"""Jira tickets through the REST API (version 2: plain-text descriptions and comments): one issue per open
+finding, a comment for each later change, the transition named "Done" when the finding is resolved or
+remediated.
+
+Where, and as whom, comes from one Secrets Manager secret, JSON: ``base_url``, ``project_key``, ``email``,
+``api_token`` and optionally ``issue_type`` (default "Task"). Jira Cloud takes the e-mail and API token as
+basic authentication.
+
+Jira has no idempotency key. When a previous attempt of the same delivery may have reached Jira (its reply
+was lost), the ticket channel looks before it acts: an open issue labelled with the finding's label is the
+one that attempt created; a comment holding the state change's id is the one that attempt added; an issue
+already in a done status needs no transition.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import quote, urlencode
+
+from vpce_guard.notify import http
+from vpce_guard.notify.events import StateChange
+from vpce_guard.notify.messages import plain_text, shorten
+
+DONE = "Done"
+LABEL = "vpce-guard"
+SUMMARY_LIMIT = 255
+API = "/rest/api/2"
+
+
+class JiraConfigurationError(ValueError):
+    """The Jira secret lacks what the channel needs; the message names the keys, never their values."""
+
+
+@dataclass(frozen=True)
+class JiraSettings:
+    base_url: str
+    project_key: str
+    email: str
+    api_token: str
+    issue_type: str = "Task"
+
+    @classmethod
+    def from_secret(cls, secret: str) -> JiraSettings:
+        try:
+            raw = json.loads(secret)
+        except ValueError:
+            raise JiraConfigurationError("the Jira secret is not JSON") from None
+        if not isinstance(raw, Mapping):
+            raise JiraConfigurationError("the Jira secret is not a JSON object")
+        required = ("base_url", "project_key", "email", "api_token")
+        missing = [key for key in required if not isinstance(raw.get(key), str) or not raw[key]]
+        if missing:
+            raise JiraConfigurationError(f"the Jira secret lacks {', '.join(missing)}")
+        return cls(
+            base_url=str(raw["base_url"]).rstrip("/"),
+            project_key=str(raw["project_key"]),
+            email=str(raw["email"]),
+            api_token=str(raw["api_token"]),
+            issue_type=str(raw.get("issue_type") or "Task"),
+        )
+
+    @property
+    def authorization(self) -> str:
+        return "Basic " + base64.b64encode(f"{self.email}:{self.api_token}".encode()).decode()
+
+
+def finding_label(change: StateChange) -> str:
+    """A label that names the finding (Jira labels take no spaces), found again by a search."""
+    return f"{LABEL}-{hashlib.sha256(change.finding_key.encode()).hexdigest()[:20]}"
+
+
+class JiraTickets:
+    """One Jira issue per finding: opened, commented, transitioned to Done."""
+
+    name = "jira"
+
+    def __init__(self, settings: Callable[[], JiraSettings], timeout: float = http.DEFAULT_TIMEOUT) -> None:
+        self._settings = settings
+        self._timeout = timeout
+
+    def open(self, change: StateChange, *, retry: bool) -> str:
+        if retry:
+            existing = self._open_issue_labelled(finding_label(change))
+            if existing is not None:
+                return existing
+        settings = self._settings()
+        fields = {
+            "project": {"key": settings.project_key},
+            "issuetype": {"name": settings.issue_type},
+            "summary": shorten(
+                f"vpce-guard: {change.severity} {change.check_id} on {change.resource_id}", SUMMARY_LIMIT
+            ),
+            "description": plain_text(change),
+            "labels": [LABEL, change.check_id, finding_label(change)],
+        }
+        reply = self._call("POST", "/issue", "create issue", {"fields": fields}).json()
+        key = reply.get("key") if isinstance(reply, Mapping) else None
+        if not isinstance(key, str):
+            raise http.DeliveryError(f"Jira create issue: the reply has no issue key for {change.finding_key}")
+        return key
+
+    def comment(self, ticket: str, change: StateChange, *, retry: bool) -> None:
+        if retry and self._has_comment_about(ticket, change.event_id):
+            return
+        self._call("POST", f"/issue/{quote(ticket)}/comment", f"comment on {ticket}", {"body": plain_text(change)})
+
+    def close(self, ticket: str, change: StateChange, *, retry: bool) -> None:
+        """Take the transition named Done, with the change as its comment; an issue already done stays so."""
+        reply = self._call("GET", f"/issue/{quote(ticket)}/transitions", f"transitions of {ticket}").json()
+        transitions = reply.get("transitions", []) if isinstance(reply, Mapping) else []
+        done = next((t for t in transitions if isinstance(t, Mapping) and t.get("name") == DONE), None)
+        if done is None:
+            if self._is_done(ticket):
+                return
+            names = ", ".join(str(t.get("name")) for t in transitions if isinstance(t, Mapping)) or "none"
+            raise http.DeliveryError(
+                f"Jira {ticket}: no transition named {DONE!r} (available: {names}); add one to the project's "
+                "workflow or close the issue by hand"
+            )
+        body = {
+            "transition": {"id": str(done["id"])},
+            "update": {"comment": [{"add": {"body": plain_text(change)}}]},
+        }
+        self._call("POST", f"/issue/{quote(ticket)}/transitions", f"transition {ticket} to {DONE}", body)
+
+    def _open_issue_labelled(self, label: str) -> str | None:
+        settings = self._settings()
+        jql = f'project = "{settings.project_key}" AND labels = "{label}" AND statusCategory != Done'
+        query = urlencode({"jql": jql, "fields": "status", "maxResults": "1"})
+        reply = self._call("GET", f"/search/jql?{query}", "search issues").json()
+        issues = reply.get("issues", []) if isinstance(reply, Mapping) else []
+        key = issues[0].get("key") if issues and isinstance(issues[0], Mapping) else None
+        return key if isinstance(key, str) else None
+
+    def _has_comment_about(self, ticket: str, event_id: str) -> bool:
+        reply = self._call("GET", f"/issue/{quote(ticket)}/comment", f"comments of {ticket}").json()
+        comments = reply.get("comments", []) if isinstance(reply, Mapping) else []
+        return any(isinstance(c, Mapping) and event_id in str(c.get("body", "")) for c in comments)
+
+    def _is_done(self, ticket: str) -> bool:
+        reply = self._call("GET", f"/issue/{quote(ticket)}?fields=status", f"status of {ticket}").json()
+        fields: Any = reply.get("fields", {}) if isinstance(reply, Mapping) else {}
+        category = ((fields or {}).get("status") or {}).get("statusCategory") or {}
+        return bool(category.get("key") == "done")
+
+    def _call(self, method: str, path: str, what: str, payload: Any = None) -> http.Reply:
+        settings = self._settings()
+        return http.request(
+            method,
+            f"{settings.base_url}{API}{path}",
+            f"Jira {what}",
+            payload=payload,
+            headers={"Authorization": settings.authorization},
+            timeout=self._timeout,
+        )

@@ -1,0 +1,42 @@
+"""The notifier function's environment: which channels it turns on, and what it refuses to run without."""
+
+from __future__ import annotations
+
+import pytest
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.notify.function import ConfigurationError, NotifierEnvironment, build_notifier
+
+BASE = {"AWS_REGION": "us-east-1", "STATE_TABLE_NAME": "state"}
+SECRET = "arn:aws:secretsmanager:us-east-1:123456789012:secret:x-AbCdEf"
+
+
+def channels(**environ: str) -> tuple[str, ...]:
+    env = NotifierEnvironment.read({**BASE, **environ})
+    return build_notifier(env, AwsSession("us-east-1", endpoint_url="http://127.0.0.1:9")).channels
+
+
+def test_a_channel_without_its_setting_is_off() -> None:
+    assert channels() == ()
+
+
+def test_the_topic_alone_announces_on_sns() -> None:
+    assert channels(VPCE_GUARD_NOTIFICATION_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:t") == ("sns",)
+
+
+def test_every_setting_turns_on_its_channel_tickets_first() -> None:
+    assert channels(
+        VPCE_GUARD_NOTIFICATION_TOPIC_ARN="arn:aws:sns:us-east-1:123456789012:t",
+        VPCE_GUARD_SLACK_SECRET_ID=SECRET,
+        VPCE_GUARD_JIRA_SECRET_ID=SECRET,
+        VPCE_GUARD_OPSCENTER="true",
+    ) == ("jira", "opscenter", "slack", "sns")
+
+
+def test_opscenter_is_on_only_when_the_switch_says_true() -> None:
+    assert channels(VPCE_GUARD_OPSCENTER="false") == ()
+
+
+def test_the_state_table_is_required() -> None:
+    with pytest.raises(ConfigurationError, match="STATE_TABLE_NAME"):
+        NotifierEnvironment.read({"AWS_REGION": "us-east-1"})

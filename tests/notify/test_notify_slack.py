@@ -1,0 +1,153 @@
+"""Slack through an incoming webhook, over real HTTP to the local receiver: a readable Block Kit message, the
+webhook URL read from Secrets Manager only and never shown, HTTP errors raised clearly."""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+from dataclasses import replace
+from typing import Any
+
+import pytest
+from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, dns_finding
+
+from vpce_guard.aws import AwsSession
+from vpce_guard.emulator import Emulator
+from vpce_guard.notify.events import StateChange
+from vpce_guard.notify.function import SecretReader
+from vpce_guard.notify.http import DeliveryError
+from vpce_guard.notify.receiver import Receiver
+from vpce_guard.notify.slack import SlackWebhook, slack_message, webhook_url_of
+
+pytestmark = pytest.mark.server
+
+TICKETED = StateChange(
+    event_id="5e1c0a3b9d7f4e2a8c6b4d2f0e1a3c5b",
+    account_id=ACCOUNT,
+    region=REGION,
+    resource_id=ENDPOINT,
+    check_id="private-dns-disabled",
+    vpc_id=VPC,
+    old_status=None,
+    new_status="TICKETED",
+    finding=dns_finding().to_dict(),
+)
+
+
+def texts(message: dict[str, Any]) -> str:
+    """Every text a person sees in the message, in order."""
+    found: list[str] = []
+    for block in message["blocks"]:
+        if "text" in block:
+            found.append(block["text"]["text"])
+        found += [field["text"] for field in block.get("fields", [])]
+        found += [element["text"] for element in block.get("elements", [])]
+    return "\n".join(found)
+
+
+def test_a_state_change_is_posted_as_a_readable_block_kit_message(receiver: Receiver) -> None:
+    SlackWebhook(lambda: receiver.slack_webhook_url).announce(TICKETED)
+
+    (message,) = receiver.slack_messages
+    header = message["blocks"][0]
+    assert header == {
+        "type": "header",
+        "text": {"type": "plain_text", "text": f"Ticketed: HIGH private-dns-disabled on {ENDPOINT}"},
+    }
+    shown = texts(message)
+    for fact in (
+        "Interface endpoint has private DNS disabled",
+        "*Check*\n`private-dns-disabled`",
+        "*Severity*\n`HIGH`",
+        f"*Endpoint*\n`{ENDPOINT}`",
+        f"*Account*\n`{ACCOUNT}`",
+        f"*Region*\n`{REGION}`",
+        f"*VPC*\n`{VPC}`",
+        "*Service*\n`com.amazonaws.us-east-1.ssm`",
+    ):
+        assert fact in shown
+    assert TICKETED.event_id in shown
+    assert message["text"] == f"vpce-guard: Ticketed: HIGH private-dns-disabled on {ENDPOINT} ({ACCOUNT}, {REGION})"
+
+
+def test_a_remediated_change_says_what_was_done_and_how_to_roll_it_back() -> None:
+    remediated = replace(TICKETED, old_status="REMEDIATING", new_status="REMEDIATED", change_id="chg-0042")
+
+    message = slack_message(remediated)
+
+    assert message["blocks"][0]["text"]["text"].startswith("Remediated automatically: HIGH private-dns-disabled")
+    assert "*To roll back*\n```vpce-guard rollback chg-0042```" in texts(message)
+    assert "REMEDIATING → REMEDIATED" in texts(message)
+
+
+def test_a_change_without_a_change_id_offers_no_rollback() -> None:
+    assert "roll back" not in texts(slack_message(TICKETED))
+
+
+def test_text_is_escaped_for_mrkdwn_and_cut_to_block_kit_limits() -> None:
+    finding = {**TICKETED.finding, "detail": "<!channel> & " + "x" * 4000, "title": "t" * 200}
+
+    message = slack_message(replace(TICKETED, finding=finding))
+
+    detail = message["blocks"][1]["text"]["text"]
+    assert detail.startswith("tttt")
+    assert "&lt;!channel&gt; &amp;" in detail
+    assert len(detail) <= 3000
+    assert len(message["blocks"][0]["text"]["text"]) <= 150
+
+
+def test_an_http_error_raises_a_delivery_error_without_the_url(receiver: Receiver) -> None:
+    receiver.fail_every = 1
+
+    with pytest.raises(DeliveryError, match="Slack webhook: HTTP 500") as caught:
+        SlackWebhook(lambda: receiver.slack_webhook_url).announce(TICKETED)
+
+    assert "local-webhook-token" not in str(caught.value)
+
+
+def test_a_webhook_nobody_answers_raises_a_delivery_error_without_the_url() -> None:
+    with Receiver() as stopped:
+        url = stopped.slack_webhook_url
+
+    with pytest.raises(DeliveryError, match="Slack webhook: not reached") as caught:
+        SlackWebhook(lambda: url, timeout=2).announce(TICKETED)
+
+    assert "local-webhook-token" not in str(caught.value)
+
+
+def test_a_secret_may_hold_the_url_or_json_with_webhook_url() -> None:
+    url = "https://hooks.slack.com/services/T0/B0/x"
+
+    assert webhook_url_of(url + "\n") == url
+    assert webhook_url_of(json.dumps({"webhook_url": url})) == url
+    with pytest.raises(DeliveryError, match="without a string webhook_url"):
+        webhook_url_of(json.dumps({"url": url}))
+
+
+def test_a_url_that_is_not_http_is_refused(receiver: Receiver) -> None:
+    with pytest.raises(DeliveryError, match="not an http"):
+        SlackWebhook(lambda: "file:///etc/passwd").announce(TICKETED)
+
+
+def test_the_webhook_is_read_from_secrets_manager_and_never_logged_nor_in_the_environment(
+    aws_env: Emulator, receiver: Receiver, caplog: pytest.LogCaptureFixture, capsys: pytest.CaptureFixture[str]
+) -> None:
+    secret_arn = aws_env.client("secretsmanager").create_secret(Name="slack", SecretString=receiver.slack_webhook_url)[
+        "ARN"
+    ]
+    secrets = SecretReader(AwsSession(REGION, endpoint_url=aws_env.url))
+    slack = SlackWebhook(lambda: webhook_url_of(secrets.read(secret_arn)))
+    # botocore's own DEBUG logging prints whole responses, secrets included (it is off unless asked for);
+    # everything else is captured from INFO up, and the function's Powertools logs go to stdout.
+    caplog.set_level(logging.INFO)
+
+    slack.announce(TICKETED)
+    receiver.fail_every = 1
+    with pytest.raises(DeliveryError):
+        slack.announce(TICKETED)
+
+    assert len(receiver.slack_messages) == 1
+    output = capsys.readouterr()
+    seen = caplog.text + output.out + output.err + json.dumps(dict(os.environ))
+    assert "local-webhook-token" not in seen

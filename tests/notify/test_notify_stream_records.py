@@ -1,0 +1,147 @@
+"""Stream records read as state changes (vpce_guard.notify.events): the scenarios of its docstring, on the
+sample batch events/dynamodb-stream-state-changes.json and variations of it. No AWS."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+
+from vpce_guard.notify.events import ChangeKind, MalformedRecord, StateChange, state_change
+from vpce_guard.samples import load_event
+
+SAMPLE = "dynamodb-stream-state-changes"
+MARKER, APPEARED, UPDATED, RESOLVED, EXPIRED = range(5)
+
+
+def sample_record(index: int) -> dict[str, Any]:
+    record: dict[str, Any] = load_event(SAMPLE)["Records"][index]
+    return record
+
+
+def change_of(raw: dict[str, Any]) -> StateChange | None:
+    (record,) = DynamoDBStreamEvent({"Records": [raw]}).records
+    return state_change(record)
+
+
+def changed(raw: dict[str, Any]) -> StateChange:
+    change = change_of(raw)
+    assert change is not None
+    return change
+
+
+def set_attribute(image: dict[str, Any], name: str, value: str) -> None:
+    image[name] = {"S": value}
+
+
+def test_an_inserted_finding_appears_with_its_first_status() -> None:
+    change = changed(sample_record(APPEARED))
+
+    assert (change.kind, change.old_status, change.new_status) == (ChangeKind.APPEARED, None, "TICKETED")
+    assert change.finding_key == "111122223333/us-east-1/vpce-09a4cbd787f6c813e/private-dns-disabled"
+    assert change.event_id == "1f2e4d6c8b0a4f3e9d7c5b3a1e0f2d4c"
+    assert change.finding["title"] == "Interface endpoint has private DNS disabled"
+
+
+def test_new_content_with_the_same_status_is_an_update() -> None:
+    change = changed(sample_record(UPDATED))
+
+    assert (change.kind, change.old_status, change.new_status) == (ChangeKind.UPDATED, "TICKETED", "TICKETED")
+
+
+def test_another_status_is_a_transition() -> None:
+    change = changed(sample_record(RESOLVED))
+
+    assert (change.kind, change.old_status, change.new_status) == (ChangeKind.TRANSITION, "TICKETED", "RESOLVED")
+
+
+def test_a_finding_back_after_it_was_resolved_appears_again() -> None:
+    raw = sample_record(RESOLVED)
+    dynamodb = raw["dynamodb"]
+    dynamodb["OldImage"], dynamodb["NewImage"] = dynamodb["NewImage"], dynamodb["OldImage"]
+
+    change = changed(raw)
+
+    assert (change.kind, change.old_status, change.new_status) == (ChangeKind.APPEARED, "RESOLVED", "TICKETED")
+
+
+def test_a_vpc_marker_is_not_a_state_change() -> None:
+    assert change_of(sample_record(MARKER)) is None
+
+
+def test_a_record_removed_by_ttl_is_not_a_state_change() -> None:
+    assert change_of(sample_record(EXPIRED)) is None
+
+
+def test_a_rewrite_changing_neither_status_nor_content_is_not_a_state_change() -> None:
+    raw = sample_record(UPDATED)
+    raw["dynamodb"]["OldImage"] = copy.deepcopy(raw["dynamodb"]["NewImage"])
+    set_attribute(raw["dynamodb"]["NewImage"], "last_seen", "2026-01-01T10:00:00+00:00")
+
+    assert change_of(raw) is None
+
+
+def test_new_content_of_a_resolved_finding_is_not_a_state_change() -> None:
+    raw = sample_record(RESOLVED)
+    raw["dynamodb"]["OldImage"] = copy.deepcopy(raw["dynamodb"]["NewImage"])
+    finding = json.loads(raw["dynamodb"]["NewImage"]["finding"]["S"])
+    set_attribute(raw["dynamodb"]["NewImage"], "finding", json.dumps({**finding, "detail": "changed"}))
+
+    assert change_of(raw) is None
+
+
+@pytest.mark.parametrize("sort_key", ["delivery#private-dns-disabled#1f2e#slack", "ticket#private-dns-disabled#jira"])
+def test_the_notifiers_own_items_are_not_state_changes(sort_key: str) -> None:
+    raw = sample_record(APPEARED)
+    raw["dynamodb"]["Keys"]["sk"] = {"S": sort_key}
+    raw["dynamodb"]["NewImage"] = {
+        "pk": raw["dynamodb"]["Keys"]["pk"],
+        "sk": {"S": sort_key},
+        "state": {"S": "sent"},
+        "finding_key": {"S": "111122223333/us-east-1/vpce-09a4cbd787f6c813e/private-dns-disabled"},
+    }
+
+    assert change_of(raw) is None
+
+
+def test_a_finding_record_without_a_status_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    del raw["dynamodb"]["NewImage"]["status"]
+
+    with pytest.raises(MalformedRecord, match="no status"):
+        change_of(raw)
+
+
+def test_a_finding_record_whose_finding_is_not_json_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    set_attribute(raw["dynamodb"]["NewImage"], "finding", "{not json")
+
+    with pytest.raises(MalformedRecord, match="not a JSON string"):
+        change_of(raw)
+
+
+def test_the_change_id_comes_from_the_record() -> None:
+    raw = sample_record(RESOLVED)
+    set_attribute(raw["dynamodb"]["NewImage"], "status", "REMEDIATED")
+    set_attribute(raw["dynamodb"]["NewImage"], "change_id", "chg-20260101T092000Z-7f3a")
+
+    assert changed(raw).change_id == "chg-20260101T092000Z-7f3a"
+
+
+def test_the_change_id_comes_from_the_finding_when_the_record_has_none() -> None:
+    raw = sample_record(RESOLVED)
+    finding = json.loads(raw["dynamodb"]["NewImage"]["finding"]["S"])
+    set_attribute(raw["dynamodb"]["NewImage"], "finding", json.dumps({**finding, "change_id": "chg-1"}))
+
+    assert changed(raw).change_id == "chg-1"
+
+
+def test_the_powertools_data_class_reads_every_sample_record() -> None:
+    records = list(DynamoDBStreamEvent(load_event(SAMPLE)).records)
+
+    assert all(isinstance(record, DynamoDBRecord) for record in records)
+    assert [state_change(record) is not None for record in records] == [False, True, True, True, False]
