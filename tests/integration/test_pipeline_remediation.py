@@ -86,6 +86,10 @@ def test_enforce_applies_verifies_and_records_the_change(
     (change,) = store.changes()
     assert private_dns(ec2, endpoint)
     assert status_of(store, endpoint) is Status.REMEDIATED
+    assert store.dynamodb.get_item(
+        TableName=store.table_name,
+        Key={"pk": {"S": f"{ACCOUNT}#{REGION}#{endpoint}"}, "sk": {"S": "private-dns-disabled"}},
+    )["Item"]["change_id"] == {"S": change.change_id}
     assert (change.status, change.resource_id, change.check_id) == ("REMEDIATED", endpoint, "private-dns-disabled")
     assert change.before[endpoint]["PrivateDnsEnabled"] is False
     assert change.after is not None and change.after[endpoint]["PrivateDnsEnabled"] is True  # noqa: PT018

@@ -118,7 +118,9 @@ class Pipeline:
         acted = self.remediator.act(session, result.facts, decisions, judged, {r.key: r for r in existing})
         statuses.update(acted.statuses)
         findings = [d.finding for d in decisions]
-        changes = self.store.record(judged, findings, claim=claim, statuses=statuses, existing=existing)
+        changes = self.store.record(
+            judged, findings, claim=claim, statuses=statuses, change_ids=acted.change_ids, existing=existing
+        )
         return Evaluation(judged, result, changes, dict(session.counter.calls - calls_before), acted.changes)
 
 

@@ -34,6 +34,7 @@ class Acted:
 
     statuses: dict[tuple[str, str], Status] = field(default_factory=dict)
     changes: list[ChangeRecord] = field(default_factory=list)
+    change_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # applied changes: rollback handles
 
 
 class Remediator:
@@ -105,6 +106,7 @@ class Remediator:
             plan=plan, change_id=change_id, after=applied.after, error=applied.error,
         )  # fmt: skip
         self._put(acted, change)
+        acted.change_ids[(finding.resource_id, finding.check_id)] = change_id
         return Status.REMEDIATED if applied.status == executor.REMEDIATED else Status.FAILED
 
     def _put(self, acted: Acted, change: ChangeRecord) -> None:

@@ -210,10 +210,12 @@ class StateStore:
         *,
         claim: bool = False,
         statuses: Mapping[tuple[str, str], Status] | None = None,
+        change_ids: Mapping[tuple[str, str], str] | None = None,
         existing: Iterable[Record] | None = None,
     ) -> Changes:
         """Bring the records of what was judged in line with its findings, each with its status (OPEN unless
-        ``statuses`` says otherwise, by (resource, check)); ``existing`` saves reading the records again. With
+        ``statuses`` says otherwise, by (resource, check)) and the id of the change made for it, if any
+        (``change_ids``: the notifications say how to roll it back); ``existing`` saves reading the records again. With
         ``claim``, first mark the VPCs as evaluated from these facts, so that older evaluations still running
         write nothing there."""
         changes = Changes()
@@ -221,7 +223,8 @@ class StateStore:
         if existing is None:
             existing = self.records(judged.account_id, judged.region, judged.vpc_ids)
         current = [finding for finding in findings if finding.vpc_id not in stale_vpcs]
-        self._apply(judged, [r for r in existing if r.vpc_id not in stale_vpcs], current, statuses or {}, changes)
+        kept = [r for r in existing if r.vpc_id not in stale_vpcs]
+        self._apply(judged, kept, current, statuses or {}, change_ids or {}, changes)
         changes.superseded.extend(f"{vpc_id}/*" for vpc_id in sorted(stale_vpcs))
         return changes
 
@@ -233,7 +236,7 @@ class StateStore:
             for record in self.records_of(judged.account_id, judged.region, resource_id)
         ]
         changes = Changes()
-        self._apply(judged, existing, (), {}, changes)
+        self._apply(judged, existing, (), {}, {}, changes)
         return changes
 
     def put_change(self, change: ChangeRecord) -> None:
@@ -320,6 +323,7 @@ class StateStore:
         existing: Iterable[Record],
         findings: Iterable[Finding],
         statuses: Mapping[tuple[str, str], Status],
+        change_ids: Mapping[tuple[str, str], str],
         changes: Changes,
     ) -> None:
         stored = {record.key: record for record in existing}
@@ -328,6 +332,8 @@ class StateStore:
             record = stored.get(key)
             status = statuses.get(key, Status.OPEN)
             item = _record_item(judged, finding, record, status)
+            if key in change_ids:
+                item["change_id"] = change_ids[key]
             if record is not None and record.status is status and record.digest == item["digest"]:
                 changes.unchanged += 1
                 continue
