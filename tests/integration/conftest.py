@@ -65,12 +65,15 @@ class LambdaContext:
 @pytest.fixture
 def handler_of(
     aws_env: Emulator, state_table: str, idempotency_table: str, monkeypatch: pytest.MonkeyPatch
-) -> Callable[[str], Callable[[dict[str, Any]], Any]]:
-    """Load a function's handler with the environment the template gives it, fresh as a cold start."""
+) -> Callable[..., Callable[[dict[str, Any]], Any]]:
+    """Load a function's handler with the environment the template gives it, fresh as a cold start; its
+    configuration (TOML) is in the SSM parameter the template creates."""
+    parameter = "/vpce-guard/configuration"
     for name, value in {
         "AWS_REGION": REGION,
         "STATE_TABLE_NAME": state_table,
         "IDEMPOTENCY_TABLE_NAME": idempotency_table,
+        "VPCE_GUARD_CONFIG_PARAMETER": parameter,
         "POWERTOOLS_SERVICE_NAME": "vpce-guard",
         "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
         "POWERTOOLS_TRACE_DISABLED": "true",
@@ -78,7 +81,8 @@ def handler_of(
         monkeypatch.setenv(name, value)
     importlib.reload(lambda_app)  # a cold start: Powertools and the wiring read the environment afresh
 
-    def load(function: str) -> Callable[[dict[str, Any]], Any]:
+    def load(function: str, configuration: str = "# vpce-guard defaults") -> Callable[[dict[str, Any]], Any]:
+        aws_env.client("ssm", REGION).put_parameter(Name=parameter, Value=configuration, Type="String", Overwrite=True)
         spec = importlib.util.spec_from_file_location(f"{function}_app", FUNCTIONS / function / "app.py")
         assert spec is not None
         assert spec.loader is not None

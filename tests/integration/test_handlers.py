@@ -90,3 +90,18 @@ def test_sweep_records_every_finding_of_the_region_then_writes_nothing_when_unch
     assert first["changes"]["opened"]
     assert (second["changes"]["opened"], second["changes"]["updated"], second["changes"]["resolved"]) == ([], [], [])
     assert all(record.status is Status.TICKETED for record in store.records(ACCOUNT, REGION))
+
+
+def test_ten_deliveries_of_one_event_make_one_change_in_enforce_mode(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
+) -> None:
+    handler = handler_of("on_change", '[modes]\nprivate-dns-disabled = "enforce"\n')
+    endpoint = bad_endpoint(ec2, vpc)
+    event = created_event(endpoint, vpc)
+
+    for _ in range(10):
+        handler(event)
+
+    changes = [change for change in store.changes() if change.status == "REMEDIATED"]
+    assert [change.resource_id for change in changes] == [endpoint]
+    assert lambda_app.session_for(REGION).counter.calls["ModifyVpcEndpoint"] == 1

@@ -213,9 +213,7 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
         assert function.environment == {
             "STATE_TABLE_NAME": shared_stack.physical_id("StateTable"),
             "IDEMPOTENCY_TABLE_NAME": shared_stack.physical_id("IdempotencyTable"),
-            "VPCE_GUARD_TRUSTED_ACCOUNTS": "",
-            "VPCE_GUARD_ORG_ID": "",
-            "VPCE_GUARD_BASELINE": "",
+            "VPCE_GUARD_CONFIG_PARAMETER": shared_stack.physical_id("ConfigurationParameter"),
             "POWERTOOLS_SERVICE_NAME": "vpce-guard",
             "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
             "POWERTOOLS_LOG_LEVEL": "INFO",

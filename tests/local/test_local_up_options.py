@@ -59,10 +59,21 @@ def test_some_network_parameters_without_the_others_are_refused(aws_env: Emulato
 
 
 def test_parameter_overrides_reach_the_functions_environment(aws_env: Emulator, sam_template: SamTemplate) -> None:
-    stack = local_up(sam_template, aws_env.url, parameters={"OrgId": "o-abcdefghij", "LogLevel": "DEBUG"})
+    stack = local_up(sam_template, aws_env.url, parameters={"LogLevel": "DEBUG"})
 
-    environment = stack.functions["SweepFunction"].environment
-    assert (environment["VPCE_GUARD_ORG_ID"], environment["POWERTOOLS_LOG_LEVEL"]) == ("o-abcdefghij", "DEBUG")
+    assert stack.functions["SweepFunction"].environment["POWERTOOLS_LOG_LEVEL"] == "DEBUG"
+
+
+def test_the_configuration_parameter_holds_the_toml_the_functions_read(
+    aws_env: Emulator, sam_template: SamTemplate
+) -> None:
+    configuration = 'org_id = "o-abcdefghij"\n[modes]\nprivate-dns-disabled = "enforce"\n'
+
+    stack = local_up(sam_template, aws_env.url, parameters={"Configuration": configuration})
+
+    name = stack.functions["SweepFunction"].environment["VPCE_GUARD_CONFIG_PARAMETER"]
+    stored = aws_env.client("ssm").get_parameter(Name=name)["Parameter"]["Value"]
+    assert stored == configuration
 
 
 # Refusals ---------------------------------------------------------------------------------------------------

@@ -11,14 +11,13 @@ from template_support import ASYNC_FUNCTIONS, FUNCTIONS, REPO, TEMPLATE
 from vpce_guard.catalog import load_catalog
 from vpce_guard.local.intrinsics import Resolver
 from vpce_guard.local.template import FUNCTION, SamTemplate, TransformedTemplate
+from vpce_guard.remediation.plans import PERMISSIONS
 from vpce_guard.trigger import ACCEPTED_EVENT_NAMES
 
 ENVIRONMENT = {
     "STATE_TABLE_NAME": {"Ref": "StateTable"},
     "IDEMPOTENCY_TABLE_NAME": {"Ref": "IdempotencyTable"},
-    "VPCE_GUARD_TRUSTED_ACCOUNTS": {"Ref": "TrustedAccounts"},
-    "VPCE_GUARD_ORG_ID": {"Ref": "OrgId"},
-    "VPCE_GUARD_BASELINE": {"Ref": "Baseline"},
+    "VPCE_GUARD_CONFIG_PARAMETER": {"Ref": "ConfigurationParameter"},
     "POWERTOOLS_SERVICE_NAME": "vpce-guard",
     "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
     "POWERTOOLS_LOG_LEVEL": {"Ref": "LogLevel"},
@@ -161,17 +160,37 @@ def test_dynamodb_permissions_are_scoped_to_the_tables(transformed: TransformedT
                 assert named in tables
 
 
-def test_only_ec2_describes_config_reporting_and_opening_opsitems_take_any_resource(
+def test_only_ec2_calls_config_reporting_and_opening_opsitems_take_any_resource(
     transformed: TransformedTemplate,
 ) -> None:
-    """These take no resource-level permission; everything else names its resources."""
+    """These take no resource-level permission here (endpoints, VPCs and groups to change are found at run
+    time); everything else names its resources."""
     for function in FUNCTIONS:
         for statement in transformed.policy_statements(function):
             if statement["Resource"] == "*":
                 actions = as_list(statement["Action"])
                 assert all(
-                    a.startswith("ec2:Describe") or a.startswith("config:") or a == "ssm:CreateOpsItem" for a in actions
+                    a.startswith("ec2:") or a.startswith("config:") or a == "ssm:CreateOpsItem" for a in actions
                 ), actions
+
+
+def ec2_changes(transformed: TransformedTemplate, function: str) -> set[str]:
+    return {
+        a for a in transformed.policy_actions(function) if a.startswith("ec2:") and not a.startswith("ec2:Describe")
+    }
+
+
+@pytest.mark.parametrize("function", ["OnChangeFunction", "SweepFunction"])
+def test_the_functions_that_act_are_granted_exactly_what_the_remediations_declare(
+    transformed: TransformedTemplate, function: str
+) -> None:
+    declared = {action for actions in PERMISSIONS.values() for action in actions}
+
+    assert ec2_changes(transformed, function) == declared
+
+
+def test_the_config_rule_function_reports_and_may_change_nothing(transformed: TransformedTemplate) -> None:
+    assert ec2_changes(transformed, "ConfigRuleFunction") == set()
 
 
 def test_on_change_has_reserved_concurrency_from_a_parameter_defaulting_to_10(

@@ -25,8 +25,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.catalog import load_catalog
-from vpce_guard.checks import CheckSettings
+from vpce_guard.collect import CALL_ERRORS, CollectionError
 from vpce_guard.config_rule import ConfigRule
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Evaluation, Pipeline
@@ -48,26 +47,19 @@ class Environment:
     region: str
     state_table: str
     idempotency_table: str
-    config: GuardConfig
+    config_parameter: str
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> Environment:
-        missing = [
-            name for name in ("AWS_REGION", "STATE_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME") if not environ.get(name)
-        ]
+        names = ("AWS_REGION", "STATE_TABLE_NAME", "IDEMPOTENCY_TABLE_NAME", "VPCE_GUARD_CONFIG_PARAMETER")
+        missing = [name for name in names if not environ.get(name)]
         if missing:
             raise ConfigurationError(f"missing environment variable(s) {', '.join(missing)}; deploy with template.yaml")
         return cls(
             region=environ["AWS_REGION"],
             state_table=environ["STATE_TABLE_NAME"],
             idempotency_table=environ["IDEMPOTENCY_TABLE_NAME"],
-            config=GuardConfig(
-                settings=CheckSettings(
-                    trusted_accounts=frozenset(_csv(environ.get("VPCE_GUARD_TRUSTED_ACCOUNTS", ""))),
-                    org_ids=frozenset(_csv(environ.get("VPCE_GUARD_ORG_ID", ""))),
-                    baseline=load_catalog().baseline_for(_csv(environ.get("VPCE_GUARD_BASELINE", "")) or None),
-                )
-            ),
+            config_parameter=environ["VPCE_GUARD_CONFIG_PARAMETER"],
         )
 
 
@@ -83,10 +75,22 @@ def session_for(region: str) -> AwsSession:
 
 
 @cache
-def pipeline() -> Pipeline:
+def guard_config() -> GuardConfig:
+    """The configuration in the stack's SSM parameter, read once per container."""
+    env = environment()
+    try:
+        value = session_for(env.region).client("ssm").get_parameter(Name=env.config_parameter)["Parameter"]["Value"]
+    except CALL_ERRORS as error:
+        raise CollectionError("GetParameter", env.region, error) from error
+    return GuardConfig.from_toml(value, f"SSM parameter {env.config_parameter}")
+
+
+@cache
+def pipeline(act: bool = True) -> Pipeline:
+    """The pipeline; ``act`` is off for the Config rule, which reports and changes nothing."""
     env = environment()
     store = StateStore(session_for(env.region).client("dynamodb"), env.state_table)
-    return Pipeline(session_for, store, env.config)
+    return Pipeline(session_for, store, guard_config(), act=act)
 
 
 # EventBridge delivers at least once; duplicates of one event share its id.
@@ -145,7 +149,7 @@ def handle_sweep(event: EventBridgeEvent) -> dict[str, Any]:
 
 @tracer.capture_method
 def handle_config_rule(event: AWSConfigRuleEvent) -> dict[str, Any]:
-    outcome = ConfigRule(pipeline(), session_for).handle(event)
+    outcome = ConfigRule(pipeline(act=False), session_for).handle(event)
     logger.info("config rule evaluated", extra=outcome)
     return outcome
 
@@ -165,7 +169,3 @@ def report(evaluation: Evaluation) -> dict[str, Any]:
     summary = evaluation.to_dict()
     logger.info("evaluated", extra=summary)
     return summary
-
-
-def _csv(value: str) -> tuple[str, ...]:
-    return tuple(item.strip() for item in value.split(",") if item.strip())

@@ -15,7 +15,7 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
 from vpce_guard.decisions import Decision, GuardConfig, Mode, decide
-from vpce_guard.remediate import Remediator
+from vpce_guard.remediate import Acted, Remediator
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import ChangeRecord, Changes, Judged, StateStore, Status
@@ -56,12 +56,14 @@ class Pipeline:
         store: StateStore,
         config: GuardConfig,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        *,
+        act: bool = True,
     ) -> None:
         self.session_for = session_for
         self.store = store
         self.config = config
         self.checks = select_checks(config.enabled_checks)
-        self.remediator = Remediator(store, config)
+        self.remediator = Remediator(store, config) if act else None
         self.clock = clock
         self.service_details = ServiceDetailsCache()
 
@@ -115,7 +117,11 @@ class Pipeline:
         decisions = decide(result.findings, self.config, tags, observed_at.date())
         existing = self.store.records(account_id, scope.region, judged.vpc_ids)
         statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
-        acted = self.remediator.act(session, result.facts, decisions, judged, {r.key: r for r in existing})
+        acted = (
+            self.remediator.act(session, result.facts, decisions, judged, {r.key: r for r in existing})
+            if self.remediator is not None
+            else Acted()
+        )
         statuses.update(acted.statuses)
         findings = [d.finding for d in decisions]
         changes = self.store.record(

@@ -272,6 +272,7 @@ class _Deployer:
             "AWS::EC2::SecurityGroupEgress": self._security_group_egress,
             "AWS::EC2::VPCEndpoint": self._vpc_endpoint,
             "AWS::SNS::Topic": self._topic,
+            "AWS::SSM::Parameter": self._parameter,
             "AWS::SNS::Subscription": self._subscription,
             "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
         }
@@ -463,6 +464,13 @@ class _Deployer:
         return str(queue.ref)
 
     # SNS -------------------------------------------------------------------------------------------------
+    def _parameter(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        name = str(properties.get("Name") or f"/{self._name(logical_id, 1000)}")
+        self.clients("ssm").put_parameter(
+            Name=name, Value=str(properties["Value"]), Type=str(properties.get("Type", "String")), Overwrite=True
+        )
+        return PhysicalResource("AWS::SSM::Parameter", name)
+
     def _topic(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
         name = str(properties.get("TopicName") or self._name(logical_id, 256))
         attributes = {key: str(properties[key]) for key in ("DisplayName", "KmsMasterKeyId") if key in properties}
