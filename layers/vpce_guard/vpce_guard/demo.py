@@ -10,7 +10,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import tempfile
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vpce_guard.aws import AwsSession
@@ -29,6 +31,7 @@ if TYPE_CHECKING:
 
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
+ENFORCE_PRIVATE_DNS = '[modes]\nprivate-dns-disabled = "enforce"\n'
 
 
 @dataclass(frozen=True)
@@ -244,54 +247,87 @@ def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
 
 
 def follow_an_event(emulator: Emulator) -> bool:
-    """Part 2: the application deployed from template.yaml; an endpoint is created without private DNS, and
-    the CloudTrail event and the Config notification AWS would send reach the functions."""
+    """Part 2, the whole loop: the application deployed from template.yaml with private-dns-disabled enforced
+    and Slack at a local receiver; an endpoint is created without private DNS; the CloudTrail event reaches
+    the on-change function, which fixes it; the state table's stream reaches the notifier, which tells Slack
+    how to roll back; the Config rule reports the endpoint; and the rollback restores the original."""
+    from vpce_guard.cli import main as cli
     from vpce_guard.local.deploy import local_up
     from vpce_guard.local.router import send
+    from vpce_guard.local.streams import drain, positions_file
     from vpce_guard.local.template import SamTemplate
+    from vpce_guard.notify.receiver import Receiver
 
-    say("part 2: deploying template.yaml into the emulator (vpce-guard local up)")
-    stack = local_up(SamTemplate.load(), emulator.url, region=REGION)
-    ec2 = emulator.client("ec2")
-    subnets = list(stack.parameters["SubnetIds"])
-    group = ec2.create_security_group(GroupName="vpce-ssm", Description="vpce-ssm", VpcId=stack.vpc_id)["GroupId"]
-    vpc_cidr = ec2.describe_vpcs(VpcIds=[stack.vpc_id])["Vpcs"][0]["CidrBlock"]
+    with Receiver() as slack, tempfile.TemporaryDirectory() as workdir:
+        secret = emulator.client("secretsmanager").create_secret(
+            Name="demo-slack", SecretString=slack.slack_webhook_url
+        )
+        say("part 2: deploying template.yaml into the emulator (vpce-guard local up), private DNS enforced")
+        stack_file = Path(workdir) / "local-stack.json"
+        stack = local_up(
+            SamTemplate.load(),
+            emulator.url,
+            region=REGION,
+            parameters={"Configuration": ENFORCE_PRIVATE_DNS, "SlackWebhookSecretArn": secret["ARN"]},
+            stack_file=stack_file,
+        )
+        ec2 = emulator.client("ec2")
+        endpoint, group = _endpoint_without_private_dns(
+            ec2, stack.vpc_id, list(stack.parameters["SubnetIds"]), stack.account_id
+        )
+        say(f"created {endpoint} (SSM) in {stack.vpc_id} with private DNS off")
+        ids = {
+            SAMPLE_ACCOUNT: stack.account_id,
+            SAMPLE_ENDPOINT: endpoint,
+            SAMPLE_VPC: stack.vpc_id,
+            SAMPLE_GROUP: group,
+        }
+
+        for sample in ("cloudtrail-create-vpc-endpoint-interface", "config-rule-item-change-vpc-endpoint"):
+            for invocation in send(stack, retarget(load_event(sample), ids)):
+                outcome = "ok" if invocation.ok else f"FAILED: {invocation.error}"
+                say(f"sent {sample}: {invocation.function} {outcome} ({invocation.duration_ms:.0f} ms)")
+        fixed = _private_dns(ec2, endpoint)
+        say(f"{endpoint} private DNS is now {'on' if fixed else 'off'}")
+        drain(stack, positions_file(stack_file))
+        about = [message for message in slack.slack_messages if endpoint in message["text"]]
+        for message in about:
+            say(f"Slack received: {message['text']}")
+            for block in message["blocks"][1:]:
+                if "text" in block:
+                    say("  " + block["text"]["text"].replace("\n", "\n  "))
+
+        table = stack.physical_id("StateTable")
+        changes = StateStore(emulator.client("dynamodb"), table).changes()
+        rolled_back = False
+        if changes:
+            say(f"rolling back {changes[0].change_id} (vpce-guard rollback)")
+            state = ["--table", table, "--region", REGION, "--endpoint-url", emulator.url]
+            rolled_back = cli(["rollback", changes[0].change_id, *state]) == 0 and not _private_dns(ec2, endpoint)
+        say(f"{endpoint} private DNS is {'off again, as it was' if rolled_back else 'NOT restored'}")
+        ok = fixed and bool(about) and rolled_back
+        say("the whole loop ran: found, fixed, announced, rolled back" if ok else "DEMO FAILED: the loop broke")
+        return ok
+
+
+def _endpoint_without_private_dns(ec2: Any, vpc_id: str, subnets: list[str], account_id: str) -> tuple[str, str]:
+    group = ec2.create_security_group(GroupName="vpce-ssm", Description="vpce-ssm", VpcId=vpc_id)["GroupId"]
+    vpc_cidr = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
     ec2.authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=vpc_cidr)
     endpoint = ec2.create_vpc_endpoint(
         VpcEndpointType="Interface",
-        VpcId=stack.vpc_id,
+        VpcId=vpc_id,
         ServiceName=f"com.amazonaws.{REGION}.ssm",
         SubnetIds=subnets,
         SecurityGroupIds=[group],
         PrivateDnsEnabled=False,
-        PolicyDocument=json.dumps(least_privilege_policy("ssm", stack.account_id)),
+        PolicyDocument=json.dumps(least_privilege_policy("ssm", account_id)),
     )["VpcEndpoint"]["VpcEndpointId"]
-    say(f"created {endpoint} (SSM) in {stack.vpc_id} with private DNS off")
-    ids = {SAMPLE_ACCOUNT: stack.account_id, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: stack.vpc_id, SAMPLE_GROUP: group}
+    return str(endpoint), str(group)
 
-    for sample in ("cloudtrail-create-vpc-endpoint-interface", "config-rule-item-change-vpc-endpoint"):
-        for invocation in send(stack, retarget(load_event(sample), ids)):
-            outcome = "ok" if invocation.ok else f"FAILED: {invocation.error}"
-            say(f"sent {sample}: {invocation.function} {outcome} ({invocation.duration_ms:.0f} ms)")
 
-    dynamodb = emulator.client("dynamodb")
-    records = StateStore(dynamodb, stack.physical_id("StateTable")).records(stack.account_id, REGION, [stack.vpc_id])
-    recorded = {f"{r.check_id} ({r.status.value})" for r in records if r.resource_id == endpoint}
-    say(f"state table: {endpoint} has {', '.join(sorted(recorded)) or 'nothing'}")
-    rule = next(iter(stack.config_rules.values())).name
-    results = emulator.client("config").get_compliance_details_by_config_rule(ConfigRuleName=rule)
-    compliance = {
-        result["EvaluationResultIdentifier"]["EvaluationResultQualifier"]["ResourceId"]: (
-            result["ComplianceType"],
-            result.get("Annotation", ""),
-        )
-        for result in results["EvaluationResults"]
-    }
-    verdict, annotation = compliance.get(endpoint, ("no evaluation", ""))
-    say(f"AWS Config rule {rule}: {endpoint} {verdict} ({annotation})")
-    ok = recorded == {"private-dns-disabled (TICKETED)"} and verdict == "NON_COMPLIANT"
-    say("the event-driven path found the mistake" if ok else "DEMO FAILED: the event-driven path missed it")
-    return ok
+def _private_dns(ec2: Any, endpoint: str) -> bool:
+    return bool(ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"][0]["PrivateDnsEnabled"])
 
 
 def say(message: str) -> None:
