@@ -17,8 +17,6 @@ a rule is known to the read-back calls once it is registered or has evaluations.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import hashlib
 import json
 import threading
@@ -40,6 +38,7 @@ from moto.core.common_models import ConfigQueryModel
 from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.vpcs import VPCEndPoint
 
+from vpce_guard.emulator.paging import offset_token, token_offset
 from vpce_guard.emulator.patching import Patches
 from vpce_guard.emulator.result_tokens import rule_name_of
 
@@ -480,18 +479,14 @@ def _page_limit(limit: Any) -> int:
 
 
 def _offset_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{offset}".encode()).decode()
+    return offset_token(_TOKEN_PREFIX, offset)
 
 
 def _token_offset(token: str) -> int:
-    try:
-        decoded = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidNextTokenException() from None
-    offset = decoded.removeprefix(_TOKEN_PREFIX)
-    if offset == decoded or not offset.isdigit():
+    offset = token_offset(_TOKEN_PREFIX, token)
+    if offset is None:
         raise InvalidNextTokenException()
-    return int(offset)
+    return offset
 
 
 def _now() -> datetime:

@@ -7,8 +7,6 @@ names the AWS behaviour it reproduces; the patched moto methods at the end only 
 
 from __future__ import annotations
 
-import base64
-import binascii
 import ipaddress
 import json
 import random
@@ -23,6 +21,7 @@ from moto.ec2.models.vpcs import VPCBackend, VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
 
 from vpce_guard.emulator import services
+from vpce_guard.emulator.paging import offset_token, token_offset
 from vpce_guard.emulator.patching import Patches
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 
@@ -303,18 +302,14 @@ def _address_in(cidr_block: str) -> str:
 
 
 def _offset_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{offset}".encode()).decode()
+    return offset_token(_TOKEN_PREFIX, offset)
 
 
 def _token_offset(token: str) -> int:
-    try:
-        decoded = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        raise InvalidNextToken(token) from None
-    offset = decoded.removeprefix(_TOKEN_PREFIX)
-    if offset == decoded or not offset.isdigit():
+    offset = token_offset(_TOKEN_PREFIX, token)
+    if offset is None:
         raise InvalidNextToken(token)
-    return int(offset)
+    return offset
 
 
 # --- Wiring into moto -------------------------------------------------------------------------------------

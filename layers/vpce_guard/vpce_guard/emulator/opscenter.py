@@ -11,8 +11,6 @@ in. OpsItems live on moto's SSM backend of the account and region, so a moto res
 
 from __future__ import annotations
 
-import base64
-import binascii
 import json
 import re
 import secrets
@@ -27,6 +25,7 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.ssm.models import SimpleSystemManagerBackend
 from moto.ssm.responses import SimpleSystemManagerResponse
 
+from vpce_guard.emulator.paging import offset_token, token_offset
 from vpce_guard.emulator.patching import Patches
 
 OPS_ITEM_ID = re.compile(r"^(oi)-[0-9a-f]{12}$")
@@ -412,18 +411,14 @@ def _length_violation(value: str, where: str, limit: int) -> str:
 
 
 def _offset_token(offset: int) -> str:
-    return base64.urlsafe_b64encode(f"{_TOKEN_PREFIX}{offset}".encode()).decode()
+    return offset_token(_TOKEN_PREFIX, offset)
 
 
 def _token_offset(token: str) -> int:
-    try:
-        decoded = base64.urlsafe_b64decode(token.encode()).decode()
-    except (binascii.Error, UnicodeDecodeError, ValueError):
-        decoded = ""
-    offset = decoded.removeprefix(_TOKEN_PREFIX)
-    if offset == decoded or not offset.isdigit():
+    offset = token_offset(_TOKEN_PREFIX, token)
+    if offset is None:
         raise ValidationException("The NextToken is not valid.")
-    return int(offset)
+    return offset
 
 
 # --- Wiring into moto -------------------------------------------------------------------------------------
