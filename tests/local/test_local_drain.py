@@ -120,3 +120,18 @@ def test_a_stack_without_a_stream_source_says_to_run_local_up(local_stack: Local
 
     with pytest.raises(LocalRunError, match="no DynamoDB stream event source"):
         drain(stale, positions_file(stack_file))
+
+
+def test_ten_deliveries_of_one_event_record_each_finding_once_and_open_one_ticket_each(
+    notifying_stack: LocalStack, aws_env: Emulator, stack_file: Path, receiver: Receiver
+) -> None:
+    ids = build_story(aws_env.client("ec2"), notifying_stack.region, notifying_stack.account_id)
+    event = story_event("cloudtrail-create-vpc-endpoint-interface", ids)
+
+    deliveries = send(notifying_stack, event, times=10)
+    drain(notifying_stack, positions_file(stack_file))
+
+    opened = deliveries[0].result["changes"]["opened"]
+    assert opened
+    assert all(delivery.result == deliveries[0].result for delivery in deliveries)
+    assert len(receiver.issues) == len(opened)
