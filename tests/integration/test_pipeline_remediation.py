@@ -51,8 +51,8 @@ def vpc(ec2: Any) -> BuiltVpc:
     return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
 
 
-def pipeline(session: AwsSession, store: StateStore, config: str) -> Pipeline:
-    return Pipeline(lambda region: session, store, GuardConfig.from_toml(config), clock=Clock())
+def pipeline(session: AwsSession, store: StateStore, config: str, clock: Clock | None = None) -> Pipeline:
+    return Pipeline(lambda region: session, store, GuardConfig.from_toml(config), clock=clock or Clock())
 
 
 def endpoint_without_private_dns(ec2: Any, vpc: BuiltVpc, *, tags: dict[str, str] | None = None) -> str:
@@ -266,3 +266,42 @@ def test_changes_lists_what_was_done_and_how_it_ended(
         endpoint,
         "private-dns-disabled",
     )
+
+
+def test_switching_a_check_from_ticket_to_enforce_fixes_what_was_ticketed(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    clock = Clock()
+    pipeline(session, store, "", clock).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    pipeline(session, store, ENFORCE_PRIVATE_DNS, clock).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    assert (status_of(store, endpoint), private_dns(ec2, endpoint)) == (Status.REMEDIATED, True)
+
+
+def test_a_reporting_pipeline_keeps_the_statuses_the_acting_ones_decided(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    clock = Clock()
+    pipeline(session, store, "", clock).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+    reporting = Pipeline(lambda region: session, store, GuardConfig.from_toml(ENFORCE_PRIVATE_DNS), clock, act=False)
+
+    reporting.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    assert (status_of(store, endpoint), private_dns(ec2, endpoint)) == (Status.TICKETED, False)
+
+
+def test_a_vpc_exempt_from_a_check_is_not_changed_by_its_endpoints_remediation(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    EstateBuilder(ec2, REGION).set_vpc_dns(vpc.id, support=True, hostnames=False)
+    ec2.create_tags(Resources=[vpc.id], Tags=[{"Key": "vpce-guard:exempt", "Value": "all"}])
+    config = '[modes]\nprivate-dns-disabled = "enforce"\nvpc-dns-disabled = "enforce"\n'
+
+    pipeline(session, store, config).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    hostnames = ec2.describe_vpc_attribute(VpcId=vpc.id, Attribute="enableDnsHostnames")["EnableDnsHostnames"]
+    assert (hostnames["Value"], private_dns(ec2, endpoint)) == (False, False)

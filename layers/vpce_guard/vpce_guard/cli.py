@@ -235,6 +235,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         raise UsageError(f"rollback of {change.change_id} failed: {restored.error}")
     store.put_change(dataclasses.replace(change, status="ROLLED_BACK"))
     _say(f"restored {change.resource_id} as it was before {change.change_id} ({len(restored.calls_made)} calls)")
+    _say(f"if {change.check_id} is enforced, the next evaluation changes it again: exempt it or set the mode first")
     return EXIT_OK
 
 

@@ -117,13 +117,20 @@ class Pipeline:
         decisions = decide(result.findings, self.config, tags, observed_at.date())
         existing = self.store.records(account_id, scope.region, judged.vpc_ids)
         statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
+        existing_by_key = {record.key: record for record in existing}
         acted = (
-            self.remediator.act(session, result.facts, decisions, judged, {r.key: r for r in existing})
+            self.remediator.act(session, result.facts, decisions, judged, existing_by_key)
             if self.remediator is not None
             else Acted()
         )
         statuses.update(acted.statuses)
-        findings = [d.finding for d in decisions]
+        if self.remediator is None:
+            # The Config rule reports; it keeps what the acting functions decided (FAILED, TICKETED, …).
+            statuses.update(
+                {key: r.status for key, r in existing_by_key.items() if key in statuses and not r.status.is_closed}
+            )
+        findings = [d.finding for d in decisions if (d.finding.resource_id, d.finding.check_id) not in acted.held]
+        existing = [record for record in existing if record.key not in acted.held]
         changes = self.store.record(
             judged, findings, claim=claim, statuses=statuses, change_ids=acted.change_ids, existing=existing
         )

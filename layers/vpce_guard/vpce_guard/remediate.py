@@ -14,10 +14,11 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.decisions import Decision, GuardConfig, Mode
+from vpce_guard.decisions import Decision, GuardConfig, Mode, exemption_of
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.remediation import executor
@@ -35,6 +36,7 @@ class Acted:
     statuses: dict[tuple[str, str], Status] = field(default_factory=dict)
     changes: list[ChangeRecord] = field(default_factory=list)
     change_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # applied changes: rollback handles
+    held: set[tuple[str, str]] = field(default_factory=set)  # another change in flight: not recorded this time
 
 
 class Remediator:
@@ -60,8 +62,8 @@ class Remediator:
             key = (finding.resource_id, finding.check_id)
             record = existing.get(key)
             seen = record is not None and record.digest == finding_digest(finding)
-            if seen and record is not None and record.status in (Status.FAILED, Status.TICKETED):
-                acted.statuses[key] = record.status  # decided before, and nothing has changed since
+            if seen and record is not None and record.status is Status.FAILED:
+                acted.statuses[key] = Status.FAILED  # refused before, and nothing has changed since
                 continue
             plan = plan_for(
                 finding,
@@ -71,7 +73,11 @@ class Remediator:
             )
             if isinstance(plan, TicketOnly):
                 acted.statuses[key] = Status.TICKETED
-                self._put(acted, self._record(judged, finding, TICKET_ONLY, (), {}, error=plan.reason))
+                if not (seen and record is not None and record.status is Status.TICKETED):
+                    self._put(acted, self._record(judged, finding, TICKET_ONLY, (), {}, error=plan.reason))
+                continue
+            if self._exempt(plan, finding, facts, judged):
+                acted.statuses[key] = Status.EXEMPT  # a resource the change would touch opts out
                 continue
             if self.config.dry_run:
                 if not seen:
@@ -79,16 +85,38 @@ class Remediator:
                 continue
             if budget <= 0:
                 continue  # stays as it is; the next invocation has a budget of its own
-            lease = (judged.account_id, judged.region, plan.resource.id, holder)
-            if not self.store.acquire_lease(*lease, judged.observed_at):
-                continue  # another change to this resource is in flight
+            resources = sorted({resource.id for resource in plan.resources})
+            if not self._lease(judged, resources, holder):
+                acted.held.add(key)  # another change to these resources is in flight: leave its record alone
+                continue
             try:
-                budget -= 1
                 status = self._apply(session, judged, finding, plan, acted)
             finally:
-                self.store.release_lease(*lease)
+                for resource_id in resources:
+                    self.store.release_lease(judged.account_id, judged.region, resource_id, holder)
+            if key in acted.change_ids:
+                budget -= 1  # a change was made (not one someone else had made already)
             acted.statuses[key] = status
         return acted
+
+    def _exempt(self, plan: Plan, finding: Finding, facts: Facts, judged: Judged) -> bool:
+        today = judged.observed_at.date()
+        for resource in plan.resources:
+            exemption = exemption_of(facts.tags_of(resource.id))
+            if exemption is not None and exemption.covers(finding.check_id, today):
+                return True
+        return False
+
+    def _lease(self, judged: Judged, resource_ids: list[str], holder: str) -> bool:
+        """Lease every resource the change touches (in a fixed order), or none."""
+        taken: list[str] = []
+        for resource_id in resource_ids:
+            if not self.store.acquire_lease(judged.account_id, judged.region, resource_id, holder, datetime.now(UTC)):
+                for held in taken:
+                    self.store.release_lease(judged.account_id, judged.region, held, holder)
+                return False
+            taken.append(resource_id)
+        return True
 
     def _apply(self, session: AwsSession, judged: Judged, finding: Finding, plan: Plan, acted: Acted) -> Status:
         change_id = f"{judged.observed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"

@@ -57,6 +57,19 @@ def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketO
             else "a service the catalog knows no action set for"
         )
         return TicketOnly(finding, f"{name} is {what}: write the least-privilege policy of {endpoint.id} by hand")
+    scoped = [
+        statement.label
+        for statement in (endpoint.policy.allows if endpoint.policy else ())
+        if statement.not_resources
+        or statement.resources != ("*",)
+        or any(condition.principal_key is None for condition in statement.conditions)
+    ]
+    if scoped:
+        return TicketOnly(
+            finding,
+            f"the policy of {endpoint.id} scopes resources or sets conditions beyond who may call "
+            f"({', '.join(scoped)}): a rewrite from the catalog could widen or break it; narrow it by hand",
+        )
     key, value = (PRINCIPAL_ORG_ID, options.org_id) if options.org_id else (PRINCIPAL_ACCOUNT, endpoint.owner_id)
     allow: dict[str, Any] = {
         "Sid": ALLOW_SID,

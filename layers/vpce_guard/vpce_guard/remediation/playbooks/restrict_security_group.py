@@ -36,6 +36,13 @@ def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketO
     open_rules: defaultdict[str, list[Mapping[str, Any]]] = defaultdict(list)
     for rule in finding.evidence.get("open_rules", []):
         open_rules[rule["group_id"]].append(rule)
+    shared = sorted(g for g in open_rules if g in facts.security_groups and facts.security_groups[g].name == "default")
+    if shared:
+        return TicketOnly(
+            finding,
+            f"the world rule is on the VPC's shared default group ({', '.join(shared)}), which other resources use: "
+            "replace it by hand",
+        )
     description = f"vpce-guard: replaces a world rule, for {endpoint.id}"
     calls = [
         call
