@@ -187,8 +187,10 @@ def test_two_concurrent_evaluations_of_one_endpoint_make_one_change(
     with ThreadPoolExecutor(max_workers=2) as pool:
         list(pool.map(lambda guard: guard.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)), claim=True), guards))
 
+    store = StateStore(sessions[0].client("dynamodb"), state_table)
     assert sum(session.counter.calls["ModifyVpcEndpoint"] for session in sessions) == 1
     assert private_dns(ec2, endpoint)
+    assert [change.status for change in store.changes()] == ["REMEDIATED"]
 
 
 def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longer_finds_it(
