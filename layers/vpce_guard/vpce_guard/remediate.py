@@ -70,6 +70,7 @@ class Remediator:
                 facts,
                 org_id=next(iter(sorted(self.config.settings.org_ids)), None),
                 fix_vpc_dns=self.config.mode("vpc-dns-disabled") is Mode.ENFORCE,
+                trusted_accounts=tuple(sorted(self.config.settings.trusted_accounts)),
             )
             if isinstance(plan, TicketOnly):
                 acted.statuses[key] = Status.TICKETED

@@ -142,3 +142,18 @@ def test_a_service_the_catalog_has_no_actions_for_is_a_ticket() -> None:
     ticket = ticketed("policy-foreign-principal", facts(endpoints=[endpoint]))
 
     assert "a service the catalog knows no action set for" in ticket.reason
+
+
+def test_without_an_org_id_the_trusted_accounts_keep_their_access() -> None:
+    plan = planned("policy-any-principal", estate(default_policy_endpoint()), trusted_accounts=(FOREIGN_ACCOUNT,))
+
+    assert new_policy(plan)["Statement"][0]["Condition"] == {
+        "StringEquals": {"aws:PrincipalAccount": sorted([ACCOUNT_ID, FOREIGN_ACCOUNT])}
+    }
+
+
+def test_a_policy_scoping_resources_is_left_to_people() -> None:
+    scoped = {"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "arn:aws:s3:::configs/*"}
+    endpoint = with_policy(default_policy_endpoint(), {"Version": "2012-10-17", "Statement": [scoped]})
+
+    assert "scopes resources" in ticketed("policy-any-principal", estate(endpoint)).reason

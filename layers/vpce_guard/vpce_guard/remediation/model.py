@@ -122,10 +122,12 @@ class TicketOnly:
 @dataclass(frozen=True)
 class PlanOptions:
     """What a playbook may do beyond its own finding: bound policies to this organization (else to the
-    endpoint owner's account), and fix the VPC's DNS attributes first when vpc-dns-disabled is enforced."""
+    endpoint owner's account and the trusted accounts), and fix the VPC's DNS attributes first when
+    vpc-dns-disabled is enforced."""
 
     org_id: str | None = None
     fix_vpc_dns: bool = False
+    trusted_accounts: tuple[str, ...] = ()
 
 
 Planner = Callable[[Finding, Facts, PlanOptions], "Plan | TicketOnly"]

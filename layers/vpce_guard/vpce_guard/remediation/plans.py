@@ -42,11 +42,17 @@ PERMISSIONS: Mapping[str, tuple[str, ...]] = {action: playbook.permissions for a
 
 
 def plan_for(
-    finding: Finding, facts: Facts, *, org_id: str | None = None, fix_vpc_dns: bool = False
+    finding: Finding,
+    facts: Facts,
+    *,
+    org_id: str | None = None,
+    fix_vpc_dns: bool = False,
+    trusted_accounts: tuple[str, ...] = (),
 ) -> Plan | TicketOnly:
     """The plan for ``finding``, made from the facts it was found in.
 
-    ``org_id`` bounds least-privilege policies to the organization instead of the endpoint owner's account;
+    ``org_id`` bounds least-privilege policies to the organization instead of the endpoint owner's account
+    and ``trusted_accounts`` (partners keep their access);
     ``fix_vpc_dns`` (vpc-dns-disabled in enforce mode) lets private DNS be turned on after the VPC's DNS
     attributes. Raises ValueError for a remediation action no playbook serves, or a finding whose resource
     is not in ``facts``.
@@ -57,7 +63,8 @@ def plan_for(
             f"no playbook for {finding.check_id} ({finding.remediation.action}) on {finding.resource_id}; "
             f"known actions: {', '.join(PLAYBOOKS)}"
         )
-    return playbook.plan(finding, facts, PlanOptions(org_id=org_id, fix_vpc_dns=fix_vpc_dns))
+    options = PlanOptions(org_id=org_id, fix_vpc_dns=fix_vpc_dns, trusted_accounts=trusted_accounts)
+    return playbook.plan(finding, facts, options)
 
 
 __all__ = [

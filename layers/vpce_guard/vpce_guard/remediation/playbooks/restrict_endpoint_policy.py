@@ -70,7 +70,12 @@ def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketO
             f"the policy of {endpoint.id} scopes resources or sets conditions beyond who may call "
             f"({', '.join(scoped)}): a rewrite from the catalog could widen or break it; narrow it by hand",
         )
-    key, value = (PRINCIPAL_ORG_ID, options.org_id) if options.org_id else (PRINCIPAL_ACCOUNT, endpoint.owner_id)
+    accounts = sorted({endpoint.owner_id, *options.trusted_accounts})
+    key, value = (
+        (PRINCIPAL_ORG_ID, options.org_id)
+        if options.org_id
+        else (PRINCIPAL_ACCOUNT, accounts[0] if len(accounts) == 1 else accounts)
+    )
     allow: dict[str, Any] = {
         "Sid": ALLOW_SID,
         "Effect": "Allow",
