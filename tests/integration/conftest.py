@@ -13,10 +13,12 @@ from typing import Any
 import pytest
 
 from vpce_guard import lambda_app
+from vpce_guard.aws import AwsSession
 from vpce_guard.demo import REGION, DemoEstate, build_demo_estate
 from vpce_guard.emulator import Emulator
 from vpce_guard.local.deploy import create_table
 from vpce_guard.local.template import SamTemplate
+from vpce_guard.state import StateStore
 
 TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 FUNCTIONS = Path(__file__).parents[2] / "functions"
@@ -91,3 +93,13 @@ def handler_of(
         return lambda event: module.handler(event, LambdaContext())
 
     return load
+
+
+@pytest.fixture
+def session(aws_env: Emulator) -> AwsSession:
+    return AwsSession(REGION, endpoint_url=aws_env.url)
+
+
+@pytest.fixture
+def store(session: AwsSession, state_table: str) -> StateStore:
+    return StateStore(session.client("dynamodb"), state_table)

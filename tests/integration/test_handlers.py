@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 
 from vpce_guard import lambda_app
-from vpce_guard.aws import AwsSession
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder
@@ -17,11 +16,6 @@ from vpce_guard.state import StateStore, Status
 pytestmark = pytest.mark.server
 
 ACCOUNT = "123456789012"
-
-
-@pytest.fixture
-def store(aws_env: Emulator, state_table: str) -> StateStore:
-    return StateStore(AwsSession(REGION, endpoint_url=aws_env.url).client("dynamodb"), state_table)
 
 
 @pytest.fixture

@@ -3,16 +3,14 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
-from itertools import count
 from typing import Any
 
 import pytest
+from evaluation_clock import Clock
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.samples import (
@@ -34,26 +32,6 @@ from vpce_guard.trigger import ApiChange, parse_api_change
 pytestmark = pytest.mark.server
 
 ACCOUNT = "123456789012"
-
-
-class Clock:
-    """Evaluation times that move forward, as successive invocations' do."""
-
-    def __init__(self) -> None:
-        self.ticks = count()
-
-    def __call__(self) -> datetime:
-        return datetime(2026, 11, 22, 12, 0, next(self.ticks), tzinfo=UTC)
-
-
-@pytest.fixture
-def session(aws_env: Emulator) -> AwsSession:
-    return AwsSession(REGION, endpoint_url=aws_env.url)
-
-
-@pytest.fixture
-def store(session: AwsSession, state_table: str) -> StateStore:
-    return StateStore(session.client("dynamodb"), state_table)
 
 
 @pytest.fixture

@@ -5,11 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
-from datetime import UTC, datetime
-from itertools import count
 from typing import Any
 
 import pytest
+from evaluation_clock import Clock
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.cli import main
@@ -20,30 +19,12 @@ from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import ChangeRecord, StateStore, Status
 
 pytestmark = pytest.mark.server
 
 ACCOUNT = "123456789012"
 ENFORCE_PRIVATE_DNS = '[modes]\nprivate-dns-disabled = "enforce"\n'
-
-
-class Clock:
-    def __init__(self) -> None:
-        self.ticks = count()
-
-    def __call__(self) -> datetime:
-        return datetime(2026, 11, 22, 12, 0, next(self.ticks), tzinfo=UTC)
-
-
-@pytest.fixture
-def session(aws_env: Emulator) -> AwsSession:
-    return AwsSession(REGION, endpoint_url=aws_env.url)
-
-
-@pytest.fixture
-def store(session: AwsSession, state_table: str) -> StateStore:
-    return StateStore(session.client("dynamodb"), state_table)
 
 
 @pytest.fixture
@@ -206,17 +187,22 @@ def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longe
     assert dataclasses.asdict(second.changes)["resolved"] == []
 
 
+@pytest.fixture
+def remediated(session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc) -> tuple[str, ChangeRecord]:
+    """An endpoint whose private DNS vpce-guard turned on, and the change it recorded."""
+    endpoint, change = remediated
+    return endpoint, change
+
+
 def state_flags(aws_env: Emulator, state_table: str) -> list[str]:
     return ["--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
 
 
 def test_rollback_restores_exactly_what_the_change_replaced(
-    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    remediated: tuple[str, ChangeRecord], store: StateStore, ec2: Any, aws_env: Emulator, state_table: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    endpoint = endpoint_without_private_dns(ec2, vpc)
-    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
-    (change,) = store.changes()
+    endpoint, change = remediated
 
     code = main(["rollback", change.change_id, *state_flags(aws_env, state_table)])
 
@@ -225,12 +211,10 @@ def test_rollback_restores_exactly_what_the_change_replaced(
 
 
 def test_rollback_refuses_when_someone_changed_the_resource_since_and_says_what(
-    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    remediated: tuple[str, ChangeRecord], store: StateStore, ec2: Any, aws_env: Emulator, state_table: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    endpoint = endpoint_without_private_dns(ec2, vpc)
-    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
-    (change,) = store.changes()
+    endpoint, change = remediated
     ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, ResetPolicy=True)
 
     code = main(["rollback", change.change_id, *state_flags(aws_env, state_table)])
@@ -240,12 +224,10 @@ def test_rollback_refuses_when_someone_changed_the_resource_since_and_says_what(
 
 
 def test_rollback_with_force_restores_anyway(
-    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    remediated: tuple[str, ChangeRecord], store: StateStore, ec2: Any, aws_env: Emulator, state_table: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    endpoint = endpoint_without_private_dns(ec2, vpc)
-    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
-    (change,) = store.changes()
+    endpoint, change = remediated
     ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, ResetPolicy=True)
 
     code = main(["rollback", change.change_id, "--force", *state_flags(aws_env, state_table)])
@@ -254,11 +236,10 @@ def test_rollback_with_force_restores_anyway(
 
 
 def test_changes_lists_what_was_done_and_how_it_ended(
-    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator, state_table: str,
+    remediated: tuple[str, ChangeRecord], store: StateStore, ec2: Any, aws_env: Emulator, state_table: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    endpoint = endpoint_without_private_dns(ec2, vpc)
-    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+    endpoint, _ = remediated
 
     main(["changes", *state_flags(aws_env, state_table), "--format", "json"])
 

@@ -10,7 +10,6 @@ import pytest
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
 from vpce_guard.state import ChangeRecord, Judged, StateStore, Status
 
@@ -39,16 +38,6 @@ def finding(resource_id: str = "vpce-1", check_id: str = "private-dns-disabled",
 
 def judged(at: datetime, vpc_ids: tuple[str, ...] | None = ("vpc-1",)) -> Judged:
     return Judged(ACCOUNT, REGION, vpc_ids, at)
-
-
-@pytest.fixture
-def session(aws_env: Emulator) -> AwsSession:
-    return AwsSession(REGION, endpoint_url=aws_env.url)
-
-
-@pytest.fixture
-def store(session: AwsSession, state_table: str) -> StateStore:
-    return StateStore(session.client("dynamodb"), state_table)
 
 
 def puts(session: AwsSession) -> int:
