@@ -190,7 +190,9 @@ def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longe
 @pytest.fixture
 def remediated(session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc) -> tuple[str, ChangeRecord]:
     """An endpoint whose private DNS vpce-guard turned on, and the change it recorded."""
-    endpoint, change = remediated
+    endpoint = endpoint_without_private_dns(ec2, vpc)
+    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+    (change,) = store.changes()
     return endpoint, change
 
 
