@@ -172,6 +172,7 @@ def test_two_concurrent_evaluations_of_one_endpoint_make_one_change(
     assert sum(session.counter.calls["ModifyVpcEndpoint"] for session in sessions) == 1
     assert private_dns(ec2, endpoint)
     assert [change.status for change in store.changes()] == ["REMEDIATED"]
+    assert status_of(store, endpoint) is Status.REMEDIATED
 
 
 def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longer_finds_it(

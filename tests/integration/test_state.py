@@ -238,3 +238,15 @@ def test_changes_are_recorded_and_listed_newest_first_apart_from_findings(store:
     assert [change.change_id for change in store.changes()] == ["20261122T130000-bbbb", "20261122T120000-aaaa"]
     assert store.change("20261122T120000-aaaa").before == {"PrivateDnsEnabled": False}  # type: ignore[union-attr]
     assert [record.check_id for record in store.all_records()] == ["private-dns-disabled"]
+
+
+def test_the_outcome_of_a_change_made_is_recorded_even_where_newer_facts_claimed_the_vpc(store: StateStore) -> None:
+    key = ("vpce-1", "private-dns-disabled")
+    store.record(judged(T0 + timedelta(minutes=5)), [], claim=True)
+
+    changes = store.record(
+        judged(T0), [finding()], claim=True, statuses={key: Status.REMEDIATED}, change_ids={key: "20261122T120000-aaaa"}
+    )
+
+    (record,) = store.records(ACCOUNT, REGION)
+    assert (record.status, changes.opened) == (Status.REMEDIATED, ["vpce-1/private-dns-disabled"])

@@ -222,8 +222,11 @@ class StateStore:
         stale_vpcs = self._claim(judged) if claim else set()
         if existing is None:
             existing = self.records(judged.account_id, judged.region, judged.vpc_ids)
-        current = [finding for finding in findings if finding.vpc_id not in stale_vpcs]
-        kept = [r for r in existing if r.vpc_id not in stale_vpcs]
+        # A change this evaluation made is recorded even where newer facts claimed the VPC: the outcome of
+        # the change is newer than any facts read before it.
+        done = change_ids or {}
+        current = [f for f in findings if f.vpc_id not in stale_vpcs or (f.resource_id, f.check_id) in done]
+        kept = [r for r in existing if r.vpc_id not in stale_vpcs or r.key in done]
         self._apply(judged, kept, current, statuses or {}, change_ids or {}, changes)
         changes.superseded.extend(f"{vpc_id}/*" for vpc_id in sorted(stale_vpcs))
         return changes
@@ -332,14 +335,17 @@ class StateStore:
             record = stored.get(key)
             status = statuses.get(key, Status.OPEN)
             item = _record_item(judged, finding, record, status)
+            changed_at = None
             if key in change_ids:
                 item["change_id"] = change_ids[key]
+                changed_at = datetime.now(UTC)
+                item["observed_at"] = max(_millis(changed_at), item["observed_at"] + 1)
             if record is not None and record.status is status and record.digest == item["digest"]:
                 changes.unchanged += 1
                 continue
             outcome = changes.opened if record is None or record.status.is_closed else changes.updated
             values = {":status": {"S": item["status"]}, ":digest": {"S": item["digest"]}}
-            self._write(item, judged, (_CHANGES_CONTENT, values), outcome, changes)
+            self._write(item, judged, (_CHANGES_CONTENT, values), outcome, changes, own_change=changed_at is not None)
         for key, record in sorted(stored.items()):
             if key not in current and not record.status.is_closed:
                 values = {":resolved": {"S": Status.RESOLVED.value}, ":remediated": {"S": Status.REMEDIATED.value}}
@@ -352,34 +358,34 @@ class StateStore:
         condition: tuple[str, Mapping[str, Any]],
         outcome: list[str],
         changes: Changes,
+        *,
+        own_change: bool = False,
     ) -> None:
         """Put the record only if the change is real and newer than what is stored, and no newer evaluation
-        has claimed its VPC; otherwise count it as superseded."""
+        has claimed its VPC (unless it records a change this evaluation made); otherwise count it as
+        superseded."""
         label = f"{item['resource_id']}/{item['check_id']}"
-        observed_at = {":observed_at": {"N": str(_millis(judged.observed_at))}}
+        observed_at = {":observed_at": {"N": str(item["observed_at"])}}
         marker_key = {"pk": {"S": f"{judged.account_id}#{judged.region}#{item['vpc_id']}"}, "sk": {"S": VPC_MARKER}}
+        put = {
+            "Put": {
+                "TableName": self.table_name,
+                "Item": {name: _serializer.serialize(value) for name, value in item.items()},
+                "ConditionExpression": condition[0],
+                "ExpressionAttributeNames": {"#status": "status"},
+                "ExpressionAttributeValues": {**observed_at, **condition[1]},
+            }
+        }
+        marker_check = {
+            "ConditionCheck": {
+                "TableName": self.table_name,
+                "Key": marker_key,
+                "ConditionExpression": "attribute_not_exists(pk) OR observed_at <= :observed_at",
+                "ExpressionAttributeValues": observed_at,
+            }
+        }
         try:
-            self.dynamodb.transact_write_items(
-                TransactItems=[
-                    {
-                        "Put": {
-                            "TableName": self.table_name,
-                            "Item": {name: _serializer.serialize(value) for name, value in item.items()},
-                            "ConditionExpression": condition[0],
-                            "ExpressionAttributeNames": {"#status": "status"},
-                            "ExpressionAttributeValues": {**observed_at, **condition[1]},
-                        }
-                    },
-                    {
-                        "ConditionCheck": {
-                            "TableName": self.table_name,
-                            "Key": marker_key,
-                            "ConditionExpression": "attribute_not_exists(pk) OR observed_at <= :observed_at",
-                            "ExpressionAttributeValues": observed_at,
-                        }
-                    },
-                ]
-            )
+            self.dynamodb.transact_write_items(TransactItems=[put] if own_change else [put, marker_check])
         except ClientError as error:
             if error.response.get("Error", {}).get("Code") != "TransactionCanceledException":
                 raise
