@@ -8,6 +8,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
+from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.function import deliver_batch
 from vpce_guard.notify.notifier import Notifier
 from vpce_guard.state import Judged, StateStore, Status
@@ -34,6 +35,21 @@ def dns_finding(endpoint: str = ENDPOINT, names: Sequence[str] = ("ssm.us-east-1
         detail=f"Private DNS is off on {endpoint}: {names[0]} still resolves to public addresses.",
         evidence={"private_dns_enabled": False, "private_dns_names": list(names)},
         remediation=Remediation(action="enable-private-dns", automatic=True),
+    )
+
+
+def ticketed_change(event_id: str) -> StateChange:
+    """A new finding, ticketed: the state change each channel's tests start from."""
+    return StateChange(
+        event_id=event_id,
+        account_id=ACCOUNT,
+        region=REGION,
+        resource_id=ENDPOINT,
+        check_id="private-dns-disabled",
+        vpc_id=VPC,
+        old_status=None,
+        new_status="TICKETED",
+        finding=dns_finding().to_dict(),
     )
 
 

@@ -8,24 +8,13 @@ import json
 from dataclasses import replace
 
 import pytest
-from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, dns_finding
+from notify_support import ACCOUNT, ENDPOINT, ticketed_change
 
-from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.http import DeliveryError
 from vpce_guard.notify.jira import JiraConfigurationError, JiraSettings, JiraTickets, finding_label
 from vpce_guard.notify.receiver import Receiver
 
-TICKETED = StateChange(
-    event_id="9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d",
-    account_id=ACCOUNT,
-    region=REGION,
-    resource_id=ENDPOINT,
-    check_id="private-dns-disabled",
-    vpc_id=VPC,
-    old_status=None,
-    new_status="TICKETED",
-    finding=dns_finding().to_dict(),
-)
+TICKETED = ticketed_change("9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d")
 UPDATED = replace(TICKETED, event_id="0b1c2d3e4f5a4b6c7d8e9f0a1b2c3d4e", old_status="TICKETED")
 RESOLVED = replace(TICKETED, event_id="1c2d3e4f5a6b4c7d8e9f0a1b2c3d4e5f", old_status="TICKETED", new_status="RESOLVED")
 

@@ -8,26 +8,15 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, dns_finding
+from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
 from vpce_guard.emulator import Emulator
-from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.opscenter import FINDING_KEY, LAST_CHANGE, OpsCenterTickets
 from vpce_guard.notify.sns import SnsAnnouncer
 
 pytestmark = pytest.mark.server
 
-TICKETED = StateChange(
-    event_id="7e6d5c4b3a2f4e1d0c9b8a7f6e5d4c3b",
-    account_id=ACCOUNT,
-    region=REGION,
-    resource_id=ENDPOINT,
-    check_id="private-dns-disabled",
-    vpc_id=VPC,
-    old_status=None,
-    new_status="TICKETED",
-    finding=dns_finding().to_dict(),
-)
+TICKETED = ticketed_change("7e6d5c4b3a2f4e1d0c9b8a7f6e5d4c3b")
 FAILED = replace(TICKETED, event_id="8f7e", old_status="REMEDIATING", new_status="FAILED")
 RESOLVED = replace(TICKETED, event_id="9a8f", old_status="TICKETED", new_status="RESOLVED")
 

@@ -10,11 +10,10 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, dns_finding
+from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.emulator import Emulator
-from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.function import SecretReader
 from vpce_guard.notify.http import DeliveryError
 from vpce_guard.notify.receiver import Receiver
@@ -22,17 +21,7 @@ from vpce_guard.notify.slack import SlackWebhook, slack_message, webhook_url_of
 
 pytestmark = pytest.mark.server
 
-TICKETED = StateChange(
-    event_id="5e1c0a3b9d7f4e2a8c6b4d2f0e1a3c5b",
-    account_id=ACCOUNT,
-    region=REGION,
-    resource_id=ENDPOINT,
-    check_id="private-dns-disabled",
-    vpc_id=VPC,
-    old_status=None,
-    new_status="TICKETED",
-    finding=dns_finding().to_dict(),
-)
+TICKETED = ticketed_change("5e1c0a3b9d7f4e2a8c6b4d2f0e1a3c5b")
 
 
 def texts(message: dict[str, Any]) -> str:
