@@ -42,6 +42,7 @@ from botocore.config import Config
 
 from vpce_guard.emulator.recording import RecordedCall
 from vpce_guard.emulator.result_tokens import result_token_for
+from vpce_guard.serving import ServingThread
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
@@ -67,8 +68,7 @@ class Emulator:
     def __init__(self, region: str = "us-east-1", port: int = 0) -> None:
         self.region = region
         self._requested_port = port
-        self._server: BaseWSGIServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServingThread[BaseWSGIServer] | None = None
         # One session for every client: a session loads each service's model once (about 0.4 s for EC2).
         self._session: boto3.session.Session | None = None
         self._session_lock = threading.Lock()
@@ -78,7 +78,7 @@ class Emulator:
 
         A taken port raises OSError at once (moto's own threaded server hangs instead).
         """
-        if self._server is not None:
+        if self._serving is not None:
             return self
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
@@ -102,11 +102,7 @@ class Emulator:
                 request_handler=_quiet_handler(),
                 fd=listener.fileno(),
             )
-        thread = threading.Thread(
-            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=f"emulator-{server.port}", daemon=True
-        )
-        thread.start()
-        self._server, self._thread = server, thread
+        self._serving = ServingThread(server, name=f"emulator-{server.port}")
         # moto's modules, botocore's models and the default endpoint services live as long as the process:
         # keep them out of the garbage collector's full scans, which otherwise cost seconds per test session.
         gc.freeze()
@@ -114,13 +110,9 @@ class Emulator:
 
     def stop(self) -> None:
         """Stop serving and release the port; a no-op if not running."""
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join()
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            serving.stop()
 
     def __enter__(self) -> Emulator:
         return self.start()
@@ -135,9 +127,9 @@ class Emulator:
 
     @property
     def port(self) -> int:
-        if self._server is None:
+        if self._serving is None:
             raise RuntimeError("the emulator is not running: call start() first")
-        return int(self._server.port)
+        return int(self._serving.server.port)
 
     @property
     def url(self) -> str:

@@ -34,6 +34,8 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
+from vpce_guard.serving import ServingThread
+
 HOST = "127.0.0.1"
 JIRA_API = "/rest/api/2"
 SLACK_PREFIX = "/slack/"
@@ -100,28 +102,20 @@ class Receiver:
         self._counts: dict[tuple[str, str], int] = {}
         self._issue_numbers = itertools.count(1)
         self._lock = threading.Lock()
-        self._server: ThreadingHTTPServer | None = None
-        self._thread: threading.Thread | None = None
+        self._serving: ServingThread[ThreadingHTTPServer] | None = None
 
     # Lifecycle ---------------------------------------------------------------------------------------------
     def start(self) -> Receiver:
-        if self._server is None:
-            self._server = ThreadingHTTPServer((HOST, 0), _handler_for(self))
-            self._server.daemon_threads = True
-            self._thread = threading.Thread(
-                target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, name="receiver", daemon=True
-            )
-            self._thread.start()
+        if self._serving is None:
+            server = ThreadingHTTPServer((HOST, 0), _handler_for(self))
+            server.daemon_threads = True
+            self._serving = ServingThread(server, name="receiver")
         return self
 
     def stop(self) -> None:
-        server, thread = self._server, self._thread
-        self._server = self._thread = None
-        if server is not None:
-            server.shutdown()
-            server.server_close()
-        if thread is not None:
-            thread.join()
+        serving, self._serving = self._serving, None
+        if serving is not None:
+            serving.stop()
 
     def __enter__(self) -> Receiver:
         return self.start()
@@ -133,9 +127,9 @@ class Receiver:
 
     @property
     def url(self) -> str:
-        if self._server is None:
+        if self._serving is None:
             raise RuntimeError("the receiver is not running: call start() first")
-        return f"http://{HOST}:{self._server.server_address[1]}"
+        return f"http://{HOST}:{self._serving.server.server_address[1]}"
 
     @property
     def slack_webhook_url(self) -> str:
