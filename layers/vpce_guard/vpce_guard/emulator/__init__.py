@@ -12,8 +12,13 @@ The fixes, each a function whose docstring names the AWS behaviour it reproduces
   ``result_token_for``, compliance read-back, configuration items of VPC endpoints);
 - ``opscenter``: Systems Manager OpsItems (CreateOpsItem, GetOpsItem, UpdateOpsItem, DescribeOpsItems), which
   moto lacks;
+- ``trust``: AssumeRole admits only the callers a role's trust policy admits (moto admits anyone);
+- ``organization``: an AWS Organization to host (``organization()``), whose memberships a reset forgets;
 - ``unimplemented``: a call moto lacks fails as an AWS error (HTTP 501 ``NotImplemented``);
 - ``speed``: not AWS behaviour, a moto reset without wasted work.
+
+Every account is at hand: ``client(service, account_id=…)`` acts in any account as its root user would, to
+set up members and outsiders; code under test crosses accounts through AssumeRole, as in AWS.
 
 The emulator also records every AWS call it receives (``recorded_calls()``, see ``recording``), so a test
 can hold the calls a function makes against the IAM policy it is given.
@@ -27,12 +32,14 @@ from __future__ import annotations
 import gc
 import json
 import os
+import re
 import shlex
 import signal
 import socket
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -47,7 +54,9 @@ from vpce_guard.serving import ServingThread
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
-__all__ = ["Emulator", "RecordedCall", "result_token_for", "run_forever"]
+    from vpce_guard.emulator.organization import Organization
+
+__all__ = ["Emulator", "RecordedCall", "register_function_session", "result_token_for", "run_forever"]
 
 HOST = "127.0.0.1"
 FAKE_CREDENTIALS = {
@@ -55,6 +64,9 @@ FAKE_CREDENTIALS = {
     "AWS_SECRET_ACCESS_KEY": "testing",
     "AWS_SESSION_TOKEN": "testing",
 }
+# moto's server acts in the account this header names, whatever the credentials.
+ACCOUNT_HEADER = "x-moto-account-id"
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 # One attempt: moto answers an unimplemented call with HTTP 500, which retries would only repeat.
 CLIENT_CONFIG = Config(retries={"mode": "standard", "total_max_attempts": 1}, proxies={})
 _LOOPBACK = (HOST, "localhost")
@@ -83,12 +95,14 @@ class Emulator:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from vpce_guard.emulator import config_service, fidelity, opscenter, speed, unimplemented
+        from vpce_guard.emulator import config_service, fidelity, opscenter, organization, speed, trust, unimplemented
         from vpce_guard.emulator.control import ControlPath
 
         fidelity.install()
         config_service.install()
         opscenter.install()
+        trust.install()
+        organization.install()
         unimplemented.install()
         speed.install()
         app = ControlPath(DomainDispatcherApplication(create_backend_app), self.region)
@@ -184,8 +198,28 @@ class Emulator:
             "no_proxy": ",".join(no_proxy),
         }
 
-    def client(self, service: str, region: str | None = None) -> Any:
-        """A boto3 client for ``service`` talking to this emulator, whatever the caller's environment."""
+    def register_function_session(self, access_key_id: str, role_arn: str) -> None:
+        """Calls signed with ``access_key_id`` come from a session of the role ``role_arn`` (what Lambda gives a
+        function: its execution role's session), so a role trusting that role admits them."""
+        register_function_session(self.url, access_key_id, role_arn)
+
+    def organization(self, members: int = 3) -> Organization:
+        """An AWS Organization with all features: the default account (123456789012) manages it, and
+        ``members`` accounts sit in its OU ``workloads``. Calling it again returns the same organization (see
+        ``organization.host_organization``); ``reset()`` wipes it."""
+        from vpce_guard.emulator.organization import host_organization
+
+        return host_organization(self.client("organizations"), members)
+
+    def client(self, service: str, region: str | None = None, account_id: str | None = None) -> Any:
+        """A boto3 client for ``service`` talking to this emulator, whatever the caller's environment.
+
+        With ``account_id``, the client acts in that account as its root user would (AssumeRole's trust
+        checks see that account's root), whether or not the account belongs to an organization: to set up
+        member accounts and accounts outside the organization. Without, it acts in the default account.
+        """
+        if account_id is not None and not ACCOUNT_ID.fullmatch(account_id):
+            raise ValueError(f"an account id is 12 digits, not {account_id!r}")
         with self._session_lock:
             if self._session is None:
                 self._session = boto3.session.Session(
@@ -195,27 +229,40 @@ class Emulator:
                     region_name=self.region,
                     botocore_session=_session_without_profile(),
                 )
-            return self._session.client(
+            client = self._session.client(
                 service, region_name=region or self.region, endpoint_url=self.url, config=CLIENT_CONFIG
             )
+        if account_id is not None:
+            client.meta.events.register("before-sign", _naming_account(account_id))
+        return client
 
     def _post(self, path: str, body: bytes) -> None:
-        self._request("POST", path, body)
+        _request(self.url, "POST", path, body)
 
     def _request(self, method: str, path: str, body: bytes | None = None) -> Any:
-        """Send a request to the server; returns its JSON body (None if not JSON)."""
-        request = urllib.request.Request(
-            self.url + path, data=body, method=method, headers={"Content-Type": "application/json"}
-        )
-        try:
-            with _NO_PROXY.open(request, timeout=30) as response:
-                payload = response.read()
-        except urllib.error.HTTPError as error:
-            raise ValueError(f"{path}: {_error_message(error)}") from None
-        try:
-            return json.loads(payload) if payload else None
-        except ValueError:
-            return None
+        return _request(self.url, method, path, body)
+
+
+def register_function_session(url: str, access_key_id: str, role_arn: str) -> None:
+    """Tell the emulator at ``url`` that calls signed with ``access_key_id`` come from a session of the role
+    ``role_arn`` (what Lambda gives a function: its execution role's session), so that a role trusting
+    that role admits them. Until the next reset."""
+    body = json.dumps({"access_key_id": access_key_id, "role_arn": role_arn}).encode()
+    _request(url, "POST", "/_emulator/function-sessions", body)
+
+
+def _request(url: str, method: str, path: str, body: bytes | None = None) -> Any:
+    """Send a request to the emulator at ``url``; returns its JSON body (None if not JSON)."""
+    request = urllib.request.Request(url + path, data=body, method=method, headers={"Content-Type": "application/json"})
+    try:
+        with _NO_PROXY.open(request, timeout=30) as response:
+            payload = response.read()
+    except urllib.error.HTTPError as error:
+        raise ValueError(f"{path}: {_error_message(error)}") from None
+    try:
+        return json.loads(payload) if payload else None
+    except ValueError:
+        return None
 
 
 def run_forever(region: str, port: int) -> None:
@@ -249,6 +296,15 @@ def _error_message(error: urllib.error.HTTPError) -> str:
     except ValueError:
         return str(error.reason)
     return str(body["message"]) if isinstance(body, dict) and "message" in body else str(error.reason)
+
+
+def _naming_account(account_id: str) -> Callable[..., None]:
+    """A botocore handler that sends every request of a client with the account header."""
+
+    def name_account(request: Any, **kwargs: Any) -> None:
+        request.headers[ACCOUNT_HEADER] = account_id
+
+    return name_account
 
 
 def _current_no_proxy() -> list[str]:

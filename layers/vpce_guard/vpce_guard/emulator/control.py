@@ -15,12 +15,13 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.wrappers import Request, Response
 
-from vpce_guard.emulator import services
+from vpce_guard.emulator import services, trust
 from vpce_guard.emulator.recording import CallRecorder
 
 PREFIX = "/_emulator/"
 SERVICE_ZONES_PATH = PREFIX + "service-zones"
 CALLS_PATH = PREFIX + "calls"
+FUNCTION_SESSIONS_PATH = PREFIX + "function-sessions"
 MOTO_RESET_PATH = "/moto-api/reset"
 
 
@@ -33,6 +34,9 @@ class ControlPath:
     - ``GET /_emulator/calls``: 200 with ``{"calls": [{"access_key_id", "service", "operation"}, ...]}``,
       the AWS requests received since the last reset or clear, in order of arrival.
     - ``DELETE /_emulator/calls``: forgets them; 200 with ``{"cleared": n}``.
+    - ``POST /_emulator/function-sessions``, body ``{"access_key_id": str, "role_arn": str}``: calls signed
+      with that key come from a session of that role from now on, as a Lambda function's calls come from a
+      session of its execution role (``trust``); 200, or 400 with ``{"message": …}``. A reset forgets them.
     """
 
     def __init__(self, app: WSGIApplication, default_region: str) -> None:
@@ -45,6 +49,7 @@ class ControlPath:
         if not path.startswith(PREFIX):
             if path == MOTO_RESET_PATH:
                 self.recorder.clear()
+                trust.FUNCTION_SESSIONS.clear()
             else:
                 self.recorder.record(environ)
             return self._app(environ, start_response)
@@ -53,6 +58,8 @@ class ControlPath:
             response = self._restrict_service_zones(request) if request.method == "POST" else _not_allowed("POST")
         elif path == CALLS_PATH:
             response = self._calls(request)
+        elif path == FUNCTION_SESSIONS_PATH:
+            response = self._function_session(request) if request.method == "POST" else _not_allowed("POST")
         else:
             response = _json(404, {"message": f"no control path {path}"})
         return response(environ, start_response)
@@ -65,6 +72,17 @@ class ControlPath:
         except ValueError as error:
             return _json(400, {"message": str(error)})
         return _json(200, {"service_name": service_name, "region": region, "zone_names": zones})
+
+    def _function_session(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            access_key_id, role_arn = body["access_key_id"], body["role_arn"]
+            if not isinstance(access_key_id, str) or not isinstance(role_arn, str):
+                raise ValueError("access_key_id and role_arn must be strings")
+            trust.register_function_session(access_key_id, role_arn)
+        except (ValueError, KeyError, TypeError) as error:
+            return _json(400, {"message": f"expected {{access_key_id, role_arn}}: {error}"})
+        return _json(200, {"access_key_id": access_key_id, "role_arn": role_arn})
 
     def _calls(self, request: Request) -> Response:
         if request.method == "GET":

@@ -112,6 +112,12 @@ def recorded_call(environ: dict[str, Any]) -> RecordedCall | None:
     return RecordedCall(access_key_id, service, operation_name(environ, service) or UNKNOWN_OPERATION)
 
 
+def access_key_in(authorization: str) -> str | None:
+    """The access key id a SigV4 Authorization header names, whatever its shape (``LOCAL-…`` too)."""
+    match = _CREDENTIAL.search(authorization)
+    return match.group(1) if match is not None else None
+
+
 def credential_scope(environ: Mapping[str, Any]) -> tuple[str, str]:
     """(access key id, signing service) of a SigV4 request; empty strings for an unsigned one."""
     match = _CREDENTIAL.search(environ.get("HTTP_AUTHORIZATION", ""))
