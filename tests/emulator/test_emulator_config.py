@@ -3,7 +3,9 @@ back by rule and by resource, and the configuration items of VPC endpoints."""
 
 from __future__ import annotations
 
+import io
 import json
+import zipfile
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -159,6 +161,37 @@ def test_a_registered_rule_without_evaluations_has_no_results(config: Any) -> No
     )
 
     assert results(config, "registered") == []
+
+
+def test_a_custom_rule_may_invoke_a_function_of_another_account(aws: Emulator) -> None:
+    """An organization member's rule invokes the hub's evaluator; a function that exists nowhere is refused."""
+    trust = {
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": "lambda.amazonaws.com"}, "Action": "sts:AssumeRole"}]
+    }
+    role = aws.client("iam").create_role(RoleName="evaluator", AssumeRolePolicyDocument=json.dumps(trust))["Role"]
+    code = io.BytesIO()
+    with zipfile.ZipFile(code, "w") as archive:
+        archive.writestr("app.py", "def handler(event, context): pass\n")
+    hub_function = aws.client("lambda").create_function(
+        FunctionName="vpce-guard-config-rule",
+        Runtime="python3.12",
+        Role=role["Arn"],
+        Handler="app.handler",
+        Code={"ZipFile": code.getvalue()},
+    )["FunctionArn"]
+    member_config = aws.client("config", account_id="111122223333")
+
+    def custom_rule(name: str, function_arn: str) -> dict[str, Any]:
+        details = [{"EventSource": "aws.config", "MessageType": "ConfigurationItemChangeNotification"}]
+        source = {"Owner": "CUSTOM_LAMBDA", "SourceIdentifier": function_arn, "SourceDetails": details}
+        return {"ConfigRuleName": name, "Source": source}
+
+    member_config.put_config_rule(ConfigRule=custom_rule("vpce-guard", hub_function))
+    with pytest.raises(ClientError) as refused:
+        member_config.put_config_rule(ConfigRule=custom_rule("nowhere", hub_function.replace("config-rule", "gone")))
+
+    assert [rule["ConfigRuleName"] for rule in member_config.describe_config_rules()["ConfigRules"]] == ["vpce-guard"]
+    assert error_code(refused) == "InsufficientPermissionsException"
 
 
 def test_test_mode_stores_nothing(config: Any) -> None:

@@ -12,7 +12,8 @@ region, so a moto reset wipes it with everything else.
 
 A result token is made by ``result_token_for(rule_name)`` (``result_tokens``) and names the rule. The rule
 need not be registered in moto (a custom Lambda rule can be registered only if the Lambda exists there):
-a rule is known to the read-back calls once it is registered or has evaluations.
+a rule is known to the read-back calls once it is registered or has evaluations. A rule's Lambda may be in
+another account (an organization's hub), as in AWS; moto looked for it in the rule's own account only.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from moto.config.exceptions import (
     NoSuchConfigRuleException,
     ValidationException,
 )
-from moto.config.models import RESOURCE_MAP, ConfigBackend, config_backends
+from moto.config.models import RESOURCE_MAP, ConfigBackend, Source, config_backends
 from moto.config.responses import ConfigResponse
 from moto.core.common_models import ConfigQueryModel
 from moto.ec2.models import EC2Backend, ec2_backends
@@ -532,8 +533,32 @@ def _get_compliance_details_by_resource_response(self: ConfigResponse) -> str:
     )
 
 
+def function_account(owner: str, source_identifier: str, rule_account_id: str) -> str:
+    """A custom rule's function may belong to another account, as an organization's rules invoke its hub's
+    evaluator (AWS checks only that the function's policy lets Config invoke it); moto looks for it in the
+    rule's own account."""
+    parts = source_identifier.split(":")
+    if owner == "CUSTOM_LAMBDA" and len(parts) >= 7 and parts[2] == "lambda":
+        return parts[4]
+    return rule_account_id
+
+
+def _source_init(
+    self: Source,
+    account_id: str,
+    region: str,
+    owner: str,
+    source_identifier: str,
+    source_details: Any = None,
+) -> None:
+    PATCHES.originals["Source.__init__"](
+        self, function_account(owner, source_identifier, account_id), region, owner, source_identifier, source_details
+    )
+
+
 PATCHES = Patches(
     (
+        (Source, "__init__", _source_init),
         (ConfigResponse, "put_evaluations", _put_evaluations_response),
         (ConfigResponse, "get_compliance_details_by_config_rule", _get_compliance_details_by_config_rule_response),
         (ConfigResponse, "get_compliance_details_by_resource", _get_compliance_details_by_resource_response),
