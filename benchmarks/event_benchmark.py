@@ -14,6 +14,7 @@ from pathlib import Path
 
 from scan_benchmark import REGION, build_estate
 
+from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.emulator import Emulator
@@ -56,7 +57,9 @@ def main() -> None:
         }
         session = AwsSession(REGION, endpoint_url=emulator.url)
         pipeline = Pipeline(
-            lambda region: session, StateStore(session.client("dynamodb"), state_table(emulator)), GuardConfig()
+            Accounts(lambda region: session),
+            StateStore(session.client("dynamodb"), state_table(emulator)),
+            GuardConfig(),
         )
         print(f"\nOne event on an estate of {ENDPOINTS:,} interface endpoints over 51 VPCs")
         print("(one warm function: the first event pays for DescribeVpcEndpointServices, later ones reuse it)")

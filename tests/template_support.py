@@ -6,9 +6,10 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 TEMPLATE = REPO / "template.yaml"
-FUNCTIONS = ("OnChangeFunction", "ConfigRuleFunction", "SweepFunction", "NotifierFunction")
+FUNCTIONS = ("OnChangeFunction", "ConfigRuleFunction", "SweepFunction", "SweepWorkerFunction", "NotifierFunction")
 # The functions invoked asynchronously (EventBridge, Config): failed invocations go to a dead-letter queue.
-# The notifier reads a stream instead: its failed batches go to its event source's on-failure destination.
+# The notifier reads a stream and the sweep worker a queue instead: their failures stay with their source (the
+# stream's on-failure destination, the queue's redrive to a dead-letter queue).
 ASYNC_FUNCTIONS = ("OnChangeFunction", "ConfigRuleFunction", "SweepFunction")
 # The notification channels' parameters, every channel on (secret ARNs as Secrets Manager makes them).
 NOTIFICATION_PARAMETERS = {

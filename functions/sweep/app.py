@@ -1,4 +1,4 @@
-"""Sweep: a scheduled full evaluation of the account and region, catching lost events and drift."""
+"""Sweep: on its schedule, one job per (account, region) onto the sweep queue, catching lost events and drift."""
 
 from typing import Any
 

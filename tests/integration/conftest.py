@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from org_support import Hub, org_with_members
 
 from vpce_guard import lambda_app
 from vpce_guard.aws import AwsSession
@@ -93,6 +94,12 @@ def handler_of(
         return lambda event: module.handler(event, LambdaContext())
 
     return load
+
+
+@pytest.fixture
+def hub(aws_env: Emulator) -> Hub:
+    """An organization of three members, the member stack deployed in each, and the hub's function roles."""
+    return org_with_members(aws_env)
 
 
 @pytest.fixture

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.cli import main
 from vpce_guard.decisions import GuardConfig
@@ -193,7 +194,7 @@ def test_findings_lists_what_an_evaluation_recorded(
 ) -> None:
     session = AwsSession(REGION, endpoint_url=aws_env.url)
     store = StateStore(session.client("dynamodb"), state_table)
-    Pipeline(lambda region: session, store, GuardConfig()).evaluate("123456789012", Scope(REGION))
+    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
     listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
 
     code = main([*listing, "--status", "TICKETED", "--format", "json"])
@@ -209,7 +210,7 @@ def test_findings_table_shows_status_severity_and_check(
 ) -> None:
     session = AwsSession(REGION, endpoint_url=aws_env.url)
     store = StateStore(session.client("dynamodb"), state_table)
-    Pipeline(lambda region: session, store, GuardConfig()).evaluate("123456789012", Scope(REGION))
+    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
 
     main(["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url])
 

@@ -1,4 +1,4 @@
-"""The three handlers as Lambda runs them, in-process: the template's environment, the emulator over HTTP."""
+"""The handlers as Lambda runs them, in-process: the template's environment, the emulator over HTTP."""
 
 from __future__ import annotations
 
@@ -10,8 +10,10 @@ from vpce_guard import lambda_app
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder
+from vpce_guard.local.queues import lambda_sqs_event
 from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
 from vpce_guard.state import StateStore, Status
+from vpce_guard.sweep import SweepJob, SweepLedger
 
 pytestmark = pytest.mark.server
 
@@ -72,18 +74,28 @@ def test_an_unwatched_call_is_ignored(handler_of: Any) -> None:
     assert "not an event vpce-guard watches" in result["ignored"]
 
 
-def test_sweep_records_every_finding_of_the_region_then_writes_nothing_when_unchanged(
-    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
+def test_sweep_sends_one_job_for_its_account_and_region_which_a_worker_evaluates(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore, aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     bad_endpoint(ec2, vpc)
-    sweep = handler_of("sweep")
-    event = retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: ACCOUNT})
+    sqs = aws_env.client("sqs", REGION)
+    queue_url = sqs.create_queue(QueueName="sweep-jobs")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    monkeypatch.setenv("SWEEP_QUEUE_URL", queue_url)
+    sweep, worker = handler_of("sweep"), handler_of("sweep_worker")
 
-    first, second = sweep(event), sweep(event)
+    fanned_out = sweep(retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: ACCOUNT}))
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    first = worker(lambda_sqs_event(messages, queue_arn))
+    second = worker(lambda_sqs_event(messages, queue_arn))
 
-    assert first["changes"]["opened"]
-    assert (second["changes"]["opened"], second["changes"]["updated"], second["changes"]["resolved"]) == ([], [], [])
+    assert (fanned_out["accounts"], fanned_out["regions"], fanned_out["jobs"]) == (1, [REGION], 1)
+    assert [SweepJob.from_message(message["Body"]).account_id for message in messages] == [ACCOUNT]
+    assert first == second == {"batchItemFailures": []}
     assert all(record.status is Status.TICKETED for record in store.records(ACCOUNT, REGION))
+    [result] = SweepLedger(aws_env.client("dynamodb", REGION), store.table_name).results()
+    assert (result.account_id, result.region, result.status, result.state_writes) == (ACCOUNT, REGION, "DONE", 0)
+    assert result.findings > 0
 
 
 def test_ten_deliveries_of_one_event_make_one_change_in_enforce_mode(

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from evaluation_clock import Clock
 
+from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION
@@ -36,7 +37,7 @@ ACCOUNT = "123456789012"
 
 @pytest.fixture
 def pipeline(session: AwsSession, store: StateStore) -> Pipeline:
-    return Pipeline(lambda region: session, store, GuardConfig(), clock=Clock())
+    return Pipeline(Accounts(lambda region: session), store, GuardConfig(), clock=Clock())
 
 
 @pytest.fixture

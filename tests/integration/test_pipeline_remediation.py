@@ -10,6 +10,7 @@ from typing import Any
 import pytest
 from evaluation_clock import Clock
 
+from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.cli import main
 from vpce_guard.decisions import GuardConfig
@@ -33,7 +34,7 @@ def vpc(ec2: Any) -> BuiltVpc:
 
 
 def pipeline(session: AwsSession, store: StateStore, config: str, clock: Clock | None = None) -> Pipeline:
-    return Pipeline(lambda region: session, store, GuardConfig.from_toml(config), clock=clock or Clock())
+    return Pipeline(Accounts(lambda region: session), store, GuardConfig.from_toml(config), clock=clock or Clock())
 
 
 def endpoint_without_private_dns(ec2: Any, vpc: BuiltVpc, *, tags: dict[str, str] | None = None) -> str:
@@ -272,7 +273,9 @@ def test_a_reporting_pipeline_keeps_the_statuses_the_acting_ones_decided(
     endpoint = endpoint_without_private_dns(ec2, vpc)
     clock = Clock()
     pipeline(session, store, "", clock).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
-    reporting = Pipeline(lambda region: session, store, GuardConfig.from_toml(ENFORCE_PRIVATE_DNS), clock, act=False)
+    reporting = Pipeline(
+        Accounts(lambda region: session), store, GuardConfig.from_toml(ENFORCE_PRIVATE_DNS), clock, act=False
+    )
 
     reporting.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
 

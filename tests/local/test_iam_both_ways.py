@@ -4,10 +4,11 @@ Both ways: every call a function makes is granted (nothing missing: it would fai
 and every action granted is called (nothing extra: least privilege). Each function runs locally through every
 sample event (retargeted at the samples' story built in the emulator, so every path that reads or writes
 runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record), the
-state table's own stream drained into the notifier, and an evaluation that fails (the state table gone, as a
-throttled or refused call would fail: the handler raises, so idempotency deletes its in-progress record). The
-stack is deployed with every notification channel on (secrets pointing at a local receiver), and compared with
-the template transformed with the same parameters. The emulator records each call with the access key id of
+sweep's jobs handed from its queue to the sweep worker, the state table's own stream drained into the
+notifier, and an evaluation that fails (the state table gone, as a throttled or refused call would fail: the
+handler raises, so idempotency deletes its in-progress record). The stack is deployed with every
+notification channel on (secrets pointing at a local receiver), and compared with the template transformed
+with the same parameters. The emulator records each call with the access key id of
 the function that signed it (``LOCAL-<LogicalId>``).
 
 Calls the Lambda service makes for a function (logs, traces, the dead-letter queue's sqs:SendMessage) are
@@ -26,6 +27,7 @@ from template_support import FUNCTIONS
 
 from vpce_guard.emulator import Emulator, RecordedCall
 from vpce_guard.local.deploy import local_up
+from vpce_guard.local.queues import drain_queues
 from vpce_guard.local.router import Delivery, route
 from vpce_guard.local.runtime import Container, Invocation
 from vpce_guard.local.stack import LocalStack
@@ -44,12 +46,14 @@ AUTHORISED_AS: dict[str, tuple[str, ...]] = {
     "dynamodb:TransactWriteItems": ("dynamodb:PutItem", "dynamodb:ConditionCheckItem"),
     "dynamodb:TransactGetItems": ("dynamodb:GetItem",),
     "dynamodb:BatchGetItem": ("dynamodb:GetItem",),
+    "sqs:SendMessageBatch": ("sqs:SendMessage",),
 }
 # The stack runs in the default ticket mode, so nothing is remediated here: the grants for changes (and for
 # releasing a change's lease) are held to what the playbooks declare by tests/template, and each playbook's
 # calls to its declaration by tests/integration/remediation.
 REMEDIATION_GRANTS = {action for actions in PERMISSIONS.values() for action in actions} | {"dynamodb:DeleteItem"}
-# Runs first: a sweep of a fresh state table records what it finds (a sweep of an unchanged estate writes nothing).
+# Runs first, its jobs worked off at once: a sweep of a fresh state table records what it finds (a sweep of an
+# unchanged estate writes nothing).
 RUN_ORDER = ("SweepFunction", "OnChangeFunction", "ConfigRuleFunction", "NotifierFunction")
 
 
@@ -113,6 +117,8 @@ def run(stack: LocalStack, planned: list[Delivery]) -> list[Invocation]:
     for function in RUN_ORDER:
         with Container(stack, stack.functions[function]) as container:
             invocations += [container.invoke(d.event, d.trigger) for d in planned if d.function == function]
+        if function == "SweepFunction":
+            invocations += drain_queues(stack)  # the sweep worker
     return invocations
 
 

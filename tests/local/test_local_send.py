@@ -70,12 +70,15 @@ def test_local_up_then_send_through_the_command_line(
     up_output = capsys.readouterr().out
     sent = main(["local", "send", str(event_file), "--stack-file", str(stack_file)])
     (invocation,) = json.loads(capsys.readouterr().out)
+    drained = main(["local", "drain", "--stack-file", str(stack_file)])
+    invocations = json.loads(capsys.readouterr().out)
 
     stack = LocalStack.load(stack_file)
-    assert (up, sent) == (0, 0)
+    assert (up, sent, drained) == (0, 0, 0)
     assert f"export STATE_TABLE_NAME={stack.physical_id('StateTable')}" in up_output
     assert (invocation["function"], invocation["trigger"]) == ("SweepFunction", "SweepFunctionSweep")
-    assert invocation["result"]["vpc_ids"] == "all"
+    assert (invocation["result"]["accounts"], invocation["result"]["jobs"]) == (1, 1)
+    assert (invocations[0]["function"], invocations[0]["result"]) == ("SweepWorkerFunction", {"batchItemFailures": []})
 
 
 def test_local_up_takes_the_emulator_from_aws_endpoint_url(

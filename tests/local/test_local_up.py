@@ -209,6 +209,7 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
         "VPCE_GUARD_JIRA_SECRET_ID": "",
         "VPCE_GUARD_OPSCENTER": "false",
     }
+    sweep = {"SWEEP_QUEUE_URL": shared_stack.physical_id("SweepJobQueue"), "SWEEP_REGIONS": shared_stack.region}
     for function in shared_stack.functions.values():
         assert function.environment == {
             "STATE_TABLE_NAME": shared_stack.physical_id("StateTable"),
@@ -218,11 +219,13 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
             "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
             "POWERTOOLS_LOG_LEVEL": "INFO",
             **(notifier if function.logical_id == "NotifierFunction" else {}),
+            **(sweep if function.logical_id == "SweepFunction" else {}),
         }
 
 
 def test_every_dead_letter_queue_exists_with_an_alarm(shared_stack: LocalStack, emulator_env: Emulator) -> None:
-    queues = [r for r in shared_stack.resources.values() if r.type == "AWS::SQS::Queue"]
+    work_queues = {source.queue_url for source in shared_stack.queue_sources.values()}
+    queues = [r for r in shared_stack.resources.values() if r.type == "AWS::SQS::Queue" and r.ref not in work_queues]
     alarms = emulator_env.client("cloudwatch").describe_alarms()["MetricAlarms"]
 
     alarmed = {dimension["Value"] for alarm in alarms for dimension in alarm["Dimensions"]}

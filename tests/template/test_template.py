@@ -24,12 +24,13 @@ ENVIRONMENT = {
 }
 # What a function's environment holds besides the contract: the notifier's channels (secret ids, never secrets).
 OWN_ENVIRONMENT = {
+    "SweepFunction": {"SWEEP_QUEUE_URL": {"Ref": "SweepJobQueue"}, "SWEEP_REGIONS": {"Ref": "AWS::Region"}},
     "NotifierFunction": {
         "VPCE_GUARD_NOTIFICATION_TOPIC_ARN": {"Ref": "NotificationTopic"},
         "VPCE_GUARD_SLACK_SECRET_ID": {"Ref": "SlackWebhookSecretArn"},
         "VPCE_GUARD_JIRA_SECRET_ID": {"Ref": "JiraSecretArn"},
         "VPCE_GUARD_OPSCENTER": {"Ref": "EnableOpsCenter"},
-    }
+    },
 }
 INTERFACE_ENDPOINTS = {"Ec2Endpoint": "ec2", "ConfigEndpoint": "config", "StsEndpoint": "sts", "LogsEndpoint": "logs"}
 # Endpoints whose policy is exactly what the functions are granted for that service.
@@ -126,8 +127,8 @@ def test_every_function_runs_python312_on_arm64_traced_with_the_layer_in_the_vpc
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_every_function_gets_the_contract_environment(transformed: TransformedTemplate, function: str) -> None:
-    assert transformed.function_environment(function) == ENVIRONMENT | OWN_ENVIRONMENT.get(function, {})
+def test_every_function_gets_the_contract_environment(single_account: TransformedTemplate, function: str) -> None:
+    assert single_account.function_environment(function) == ENVIRONMENT | OWN_ENVIRONMENT.get(function, {})
 
 
 @pytest.mark.parametrize("function", ASYNC_FUNCTIONS)
@@ -180,7 +181,7 @@ def ec2_changes(transformed: TransformedTemplate, function: str) -> set[str]:
     }
 
 
-@pytest.mark.parametrize("function", ["OnChangeFunction", "SweepFunction"])
+@pytest.mark.parametrize("function", ["OnChangeFunction", "SweepWorkerFunction"])
 def test_the_functions_that_act_are_granted_exactly_what_the_remediations_declare(
     transformed: TransformedTemplate, function: str
 ) -> None:
@@ -206,9 +207,9 @@ def test_on_change_has_reserved_concurrency_from_a_parameter_defaulting_to_10(
 
 
 def test_the_on_change_pattern_lists_exactly_the_accepted_event_names_in_order(
-    transformed: TransformedTemplate,
+    single_account: TransformedTemplate,
 ) -> None:
-    pattern = transformed.event_pattern("OnChangeFunction")
+    pattern = single_account.event_pattern("OnChangeFunction")
 
     assert pattern == {
         "source": ["aws.ec2"],
@@ -219,9 +220,9 @@ def test_the_on_change_pattern_lists_exactly_the_accepted_event_names_in_order(
 
 @pytest.mark.parametrize("function", ["OnChangeFunction", "SweepFunction"])
 def test_event_rules_have_a_dead_letter_queue_and_a_retry_policy(
-    transformed: TransformedTemplate, function: str
+    single_account: TransformedTemplate, function: str
 ) -> None:
-    (rule,) = transformed.event_rules(function)
+    (rule,) = single_account.event_rules(function)
     (target,) = rule.properties["Targets"]
 
     assert target["DeadLetterConfig"] == {"Arn": {"Fn::GetAtt": ["EventDeliveryDeadLetterQueue", "Arn"]}}
@@ -229,10 +230,10 @@ def test_event_rules_have_a_dead_letter_queue_and_a_retry_policy(
 
 
 def test_eventbridge_may_send_to_the_delivery_dead_letter_queue_for_the_stacks_rules_only(
-    transformed: TransformedTemplate,
+    single_account: TransformedTemplate,
 ) -> None:
-    (statement,) = properties(transformed, "EventDeliveryDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
-    rules = {rule.logical_id for function in FUNCTIONS for rule in transformed.event_rules(function)}
+    (statement,) = properties(single_account, "EventDeliveryDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
+    rules = {rule.logical_id for function in FUNCTIONS for rule in single_account.event_rules(function)}
 
     assert statement["Principal"] == {"Service": "events.amazonaws.com"}
     assert {ref["Fn::GetAtt"][0] for ref in statement["Condition"]["ArnEquals"]["aws:SourceArn"]} == rules
@@ -264,10 +265,12 @@ def test_the_config_rule_invokes_its_function_for_changes_oversized_items_and_a_
     assert sam_template.document["Parameters"]["ConfigRuleFrequency"]["Default"] == "TwentyFour_Hours"
 
 
-def test_only_config_in_this_account_may_invoke_the_config_rule_function(transformed: TransformedTemplate) -> None:
+def test_only_config_in_this_account_may_invoke_the_config_rule_function(
+    single_account: TransformedTemplate,
+) -> None:
     (permission,) = [
         props
-        for props in (r["Properties"] for r in transformed.resources("AWS::Lambda::Permission").values())
+        for props in (r["Properties"] for r in single_account.resources("AWS::Lambda::Permission").values())
         if props["Principal"] == "config.amazonaws.com"
     ]
 
@@ -276,7 +279,12 @@ def test_only_config_in_this_account_may_invoke_the_config_rule_function(transfo
 
 
 def test_every_dead_letter_queue_has_an_alarm_on_visible_messages(transformed: TransformedTemplate) -> None:
-    queues = set(transformed.resources("AWS::SQS::Queue"))
+    """Every queue but the sweep's job queue, which redrives its failed jobs to one of them."""
+    queues = {
+        logical_id
+        for logical_id, queue in transformed.resources("AWS::SQS::Queue").items()
+        if "RedrivePolicy" not in queue["Properties"]
+    }
     alarmed = set()
     for alarm in transformed.resources("AWS::CloudWatch::Alarm").values():
         props = alarm["Properties"]
@@ -286,6 +294,29 @@ def test_every_dead_letter_queue_has_an_alarm_on_visible_messages(transformed: T
         alarmed.add(dimension["Value"]["Fn::GetAtt"][0])
 
     assert alarmed == queues
+
+
+def test_sweep_jobs_run_one_per_invocation_at_bounded_concurrency_and_fail_alone(
+    sam_template: SamTemplate, transformed: TransformedTemplate
+) -> None:
+    (mapping,) = [
+        m
+        for m in transformed.resources("AWS::Lambda::EventSourceMapping").values()
+        if m["Properties"]["FunctionName"] == {"Ref": "SweepWorkerFunction"}
+    ]
+    queue = properties(transformed, "SweepJobQueue")
+    worker_timeout = properties(transformed, "SweepWorkerFunction")["Timeout"]
+
+    assert mapping["Properties"]["EventSourceArn"] == {"Fn::GetAtt": ["SweepJobQueue", "Arn"]}
+    assert mapping["Properties"]["BatchSize"] == 1
+    assert mapping["Properties"]["FunctionResponseTypes"] == ["ReportBatchItemFailures"]
+    assert mapping["Properties"]["ScalingConfig"] == {"MaximumConcurrency": {"Ref": "SweepConcurrency"}}
+    assert queue["VisibilityTimeout"] >= 6 * worker_timeout
+    assert queue["RedrivePolicy"] == {
+        "deadLetterTargetArn": {"Fn::GetAtt": ["SweepDeadLetterQueue", "Arn"]},
+        "maxReceiveCount": 5,
+    }
+    assert sam_template.document["Parameters"]["SweepConcurrency"]["Default"] == 10
 
 
 # State ------------------------------------------------------------------------------------------------------
@@ -365,8 +396,8 @@ def test_the_dynamodb_gateway_endpoint_sits_on_the_route_tables_given(transforme
 
 
 @pytest.mark.parametrize("endpoint", ["DynamoDbGatewayEndpoint", *INTERFACE_ENDPOINTS])
-def test_every_endpoint_policy_admits_this_account_only(transformed: TransformedTemplate, endpoint: str) -> None:
-    (statement,) = properties(transformed, endpoint)["PolicyDocument"]["Statement"]
+def test_every_endpoint_policy_admits_this_account_only(single_account: TransformedTemplate, endpoint: str) -> None:
+    (statement,) = properties(single_account, endpoint)["PolicyDocument"]["Statement"]
 
     assert (statement["Effect"], statement["Principal"]) == ("Allow", "*")
     assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from functools import cached_property
+from datetime import datetime
+from functools import cache, cached_property
 from typing import Any
 
 import boto3
@@ -44,9 +46,36 @@ class ApiCallCounter:
         return f"{self.total} API calls ({by_operation})" if self.calls else "0 API calls"
 
 
+@cache
+def partition_of(region: str) -> str:
+    """The partition a region belongs to (``aws``, ``aws-cn``, ``aws-us-gov``), from botocore's endpoint data."""
+    partition: str = boto3.Session().get_partition_for_region(region)
+    return partition
+
+
+@dataclass(frozen=True)
+class TemporaryCredentials:
+    """Credentials from sts:AssumeRole, and when they stop working."""
+
+    access_key_id: str
+    secret_access_key: str
+    session_token: str
+    expiration: datetime
+
+    @classmethod
+    def from_api(cls, credentials: Mapping[str, Any]) -> TemporaryCredentials:
+        return cls(
+            credentials["AccessKeyId"],
+            credentials["SecretAccessKey"],
+            credentials["SessionToken"],
+            credentials["Expiration"],
+        )
+
+
 @dataclass
 class AwsSession:
-    """Where calls go: a region, optionally a named profile and an endpoint URL (the emulator).
+    """Where calls go: a region, optionally a named profile and an endpoint URL (the emulator), and the
+    credentials of an assumed role when the calls act in another account.
 
     Clients are made once per service and shared (they are thread-safe): making one loads the service's
     model, which costs more than most calls.
@@ -56,6 +85,7 @@ class AwsSession:
     profile: str | None = None
     endpoint_url: str | None = None
     counter: ApiCallCounter = field(default_factory=ApiCallCounter)
+    credentials: TemporaryCredentials | None = None
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def client(self, service: str) -> Any:
@@ -66,4 +96,11 @@ class AwsSession:
 
     @cached_property
     def _boto3(self) -> boto3.Session:
-        return boto3.Session(profile_name=self.profile, region_name=self.region)
+        if self.credentials is None:
+            return boto3.Session(profile_name=self.profile, region_name=self.region)
+        return boto3.Session(
+            aws_access_key_id=self.credentials.access_key_id,
+            aws_secret_access_key=self.credentials.secret_access_key,
+            aws_session_token=self.credentials.session_token,
+            region_name=self.region,
+        )

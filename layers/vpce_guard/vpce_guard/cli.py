@@ -11,11 +11,12 @@ import dataclasses
 import os
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
 from vpce_guard import __version__
+from vpce_guard.accounts import Accounts, MemberRoles
 from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
@@ -27,9 +28,10 @@ from vpce_guard.policy import PolicyError
 from vpce_guard.remediation.model import ResourceRef
 from vpce_guard.remediation.rollback import restore
 from vpce_guard.render import changes_json, changes_table, findings_json, findings_table, records_json, records_table
-from vpce_guard.scan import ScanResult, scan_live, scan_policy_document, scan_snapshot
+from vpce_guard.scan import ScanResult, scan_accounts, scan_live, scan_policy_document, scan_snapshot
 from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
 from vpce_guard.state import StateStore, Status
+from vpce_guard.sweep import organization_accounts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -55,7 +57,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"vpce-guard {__version__}")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
-    scan = commands.add_parser("scan", help="scan one account and region (or a saved snapshot)")
+    scan = commands.add_parser(
+        "scan", help="scan one account and region, every account of an organization, or a saved snapshot"
+    )
     scan.set_defaults(command=run_scan)
     scan.add_argument("--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
     scan.add_argument("--profile", help="AWS named profile")
@@ -64,6 +68,15 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--endpoint-ids", metavar="VPCE,VPCE", help="scan the VPCs of these endpoints")
     scan.add_argument("--save-snapshot", metavar="DIR", help="write the facts read to DIR")
     scan.add_argument("--from-snapshot", metavar="DIR", help="scan a saved snapshot instead of AWS")
+    scan.add_argument(
+        "--all-accounts",
+        action="store_true",
+        help="scan every active account of the organization (run as its management account or a delegated "
+        "administrator), through --role-name in each",
+    )
+    scan.add_argument("--role-name", help="the role to assume in each account (e.g. the member read role)")
+    scan.add_argument("--regions", metavar="R1,R2", help="regions to scan with --all-accounts (default: --region)")
+    scan.add_argument("--parallel", type=int, default=8, help="accounts scanned at once with --all-accounts")
     _add_judgement_options(scan)
     scan.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECKS)})")
     scan.add_argument(
@@ -86,17 +99,23 @@ def build_parser() -> argparse.ArgumentParser:
     findings.set_defaults(command=run_findings)
     _add_state_options(findings)
     findings.add_argument("--status", choices=[*(status.value for status in Status), "all"], default="all")
+    _add_where_options(findings)
     findings.add_argument("--format", choices=("table", "json"), default="table")
 
     changes = commands.add_parser("changes", help="list the automatic changes recorded in the state table")
     changes.set_defaults(command=run_changes)
     _add_state_options(changes)
+    _add_where_options(changes)
     changes.add_argument("--format", choices=("table", "json"), default="table")
 
     rollback = commands.add_parser("rollback", help="restore exactly what a recorded change replaced")
     rollback.set_defaults(command=run_rollback)
     rollback.add_argument("change_id", metavar="CHANGE_ID", help="as `vpce-guard changes` lists it")
     rollback.add_argument("--force", action="store_true", help="restore even if the resource changed since")
+    rollback.add_argument(
+        "--role-name",
+        help="the role to assume when the change was made in another account (the member remediation role)",
+    )
     _add_state_options(rollback)
 
     demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")
@@ -133,6 +152,10 @@ def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
 def run_scan(args: argparse.Namespace) -> int:
     checks = _checks(args)
     settings = _settings(args)
+    if args.all_accounts:
+        return _scan_organization(args, settings, checks)
+    if args.role_name or args.regions:
+        raise UsageError(f"--{'role-name' if args.role_name else 'regions'} goes with --all-accounts")
     if args.from_snapshot:
         given = [flag for flag in ("profile", "endpoint_url", "vpc_id", "endpoint_ids") if getattr(args, flag)]
         if given:
@@ -161,6 +184,51 @@ def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequenc
     return result
 
 
+def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks: Sequence[Check]) -> int:
+    """Every active account of the organization in every region asked, each through its role."""
+    given = [flag for flag in ("vpc_id", "endpoint_ids", "from_snapshot", "save_snapshot") if getattr(args, flag)]
+    if given:
+        raise UsageError(f"--all-accounts scans whole regions; drop --{given[0].replace('_', '-')}")
+    if not args.role_name:
+        raise UsageError("--all-accounts needs --role-name: the role to assume in each account")
+    regions = _csv(args.regions) or (_region(args),)
+    home = AwsSession(regions[0], args.profile, args.endpoint_url)
+    sessions = {regions[0]: home}
+
+    def home_session(region: str) -> AwsSession:
+        return sessions.setdefault(region, AwsSession(region, args.profile, args.endpoint_url))
+
+    # The command line only reads: the one role serves for reading, and nothing here changes anything.
+    accounts = Accounts(home_session, MemberRoles(args.role_name, args.role_name), session_name="vpce-guard-cli")
+    account_ids = organization_accounts(home)
+    targets = [(account_id, region) for account_id in account_ids for region in regions]
+    _say(f"scanning {len(account_ids)} account(s) in {len(regions)} region(s) through role {args.role_name}")
+    started, scans = time.perf_counter(), []
+    for done, scanned in enumerate(scan_accounts(accounts, targets, settings, checks, parallel=args.parallel), 1):
+        scans.append(scanned)
+        if sys.stderr.isatty():
+            outcome = (
+                f"{len(scanned.result.findings)} finding(s), {scanned.api_calls} API calls"
+                if scanned.result
+                else "could not be scanned"
+            )
+            _say(f"[{done}/{len(targets)}] {scanned.account_id} {scanned.region}: {outcome}")
+    scans.sort(key=lambda scanned: (scanned.account_id, scanned.region))
+    findings = [finding for scanned in scans if scanned.result for finding in scanned.result.findings]
+    failed = [scanned for scanned in scans if scanned.result is None]
+    _say(
+        f"scanned {len(targets) - len(failed)} of {len(targets)} account-region(s) in "
+        f"{time.perf_counter() - started:.1f} s: {len(findings)} finding(s)"
+    )
+    code = _report(findings, args)
+    problems = [(s.account_id, p.resource_id, p.message) for s in scans if s.result for p in s.result.problems]
+    for account_id, resource_id, message in problems:
+        print(f"vpce-guard: error: {account_id}: {resource_id}: {message}", file=sys.stderr)
+    for scanned in failed:
+        print(f"vpce-guard: error: {scanned.account_id} {scanned.region}: {scanned.error}", file=sys.stderr)
+    return EXIT_ERROR if failed or problems else code
+
+
 def run_check_policy(args: argparse.Namespace) -> int:
     document = sys.stdin.read() if args.policy == "-" else _read_policy_file(Path(args.policy))
     findings = scan_policy_document(
@@ -180,6 +248,17 @@ def _add_state_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--endpoint-url", help="AWS endpoint URL, e.g. the local emulator's")
 
 
+def _add_where_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--accounts", metavar="ID,ID", help="only these accounts")
+    parser.add_argument("--regions", metavar="R1,R2", help="only these regions")
+
+
+def _where(args: argparse.Namespace) -> Callable[[str, str], bool]:
+    """Whether an account and region is among those --accounts and --regions name (all, where not given)."""
+    accounts, regions = set(_csv(args.accounts) or ()), set(_csv(args.regions) or ())
+    return lambda account_id, region: (not accounts or account_id in accounts) and (not regions or region in regions)
+
+
 def _state(args: argparse.Namespace) -> tuple[AwsSession, StateStore]:
     table = args.table or os.environ.get("STATE_TABLE_NAME")
     if not table:
@@ -194,8 +273,12 @@ def run_findings(args: argparse.Namespace) -> int:
         records = store.all_records()
     except CALL_ERRORS as error:
         raise CollectionError("Scan", session.region, error) from error
-    if args.status != "all":
-        records = [record for record in records if record.status.value == args.status]
+    wanted = _where(args)
+    records = [
+        record
+        for record in records
+        if wanted(record.account_id, record.region) and args.status in ("all", record.status.value)
+    ]
     print(records_json(records) if args.format == "json" else records_table(records))
     return EXIT_OK
 
@@ -206,6 +289,8 @@ def run_changes(args: argparse.Namespace) -> int:
         changes = store.changes()
     except CALL_ERRORS as error:
         raise CollectionError("Scan", session.region, error) from error
+    wanted = _where(args)
+    changes = [change for change in changes if wanted(change.account_id, change.region)]
     print(changes_json(changes) if args.format == "json" else changes_table(changes))
     return EXIT_OK
 
@@ -223,9 +308,9 @@ def run_rollback(args: argparse.Namespace) -> int:
         raise UsageError(f"change {change.change_id} is {change.status}: only applied changes can be rolled back")
     resource = ResourceRef(change.resource_kind, change.resource_id, change.vpc_id, change.account_id, change.region)
     before, after = _configurations(change.before), _configurations(change.after)
-    restored = restore(
-        AwsSession(change.region, args.profile, args.endpoint_url), resource, before, after, force=args.force
-    )
+    roles = MemberRoles(args.role_name, args.role_name) if args.role_name else None
+    accounts = Accounts(lambda region: AwsSession(region, args.profile, args.endpoint_url), roles, "vpce-guard-cli")
+    restored = restore(accounts.actor(change.account_id, change.region), resource, before, after, force=args.force)
     if restored.status == "REFUSED":
         _say(f"refused: {change.resource_id} changed since {change.change_id}; --force restores anyway:")
         for difference in restored.differences_refused or ():

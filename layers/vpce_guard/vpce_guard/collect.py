@@ -61,14 +61,18 @@ class CollectionError(Exception):
     """A describe failed; the message names the call, the AWS error and the operator's next step."""
 
     def __init__(self, operation: str, region: str, error: Exception) -> None:
-        if isinstance(error, ClientError):
-            code = error.response.get("Error", {}).get("Code", "Unknown")
-            reason = f"{code}: {error.response.get('Error', {}).get('Message', '')}"
-        else:
-            code, reason = type(error).__name__, str(error)
+        code, reason = error_code_and_reason(error)
         super().__init__(f"{operation} failed in {region}: {reason}. {_next_step(operation, code)}")
         self.operation = operation
         self.code = code
+
+
+def error_code_and_reason(error: Exception) -> tuple[str, str]:
+    """An AWS error's code, and the code with its message, for people to read."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        return code, f"{code}: {error.response.get('Error', {}).get('Message', '')}"
+    return type(error).__name__, str(error)
 
 
 def _next_step(operation: str, code: str) -> str:

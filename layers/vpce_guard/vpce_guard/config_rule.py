@@ -13,7 +13,7 @@ limit), each with the rule invocation's result token.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +24,6 @@ from aws_lambda_powertools.utilities.data_classes.aws_config_rule_event import (
     AWSConfigOversizedConfiguration,
 )
 
-from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CALL_ERRORS, CollectionError
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding
 from vpce_guard.pipeline import Evaluation, Pipeline
@@ -74,9 +73,8 @@ class ConfigEvaluation:
 
 
 class ConfigRule:
-    def __init__(self, pipeline: Pipeline, session_for: Callable[[str], AwsSession]) -> None:
+    def __init__(self, pipeline: Pipeline) -> None:
         self.pipeline = pipeline
-        self.session_for = session_for
 
     def handle(self, event: AWSConfigRuleEvent) -> dict[str, Any]:
         invocation = self.invocation(event)
@@ -95,7 +93,8 @@ class ConfigRule:
         if isinstance(invoking, AWSConfigConfigurationChanged):
             item = invoking.raw_configuration_item
         elif isinstance(invoking, AWSConfigOversizedConfiguration):
-            item = self._item_from_history(region, invoking.raw_event["configurationItemSummary"])
+            summary = invoking.raw_event["configurationItemSummary"]
+            item = self._item_from_history(event.accountid, region, summary)
         return RuleInvocation(
             message_type=invoking.message_type,
             account_id=event.accountid,
@@ -129,7 +128,7 @@ class ConfigRule:
         return evaluation, list(judge([resource_id], evaluation.result.findings))
 
     def put_evaluations(self, invocation: RuleInvocation, results: Sequence[ConfigEvaluation]) -> None:
-        config = self.session_for(invocation.region).client("config")
+        config = self.pipeline.accounts.reader(invocation.account_id, invocation.region).client("config")
         evaluations = [result.to_api(invocation.ordering_time) for result in results]
         for start in range(0, len(evaluations), EVALUATIONS_PER_CALL):
             batch = evaluations[start : start + EVALUATIONS_PER_CALL]
@@ -138,10 +137,10 @@ class ConfigRule:
             except CALL_ERRORS as error:
                 raise CollectionError("PutEvaluations", invocation.region, error) from error
 
-    def _item_from_history(self, region: str, summary: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _item_from_history(self, account_id: str, region: str, summary: Mapping[str, Any]) -> Mapping[str, Any]:
         """The configuration item an oversized notification only summarises; Config no longer knowing the
         resource means it is gone."""
-        config = self.session_for(region).client("config")
+        config = self.pipeline.accounts.reader(account_id, region).client("config")
         try:
             history = config.get_resource_config_history(
                 resourceType=summary["resourceType"], resourceId=summary["resourceId"], limit=1

@@ -1,8 +1,9 @@
-"""The application behind the three Lambda functions, so that each handler stays three lines.
+"""The application behind the evaluating functions, so that each handler stays three lines.
 
 It reads the environment the template gives every function, wires the pipeline to AWS (clients made lazily,
-once per container), and reports through Powertools: structured logs naming the resources, metrics of
-findings by check, state writes and API calls, and traces.
+once per container; member accounts reached through the roles the hub assumes there), and reports through
+Powertools: structured logs naming the account, region and resources, metrics of findings by check, state
+writes and API calls, and traces.
 """
 
 from __future__ import annotations
@@ -11,12 +12,16 @@ import os
 from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from datetime import UTC, datetime
+from functools import cache, partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit, single_metric
-from aws_lambda_powertools.utilities.data_classes import AWSConfigRuleEvent, EventBridgeEvent
+from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
+from aws_lambda_powertools.utilities.batch.types import PartialItemFailureResponse
+from aws_lambda_powertools.utilities.data_classes import AWSConfigRuleEvent, EventBridgeEvent, SQSEvent
+from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.idempotency import (
     DynamoDBPersistenceLayer,
     IdempotencyConfig,
@@ -24,6 +29,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from vpce_guard.accounts import Accounts, MemberRoles
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CALL_ERRORS, CollectionError
 from vpce_guard.config_rule import ConfigRule
@@ -31,6 +37,16 @@ from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Evaluation, Pipeline
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
+from vpce_guard.sweep import (
+    JobResult,
+    SweepJob,
+    SweepJobError,
+    SweepLedger,
+    jobs_for,
+    organization_accounts,
+    send_jobs,
+    sweep_id_for,
+)
 from vpce_guard.trigger import ApiChange, Ignored, TriggerError, parse_api_change
 
 logger = Logger()
@@ -48,6 +64,10 @@ class Environment:
     state_table: str
     idempotency_table: str
     config_parameter: str
+    function_name: str = "vpce-guard"
+    member_roles: MemberRoles | None = None  # set on a hub: the roles it assumes in member accounts
+    sweep_queue_url: str = ""
+    sweep_regions: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> Environment:
@@ -55,11 +75,18 @@ class Environment:
         missing = [name for name in names if not environ.get(name)]
         if missing:
             raise ConfigurationError(f"missing environment variable(s) {', '.join(missing)}; deploy with template.yaml")
+        read_role, remediation_role = environ.get("MEMBER_READ_ROLE_NAME"), environ.get("MEMBER_REMEDIATION_ROLE_NAME")
+        if bool(read_role) != bool(remediation_role):
+            raise ConfigurationError("set both MEMBER_READ_ROLE_NAME and MEMBER_REMEDIATION_ROLE_NAME, or neither")
         return cls(
             region=environ["AWS_REGION"],
             state_table=environ["STATE_TABLE_NAME"],
             idempotency_table=environ["IDEMPOTENCY_TABLE_NAME"],
             config_parameter=environ["VPCE_GUARD_CONFIG_PARAMETER"],
+            function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "vpce-guard",
+            member_roles=MemberRoles(read_role, remediation_role) if read_role and remediation_role else None,
+            sweep_queue_url=environ.get("SWEEP_QUEUE_URL", ""),
+            sweep_regions=tuple(r.strip() for r in environ.get("SWEEP_REGIONS", "").split(",") if r.strip()),
         )
 
 
@@ -72,6 +99,13 @@ def environment() -> Environment:
 def session_for(region: str) -> AwsSession:
     """One session per region for the life of the container: clients are made once, calls counted."""
     return AwsSession(region)
+
+
+@cache
+def accounts() -> Accounts:
+    """The accounts this function reaches; the role sessions it assumes are named after the function."""
+    env = environment()
+    return Accounts(session_for, env.member_roles, session_name=env.function_name)
 
 
 @cache
@@ -90,7 +124,7 @@ def pipeline(act: bool = True) -> Pipeline:
     """The pipeline; ``act`` is off for the Config rule, which reports and changes nothing."""
     env = environment()
     store = StateStore(session_for(env.region).client("dynamodb"), env.state_table)
-    return Pipeline(session_for, store, guard_config(), act=act)
+    return Pipeline(accounts(), store, guard_config(), act=act)
 
 
 # EventBridge delivers at least once; duplicates of one event share its id.
@@ -144,12 +178,74 @@ def ignored(event_id: str, reason: str) -> dict[str, Any]:
 
 @tracer.capture_method
 def handle_sweep(event: EventBridgeEvent) -> dict[str, Any]:
-    return report(pipeline().evaluate(event.account, Scope(event.region)))
+    """One job per (account, region) onto the sweep queue: the organization's active accounts on a hub."""
+    env = environment()
+    if not env.sweep_queue_url:
+        raise ConfigurationError("missing environment variable SWEEP_QUEUE_URL; deploy with template.yaml")
+    home = session_for(env.region)
+    account_ids = organization_accounts(home) if accounts().is_hub else [event.account]
+    regions = env.sweep_regions or (env.region,)
+    jobs = jobs_for(sweep_id_for(event.time, event.get_id), account_ids, regions)
+    send_jobs(home, env.sweep_queue_url, jobs)
+    outcome = {"sweep_id": jobs[0].sweep_id if jobs else None, "accounts": len(account_ids), "regions": list(regions)}
+    logger.info("sweep fanned out", extra={**outcome, "jobs": len(jobs)})
+    metrics.add_metric(name="SweepJobs", unit=MetricUnit.Count, value=len(jobs))
+    return {**outcome, "jobs": len(jobs)}
+
+
+@tracer.capture_method
+def handle_sweep_jobs(event: SQSEvent, context: LambdaContext) -> PartialItemFailureResponse:
+    """Each job evaluated on its own; a failed one is reported for the queue to hand out again, alone."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(
+        event=event.raw_event, record_handler=run_sweep_job, processor=processor, context=context
+    )
+
+
+def run_sweep_job(record: SQSRecord) -> dict[str, Any]:
+    """Evaluate one account and region; its result is recorded either way, and a failure raised for a retry."""
+    try:
+        job = SweepJob.from_message(record.body)
+    except SweepJobError as error:
+        logger.error("malformed sweep job dropped", extra={"message_id": record.message_id, "reason": str(error)})
+        metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
+        return {"ignored": str(error)}
+    attempt = int(record.attributes.approximate_receive_count)
+    logger.append_keys(account_id=job.account_id, region=job.region, sweep_id=job.sweep_id)
+    finished = partial(JobResult, job.sweep_id, job.account_id, job.region, attempt=attempt)
+    try:
+        evaluation = pipeline().evaluate(job.account_id, Scope(job.region))
+    except CollectionError as error:
+        sweep_ledger().put(finished("FAILED", finished_at=_now(), error=str(error)))
+        logger.error("sweep job failed", extra={"attempt": attempt, "reason": str(error)})
+        metrics.add_metric(name="SweepJobsFailed", unit=MetricUnit.Count, value=1)
+        raise
+    summary = report(evaluation)
+    sweep_ledger().put(
+        finished(
+            "DONE",
+            finished_at=_now(),
+            findings=len(evaluation.result.findings),
+            state_writes=evaluation.changes.writes,
+            api_calls=sum(evaluation.api_calls.values()),
+        )
+    )
+    return summary
+
+
+@cache
+def sweep_ledger() -> SweepLedger:
+    env = environment()
+    return SweepLedger(session_for(env.region).client("dynamodb"), env.state_table)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat()
 
 
 @tracer.capture_method
 def handle_config_rule(event: AWSConfigRuleEvent) -> dict[str, Any]:
-    outcome = ConfigRule(pipeline(act=False), session_for).handle(event)
+    outcome = ConfigRule(pipeline(act=False)).handle(event)
     logger.info("config rule evaluated", extra=outcome)
     return outcome
 

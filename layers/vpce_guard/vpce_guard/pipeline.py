@@ -10,8 +10,9 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import partial
 
-from vpce_guard.aws import AwsSession
+from vpce_guard.accounts import Accounts
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
 from vpce_guard.decisions import Decision, GuardConfig, Mode, decide
@@ -52,14 +53,14 @@ class Evaluation:
 class Pipeline:
     def __init__(
         self,
-        session_for: Callable[[str], AwsSession],
+        accounts: Accounts,
         store: StateStore,
         config: GuardConfig,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         act: bool = True,
     ) -> None:
-        self.session_for = session_for
+        self.accounts = accounts
         self.store = store
         self.config = config
         self.checks = select_checks(config.enabled_checks)
@@ -89,7 +90,7 @@ class Pipeline:
         """The VPCs a change can affect."""
         if change.vpc_ids or change.endpoint_ids:
             return Scope(change.region, change.vpc_ids, change.endpoint_ids)
-        session = self.session_for(change.region)
+        session = self.accounts.reader(change.account_id, change.region)
         if change.security_group_ids:
             vpc_ids = vpcs_of_endpoint_groups(session, change.security_group_ids)
         elif change.route_table_ids:
@@ -107,7 +108,7 @@ class Pipeline:
     def evaluate(self, account_id: str, scope: Scope, *, claim: bool = False) -> Evaluation:
         """Fresh facts for ``scope``, the checks, and the state table brought in line; an evaluation caused by
         a change claims its VPCs, so evaluations from older facts write nothing there (see ``state``)."""
-        session = self.session_for(scope.region)
+        session = self.accounts.reader(account_id, scope.region)
         calls_before = session.counter.calls.copy()
         observed_at = self.clock()
         result = scan_live(session, scope, self.config.settings, self.checks, service_details=self.service_details)
@@ -118,8 +119,9 @@ class Pipeline:
         existing = self.store.records(account_id, scope.region, judged.vpc_ids)
         statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
         existing_by_key = {record.key: record for record in existing}
+        actor = partial(self.accounts.actor, account_id, scope.region)
         acted = (
-            self.remediator.act(session, result.facts, decisions, judged, existing_by_key)
+            self.remediator.act(actor, result.facts, decisions, judged, existing_by_key)
             if self.remediator is not None
             else Acted()
         )

@@ -7,16 +7,19 @@ snapshot, apply, verify and record the outcome, within the safety rules.
 - A change AWS refuses, or that does not read back as made, is FAILED: a ticket, and it is not retried
   while the finding stays the same. A finding with no safe automatic change is TICKETED, with the reason.
 - In dry-run the plan is recorded (PLANNED) and nothing that mutates is called.
+- The session that changes the account is asked for only when a change is to be made: a hub assumes a
+  member's remediation role only then; a role it cannot assume makes the change FAILED, a ticket.
 """
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from vpce_guard.accounts import AccountAccessError
 from vpce_guard.aws import AwsSession
 from vpce_guard.decisions import Decision, GuardConfig, Mode, exemption_of
 from vpce_guard.facts import Facts
@@ -46,7 +49,7 @@ class Remediator:
 
     def act(
         self,
-        session: AwsSession,
+        actor: Callable[[], AwsSession],
         facts: Facts,
         decisions: Iterable[Decision],
         judged: Judged,
@@ -91,7 +94,7 @@ class Remediator:
                 acted.held.add(key)  # another change to these resources is in flight: leave its record alone
                 continue
             try:
-                status = self._apply(session, judged, finding, plan, acted)
+                status = self._apply(actor, judged, finding, plan, acted)
             finally:
                 for resource_id in resources:
                     self.store.release_lease(judged.account_id, judged.region, resource_id, holder)
@@ -119,8 +122,15 @@ class Remediator:
             taken.append(resource_id)
         return True
 
-    def _apply(self, session: AwsSession, judged: Judged, finding: Finding, plan: Plan, acted: Acted) -> Status:
+    def _apply(
+        self, actor: Callable[[], AwsSession], judged: Judged, finding: Finding, plan: Plan, acted: Acted
+    ) -> Status:
         change_id = f"{judged.observed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        try:
+            session = actor()
+        except AccountAccessError as error:  # the remediation role is missing or refuses: a person must look
+            self._put(acted, self._record(judged, finding, executor.FAILED, (), {}, plan=plan, error=str(error)))
+            return Status.FAILED
 
         def record_snapshot(before: Mapping[str, Any]) -> None:
             self.store.put_change(

@@ -1,14 +1,18 @@
 """A scan: collect (or load) the facts of one account and region, run the checks, report.
 
 The same path serves the CLI, the Lambdas and the benchmarks; only where the snapshot comes from differs.
-A single policy document is scanned as the policy of a new endpoint (``vpce-guard check-policy``).
+Many accounts and regions are scanned side by side (``scan_accounts``), each on its own: one that cannot be
+reached is reported, the others are not held up. A single policy document is scanned as the policy of a new
+endpoint (``vpce-guard check-policy``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 
+from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import parse_service_name
 from vpce_guard.checks import (
@@ -19,7 +23,7 @@ from vpce_guard.checks import (
     policy_wildcard_action,
     run_checks,
 )
-from vpce_guard.collect import Progress, ServiceDetailsCache, collect_snapshot
+from vpce_guard.collect import CollectionError, Progress, ServiceDetailsCache, collect_snapshot
 from vpce_guard.facts import Endpoint, Facts, build_facts
 from vpce_guard.findings import Finding, Problem
 from vpce_guard.policy import parse_policy
@@ -50,6 +54,43 @@ def scan_live(
     service_details: ServiceDetailsCache | None = None,
 ) -> ScanResult:
     return scan_snapshot(collect_snapshot(session, scope, progress, service_details), settings, checks)
+
+
+@dataclass(frozen=True)
+class AccountScan:
+    """One account and region of a many-account scan: its result, or why it could not be scanned."""
+
+    account_id: str
+    region: str
+    result: ScanResult | None = None
+    error: str | None = None
+    api_calls: int = 0
+
+
+def scan_accounts(
+    accounts: Accounts,
+    targets: Sequence[tuple[str, str]],
+    settings: CheckSettings,
+    checks: Iterable[Check] | None = None,
+    *,
+    parallel: int = 8,
+) -> Iterator[AccountScan]:
+    """Scan each (account, region) of ``targets``, ``parallel`` at a time; each scan as it finishes."""
+    checks = tuple(checks) if checks is not None else None
+
+    def scan_one(account_id: str, region: str) -> AccountScan:
+        try:
+            session = accounts.reader(account_id, region)
+            before = session.counter.total
+            result = scan_live(session, Scope(region), settings, checks)
+        except CollectionError as error:
+            return AccountScan(account_id, region, error=str(error))
+        return AccountScan(account_id, region, result, api_calls=session.counter.total - before)
+
+    with ThreadPoolExecutor(max_workers=max(1, parallel), thread_name_prefix="scan") as pool:
+        futures = [pool.submit(scan_one, account_id, region) for account_id, region in targets]
+        for future in as_completed(futures):
+            yield future.result()
 
 
 def scan_policy_document(

@@ -9,6 +9,7 @@ import pytest
 from botocore.awsrequest import AWSResponse
 from remediation_estates import Estate
 
+from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import GuardConfig
@@ -34,7 +35,7 @@ def test_dry_run_records_a_plan_and_calls_nothing_that_mutates(
     store = StateStore(session.client("dynamodb"), state_table)
     config = GuardConfig.from_toml(f'dry_run = true\norg_id = "o-a1b2c3d4e5"\n[modes]\n{check_id} = "enforce"\n')
 
-    Pipeline(lambda region: session, store, config).evaluate(estate.account, Scope(REGION, (planted.vpc_id,)))
+    Pipeline(Accounts(lambda region: session), store, config).evaluate(estate.account, Scope(REGION, (planted.vpc_id,)))
 
     ec2_calls = [operation for operation in session.counter.calls if not operation.startswith("Describe")]
     assert [op for op in ec2_calls if op.startswith(MUTATING)] == []
@@ -64,7 +65,7 @@ def test_a_change_refused_for_want_of_permission_is_a_failed_ticket_with_the_err
     store = StateStore(session.client("dynamodb"), state_table)
     config = GuardConfig.from_toml('[modes]\nprivate-dns-disabled = "enforce"\n')
 
-    Pipeline(lambda region: session, store, config).evaluate(estate.account, Scope(REGION, (planted.vpc_id,)))
+    Pipeline(Accounts(lambda region: session), store, config).evaluate(estate.account, Scope(REGION, (planted.vpc_id,)))
 
     (record,) = [r for r in store.records(estate.account, REGION) if r.key == (planted.resource_id, planted.check_id)]
     (change,) = store.changes()

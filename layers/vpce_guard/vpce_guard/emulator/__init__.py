@@ -56,7 +56,14 @@ if TYPE_CHECKING:
 
     from vpce_guard.emulator.organization import Organization
 
-__all__ = ["Emulator", "RecordedCall", "register_function_session", "result_token_for", "run_forever"]
+__all__ = [
+    "Emulator",
+    "RecordedCall",
+    "naming_account",
+    "register_function_session",
+    "result_token_for",
+    "run_forever",
+]
 
 HOST = "127.0.0.1"
 FAKE_CREDENTIALS = {
@@ -233,7 +240,7 @@ class Emulator:
                 service, region_name=region or self.region, endpoint_url=self.url, config=CLIENT_CONFIG
             )
         if account_id is not None:
-            client.meta.events.register("before-sign", _naming_account(account_id))
+            client.meta.events.register("before-sign", naming_account(account_id))
         return client
 
     def _post(self, path: str, body: bytes) -> None:
@@ -298,8 +305,9 @@ def _error_message(error: urllib.error.HTTPError) -> str:
     return str(body["message"]) if isinstance(body, dict) and "message" in body else str(error.reason)
 
 
-def _naming_account(account_id: str) -> Callable[..., None]:
-    """A botocore handler that sends every request of a client with the account header."""
+def naming_account(account_id: str) -> Callable[..., None]:
+    """A botocore handler that sends every request of a client with the header that makes the emulator act in
+    ``account_id`` (as that account's root user)."""
 
     def name_account(request: Any, **kwargs: Any) -> None:
         request.headers[ACCOUNT_HEADER] = account_id

@@ -1,5 +1,8 @@
 """``vpce-guard local up``, ``local send`` and ``local drain``: the whole application on the local emulator.
 
+``local drain`` plays Lambda's polling event sources: the sweep queue's jobs to the sweep worker, then the
+state table's stream to the notifier.
+
 Exit codes: 0 done (every invocation succeeded); 1 an invocation failed (its error is in the output);
 2 the local run could not go on (no emulator, no stack file, an event nothing routes, a template that cannot
 be deployed), with a message saying what to do next.
@@ -50,7 +53,9 @@ def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     send.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
 
     drain = actions.add_parser(
-        "drain", help="deliver the state table's new stream records to the notifier, as Lambda would"
+        "drain",
+        help="deliver the queued sweep jobs to the sweep worker, then the state table's new stream records to the "
+        "notifier, as Lambda would",
     )
     drain.set_defaults(command=run_local_drain)
     drain.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
@@ -100,22 +105,29 @@ def run_local_send(args: argparse.Namespace) -> int:
 
 
 def run_local_drain(args: argparse.Namespace) -> int:
+    from vpce_guard.local.queues import drain_queues
     from vpce_guard.local.streams import drain, positions_file
 
     try:
         stack = LocalStack.load(args.stack_file)
+        jobs = drain_queues(stack)
         report = drain(stack, positions_file(args.stack_file))
     except LocalRunError as error:
         return _fail(error)
-    for invocation in report.invocations:
+    invocations = [*jobs, *report.invocations]
+    for invocation in invocations:
         if invocation.logs:
             print(invocation.logs.rstrip(), file=sys.stderr)
+    failed_jobs = sum(
+        1 for invocation in jobs if not invocation.ok or (invocation.result or {}).get("batchItemFailures")
+    )
     _say(
+        f"{len(jobs)} queue invocation(s), {failed_jobs} with failed jobs (back on the queue); "
         f"{report.records} stream record(s) in {len(report.invocations)} invocation(s); "
         f"{len(report.given_up)} batch(es) given up to the on-failure destination"
     )
-    print(json.dumps([invocation.to_json() for invocation in report.invocations], indent=2, default=str))
-    return EXIT_OK if not report.given_up else EXIT_FAILED
+    print(json.dumps([invocation.to_json() for invocation in invocations], indent=2, default=str))
+    return EXIT_OK if not report.given_up and not failed_jobs else EXIT_FAILED
 
 
 def _print_stack(stack: LocalStack, stack_file: Path) -> None:

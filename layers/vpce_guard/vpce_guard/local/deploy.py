@@ -38,11 +38,14 @@ from urllib.parse import urlparse
 
 from vpce_guard.collect import CALL_ERRORS
 from vpce_guard.local.intrinsics import PhysicalResource, Resolver, TemplateReferenceError, references
+from vpce_guard.local.members import MOTO_SKIPS, deploy_member_stack_set
 from vpce_guard.local.stack import (
     LOOPBACK_HOSTS,
     LocalConfigRule,
     LocalEventRule,
     LocalFunction,
+    LocalOrganization,
+    LocalQueueSource,
     LocalRunError,
     LocalStack,
     LocalStreamSource,
@@ -55,6 +58,7 @@ from vpce_guard.local.template import (
     TemplateError,
     TransformedTemplate,
     get_att_target,
+    load_yaml,
 )
 
 STACK_NAME = "vpce-guard-local"
@@ -150,10 +154,13 @@ def require_loopback(endpoint_url: str) -> None:
 class EmulatorClients:
     """boto3 clients for the emulator, with fake credentials whatever the caller's environment holds."""
 
-    def __init__(self, endpoint_url: str, region: str, access_key_id: str = "LOCAL-deploy") -> None:
+    def __init__(
+        self, endpoint_url: str, region: str, access_key_id: str = "LOCAL-deploy", account_id: str | None = None
+    ) -> None:
         self.endpoint_url = endpoint_url
         self.region = region
         self._access_key_id = access_key_id
+        self._account_id = account_id  # acting in another account (a member's), as its administrator would
         self._clients: dict[str, Any] = {}
 
     def __call__(self, service: str) -> Any:
@@ -170,6 +177,10 @@ class EmulatorClients:
                     aws_session_token="local",
                     config=CLIENT_CONFIG,
                 )
+            if self._account_id is not None:
+                from vpce_guard.emulator import naming_account
+
+                client.meta.events.register("before-sign", naming_account(self._account_id))
             self._clients[service] = client
         return self._clients[service]
 
@@ -238,6 +249,12 @@ class _Deployer:
     event_rules: dict[str, LocalEventRule] = field(default_factory=dict)
     config_rules: dict[str, LocalConfigRule] = field(default_factory=dict)
     stream_sources: dict[str, LocalStreamSource] = field(default_factory=dict)
+    queue_sources: dict[str, LocalQueueSource] = field(default_factory=dict)
+    organization: LocalOrganization | None = None
+    # A member stack: only these resource types (what moto's CloudFormation skipped), and the hub's functions
+    # by ARN, which its Config rules name as literal ARNs.
+    only_types: frozenset[str] | None = None
+    hub_functions: Mapping[str, str] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self.suffix = "".join(secrets.choice(string.ascii_uppercase + string.digits) for _ in range(8))
@@ -265,6 +282,9 @@ class _Deployer:
             "AWS::Lambda::Function": self._function,
             "AWS::Lambda::Permission": self._permission,
             "AWS::Events::Rule": self._event_rule,
+            "AWS::Events::EventBus": self._event_bus,
+            "AWS::Events::EventBusPolicy": self._event_bus_policy,
+            "AWS::CloudFormation::StackSet": self._stack_set,
             "AWS::Config::ConfigRule": self._config_rule,
             "AWS::CloudWatch::Alarm": self._alarm,
             "AWS::EC2::SecurityGroup": self._security_group,
@@ -281,6 +301,8 @@ class _Deployer:
         declared = self.template.resources()
         for logical_id in creation_order(declared):
             resource = declared[logical_id]
+            if self.only_types is not None and resource["Type"] not in self.only_types:
+                continue
             condition = resource.get("Condition")
             if condition is not None and not self.resolver.condition(condition):
                 self.not_created[logical_id] = f"condition {condition} is false"
@@ -311,7 +333,9 @@ class _Deployer:
             event_rules=self.event_rules,
             config_rules=self.config_rules,
             stream_sources=self.stream_sources,
+            queue_sources=self.queue_sources,
             not_created=self.not_created,
+            organization=self.organization,
         )
 
     def _name(self, logical_id: str, limit: int) -> str:
@@ -419,6 +443,12 @@ class _Deployer:
             layer_dirs=tuple(str(path) for path in spec.layer_dirs),
             environment=environment,
         )
+        from vpce_guard.emulator import register_function_session
+
+        # Lambda runs a function with a session of its execution role: the emulator's trust checks see that role.
+        register_function_session(
+            self.clients.endpoint_url, self.functions[logical_id].access_key_id, str(properties["Role"])
+        )
         return PhysicalResource(FUNCTION, name, {"Arn": arn})
 
     def _permission(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
@@ -437,13 +467,23 @@ class _Deployer:
     def _event_source_mapping(
         self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]
     ) -> PhysicalResource:
-        """A DynamoDB stream mapping, kept for ``local drain``; other sources have no local stand-in."""
+        """A DynamoDB stream or SQS queue mapping, kept for ``local drain``; other sources have no stand-in."""
         source_arn = str(properties["EventSourceArn"])
-        if ":dynamodb:" not in source_arn or "/stream/" not in source_arn:
-            raise TemplateError(f"{logical_id}: only DynamoDB stream event sources run locally ({source_arn})")
         function = get_att_target(raw.get("FunctionName"))
         if function not in self.functions:
             raise TemplateError(f"{logical_id}: its function is not one of the template's functions")
+        if source_arn.startswith("arn:aws:sqs:"):
+            self.queue_sources[logical_id] = LocalQueueSource(
+                logical_id=logical_id,
+                function=function,
+                queue_url=self._queue_url_of(source_arn),
+                queue_arn=source_arn,
+                batch_size=int(properties.get("BatchSize", 10)),
+                report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
+            )
+            return PhysicalResource("AWS::Lambda::EventSourceMapping", f"local-{logical_id}")
+        if ":dynamodb:" not in source_arn or "/stream/" not in source_arn:
+            raise TemplateError(f"{logical_id}: only DynamoDB stream and SQS event sources run locally ({source_arn})")
         destination = properties.get("DestinationConfig", {}).get("OnFailure", {}).get("Destination")
         self.stream_sources[logical_id] = LocalStreamSource(
             logical_id=logical_id,
@@ -460,7 +500,7 @@ class _Deployer:
     def _queue_url_of(self, queue_arn: str) -> str:
         queue = next((r for r in self.resources.values() if r.attributes.get("Arn") == queue_arn), None)
         if queue is None or queue.type != "AWS::SQS::Queue":
-            raise TemplateError(f"the on-failure destination {queue_arn} is not a queue of the template")
+            raise TemplateError(f"{queue_arn} is not a queue of the template")
         return str(queue.ref)
 
     # SNS -------------------------------------------------------------------------------------------------
@@ -522,6 +562,58 @@ class _Deployer:
             events.put_targets(Rule=name, Targets=targets, **bus)
         return PhysicalResource("AWS::Events::Rule", name, {"Arn": arn})
 
+    def _event_bus(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        name = str(properties["Name"])
+        arn = self.clients("events").create_event_bus(Name=name)["EventBusArn"]
+        return PhysicalResource("AWS::Events::EventBus", name, {"Arn": arn, "Name": name})
+
+    def _event_bus_policy(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        statement = {"Sid": properties["StatementId"], **properties["Statement"]}
+        policy = {"Version": "2012-10-17", "Statement": [statement]}
+        self.clients("events").put_permission(EventBusName=properties["EventBusName"], Policy=json.dumps(policy))
+        return PhysicalResource("AWS::Events::EventBusPolicy", str(properties["StatementId"]))
+
+    def _stack_set(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        """The member stacks through moto's CloudFormation, in every account of the target OUs and region; what
+        moto's CloudFormation skips (Config rules) is created in each member here, from the same template."""
+        template_path = Path(self.source).parent / str(properties["TemplateURL"])
+        if not template_path.is_file():
+            raise TemplateError(f"{logical_id}: TemplateURL {properties['TemplateURL']} is not a local file")
+        parameters = {str(p["ParameterKey"]): str(p["ParameterValue"]) for p in properties.get("Parameters", [])}
+        groups = properties.get("StackInstancesGroup", [])
+        units = [unit for group in groups for unit in group["DeploymentTargets"].get("OrganizationalUnitIds", [])]
+        regions = list(dict.fromkeys(region for group in groups for region in group["Regions"]))
+        name = str(properties.get("StackSetName") or self._name(logical_id, 128))
+        stacks = deploy_member_stack_set(
+            self.clients("cloudformation"), parameters, units, regions, name=name, template=template_path
+        )
+        member_template = TransformedTemplate(
+            load_yaml(template_path), template_path.parent, parameter_values=parameters
+        )
+        hub_functions = {function.arn: function.logical_id for function in self.functions.values()}
+        for stack in stacks:
+            member = _Deployer(
+                member_template,
+                EmulatorClients(self.clients.endpoint_url, stack.region, account_id=stack.account_id),
+                stack_name=f"StackSet-{name}",
+                region=stack.region,
+                account_id=stack.account_id,
+                source=str(template_path),
+                only_types=MOTO_SKIPS,
+                hub_functions=hub_functions,
+            ).run()
+            self.config_rules.update(
+                {f"{stack.account_id}/{stack.region}/{key}": rule for key, rule in member.config_rules.items()}
+            )
+        self.organization = LocalOrganization(
+            id=parameters.get("OrganizationId", ""),
+            management_account_id=self.account_id,
+            member_account_ids=tuple(sorted({stack.account_id for stack in stacks})),
+            organizational_unit_ids=tuple(units),
+            member_regions=tuple(regions),
+        )
+        return PhysicalResource("AWS::CloudFormation::StackSet", name, {"StackSetId": name})
+
     def _config_rule(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
         config = self.clients("config")
         rule = {key: value for key, value in properties.items() if key not in ("Compliance", "EvaluationModes")}
@@ -530,7 +622,9 @@ class _Deployer:
             rule["InputParameters"] = json.dumps(rule["InputParameters"])
         config.put_config_rule(ConfigRule=rule)
         (described,) = config.describe_config_rules(ConfigRuleNames=[rule["ConfigRuleName"]])["ConfigRules"]
-        function = get_att_target(raw.get("Source", {}).get("SourceIdentifier"))
+        function = get_att_target(raw.get("Source", {}).get("SourceIdentifier")) or self.hub_functions.get(
+            str(rule.get("Source", {}).get("SourceIdentifier"))
+        )
         if rule.get("Source", {}).get("Owner") == "CUSTOM_LAMBDA" and function is not None:
             self.config_rules[logical_id] = LocalConfigRule(
                 logical_id=logical_id,
@@ -540,6 +634,7 @@ class _Deployer:
                 function=function,
                 message_types=tuple(detail["MessageType"] for detail in rule["Source"].get("SourceDetails", [])),
                 resource_types=tuple(rule.get("Scope", {}).get("ComplianceResourceTypes", [])),
+                account_id=self.account_id,
             )
         return PhysicalResource(
             "AWS::Config::ConfigRule",

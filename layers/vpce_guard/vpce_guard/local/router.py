@@ -1,15 +1,19 @@
 """``vpce-guard local send``: an event routed to the functions the way AWS would route it, then run locally.
 
-- An EventBridge event is put on the emulator's default bus (PutEvents), where the template's rules match it
-  with their own patterns; each rule's target is a queue standing for its function (see ``deploy``), so the
-  functions whose queues received the event are the ones AWS would invoke. They get the ORIGINAL event (same
-  id), ``times`` over: EventBridge delivers at least once, and duplicates share the id. A pattern that does
-  not match delivers nothing, so a wrong pattern in the template fails the tests that send its events.
+- An EventBridge event is put on the default bus of the account it names (PutEvents; an account that is not
+  a member of the stack's organization stands for the stack's own): the stack's own, where
+  the template's rules match it with their own patterns, or a member's, whose forwarding rule (the member
+  template's) puts it on the hub's bus, where the hub's rule matches it. Each rule's target is a queue
+  standing for its function (see ``deploy``), so the functions whose queues received the event are the ones
+  AWS would invoke. They get the ORIGINAL event (same id), ``times`` over: EventBridge delivers at least once,
+  and duplicates share the id. A pattern that does not match delivers nothing, so a wrong pattern in a
+  template fails the tests that send its events.
 - A "Scheduled Event" (source aws.events) goes to the function of the schedule rule it names in
   ``resources``, or, naming none of the stack's rules, to the function of every schedule rule.
 - An AWS Config rule event goes to the rule's function when its message type is one of the rule's
-  SourceDetails and its resource type is in the rule's scope; the rule name, ARN, id and a ``resultToken``
-  the emulator accepts for that rule replace the sample's, as Config sets them for each invocation.
+  SourceDetails, its resource type is in the rule's scope and its account is the rule's (a member's rule
+  invokes the hub's function); the rule name, ARN, id and a ``resultToken`` the emulator accepts for that
+  rule replace the sample's, as Config sets them for each invocation.
 - A batch of DynamoDB stream records goes to the function of each stream event source, with the source's
   stream ARN and the stack's region in every record, as Lambda sets them (``local drain`` delivers the
   emulator's own stream records; this delivers a batch as written, e.g. a sample).
@@ -102,6 +106,7 @@ def _route_eventbridge_event(stack: LocalStack, event: Mapping[str, Any]) -> lis
 
 def _put_and_collect(stack: LocalStack, event: Mapping[str, Any]) -> list[Delivery]:
     clients = EmulatorClients(stack.endpoint_url, stack.region)
+    account_id = _account_of(stack, event.get("account"))
     rules = [rule for rule in stack.event_rules.values() if rule.event_pattern is not None]
     sqs = clients("sqs")
     for rule in rules:
@@ -115,14 +120,13 @@ def _put_and_collect(stack: LocalStack, event: Mapping[str, Any]) -> list[Delive
     time = _timestamp(event.get("time"))
     if time is not None:
         entry["Time"] = time
-    reply = clients("events").put_events(Entries=[entry])
+    account_clients = EmulatorClients(stack.endpoint_url, stack.region, account_id=account_id)
+    reply = account_clients("events").put_events(Entries=[entry])
     if reply.get("FailedEntryCount"):
         failure = reply["Entries"][0]
         raise LocalRunError(f"PutEvents refused the event: {failure.get('ErrorCode')}: {failure.get('ErrorMessage')}")
-    event_id = reply["Entries"][0]["EventId"]
-    deliveries = [
-        Delivery(rule.function, rule.logical_id, event) for rule in rules if event_id in _drain(sqs, rule.queue_url)
-    ]
+    # A forwarded event arrives with an id of its own; the queues were emptied before, so what is there is it.
+    deliveries = [Delivery(rule.function, rule.logical_id, event) for rule in rules if _drain(sqs, rule.queue_url)]
     if not deliveries:
         tried = ", ".join(rule.logical_id for rule in rules) or "none"
         raise NoRouteError(
@@ -151,9 +155,10 @@ def _route_config_event(stack: LocalStack, event: Mapping[str, Any]) -> list[Del
     message_type = invoking.get("messageType")
     item_key = _CHANGE_NOTIFICATIONS.get(str(message_type))
     resource_type = (invoking.get(item_key) or {}).get("resourceType") if item_key else None
+    account_id = _account_of(stack, event.get("accountId"))
     deliveries = []
     for rule in stack.config_rules.values():
-        if message_type not in rule.message_types:
+        if message_type not in rule.message_types or rule.account_id != account_id:
             continue
         if resource_type is not None and rule.resource_types and resource_type not in rule.resource_types:
             continue
@@ -175,6 +180,13 @@ def _route_config_event(stack: LocalStack, event: Mapping[str, Any]) -> list[Del
             f"(rules: {rules or 'none'})"
         )
     return deliveries
+
+
+def _account_of(stack: LocalStack, account_id: Any) -> str:
+    """Where an event happens: a member account of the stack's organization, else the stack's own account
+    (the samples' story account stands for it)."""
+    members = stack.organization.member_account_ids if stack.organization else ()
+    return str(account_id) if account_id in members else stack.account_id
 
 
 def _is_stream_batch(event: Mapping[str, Any]) -> bool:

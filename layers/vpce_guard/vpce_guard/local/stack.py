@@ -3,12 +3,14 @@
 
 JSON (default ``.vpce-guard/local-stack.json``): the emulator's URL, region and account, every resource's
 physical values by logical id, each function's code location and resolved environment, the EventBridge
-rules with the SQS queue that stands for their target function, the Config rule with its scope, and the
-DynamoDB stream event sources with their batching and retry settings.
+rules with the SQS queue that stands for their target function, the Config rules with their scope, the
+DynamoDB stream and SQS event sources with their batching and retry settings, and the organization a hub
+serves (``local up --org``).
 """
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -18,7 +20,7 @@ from typing import Any
 from vpce_guard.local.intrinsics import PhysicalResource
 
 DEFAULT_STACK_FILE = Path(".vpce-guard") / "local-stack.json"
-STACK_FILE_VERSION = 1
+STACK_FILE_VERSION = 2
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "localhost", "::1", "[::1]"})
 
 
@@ -58,6 +60,8 @@ class LocalEventRule:
 
 @dataclass(frozen=True)
 class LocalConfigRule:
+    """A custom Config rule, its account (a member's rule invokes the hub's function) and the function."""
+
     logical_id: str
     name: str
     arn: str
@@ -65,6 +69,7 @@ class LocalConfigRule:
     function: str
     message_types: tuple[str, ...]
     resource_types: tuple[str, ...]
+    account_id: str
 
 
 @dataclass(frozen=True)
@@ -83,6 +88,30 @@ class LocalStreamSource:
 
 
 @dataclass(frozen=True)
+class LocalQueueSource:
+    """An SQS event source mapping: which function takes which queue's messages, how many at a time, and
+    whether it reports failed ones (``vpce-guard local drain`` delivers them; see ``queues``)."""
+
+    logical_id: str
+    function: str
+    queue_url: str
+    queue_arn: str
+    batch_size: int
+    report_batch_item_failures: bool
+
+
+@dataclass(frozen=True)
+class LocalOrganization:
+    """The organization a hub stack serves, as ``local up --org`` hosted it, and where its members stand."""
+
+    id: str
+    management_account_id: str
+    member_account_ids: tuple[str, ...]
+    organizational_unit_ids: tuple[str, ...]
+    member_regions: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class LocalStack:
     endpoint_url: str
     region: str
@@ -95,7 +124,9 @@ class LocalStack:
     event_rules: Mapping[str, LocalEventRule] = field(default_factory=dict)
     config_rules: Mapping[str, LocalConfigRule] = field(default_factory=dict)
     stream_sources: Mapping[str, LocalStreamSource] = field(default_factory=dict)
+    queue_sources: Mapping[str, LocalQueueSource] = field(default_factory=dict)
     not_created: Mapping[str, str] = field(default_factory=dict)
+    organization: LocalOrganization | None = None
 
     @property
     def vpc_id(self) -> str:
@@ -118,54 +149,12 @@ class LocalStack:
             "parameters": dict(self.parameters),
             "resources": {logical_id: resource.to_json() for logical_id, resource in self.resources.items()},
             "not_created": dict(self.not_created),
-            "functions": {
-                logical_id: {
-                    "name": function.name,
-                    "arn": function.arn,
-                    "handler": function.handler,
-                    "runtime": function.runtime,
-                    "timeout": function.timeout,
-                    "memory_size": function.memory_size,
-                    "code_dir": function.code_dir,
-                    "layer_dirs": list(function.layer_dirs),
-                    "access_key_id": function.access_key_id,
-                    "environment": dict(function.environment),
+            "organization": dataclasses.asdict(self.organization) if self.organization else None,
+            **{
+                section: {
+                    logical_id: dataclasses.asdict(record) for logical_id, record in getattr(self, section).items()
                 }
-                for logical_id, function in self.functions.items()
-            },
-            "event_rules": {
-                logical_id: {
-                    "name": rule.name,
-                    "arn": rule.arn,
-                    "function": rule.function,
-                    "queue_url": rule.queue_url,
-                    "event_pattern": rule.event_pattern,
-                    "schedule": rule.schedule,
-                }
-                for logical_id, rule in self.event_rules.items()
-            },
-            "config_rules": {
-                logical_id: {
-                    "name": rule.name,
-                    "arn": rule.arn,
-                    "rule_id": rule.rule_id,
-                    "function": rule.function,
-                    "message_types": list(rule.message_types),
-                    "resource_types": list(rule.resource_types),
-                }
-                for logical_id, rule in self.config_rules.items()
-            },
-            "stream_sources": {
-                logical_id: {
-                    "function": source.function,
-                    "stream_arn": source.stream_arn,
-                    "batch_size": source.batch_size,
-                    "report_batch_item_failures": source.report_batch_item_failures,
-                    "bisect_on_error": source.bisect_on_error,
-                    "maximum_retry_attempts": source.maximum_retry_attempts,
-                    "on_failure_queue_url": source.on_failure_queue_url,
-                }
-                for logical_id, source in self.stream_sources.items()
+                for section in _RECORDS
             },
         }
 
@@ -173,6 +162,7 @@ class LocalStack:
     def from_json(cls, raw: Mapping[str, Any]) -> LocalStack:
         if raw.get("version") != STACK_FILE_VERSION:
             raise LocalRunError(f"stack file version {raw.get('version')!r} is not {STACK_FILE_VERSION}: run local up")
+        organization = raw.get("organization")
         return cls(
             endpoint_url=raw["endpoint_url"],
             region=raw["region"],
@@ -182,57 +172,10 @@ class LocalStack:
             parameters=dict(raw["parameters"]),
             resources={key: PhysicalResource.from_json(value) for key, value in raw["resources"].items()},
             not_created=dict(raw.get("not_created", {})),
-            functions={
-                logical_id: LocalFunction(
-                    logical_id=logical_id,
-                    name=value["name"],
-                    arn=value["arn"],
-                    handler=value["handler"],
-                    runtime=value["runtime"],
-                    timeout=int(value["timeout"]),
-                    memory_size=int(value["memory_size"]),
-                    code_dir=value["code_dir"],
-                    layer_dirs=tuple(value["layer_dirs"]),
-                    environment=dict(value["environment"]),
-                )
-                for logical_id, value in raw["functions"].items()
-            },
-            event_rules={
-                logical_id: LocalEventRule(
-                    logical_id=logical_id,
-                    name=value["name"],
-                    arn=value["arn"],
-                    function=value["function"],
-                    queue_url=value["queue_url"],
-                    event_pattern=value.get("event_pattern"),
-                    schedule=value.get("schedule"),
-                )
-                for logical_id, value in raw.get("event_rules", {}).items()
-            },
-            config_rules={
-                logical_id: LocalConfigRule(
-                    logical_id=logical_id,
-                    name=value["name"],
-                    arn=value["arn"],
-                    rule_id=value["rule_id"],
-                    function=value["function"],
-                    message_types=tuple(value["message_types"]),
-                    resource_types=tuple(value["resource_types"]),
-                )
-                for logical_id, value in raw.get("config_rules", {}).items()
-            },
-            stream_sources={
-                logical_id: LocalStreamSource(
-                    logical_id=logical_id,
-                    function=value["function"],
-                    stream_arn=value["stream_arn"],
-                    batch_size=int(value["batch_size"]),
-                    report_batch_item_failures=bool(value["report_batch_item_failures"]),
-                    bisect_on_error=bool(value["bisect_on_error"]),
-                    maximum_retry_attempts=int(value["maximum_retry_attempts"]),
-                    on_failure_queue_url=value.get("on_failure_queue_url"),
-                )
-                for logical_id, value in raw.get("stream_sources", {}).items()
+            organization=_record(LocalOrganization, organization) if organization else None,
+            **{
+                section: {logical_id: _record(kind, value) for logical_id, value in raw.get(section, {}).items()}
+                for section, kind in _RECORDS.items()
             },
         )
 
@@ -256,6 +199,22 @@ class LocalStack:
             raise LocalRunError(
                 f"{path} is not a local stack file ({error}): run `vpce-guard local up` again"
             ) from None
+
+
+# The stack file's sections of records, each a dataclass written as its fields.
+_RECORDS: dict[str, type[Any]] = {
+    "functions": LocalFunction,
+    "event_rules": LocalEventRule,
+    "config_rules": LocalConfigRule,
+    "stream_sources": LocalStreamSource,
+    "queue_sources": LocalQueueSource,
+}
+
+
+def _record(kind: type[Any], value: Mapping[str, Any]) -> Any:
+    """A record read back: its fields, the tuples JSON wrote as lists made tuples again."""
+    tuples = {f.name for f in dataclasses.fields(kind) if str(f.type).startswith("tuple")}
+    return kind(**{key: tuple(item) if key in tuples else item for key, item in value.items()})
 
 
 def client_environment(endpoint_url: str, region: str) -> dict[str, str]:

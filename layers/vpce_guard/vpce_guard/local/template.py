@@ -60,18 +60,8 @@ class SamTemplate:
 
     @classmethod
     def load(cls, path: Path | None = None) -> SamTemplate:
-        from samtranslator.yaml_helper import yaml_parse
-
         path = (path or find_template()).resolve()
-        try:
-            document = yaml_parse(path.read_text(encoding="utf-8"))
-        except OSError as error:
-            raise TemplateError(f"cannot read {path}: {error.strerror}") from error
-        except Exception as error:  # yaml's errors have no common base worth naming here
-            raise TemplateError(f"{path} is not valid YAML: {error}") from error
-        if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
-            raise TemplateError(f"{path} has no Resources")
-        return cls(document, path.parent, path)
+        return cls(load_yaml(path), path.parent, path)
 
     def copy(self) -> SamTemplate:
         """A deep copy, to change in a test without touching the original."""
@@ -367,6 +357,21 @@ def _code_dirs_after_transform(transformed: Mapping[str, Any], by_key: Mapping[s
         ):
             code_dirs[logical_id] = by_key[location["S3Key"]]
     return code_dirs
+
+
+def load_yaml(path: Path) -> dict[str, Any]:
+    """A CloudFormation or SAM template file, short-form intrinsics (``!Ref``, ``!Sub``…) read as the long form."""
+    from samtranslator.yaml_helper import yaml_parse
+
+    try:
+        document = yaml_parse(path.read_text(encoding="utf-8"))
+    except OSError as error:
+        raise TemplateError(f"cannot read {path}: {error.strerror}") from error
+    except Exception as error:  # yaml's errors have no common base worth naming here
+        raise TemplateError(f"{path} is not valid YAML: {error}") from error
+    if not isinstance(document, dict) or not isinstance(document.get("Resources"), dict):
+        raise TemplateError(f"{path} has no Resources")
+    return document
 
 
 def get_att_target(value: Any) -> str | None:

@@ -14,6 +14,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
+from vpce_guard.aws import partition_of
 from vpce_guard.findings import VPC_RESOURCE
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import message, plain_text, shorten
@@ -66,9 +67,8 @@ class OpsCenterTickets:
 
 def resource_arn(change: StateChange) -> str:
     """The ARN of the finding's resource: an endpoint, or a VPC (missing-baseline-endpoint)."""
-    partition = "aws-cn" if change.region.startswith("cn-") else "aws"
     kind = "vpc" if change.finding.get("resource_type") == VPC_RESOURCE else "vpc-endpoint"
-    return f"arn:{partition}:ec2:{change.region}:{change.account_id}:{kind}/{change.resource_id}"
+    return f"arn:{partition_of(change.region)}:ec2:{change.region}:{change.account_id}:{kind}/{change.resource_id}"
 
 
 def _latest(change: StateChange) -> dict[str, dict[str, str]]:

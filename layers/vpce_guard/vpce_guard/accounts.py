@@ -1,0 +1,117 @@
+"""Which credentials reach which account: the home account's own, a member account's through the role the hub
+assumes there.
+
+A single-account deployment knows no member roles: every account is the home account. Deployed as the hub of an
+organization, the functions read a member through its read role and change it through its remediation role
+(member/template.yaml): two roles, so that an evaluation that only reports can never change anything. Assumed
+credentials are kept per (account, role) and renewed before they could expire within the longest invocation,
+so a warm function assumes each role once an hour, not once per event; the session name says which function
+(or the command line) acted, as CloudTrail in the member account records it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from vpce_guard.aws import ApiCallCounter, AwsSession, TemporaryCredentials, partition_of
+from vpce_guard.collect import CALL_ERRORS, CollectionError, error_code_and_reason
+
+# Renewed when less than a Lambda invocation's longest run (15 minutes) is left.
+RENEW_BEFORE_EXPIRY = timedelta(minutes=15)
+SESSION_NAME_LIMIT = 64  # sts:AssumeRole's RoleSessionName
+
+
+@dataclass(frozen=True)
+class MemberRoles:
+    """The names of the roles every member account holds for the hub (the member template's parameters)."""
+
+    read: str
+    remediate: str
+
+
+class AccountAccessError(CollectionError):
+    """A member account's role could not be assumed: nothing was read or changed there."""
+
+    def __init__(self, account_id: str, role_arn: str, region: str, error: Exception) -> None:
+        code, reason = error_code_and_reason(error)
+        Exception.__init__(
+            self,
+            f"account {account_id} is out of reach: AssumeRole {role_arn} failed in {region}: {reason}. Deploy "
+            "the member stack (member/template.yaml) there, with this function's role among the hub roles it trusts.",
+        )
+        self.operation = "AssumeRole"
+        self.code = code
+        self.account_id = account_id
+
+
+class Accounts:
+    """Sessions per (account, region, role), made once and shared by every evaluation of this process."""
+
+    def __init__(
+        self,
+        home: Callable[[str], AwsSession],
+        roles: MemberRoles | None = None,
+        session_name: str = "vpce-guard",
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.home = home
+        self.roles = roles
+        self.session_name = session_name[:SESSION_NAME_LIMIT]
+        self.clock = clock
+        self._home_account_id: str | None = None
+        self._assumed: dict[tuple[str, str, str], AwsSession] = {}
+        self._counters: dict[tuple[str, str], ApiCallCounter] = {}
+        self._lock = threading.Lock()
+
+    @property
+    def is_hub(self) -> bool:
+        return self.roles is not None
+
+    def reader(self, account_id: str, region: str) -> AwsSession:
+        """A session that reads ``account_id`` in ``region``."""
+        return self._session(account_id, region, self.roles.read if self.roles else None)
+
+    def actor(self, account_id: str, region: str) -> AwsSession:
+        """A session that changes ``account_id`` in ``region`` (only through what the plans declare)."""
+        return self._session(account_id, region, self.roles.remediate if self.roles else None)
+
+    def home_account_id(self, region: str) -> str:
+        """This deployment's own account, asked once (GetCallerIdentity) and only by a hub."""
+        if self._home_account_id is None:
+            try:
+                self._home_account_id = str(self.home(region).client("sts").get_caller_identity()["Account"])
+            except CALL_ERRORS as error:
+                raise CollectionError("GetCallerIdentity", region, error) from error
+        return self._home_account_id
+
+    def _session(self, account_id: str, region: str, role_name: str | None) -> AwsSession:
+        if role_name is None or account_id == self.home_account_id(region):
+            return self.home(region)
+        key = (account_id, region, role_name)
+        with self._lock:
+            session = self._assumed.get(key)
+            if session is None or self._expiring(session):
+                session = self._assume(account_id, region, role_name)
+                self._assumed[key] = session
+            return session
+
+    def _expiring(self, session: AwsSession) -> bool:
+        assert session.credentials is not None
+        return session.credentials.expiration - self.clock() < RENEW_BEFORE_EXPIRY
+
+    def _assume(self, account_id: str, region: str, role_name: str) -> AwsSession:
+        home = self.home(region)
+        role_arn = f"arn:{partition_of(region)}:iam::{account_id}:role/{role_name}"
+        try:
+            answer = home.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=self.session_name)
+        except CALL_ERRORS as error:
+            raise AccountAccessError(account_id, role_arn, region, error) from error
+        return AwsSession(
+            region,
+            endpoint_url=home.endpoint_url,
+            counter=self._counters.setdefault((account_id, region), ApiCallCounter()),
+            credentials=TemporaryCredentials.from_api(answer["Credentials"]),
+        )

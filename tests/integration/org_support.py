@@ -1,0 +1,114 @@
+"""An organization in the emulator with the member side deployed as the hub deploys it: member/template.yaml
+through a service-managed StackSet, trusting the hub's function roles."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from vpce_guard.accounts import Accounts, MemberRoles
+from vpce_guard.aws import AwsSession, TemporaryCredentials
+from vpce_guard.demo import REGION
+from vpce_guard.emulator import Emulator
+from vpce_guard.emulator.organization import Organization
+from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
+from vpce_guard.local.members import deploy_member_stack_set
+from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
+from vpce_guard.trigger import ApiChange, parse_api_change
+
+ROLES = MemberRoles(read="vpce-guard-read", remediate="vpce-guard-remediate")
+HUB_BUS = f"arn:aws:events:{REGION}:123456789012:event-bus/vpce-guard-hub"
+READER, ACTOR = "vpce-guard-hub-ConfigRuleFunctionRole", "vpce-guard-hub-OnChangeFunctionRole"
+OUTSIDER = "999999999999"
+
+
+@dataclass
+class Hub:
+    """The hub's function roles, and sessions of them as the functions get them."""
+
+    emulator: Emulator
+    organization: Organization
+    account_id: str
+    _sessions: dict[tuple[str, str, str], AwsSession] = field(default_factory=dict)
+
+    def role_arn(self, name: str, account_id: str | None = None) -> str:
+        return f"arn:aws:iam::{account_id or self.account_id}:role/{name}"
+
+    def session_of(self, role: str, region: str, account_id: str | None = None) -> AwsSession:
+        """A session of the role ``role`` (in the hub account unless told), as its function runs with it."""
+        account_id = account_id or self.account_id
+        key = (role, region, account_id)
+        if key not in self._sessions:
+            sts = self.emulator.client("sts", region, account_id=account_id)
+            answer = sts.assume_role(RoleArn=self.role_arn(role, account_id), RoleSessionName=role[-60:])
+            self._sessions[key] = AwsSession(
+                region, endpoint_url=self.emulator.url, credentials=TemporaryCredentials.from_api(answer["Credentials"])
+            )
+        return self._sessions[key]
+
+    def accounts(self, role: str, account_id: str | None = None) -> Accounts:
+        """What a hub function with the role ``role`` reaches (``account_id``: a look-alike elsewhere)."""
+        home: Callable[[str], AwsSession] = lambda region: self.session_of(role, region, account_id)  # noqa: E731
+        return Accounts(home, ROLES, session_name=f"vpce-guard-{role.split('-')[-1]}")
+
+    def member_client(self, service: str, account_id: str) -> Any:
+        return self.emulator.client(service, REGION, account_id=account_id)
+
+
+def create_role(emulator: Emulator, account_id: str, name: str) -> None:
+    """A role its own account's administrators may assume (the hub's function roles stand-in)."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": f"arn:aws:iam::{account_id}:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    iam = emulator.client("iam", account_id=account_id)
+    iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
+
+
+def org_with_members(emulator: Emulator, regions: tuple[str, ...] = (REGION,)) -> Hub:
+    """Three members with the member stack in each region; the hub's reader and actor roles in the management
+    account, which is the hub's home."""
+    organization = emulator.organization(members=3)
+    hub = Hub(emulator, organization, organization.management_account_id)
+    for role in (READER, ACTOR):
+        create_role(emulator, hub.account_id, role)
+    deploy_member_stack_set(
+        emulator.client("cloudformation", REGION),
+        {
+            "HubAccountId": hub.account_id,
+            "HubEventBusArn": HUB_BUS,
+            "OrganizationId": organization.id,
+            "HubReaderRoleArns": ",".join(hub.role_arn(role) for role in (READER, ACTOR)),
+            "HubActorRoleArns": hub.role_arn(ACTOR),
+            "ReadRoleName": ROLES.read,
+            "RemediationRoleName": ROLES.remediate,
+            "RoleRegion": REGION,
+            "ConfigRuleFunctionArn": f"arn:aws:lambda:{REGION}:{hub.account_id}:function:vpce-guard-config-rule",
+        },
+        [organization.ou_id],
+        regions,
+    )
+    return hub
+
+
+def endpoint_without_private_dns(hub: Hub, account_id: str) -> tuple[str, BuiltVpc]:
+    build = EstateBuilder(hub.member_client("ec2", account_id), REGION)
+    vpc = build.vpc("10.0.0.0/16", zones=2, public_subnet=False)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(
+        vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False,
+        policy=least_privilege_policy("ssm", account_id),
+    )  # fmt: skip
+    return endpoint, vpc
+
+
+def created(account_id: str, endpoint: str, vpc: BuiltVpc) -> ApiChange:
+    """The CloudTrail record of the endpoint's creation in the member, as the hub's bus receives it."""
+    ids = {SAMPLE_ACCOUNT: account_id, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id}
+    change = parse_api_change(retarget(load_event("cloudtrail-create-vpc-endpoint-interface"), ids))
+    assert isinstance(change, ApiChange)
+    return change

@@ -1,0 +1,142 @@
+"""The hub at work in member accounts, through the emulator over HTTP: the member side deployed by the member
+StackSet, the hub's functions reaching each member through the roles it trusts them with, and no one else."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pytest
+from evaluation_clock import Clock
+from org_support import (
+    ACTOR,
+    OUTSIDER,
+    READER,
+    ROLES,
+    Hub,
+    create_role,
+    created,
+    endpoint_without_private_dns,
+)
+
+from vpce_guard.accounts import AccountAccessError
+from vpce_guard.decisions import GuardConfig
+from vpce_guard.demo import REGION
+from vpce_guard.emulator import Emulator
+from vpce_guard.pipeline import Pipeline
+from vpce_guard.state import StateStore, Status
+
+pytestmark = pytest.mark.server
+
+ENFORCE_PRIVATE_DNS = GuardConfig.from_toml('[modes]\nprivate-dns-disabled = "enforce"\n')
+
+
+@pytest.fixture
+def hub_store(hub: Hub, state_table: str) -> StateStore:
+    """The state table in the hub account, as the hub's functions reach it."""
+    return StateStore(hub.session_of(ACTOR, REGION).client("dynamodb"), state_table)
+
+
+def private_dns_of(hub: Hub, account_id: str, endpoint: str) -> bool:
+    ec2 = hub.member_client("ec2", account_id)
+    (described,) = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint])["VpcEndpoints"]
+    return bool(described["PrivateDnsEnabled"])
+
+
+def test_an_event_from_a_member_is_evaluated_and_remediated_in_that_member_by_the_hub(
+    hub: Hub, hub_store: StateStore
+) -> None:
+    member = hub.organization.member_account_ids[0]
+    endpoint, vpc = endpoint_without_private_dns(hub, member)
+    accounts = hub.accounts(ACTOR)
+
+    evaluation = Pipeline(accounts, hub_store, ENFORCE_PRIVATE_DNS, clock=Clock()).on_change(
+        created(member, endpoint, vpc)
+    )
+
+    assert evaluation is not None
+    assert private_dns_of(hub, member, endpoint)
+    [change] = evaluation.remediations
+    assert (change.account_id, change.region, change.resource_id, change.status) == (
+        member, REGION, endpoint, "REMEDIATED",
+    )  # fmt: skip
+    [record] = [r for r in hub_store.records(member, REGION) if r.check_id == "private-dns-disabled"]
+    assert (record.account_id, record.region, record.status) == (member, REGION, Status.REMEDIATED)
+    assert hub_store.records(hub.account_id, REGION) == []
+    assert hub.session_of(ACTOR, REGION).client("ec2").describe_vpc_endpoints()["VpcEndpoints"] == []
+
+
+def test_the_hub_assumes_each_member_role_once_for_many_evaluations(hub: Hub, hub_store: StateStore) -> None:
+    member = hub.organization.member_account_ids[1]
+    endpoint, vpc = endpoint_without_private_dns(hub, member)
+    accounts = hub.accounts(ACTOR)
+    pipeline = Pipeline(accounts, hub_store, GuardConfig(), clock=Clock())
+
+    for _ in range(3):
+        pipeline.on_change(created(member, endpoint, vpc))
+
+    home_calls = hub.session_of(ACTOR, REGION).counter.calls
+    assert (home_calls["AssumeRole"], home_calls["GetCallerIdentity"]) == (1, 1)  # the read role, once
+
+
+def test_findings_are_attributed_to_the_member_and_region_they_are_in(hub: Hub, hub_store: StateStore) -> None:
+    first, second = hub.organization.member_account_ids[:2]
+    pipeline = Pipeline(hub.accounts(ACTOR), hub_store, GuardConfig(), clock=Clock())
+    endpoints = {account: endpoint_without_private_dns(hub, account) for account in (first, second)}
+
+    for account, (endpoint, vpc) in endpoints.items():
+        pipeline.on_change(created(account, endpoint, vpc))
+
+    for account, (endpoint, vpc) in endpoints.items():
+        records = hub_store.records(account, REGION)
+        assert {(r.account_id, r.region, r.vpc_id) for r in records} == {(account, REGION, vpc.id)}
+        assert {r.finding["account_id"] for r in records} == {account}
+        assert endpoint in {r.resource_id for r in records}
+
+
+def test_a_hub_role_not_trusted_to_remediate_ends_the_change_failed_with_the_reason(
+    hub: Hub, hub_store: StateStore
+) -> None:
+    member = hub.organization.member_account_ids[2]
+    endpoint, vpc = endpoint_without_private_dns(hub, member)
+
+    evaluation = Pipeline(hub.accounts(READER), hub_store, ENFORCE_PRIVATE_DNS, clock=Clock()).on_change(
+        created(member, endpoint, vpc)
+    )
+
+    assert evaluation is not None
+    [change] = evaluation.remediations
+    assert change.status == "FAILED"
+    assert f"arn:aws:iam::{member}:role/{ROLES.remediate}" in (change.error or "")
+    assert not private_dns_of(hub, member, endpoint)
+    [record] = [r for r in hub_store.records(member, REGION) if r.check_id == "private-dns-disabled"]
+    assert record.status is Status.FAILED
+
+
+def test_a_member_role_refuses_a_principal_from_outside_the_organization(hub: Hub, aws_env: Emulator) -> None:
+    """The outsider's role has the hub role's very name, in an account outside the organization."""
+    member = hub.organization.member_account_ids[0]
+    create_role(aws_env, OUTSIDER, ACTOR)
+    outsider = hub.accounts(ACTOR, account_id=OUTSIDER)
+
+    with pytest.raises(AccountAccessError) as refused:
+        outsider.reader(member, REGION)
+
+    assert refused.value.code == "AccessDenied"
+    assert f"account {member} is out of reach" in str(refused.value)
+    assert "member/template.yaml" in str(refused.value)
+
+
+def test_an_account_without_the_member_stack_is_out_of_reach_and_says_why(hub: Hub, aws_env: Emulator) -> None:
+    stranger = aws_env.client("organizations").create_account(AccountName="new", Email="new@example.org")
+    account_id = stranger["CreateAccountStatus"]["AccountId"]
+
+    with pytest.raises(AccountAccessError, match=f"account {account_id} is out of reach"):
+        hub.accounts(ACTOR).reader(account_id, REGION)
+
+
+def test_the_hub_account_itself_is_read_with_the_hub_functions_own_credentials(hub: Hub) -> None:
+    accounts = hub.accounts(ACTOR)
+
+    session: Any = accounts.reader(hub.account_id, REGION)
+
+    assert session is hub.session_of(ACTOR, REGION)

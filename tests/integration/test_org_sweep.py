@@ -1,0 +1,125 @@
+"""The sweep at organization scale, as Lambda runs it, in-process against the emulator over HTTP: the sweep
+function fans out one job per (account, region) through the queue, workers run them with the hub's role, and
+a failed account is retried on its own."""
+
+from __future__ import annotations
+
+import json
+import time
+from typing import Any
+
+import pytest
+from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
+from org_support import ACTOR, ROLES, Hub, endpoint_without_private_dns
+
+from vpce_guard.aws import TemporaryCredentials
+from vpce_guard.demo import REGION
+from vpce_guard.emulator import Emulator
+from vpce_guard.local.queues import QueueDelivery, deliver_queue
+from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard.state import StateStore
+from vpce_guard.sweep import SweepJob, SweepLedger
+
+pytestmark = pytest.mark.server
+
+REGIONS = (REGION, "eu-west-1")
+RETRY_AFTER_SECONDS = 4  # the queue's visibility timeout: a failed job comes round again after it (a pass takes ~1 s)
+
+
+@pytest.fixture
+def queue(aws_env: Emulator) -> tuple[str, str]:
+    sqs = aws_env.client("sqs", REGION)
+    url = sqs.create_queue(QueueName="sweep-jobs", Attributes={"VisibilityTimeout": str(RETRY_AFTER_SECONDS)})
+    arn = sqs.get_queue_attributes(QueueUrl=url["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    return url["QueueUrl"], arn
+
+
+@pytest.fixture
+def hub_functions(
+    handler_of: Any, hub: Hub, queue: tuple[str, str], monkeypatch: pytest.MonkeyPatch
+) -> tuple[Any, Any]:
+    """The sweep and its worker, with the hub's environment and a session of the hub function role."""
+    credentials: TemporaryCredentials = hub.session_of(ACTOR, REGION).credentials  # type: ignore[assignment]
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+        "AWS_SESSION_TOKEN": credentials.session_token,
+        "AWS_LAMBDA_FUNCTION_NAME": "vpce-guard-SweepWorkerFunction",
+        "MEMBER_READ_ROLE_NAME": ROLES.read,
+        "MEMBER_REMEDIATION_ROLE_NAME": ROLES.remediate,
+        "SWEEP_QUEUE_URL": queue[0],
+        "SWEEP_REGIONS": ",".join(REGIONS),
+    }.items():
+        monkeypatch.setenv(name, value)
+    return handler_of("sweep"), handler_of("sweep_worker")
+
+
+def work_off(aws_env: Emulator, queue: tuple[str, str], worker: Any) -> QueueDelivery:
+    """One pass of the queue's event source; a batch whose every job failed fails the invocation, as Lambda
+    sees it (Powertools raises, so the whole batch is retried)."""
+
+    def invoke(event: dict[str, Any]) -> Any:
+        try:
+            return worker(event)
+        except BatchProcessingError as error:
+            return {"errorMessage": str(error)}
+
+    return deliver_queue(aws_env.client("sqs", REGION), *queue, invoke)
+
+
+def break_trust(hub: Hub, account_id: str) -> dict[str, Any]:
+    """The member's read role made to trust no one; its trust policy as it was."""
+    iam = hub.member_client("iam", account_id)
+    trust: dict[str, Any] = iam.get_role(RoleName=ROLES.read)["Role"]["AssumeRolePolicyDocument"]
+    nobody = {"Version": "2012-10-17", "Statement": [{**trust["Statement"][0], "Effect": "Deny"}]}
+    iam.update_assume_role_policy(RoleName=ROLES.read, PolicyDocument=json.dumps(nobody))
+    return trust
+
+
+def test_the_sweep_covers_every_account_and_region_and_retries_a_failed_account_alone(
+    aws_env: Emulator, hub: Hub, queue: tuple[str, str], hub_functions: tuple[Any, Any], state_table: str
+) -> None:
+    sweep, worker = hub_functions
+    broken = hub.organization.member_account_ids[0]
+    planted = {account: endpoint_without_private_dns(hub, account)[0] for account in hub.organization.account_ids}
+    trust = break_trust(hub, broken)
+    store = StateStore(hub.session_of(ACTOR, REGION).client("dynamodb"), state_table)
+    ledger = SweepLedger(hub.session_of(ACTOR, REGION).client("dynamodb"), state_table)
+
+    fanned_out = sweep(retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: hub.account_id}))
+    first = work_off(aws_env, queue, worker)
+    after_first = {(r.account_id, r.region): r for r in ledger.results()}
+    hub.member_client("iam", broken).update_assume_role_policy(RoleName=ROLES.read, PolicyDocument=json.dumps(trust))
+    time.sleep(RETRY_AFTER_SECONDS + 0.2)
+    second = work_off(aws_env, queue, worker)
+    after_second = {(r.account_id, r.region): r for r in ledger.results()}
+
+    every = {(account, region) for account in hub.organization.account_ids for region in REGIONS}
+    assert (fanned_out["accounts"], fanned_out["regions"], fanned_out["jobs"]) == (4, list(REGIONS), 8)
+    assert len(first.delivered) == 8
+    assert {(r.account_id, r.region) for r in after_first.values() if r.failed} == {(broken, r) for r in REGIONS}
+    assert "out of reach" in (after_first[(broken, REGION)].error or "")
+    assert len(second.delivered) == 2
+    assert second.failed == []
+    assert set(after_second) == every
+    assert all(result.status == "DONE" for result in after_second.values())
+    assert {key: after_second[key].attempt for key in every} == {key: 2 if key[0] == broken else 1 for key in every}
+    for account, endpoint in planted.items():
+        assert endpoint in {record.resource_id for record in store.records(account, REGION)}
+
+
+def test_a_malformed_job_is_dropped_and_logged_not_retried(
+    aws_env: Emulator, queue: tuple[str, str], hub_functions: tuple[Any, Any]
+) -> None:
+    _, worker = hub_functions
+    aws_env.client("sqs", REGION).send_message(QueueUrl=queue[0], MessageBody='{"account_id": "1"}')
+
+    delivered = work_off(aws_env, queue, worker)
+
+    assert (len(delivered.delivered), delivered.failed) == (1, [])
+
+
+def test_a_job_names_its_sweep_account_and_region() -> None:
+    job = SweepJob("2026-11-22T03:00:00Z-edc28211", "111122223333", "eu-west-1")
+
+    assert SweepJob.from_message(job.to_message()) == job
