@@ -28,6 +28,7 @@ test: lint
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/scan_benchmark.py
 	$(BIN)/python benchmarks/event_benchmark.py
+	$(BIN)/python benchmarks/sweep_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -20,5 +20,6 @@ def test_the_demo_finds_every_planted_mistake_and_runs_the_whole_loop() -> None:
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "every planted mistake found, every clean endpoint silent" in result.stderr
-    assert "the whole loop ran: found, fixed, announced, rolled back" in result.stderr
+    assert "the whole loop ran across the organization: found, fixed, announced, swept, rolled back" in result.stderr
     assert "Slack received: vpce-guard: Remediated automatically: HIGH private-dns-disabled" in result.stderr
+    assert "changed by the hub in account" in result.stderr

@@ -78,6 +78,20 @@ def test_the_hub_assumes_each_member_role_once_for_many_evaluations(hub: Hub, hu
     assert (home_calls["AssumeRole"], home_calls["GetCallerIdentity"]) == (1, 1)  # the read role, once
 
 
+def test_what_a_region_offers_is_read_once_per_account(hub: Hub, hub_store: StateStore) -> None:
+    """Zone names are each account's own mapping, and services may be shared with some accounts only."""
+    accounts = hub.accounts(ACTOR)
+    pipeline = Pipeline(accounts, hub_store, GuardConfig(), clock=Clock())
+    members = hub.organization.member_account_ids[:2]
+    changes = [created(member, *endpoint_without_private_dns(hub, member)) for member in members]
+
+    for change in changes * 2:
+        pipeline.on_change(change)
+
+    for member in members:
+        assert accounts.reader(member, REGION).counter.calls["DescribeVpcEndpointServices"] == 1
+
+
 def test_findings_are_attributed_to_the_member_and_region_they_are_in(hub: Hub, hub_store: StateStore) -> None:
     first, second = hub.organization.member_account_ids[:2]
     pipeline = Pipeline(hub.accounts(ACTOR), hub_store, GuardConfig(), clock=Clock())

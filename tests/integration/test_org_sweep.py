@@ -13,6 +13,7 @@ from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingErro
 from org_support import ACTOR, ROLES, Hub, endpoint_without_private_dns
 
 from vpce_guard.aws import TemporaryCredentials
+from vpce_guard.cli import main
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.local.queues import QueueDelivery, deliver_queue
@@ -77,7 +78,12 @@ def break_trust(hub: Hub, account_id: str) -> dict[str, Any]:
 
 
 def test_the_sweep_covers_every_account_and_region_and_retries_a_failed_account_alone(
-    aws_env: Emulator, hub: Hub, queue: tuple[str, str], hub_functions: tuple[Any, Any], state_table: str
+    aws_env: Emulator,
+    hub: Hub,
+    queue: tuple[str, str],
+    hub_functions: tuple[Any, Any],
+    state_table: str,
+    capsys: pytest.CaptureFixture[str],
 ) -> None:
     sweep, worker = hub_functions
     broken = hub.organization.member_account_ids[0]
@@ -89,6 +95,8 @@ def test_the_sweep_covers_every_account_and_region_and_retries_a_failed_account_
     fanned_out = sweep(retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: hub.account_id}))
     first = work_off(aws_env, queue, worker)
     after_first = {(r.account_id, r.region): r for r in ledger.results()}
+    reported = main(["sweeps", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url])
+    report = capsys.readouterr().out
     hub.member_client("iam", broken).update_assume_role_policy(RoleName=ROLES.read, PolicyDocument=json.dumps(trust))
     time.sleep(RETRY_AFTER_SECONDS + 0.2)
     second = work_off(aws_env, queue, worker)
@@ -99,6 +107,9 @@ def test_the_sweep_covers_every_account_and_region_and_retries_a_failed_account_
     assert len(first.delivered) == 8
     assert {(r.account_id, r.region) for r in after_first.values() if r.failed} == {(broken, r) for r in REGIONS}
     assert "out of reach" in (after_first[(broken, REGION)].error or "")
+    assert reported == 1
+    assert f"  {broken} {REGION:<15} FAILED attempt 1  account {broken} is out of reach" in report
+    assert report.rstrip().endswith("8 account-region(s): 6 done, 2 failed")
     assert len(second.delivered) == 2
     assert second.failed == []
     assert set(after_second) == every

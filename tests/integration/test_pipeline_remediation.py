@@ -13,6 +13,7 @@ from evaluation_clock import Clock
 from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.cli import main
+from vpce_guard.collect import ServiceDetailsCache
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
@@ -140,7 +141,9 @@ def test_a_change_aws_refuses_becomes_a_ticket_and_is_not_retried_while_nothing_
     result = scan_live(session, scope, guard.config.settings)
     assert any(f.check_id == "az-coverage" for f in result.findings)
     aws_env.restrict_service_zones(f"com.amazonaws.{REGION}.sts", [vpc.zone_names[0]])
-    guard.service_details.put(REGION, result.snapshot.response("DescribeVpcEndpointServices"))
+    guard.service_details.setdefault(ACCOUNT, ServiceDetailsCache()).put(
+        REGION, result.snapshot.response("DescribeVpcEndpointServices")
+    )
 
     guard.evaluate(ACCOUNT, scope)
     before = session.counter.calls["ModifyVpcEndpoint"]

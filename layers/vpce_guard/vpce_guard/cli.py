@@ -27,11 +27,20 @@ from vpce_guard.local.cli import add_local_commands
 from vpce_guard.policy import PolicyError
 from vpce_guard.remediation.model import ResourceRef
 from vpce_guard.remediation.rollback import restore
-from vpce_guard.render import changes_json, changes_table, findings_json, findings_table, records_json, records_table
+from vpce_guard.render import (
+    changes_json,
+    changes_table,
+    findings_json,
+    findings_table,
+    records_json,
+    records_table,
+    sweep_results_json,
+    sweep_results_table,
+)
 from vpce_guard.scan import ScanResult, scan_accounts, scan_live, scan_policy_document, scan_snapshot
 from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
 from vpce_guard.state import StateStore, Status
-from vpce_guard.sweep import organization_accounts
+from vpce_guard.sweep import SweepLedger, organization_accounts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 
@@ -107,6 +116,12 @@ def build_parser() -> argparse.ArgumentParser:
     _add_state_options(changes)
     _add_where_options(changes)
     changes.add_argument("--format", choices=("table", "json"), default="table")
+
+    sweeps = commands.add_parser("sweeps", help="how each account and region of the latest sweep went")
+    sweeps.set_defaults(command=run_sweeps)
+    _add_state_options(sweeps)
+    sweeps.add_argument("--sweep-id", help="a sweep other than the latest")
+    sweeps.add_argument("--format", choices=("table", "json"), default="table")
 
     rollback = commands.add_parser("rollback", help="restore exactly what a recorded change replaced")
     rollback.set_defaults(command=run_rollback)
@@ -295,6 +310,17 @@ def run_changes(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def run_sweeps(args: argparse.Namespace) -> int:
+    """Exit 1 when an account or region of the sweep failed (its job is retried, or in the dead-letter queue)."""
+    session, store = _state(args)
+    try:
+        results = SweepLedger(session.client("dynamodb"), store.table_name).results(args.sweep_id)
+    except CALL_ERRORS as error:
+        raise CollectionError("Scan", session.region, error) from error
+    print(sweep_results_json(results) if args.format == "json" else sweep_results_table(results))
+    return EXIT_FINDINGS if any(result.failed for result in results) else EXIT_OK
+
+
 def run_rollback(args: argparse.Namespace) -> int:
     """Restore a change's snapshot exactly; refuse (exit 1) when someone changed the resource since."""
     session, store = _state(args)
@@ -310,6 +336,12 @@ def run_rollback(args: argparse.Namespace) -> int:
     before, after = _configurations(change.before), _configurations(change.after)
     roles = MemberRoles(args.role_name, args.role_name) if args.role_name else None
     accounts = Accounts(lambda region: AwsSession(region, args.profile, args.endpoint_url), roles, "vpce-guard-cli")
+    if roles is None and accounts.home_account_id(change.region) != change.account_id:
+        raise UsageError(
+            f"change {change.change_id} was made in account {change.account_id}, and these credentials are of "
+            f"account {accounts.home_account_id(change.region)}: give --role-name, a role there you may assume "
+            "(e.g. OrganizationAccountAccessRole)"
+        )
     restored = restore(accounts.actor(change.account_id, change.region), resource, before, after, force=args.force)
     if restored.status == "REFUSED":
         _say(f"refused: {change.resource_id} changed since {change.change_id}; --force restores anyway:")

@@ -7,7 +7,6 @@ mistake is found and that the well-built endpoints stay silent.
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 import tempfile
@@ -247,13 +246,18 @@ def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
 
 
 def follow_an_event(emulator: Emulator) -> bool:
-    """Part 2, the whole loop: the application deployed from template.yaml with private-dns-disabled enforced
-    and Slack at a local receiver; an endpoint is created without private DNS; the CloudTrail event reaches
-    the on-change function, which fixes it; the state table's stream reaches the notifier, which tells Slack
-    how to roll back; the Config rule reports the endpoint; and the rollback restores the original."""
+    """Part 2, the whole loop across an organization: the emulator hosts an organization of three members;
+    template.yaml is deployed as its hub (private-dns-disabled enforced, Slack at a local receiver) and its
+    StackSet deploys the member stack to every member. An endpoint is created without private DNS in a member
+    account; the CloudTrail event travels from the member's bus to the hub's, where the on-change function
+    fixes it through the member's remediation role; the state table's stream reaches the notifier, which
+    tells Slack how to roll back; the member's Config rule is evaluated by the hub; the sweep covers every
+    account; and the rollback restores the original."""
     from vpce_guard.cli import main as cli
     from vpce_guard.local.deploy import local_up
+    from vpce_guard.local.queues import drain_queues
     from vpce_guard.local.router import send
+    from vpce_guard.local.stack import LocalRunError
     from vpce_guard.local.streams import drain, positions_file
     from vpce_guard.local.template import SamTemplate
     from vpce_guard.notify.receiver import Receiver
@@ -262,7 +266,7 @@ def follow_an_event(emulator: Emulator) -> bool:
         secret = emulator.client("secretsmanager").create_secret(
             Name="demo-slack", SecretString=slack.slack_webhook_url
         )
-        say("part 2: deploying template.yaml into the emulator (vpce-guard local up), private DNS enforced")
+        say("part 2: an organization of 3 members; template.yaml deployed as its hub (vpce-guard local up --org)")
         stack_file = Path(workdir) / "local-stack.json"
         stack = local_up(
             SamTemplate.load(),
@@ -270,25 +274,24 @@ def follow_an_event(emulator: Emulator) -> bool:
             region=REGION,
             parameters={"Configuration": ENFORCE_PRIVATE_DNS, "SlackWebhookSecretArn": secret["ARN"]},
             stack_file=stack_file,
+            organization_members=3,
         )
-        ec2 = emulator.client("ec2")
-        endpoint, group = _endpoint_without_private_dns(
-            ec2, stack.vpc_id, list(stack.parameters["SubnetIds"]), stack.account_id
-        )
-        say(f"created {endpoint} (SSM) in {stack.vpc_id} with private DNS off")
-        ids = {
-            SAMPLE_ACCOUNT: stack.account_id,
-            SAMPLE_ENDPOINT: endpoint,
-            SAMPLE_VPC: stack.vpc_id,
-            SAMPLE_GROUP: group,
-        }
+        members = stack.organization.member_account_ids if stack.organization else ()
+        if not members:
+            raise LocalRunError("the hub was deployed without member stacks")
+        say(f"hub in account {stack.account_id}; member stacks in {', '.join(members)}")
+        member = members[0]
+        ec2 = emulator.client("ec2", account_id=member)
+        ids = _endpoint_without_private_dns(ec2, member)
+        endpoint = ids[SAMPLE_ENDPOINT]
+        say(f"created {endpoint} (SSM) with private DNS off in member account {member}")
 
         for sample in ("cloudtrail-create-vpc-endpoint-interface", "config-rule-item-change-vpc-endpoint"):
             for invocation in send(stack, retarget(load_event(sample), ids)):
                 outcome = "ok" if invocation.ok else f"FAILED: {invocation.error}"
-                say(f"sent {sample}: {invocation.function} {outcome} ({invocation.duration_ms:.0f} ms)")
+                say(f"sent {sample}: {invocation.function} via {invocation.trigger} {outcome}")
         fixed = _private_dns(ec2, endpoint)
-        say(f"{endpoint} private DNS is now {'on' if fixed else 'off'}")
+        say(f"{endpoint} private DNS is now {'on' if fixed else 'off'}, changed by the hub in account {member}")
         drain(stack, positions_file(stack_file))
         about = [message for message in slack.slack_messages if endpoint in message["text"]]
         for message in about:
@@ -297,33 +300,43 @@ def follow_an_event(emulator: Emulator) -> bool:
                 if "text" in block:
                     say("  " + block["text"]["text"].replace("\n", "\n  "))
 
-        table = stack.physical_id("StateTable")
-        changes = StateStore(emulator.client("dynamodb"), table).changes()
+        state = ["--table", stack.physical_id("StateTable"), "--region", REGION, "--endpoint-url", emulator.url]
+        say("part 3: the sweep: one job per account and region, worked off by the sweep worker")
+        send(stack, retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: stack.account_id}))
+        drain_queues(stack)
+        swept = cli(["sweeps", *state]) == 0
+
+        changes = StateStore(emulator.client("dynamodb"), stack.physical_id("StateTable")).changes()
+        ours = [change for change in changes if change.resource_id == endpoint]
         rolled_back = False
-        if changes:
-            say(f"rolling back {changes[0].change_id} (vpce-guard rollback)")
-            state = ["--table", table, "--region", REGION, "--endpoint-url", emulator.url]
-            rolled_back = cli(["rollback", changes[0].change_id, *state]) == 0 and not _private_dns(ec2, endpoint)
+        if ours:
+            say(f"rolling back {ours[0].change_id} (vpce-guard rollback --role-name OrganizationAccountAccessRole)")
+            rollback = ["rollback", ours[0].change_id, *state, "--role-name", "OrganizationAccountAccessRole"]
+            rolled_back = cli(rollback) == 0 and not _private_dns(ec2, endpoint)
         say(f"{endpoint} private DNS is {'off again, as it was' if rolled_back else 'NOT restored'}")
-        ok = fixed and bool(about) and rolled_back
-        say("the whole loop ran: found, fixed, announced, rolled back" if ok else "DEMO FAILED: the loop broke")
+        ok = fixed and bool(about) and swept and rolled_back
+        say(
+            "the whole loop ran across the organization: found, fixed, announced, swept, rolled back"
+            if ok
+            else "DEMO FAILED: the loop broke"
+        )
         return ok
 
 
-def _endpoint_without_private_dns(ec2: Any, vpc_id: str, subnets: list[str], account_id: str) -> tuple[str, str]:
-    group = ec2.create_security_group(GroupName="vpce-ssm", Description="vpce-ssm", VpcId=vpc_id)["GroupId"]
-    vpc_cidr = ec2.describe_vpcs(VpcIds=[vpc_id])["Vpcs"][0]["CidrBlock"]
-    ec2.authorize_security_group_ingress(GroupId=group, IpProtocol="tcp", FromPort=443, ToPort=443, CidrIp=vpc_cidr)
-    endpoint = ec2.create_vpc_endpoint(
-        VpcEndpointType="Interface",
-        VpcId=vpc_id,
-        ServiceName=f"com.amazonaws.{REGION}.ssm",
-        SubnetIds=subnets,
-        SecurityGroupIds=[group],
-        PrivateDnsEnabled=False,
-        PolicyDocument=json.dumps(least_privilege_policy("ssm", account_id)),
-    )["VpcEndpoint"]["VpcEndpointId"]
-    return str(endpoint), str(group)
+def _endpoint_without_private_dns(ec2: Any, account_id: str) -> dict[str, str]:
+    """A VPC of the account with an SSM endpoint whose private DNS is off; the sample story's ids for them."""
+    build = EstateBuilder(ec2, REGION)
+    vpc = build.vpc("10.40.0.0/16", zones=2, public_subnet=False, name="member-workloads")
+    group = build.security_group(vpc, "vpce-ssm", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(
+        vpc,
+        "ssm",
+        subnet_ids=vpc.private_subnet_ids,
+        group_ids=[group],
+        private_dns=False,
+        policy=least_privilege_policy("ssm", account_id),
+    )
+    return {SAMPLE_ACCOUNT: account_id, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id, SAMPLE_GROUP: group}
 
 
 def _private_dns(ec2: Any, endpoint: str) -> bool:

@@ -66,7 +66,9 @@ class Pipeline:
         self.checks = select_checks(config.enabled_checks)
         self.remediator = Remediator(store, config) if act else None
         self.clock = clock
-        self.service_details = ServiceDetailsCache()
+        # Per account: what a region offers an account differs (zone names are the account's own mapping,
+        # and endpoint services may be shared with some accounts only).
+        self.service_details: dict[str, ServiceDetailsCache] = {}
 
     def on_change(self, change: ApiChange) -> Evaluation | None:
         """Evaluate what a CloudTrail-recorded change can affect; None when it touches no endpoint."""
@@ -111,7 +113,8 @@ class Pipeline:
         session = self.accounts.reader(account_id, scope.region)
         calls_before = session.counter.calls.copy()
         observed_at = self.clock()
-        result = scan_live(session, scope, self.config.settings, self.checks, service_details=self.service_details)
+        service_details = self.service_details.setdefault(account_id, ServiceDetailsCache())
+        result = scan_live(session, scope, self.config.settings, self.checks, service_details=service_details)
         region_wide = not (scope.vpc_ids or scope.endpoint_ids)
         judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
         tags = {finding.resource_id: result.facts.tags_of(finding.resource_id) for finding in result.findings}

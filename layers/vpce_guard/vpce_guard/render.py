@@ -1,7 +1,9 @@
-"""How findings are shown: JSON in the DESIGN.md shape for machines, a grouped table for people."""
+"""How findings, state records, changes and sweeps are shown: JSON for machines (findings in the DESIGN.md
+shape), grouped tables for people."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import shutil
 import textwrap
@@ -11,6 +13,7 @@ from itertools import groupby
 
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.state import ChangeRecord, Record
+from vpce_guard.sweep import JobResult
 
 
 def findings_json(findings: Sequence[Finding]) -> str:
@@ -88,4 +91,27 @@ def changes_table(changes: Sequence[ChangeRecord]) -> str:
         lines.extend(f"    {call}" for call in change.calls)
         if change.error:
             lines.append(f"    {change.error}")
+    return "\n".join(lines)
+
+
+def sweep_results_json(results: Sequence[JobResult]) -> str:
+    return json.dumps([dataclasses.asdict(result) for result in results], indent=2)
+
+
+def sweep_results_table(results: Sequence[JobResult]) -> str:
+    """A sweep's outcome for people: one line per account and region, the failed ones with their error."""
+    if not results:
+        return "No sweep recorded."
+    lines = [f"sweep {results[0].sweep_id}"]
+    for result in results:
+        figures = (
+            f"{result.findings} findings, {result.state_writes} state writes, {result.api_calls} API calls"
+            if not result.failed
+            else result.error or ""
+        )
+        lines.append(
+            f"  {result.account_id} {result.region:<15} {result.status:<6} attempt {result.attempt}  {figures}"
+        )
+    failed = sum(1 for result in results if result.failed)
+    lines.append(f"{len(results)} account-region(s): {len(results) - failed} done, {failed} failed")
     return "\n".join(lines)

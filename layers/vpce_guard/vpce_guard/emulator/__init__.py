@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import gc
 import json
+import logging
 import os
 import re
 import shlex
@@ -39,6 +40,7 @@ import socket
 import threading
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Callable
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
@@ -105,6 +107,7 @@ class Emulator:
         from vpce_guard.emulator import config_service, fidelity, opscenter, organization, speed, trust, unimplemented
         from vpce_guard.emulator.control import ControlPath
 
+        _quiet_known_gaps()
         fidelity.install()
         config_service.install()
         opscenter.install()
@@ -248,6 +251,18 @@ class Emulator:
 
     def _request(self, method: str, path: str, body: bytes | None = None) -> Any:
         return _request(self.url, method, path, body)
+
+
+def _quiet_known_gaps() -> None:
+    """moto's CloudFormation warns of each resource type it cannot create (twice: a log line and a Python
+    warning). The member template's Config rule is one, which ``local up`` creates itself: not news to anyone."""
+    warnings.filterwarnings("ignore", message="Tried to parse AWS::.* not supported by moto", category=UserWarning)
+    logging.getLogger("moto").addFilter(_NotMotoCloudFormationGaps())
+
+
+class _NotMotoCloudFormationGaps(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("No Moto CloudFormation support for")
 
 
 def register_function_session(url: str, access_key_id: str, role_arn: str) -> None:

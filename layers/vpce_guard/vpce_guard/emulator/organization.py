@@ -12,12 +12,15 @@ reset wipes the organization, and now its memberships with it.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from functools import cache
+from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
-from moto.organizations.models import OrganizationsBackendDict
 
 from vpce_guard.emulator.patching import Patches
+
+if TYPE_CHECKING:
+    from moto.organizations.models import OrganizationsBackendDict
 
 UNIT_NAME = "workloads"
 MEMBER_NAME = "member-{}"
@@ -102,9 +105,16 @@ def _clear(self: OrganizationsBackendDict) -> None:
     self.master_accounts.clear()
 
 
-PATCHES = Patches(((OrganizationsBackendDict, "clear", _clear),))
-
-
 def install() -> None:
-    """Make moto's reset forget organization memberships in this process; calling it again changes nothing."""
-    PATCHES.install()
+    """Make moto's reset forget organization memberships in this process; calling it again changes nothing.
+
+    moto is imported here, not with the module: ``host_organization`` needs only a client, and the local run
+    calls it from a process that talks to the emulator over HTTP."""
+    from moto.organizations.models import OrganizationsBackendDict
+
+    _patches(OrganizationsBackendDict).install()
+
+
+@cache
+def _patches(backends: type) -> Patches:
+    return Patches(((backends, "clear", _clear),))

@@ -34,6 +34,12 @@ def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
         action="store_true",
         help="set the template's CreateInterfaceEndpoints parameter to true",
     )
+    up.add_argument(
+        "--org",
+        action="store_true",
+        help="host an organization in the emulator and deploy as its hub: the member stacks go to every member",
+    )
+    up.add_argument("--members", type=int, default=3, help="member accounts of the --org organization (default 3)")
     up.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
     up.add_argument("--template", type=Path, help="the SAM template (default: template.yaml here or above)")
     up.add_argument("--stack-name", default="vpce-guard-local", help="prefix of the local physical names")
@@ -72,6 +78,8 @@ def run_local_up(args: argparse.Namespace) -> int:
                 "no emulator given: start one with `vpce-guard emulator`, then export the AWS_ENDPOINT_URL it "
                 "prints or pass --endpoint-url"
             )
+        if args.org and args.members < 1:
+            raise LocalRunError("--members must be at least 1 with --org")
         stack = local_up(
             SamTemplate.load(args.template),
             endpoint_url,
@@ -79,6 +87,7 @@ def run_local_up(args: argparse.Namespace) -> int:
             parameters=_overrides(args.parameter_overrides),
             create_interface_endpoints=True if args.create_interface_endpoints else None,
             stack_file=args.stack_file,
+            organization_members=args.members if args.org else 0,
         )
     except (LocalRunError, TemplateError) as error:
         return _fail(error)
@@ -137,6 +146,11 @@ def _print_stack(stack: LocalStack, stack_file: Path) -> None:
         print(f"  {logical_id:<40} {resource.type:<28} {resource.ref}")
     for what, reason in stack.not_created.items():
         print(f"  not created: {what}: {reason}")
+    if stack.organization is not None:
+        organization = stack.organization
+        print(f"  hub of organization {organization.id} (management account {organization.management_account_id})")
+        for member in organization.member_account_ids:
+            print(f"  member {member}: member stack in {', '.join(organization.member_regions)}")
     print(f"stack file: {stack_file}")
     state_table = stack.resources.get("StateTable")
     if state_table is not None:

@@ -81,18 +81,30 @@ def local_up(
     parameters: Mapping[str, str] | None = None,
     create_interface_endpoints: bool | None = None,
     stack_file: Path | None = None,
+    organization_members: int = 0,
 ) -> LocalStack:
     """Create the template's resources in the emulator at ``endpoint_url``; write and return the local stack.
 
     ``parameters`` are template parameter values (strings, lists comma-separated, as ``sam deploy`` takes
-    them); the network parameters default to a VPC created here. Raises LocalRunError when the emulator does
-    not answer or the endpoint is not on this machine, TemplateError for a template that cannot be deployed.
+    them); the network parameters default to a VPC created here. With ``organization_members``, the emulator
+    first hosts an organization of that many member accounts in one OU, managed by the emulator's account,
+    and the stack is deployed as its hub: the member stacks go to every member (OrganizationId,
+    OrganizationalUnitIds and MemberRegions default to that organization, its OU and this region). Raises
+    LocalRunError when the emulator does not answer or the endpoint is not on this machine, TemplateError for
+    a template that cannot be deployed.
     """
     require_loopback(endpoint_url)
     region = region or os.environ.get("AWS_DEFAULT_REGION") or os.environ.get("AWS_REGION") or DEFAULT_REGION
     clients = EmulatorClients(endpoint_url, region)
     account_id = clients.account_id()
     values = dict(parameters or {})
+    if organization_members:
+        from vpce_guard.emulator.organization import host_organization
+
+        organization = host_organization(clients("organizations"), organization_members)
+        values.setdefault("OrganizationId", organization.id)
+        values.setdefault("OrganizationalUnitIds", organization.ou_id)
+        values.setdefault("MemberRegions", region)
     if create_interface_endpoints is not None:
         values[INTERFACE_ENDPOINTS_PARAMETER] = "true" if create_interface_endpoints else "false"
     values.update(_network(clients, values, region, stack_name))
@@ -622,8 +634,9 @@ class _Deployer:
             rule["InputParameters"] = json.dumps(rule["InputParameters"])
         config.put_config_rule(ConfigRule=rule)
         (described,) = config.describe_config_rules(ConfigRuleNames=[rule["ConfigRuleName"]])["ConfigRules"]
-        function = get_att_target(raw.get("Source", {}).get("SourceIdentifier")) or self.hub_functions.get(
-            str(rule.get("Source", {}).get("SourceIdentifier"))
+        target = get_att_target(raw.get("Source", {}).get("SourceIdentifier"))
+        function = (
+            target if target in self.functions else self.hub_functions.get(str(rule["Source"].get("SourceIdentifier")))
         )
         if rule.get("Source", {}).get("Owner") == "CUSTOM_LAMBDA" and function is not None:
             self.config_rules[logical_id] = LocalConfigRule(
