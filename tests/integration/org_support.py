@@ -13,9 +13,9 @@ from vpce_guard.aws import AwsSession, TemporaryCredentials
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.emulator.organization import Organization
-from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
+from vpce_guard.estate import PlantedMistake, plant_private_dns_mistake
 from vpce_guard.local.members import deploy_member_stack_set
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
+from vpce_guard.samples import load_event, retarget
 from vpce_guard.trigger import ApiChange, parse_api_change
 
 ROLES = MemberRoles(read="vpce-guard-read", remediate="vpce-guard-remediate")
@@ -56,6 +56,10 @@ class Hub:
     def member_client(self, service: str, account_id: str) -> Any:
         return self.emulator.client(service, REGION, account_id=account_id)
 
+    def plant(self, account_id: str) -> PlantedMistake:
+        """An endpoint with private DNS off in a VPC of ``account_id``."""
+        return plant_private_dns_mistake(self.member_client("ec2", account_id), REGION)
+
 
 def create_role(emulator: Emulator, account_id: str, name: str) -> None:
     """A role its own account's administrators may assume (the hub's function roles stand-in)."""
@@ -95,20 +99,8 @@ def org_with_members(emulator: Emulator, regions: tuple[str, ...] = (REGION,)) -
     return hub
 
 
-def endpoint_without_private_dns(hub: Hub, account_id: str) -> tuple[str, BuiltVpc]:
-    build = EstateBuilder(hub.member_client("ec2", account_id), REGION)
-    vpc = build.vpc("10.0.0.0/16", zones=2, public_subnet=False)
-    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
-    endpoint = build.interface_endpoint(
-        vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False,
-        policy=least_privilege_policy("ssm", account_id),
-    )  # fmt: skip
-    return endpoint, vpc
-
-
-def created(account_id: str, endpoint: str, vpc: BuiltVpc) -> ApiChange:
-    """The CloudTrail record of the endpoint's creation in the member, as the hub's bus receives it."""
-    ids = {SAMPLE_ACCOUNT: account_id, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id}
-    change = parse_api_change(retarget(load_event("cloudtrail-create-vpc-endpoint-interface"), ids))
+def created(mistake: PlantedMistake) -> ApiChange:
+    """The CloudTrail record of the mistake's endpoint being created, as the hub's bus receives it."""
+    change = parse_api_change(retarget(load_event("cloudtrail-create-vpc-endpoint-interface"), mistake.story_ids()))
     assert isinstance(change, ApiChange)
     return change

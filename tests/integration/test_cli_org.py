@@ -7,7 +7,7 @@ import json
 
 import pytest
 from evaluation_clock import Clock
-from org_support import ACTOR, Hub, created, endpoint_without_private_dns
+from org_support import ACTOR, Hub, created
 
 from vpce_guard.cli import main
 from vpce_guard.decisions import GuardConfig
@@ -29,7 +29,7 @@ def scan_all(aws_env: Emulator, *arguments: str) -> list[str]:
 def test_scan_all_accounts_covers_every_account_and_region_through_the_role(
     aws_env: Emulator, hub: Hub, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    planted = {account: endpoint_without_private_dns(hub, account)[0] for account in hub.organization.account_ids}
+    planted = {account: hub.plant(account).endpoint_id for account in hub.organization.account_ids}
 
     code = main(scan_all(aws_env, "--role-name", ACCESS_ROLE, "--regions", f"{REGION},{OTHER_REGION}"))
 
@@ -48,7 +48,7 @@ def test_an_account_out_of_reach_is_reported_and_the_others_scanned(
 ) -> None:
     unreachable, *reachable = hub.organization.member_account_ids
     aws_env.client("iam", account_id=unreachable).delete_role(RoleName=ACCESS_ROLE)
-    planted = {account: endpoint_without_private_dns(hub, account)[0] for account in reachable}
+    planted = {account: hub.plant(account).endpoint_id for account in reachable}
 
     code = main(scan_all(aws_env, "--role-name", ACCESS_ROLE, "--regions", REGION))
 
@@ -86,7 +86,7 @@ def test_findings_and_changes_filter_by_account_and_region(
     enforce = GuardConfig.from_toml('[modes]\nprivate-dns-disabled = "enforce"\n')
     pipeline = Pipeline(hub.accounts(ACTOR), store, enforce, clock=Clock())
     for account in (first, second):
-        pipeline.on_change(created(account, *endpoint_without_private_dns(hub, account)))
+        pipeline.on_change(created(hub.plant(account)))
     state = ["--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url, "--format", "json"]
 
     main(["findings", *state, "--accounts", first])

@@ -15,7 +15,6 @@ from org_support import (
     Hub,
     create_role,
     created,
-    endpoint_without_private_dns,
 )
 
 from vpce_guard.accounts import AccountAccessError
@@ -46,12 +45,11 @@ def test_an_event_from_a_member_is_evaluated_and_remediated_in_that_member_by_th
     hub: Hub, hub_store: StateStore
 ) -> None:
     member = hub.organization.member_account_ids[0]
-    endpoint, vpc = endpoint_without_private_dns(hub, member)
+    mistake = hub.plant(member)
+    endpoint = mistake.endpoint_id
     accounts = hub.accounts(ACTOR)
 
-    evaluation = Pipeline(accounts, hub_store, ENFORCE_PRIVATE_DNS, clock=Clock()).on_change(
-        created(member, endpoint, vpc)
-    )
+    evaluation = Pipeline(accounts, hub_store, ENFORCE_PRIVATE_DNS, clock=Clock()).on_change(created(mistake))
 
     assert evaluation is not None
     assert private_dns_of(hub, member, endpoint)
@@ -67,12 +65,11 @@ def test_an_event_from_a_member_is_evaluated_and_remediated_in_that_member_by_th
 
 def test_the_hub_assumes_each_member_role_once_for_many_evaluations(hub: Hub, hub_store: StateStore) -> None:
     member = hub.organization.member_account_ids[1]
-    endpoint, vpc = endpoint_without_private_dns(hub, member)
-    accounts = hub.accounts(ACTOR)
-    pipeline = Pipeline(accounts, hub_store, GuardConfig(), clock=Clock())
+    change = created(hub.plant(member))
+    pipeline = Pipeline(hub.accounts(ACTOR), hub_store, GuardConfig(), clock=Clock())
 
     for _ in range(3):
-        pipeline.on_change(created(member, endpoint, vpc))
+        pipeline.on_change(change)
 
     home_calls = hub.session_of(ACTOR, REGION).counter.calls
     assert (home_calls["AssumeRole"], home_calls["GetCallerIdentity"]) == (1, 1)  # the read role, once
@@ -83,7 +80,7 @@ def test_what_a_region_offers_is_read_once_per_account(hub: Hub, hub_store: Stat
     accounts = hub.accounts(ACTOR)
     pipeline = Pipeline(accounts, hub_store, GuardConfig(), clock=Clock())
     members = hub.organization.member_account_ids[:2]
-    changes = [created(member, *endpoint_without_private_dns(hub, member)) for member in members]
+    changes = [created(hub.plant(member)) for member in members]
 
     for change in changes * 2:
         pipeline.on_change(change)
@@ -95,26 +92,27 @@ def test_what_a_region_offers_is_read_once_per_account(hub: Hub, hub_store: Stat
 def test_findings_are_attributed_to_the_member_and_region_they_are_in(hub: Hub, hub_store: StateStore) -> None:
     first, second = hub.organization.member_account_ids[:2]
     pipeline = Pipeline(hub.accounts(ACTOR), hub_store, GuardConfig(), clock=Clock())
-    endpoints = {account: endpoint_without_private_dns(hub, account) for account in (first, second)}
+    mistakes = [hub.plant(account) for account in (first, second)]
 
-    for account, (endpoint, vpc) in endpoints.items():
-        pipeline.on_change(created(account, endpoint, vpc))
+    for mistake in mistakes:
+        pipeline.on_change(created(mistake))
 
-    for account, (endpoint, vpc) in endpoints.items():
-        records = hub_store.records(account, REGION)
-        assert {(r.account_id, r.region, r.vpc_id) for r in records} == {(account, REGION, vpc.id)}
-        assert {r.finding["account_id"] for r in records} == {account}
-        assert endpoint in {r.resource_id for r in records}
+    for mistake in mistakes:
+        records = hub_store.records(mistake.account_id, REGION)
+        assert {(r.account_id, r.region, r.vpc_id) for r in records} == {(mistake.account_id, REGION, mistake.vpc.id)}
+        assert {r.finding["account_id"] for r in records} == {mistake.account_id}
+        assert mistake.endpoint_id in {r.resource_id for r in records}
 
 
 def test_a_hub_role_not_trusted_to_remediate_ends_the_change_failed_with_the_reason(
     hub: Hub, hub_store: StateStore
 ) -> None:
     member = hub.organization.member_account_ids[2]
-    endpoint, vpc = endpoint_without_private_dns(hub, member)
+    mistake = hub.plant(member)
+    endpoint = mistake.endpoint_id
 
     evaluation = Pipeline(hub.accounts(READER), hub_store, ENFORCE_PRIVATE_DNS, clock=Clock()).on_change(
-        created(member, endpoint, vpc)
+        created(mistake)
     )
 
     assert evaluation is not None

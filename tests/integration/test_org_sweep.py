@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
-from org_support import ACTOR, ROLES, Hub, endpoint_without_private_dns
+from org_support import ACTOR, ROLES, Hub
 
 from vpce_guard.aws import TemporaryCredentials
 from vpce_guard.cli import main
@@ -87,7 +87,7 @@ def test_the_sweep_covers_every_account_and_region_and_retries_a_failed_account_
 ) -> None:
     sweep, worker = hub_functions
     broken = hub.organization.member_account_ids[0]
-    planted = {account: endpoint_without_private_dns(hub, account)[0] for account in hub.organization.account_ids}
+    planted = {account: hub.plant(account).endpoint_id for account in hub.organization.account_ids}
     trust = break_trust(hub, broken)
     store = StateStore(hub.session_of(ACTOR, REGION).client("dynamodb"), state_table)
     ledger = SweepLedger(hub.session_of(ACTOR, REGION).client("dynamodb"), state_table)

@@ -17,13 +17,13 @@ import pytest
 
 from vpce_guard.cli import main
 from vpce_guard.emulator import Emulator
-from vpce_guard.estate import EstateBuilder, least_privilege_policy
+from vpce_guard.estate import plant_private_dns_mistake
 from vpce_guard.local.deploy import local_up
 from vpce_guard.local.queues import drain_queues
 from vpce_guard.local.router import route, send
 from vpce_guard.local.stack import LocalStack
 from vpce_guard.local.template import SamTemplate
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
+from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, load_event, retarget
 from vpce_guard.state import StateStore, Status
 
 pytestmark = pytest.mark.server
@@ -42,16 +42,11 @@ def hub(aws_env: Emulator, sam_template: SamTemplate, stack_file: Path) -> Local
     )
 
 
-def endpoint_without_private_dns(aws_env: Emulator, stack: LocalStack, account_id: str) -> dict[str, str]:
-    """A member's own VPC with an SSM endpoint whose private DNS is off; the sample story's ids for it."""
-    build = EstateBuilder(aws_env.client("ec2", stack.region, account_id=account_id), stack.region)
-    vpc = build.vpc("10.40.0.0/16", zones=2, public_subnet=False)
-    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
-    endpoint = build.interface_endpoint(
-        vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False,
-        policy=least_privilege_policy("ssm", account_id),
-    )  # fmt: skip
-    return {SAMPLE_ACCOUNT: account_id, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id}
+def plant(aws_env: Emulator, stack: LocalStack, account_id: str) -> dict[str, str]:
+    """An endpoint with private DNS off in a VPC of ``account_id``; the sample story's ids for it."""
+    return plant_private_dns_mistake(
+        aws_env.client("ec2", stack.region, account_id=account_id), stack.region
+    ).story_ids()
 
 
 def private_dns(aws_env: Emulator, stack: LocalStack, account_id: str, endpoint: str) -> bool:
@@ -81,7 +76,7 @@ def test_up_org_hosts_an_organization_and_deploys_the_member_stack_to_every_memb
 def test_a_mistake_in_a_member_is_found_and_fixed_by_the_hub(aws_env: Emulator, hub: LocalStack) -> None:
     assert hub.organization is not None
     member = hub.organization.member_account_ids[1]
-    ids = endpoint_without_private_dns(aws_env, hub, member)
+    ids = plant(aws_env, hub, member)
     endpoint = ids[SAMPLE_ENDPOINT]
 
     (invocation,) = send(hub, retarget(load_event("cloudtrail-create-vpc-endpoint-interface"), ids))
@@ -100,7 +95,7 @@ def test_a_members_config_rule_is_evaluated_by_the_hub_and_reported_in_the_membe
 ) -> None:
     assert hub.organization is not None
     member = hub.organization.member_account_ids[0]
-    ids = endpoint_without_private_dns(aws_env, hub, member)
+    ids = plant(aws_env, hub, member)
     event = retarget(load_event("config-rule-item-change-vpc-endpoint"), ids)
 
     (delivery,) = route(hub, event)
@@ -118,9 +113,7 @@ def test_the_sweep_covers_the_hub_and_every_member_with_per_account_results(
     aws_env: Emulator, hub: LocalStack, stack_file: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
     assert hub.organization is not None
-    planted = {
-        m: endpoint_without_private_dns(aws_env, hub, m)[SAMPLE_ENDPOINT] for m in hub.organization.member_account_ids
-    }
+    planted = {m: plant(aws_env, hub, m)[SAMPLE_ENDPOINT] for m in hub.organization.member_account_ids}
     sweep_event = retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: hub.account_id})
 
     (sweep,) = send(hub, sweep_event)
@@ -144,7 +137,7 @@ def test_an_operator_rolls_back_a_members_change_through_an_administrator_role(
 ) -> None:
     assert hub.organization is not None
     member = hub.organization.member_account_ids[2]
-    ids = endpoint_without_private_dns(aws_env, hub, member)
+    ids = plant(aws_env, hub, member)
     send(hub, retarget(load_event("cloudtrail-create-vpc-endpoint-interface"), ids))
     [change] = store_of(aws_env, hub).changes()
     state = ["--table", hub.physical_id("StateTable"), "--region", hub.region, "--endpoint-url", aws_env.url]

@@ -16,11 +16,11 @@ from typing import TYPE_CHECKING, Any
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
-from vpce_guard.estate import EstateBuilder, least_privilege_policy
+from vpce_guard.estate import EstateBuilder, least_privilege_policy, plant_private_dns_mistake
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.render import findings_json, findings_table
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
+from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
@@ -282,8 +282,8 @@ def follow_an_event(emulator: Emulator) -> bool:
         say(f"hub in account {stack.account_id}; member stacks in {', '.join(members)}")
         member = members[0]
         ec2 = emulator.client("ec2", account_id=member)
-        ids = _endpoint_without_private_dns(ec2, member)
-        endpoint = ids[SAMPLE_ENDPOINT]
+        mistake = plant_private_dns_mistake(ec2, REGION)
+        ids, endpoint = mistake.story_ids(), mistake.endpoint_id
         say(f"created {endpoint} (SSM) with private DNS off in member account {member}")
 
         for sample in ("cloudtrail-create-vpc-endpoint-interface", "config-rule-item-change-vpc-endpoint"):
@@ -321,22 +321,6 @@ def follow_an_event(emulator: Emulator) -> bool:
             else "DEMO FAILED: the loop broke"
         )
         return ok
-
-
-def _endpoint_without_private_dns(ec2: Any, account_id: str) -> dict[str, str]:
-    """A VPC of the account with an SSM endpoint whose private DNS is off; the sample story's ids for them."""
-    build = EstateBuilder(ec2, REGION)
-    vpc = build.vpc("10.40.0.0/16", zones=2, public_subnet=False, name="member-workloads")
-    group = build.security_group(vpc, "vpce-ssm", https_from_cidrs=[vpc.cidr])
-    endpoint = build.interface_endpoint(
-        vpc,
-        "ssm",
-        subnet_ids=vpc.private_subnet_ids,
-        group_ids=[group],
-        private_dns=False,
-        policy=least_privilege_policy("ssm", account_id),
-    )
-    return {SAMPLE_ACCOUNT: account_id, SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id, SAMPLE_GROUP: group}
 
 
 def _private_dns(ec2: Any, endpoint: str) -> bool:

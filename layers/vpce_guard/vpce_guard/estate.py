@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpce_guard.catalog import load_catalog
+from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC
 
 HTTPS = 443
 
@@ -158,6 +159,43 @@ class EstateBuilder:
         if policy is not None:
             parameters["PolicyDocument"] = json.dumps(policy)
         return str(self.ec2.create_vpc_endpoint(**parameters)["VpcEndpoint"]["VpcEndpointId"])
+
+
+@dataclass(frozen=True)
+class PlantedMistake:
+    """An SSM endpoint with private DNS off in a private VPC of its own: where the loop's demos and tests
+    start (the finding is private-dns-disabled, fixed automatically when that check is enforced)."""
+
+    account_id: str
+    vpc: BuiltVpc
+    group_id: str
+    endpoint_id: str
+
+    def story_ids(self) -> dict[str, str]:
+        """The sample events' story ids mapped to these resources, for ``samples.retarget``."""
+        return {
+            SAMPLE_ACCOUNT: self.account_id,
+            SAMPLE_VPC: self.vpc.id,
+            SAMPLE_GROUP: self.group_id,
+            SAMPLE_ENDPOINT: self.endpoint_id,
+        }
+
+
+def plant_private_dns_mistake(ec2: Any, region: str, cidr: str = "10.40.0.0/16") -> PlantedMistake:
+    """A VPC of the ``ec2`` client's account with an SSM endpoint whose private DNS is off, built right
+    otherwise (every zone, 443 from the VPC, a least-privilege policy)."""
+    build = EstateBuilder(ec2, region)
+    vpc = build.vpc(cidr, zones=2, public_subnet=False, name="workloads-private")
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(
+        vpc,
+        "ssm",
+        subnet_ids=vpc.private_subnet_ids,
+        group_ids=[group],
+        private_dns=False,
+        policy=least_privilege_policy("ssm", vpc.owner_id),
+    )
+    return PlantedMistake(vpc.owner_id, vpc, group, endpoint)
 
 
 def least_privilege_policy(service_key: str, account_id: str) -> dict[str, Any]:
