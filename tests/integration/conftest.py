@@ -11,7 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
-from org_support import Hub, org_with_members
+from org_support import ACTOR, ROLES, Hub, org_with_members
 
 from vpce_guard import lambda_app
 from vpce_guard.aws import AwsSession
@@ -100,6 +100,26 @@ def handler_of(
 def hub(aws_env: Emulator) -> Hub:
     """An organization of three members, the member stack deployed in each, and the hub's function roles."""
     return org_with_members(aws_env)
+
+
+@pytest.fixture
+def hub_handler_of(
+    handler_of: Callable[..., Callable[[dict[str, Any]], Any]], hub: Hub, monkeypatch: pytest.MonkeyPatch
+) -> Callable[..., Callable[[dict[str, Any]], Any]]:
+    """``handler_of`` for a hub's function: the member role names in its environment, and its credentials a
+    session of the hub's actor role (as Lambda gives a function its execution role's)."""
+    credentials = hub.session_of(ACTOR, REGION).credentials
+    assert credentials is not None
+    for name, value in {
+        "AWS_ACCESS_KEY_ID": credentials.access_key_id,
+        "AWS_SECRET_ACCESS_KEY": credentials.secret_access_key,
+        "AWS_SESSION_TOKEN": credentials.session_token,
+        "AWS_LAMBDA_FUNCTION_NAME": "vpce-guard-hub-function",
+        "MEMBER_READ_ROLE_NAME": ROLES.read,
+        "MEMBER_REMEDIATION_ROLE_NAME": ROLES.remediate or "",
+    }.items():
+        monkeypatch.setenv(name, value)
+    return handler_of
 
 
 @pytest.fixture

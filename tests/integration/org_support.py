@@ -80,23 +80,32 @@ def org_with_members(emulator: Emulator, regions: tuple[str, ...] = (REGION,)) -
     hub = Hub(emulator, organization, organization.management_account_id)
     for role in (READER, ACTOR):
         create_role(emulator, hub.account_id, role)
-    deploy_member_stack_set(
-        emulator.client("cloudformation", REGION),
-        {
-            "HubAccountId": hub.account_id,
-            "HubEventBusArn": HUB_BUS,
-            "OrganizationId": organization.id,
-            "HubReaderRoleArns": ",".join(hub.role_arn(role) for role in (READER, ACTOR)),
-            "HubActorRoleArns": hub.role_arn(ACTOR),
-            "ReadRoleName": ROLES.read,
-            "RemediationRoleName": ROLES.remediate,
-            "RoleRegion": REGION,
-            "ConfigRuleFunctionArn": f"arn:aws:lambda:{REGION}:{hub.account_id}:function:vpce-guard-config-rule",
-        },
-        [organization.ou_id],
-        regions,
-    )
+    deploy_members(hub, hub.account_id, ROLES, regions)
     return hub
+
+
+def deploy_members(
+    hub: Hub, hub_account_id: str, roles: MemberRoles, regions: tuple[str, ...] = (REGION,), name: str = "members"
+) -> None:
+    """The member template through a service-managed StackSet to the organization's OU, trusting the hub
+    function roles of ``hub_account_id`` (the reader and actor roles' names)."""
+    deploy_member_stack_set(
+        hub.emulator.client("cloudformation", REGION),
+        {
+            "HubAccountId": hub_account_id,
+            "HubEventBusArn": HUB_BUS,
+            "OrganizationId": hub.organization.id,
+            "HubReaderRoleArns": ",".join(hub.role_arn(role, hub_account_id) for role in (READER, ACTOR)),
+            "HubActorRoleArns": hub.role_arn(ACTOR, hub_account_id),
+            "ReadRoleName": roles.read,
+            "RemediationRoleName": roles.remediate or "",
+            "RoleRegion": REGION,
+            "ConfigRuleFunctionArn": f"arn:aws:lambda:{REGION}:{hub_account_id}:function:vpce-guard-config-rule",
+        },
+        [hub.organization.ou_id],
+        regions,
+        name=name,
+    )
 
 
 def created(mistake: PlantedMistake) -> ApiChange:

@@ -3,9 +3,11 @@ StackSet, the hub's functions reaching each member through the roles it trusts t
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 from evaluation_clock import Clock
 from org_support import (
     ACTOR,
@@ -15,9 +17,10 @@ from org_support import (
     Hub,
     create_role,
     created,
+    deploy_members,
 )
 
-from vpce_guard.accounts import AccountAccessError
+from vpce_guard.accounts import AccountAccessError, Accounts, MemberRoles
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
@@ -75,6 +78,23 @@ def test_the_hub_assumes_each_member_role_once_for_many_evaluations(hub: Hub, hu
     assert (home_calls["AssumeRole"], home_calls["GetCallerIdentity"]) == (1, 1)  # the read role, once
 
 
+def test_a_role_is_assumed_once_for_every_region_and_again_before_its_credentials_expire(hub: Hub) -> None:
+    member = hub.organization.member_account_ids[0]
+    now = [datetime.now(UTC)]
+    accounts = Accounts(lambda region: hub.session_of(ACTOR, region), ROLES, clock=lambda: now[0])
+    home = hub.session_of(ACTOR, REGION)
+
+    for region in (REGION, "eu-west-1", REGION):
+        accounts.reader(member, region).client("ec2").describe_vpcs()
+    assumed_at_first = home.counter.calls["AssumeRole"]
+    now[0] += timedelta(minutes=50)  # 10 of the credentials' 60 minutes left: less than one invocation may need
+    renewed = accounts.reader(member, REGION)
+
+    assert assumed_at_first == 1
+    assert home.counter.calls["AssumeRole"] == 2
+    assert renewed.counter.calls["AssumeRole"] == 2  # counted for the member's evaluations, too
+
+
 def test_what_a_region_offers_is_read_once_per_account(hub: Hub, hub_store: StateStore) -> None:
     """Zone names are each account's own mapping, and services may be shared with some accounts only."""
     accounts = hub.accounts(ACTOR)
@@ -124,6 +144,27 @@ def test_a_hub_role_not_trusted_to_remediate_ends_the_change_failed_with_the_rea
     assert record.status is Status.FAILED
 
 
+def test_a_remediation_role_out_of_reach_for_a_moment_fails_the_evaluation_for_a_retry(
+    hub: Hub, hub_store: StateStore, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Throttled or unreachable STS says nothing about the role: no FAILED ticket, the trigger retries."""
+    member = hub.organization.member_account_ids[0]
+    mistake = hub.plant(member)
+    accounts = hub.accounts(ACTOR)
+    throttled = ClientError({"Error": {"Code": "Throttling", "Message": "Rate exceeded"}}, "AssumeRole")
+
+    def out_of_reach(account_id: str, region: str) -> Any:
+        raise AccountAccessError(account_id, hub.role_arn(ROLES.remediate or "", account_id), region, throttled)
+
+    monkeypatch.setattr(accounts, "actor", out_of_reach)
+
+    with pytest.raises(AccountAccessError, match="Throttling"):
+        Pipeline(accounts, hub_store, ENFORCE_PRIVATE_DNS, clock=Clock()).on_change(created(mistake))
+
+    assert hub_store.changes() == []
+    assert not private_dns_of(hub, member, mistake.endpoint_id)
+
+
 def test_a_member_role_refuses_a_principal_from_outside_the_organization(hub: Hub, aws_env: Emulator) -> None:
     """The outsider's role has the hub role's very name, in an account outside the organization."""
     member = hub.organization.member_account_ids[0]
@@ -136,6 +177,22 @@ def test_a_member_role_refuses_a_principal_from_outside_the_organization(hub: Hu
     assert refused.value.code == "AccessDenied"
     assert f"account {member} is out of reach" in str(refused.value)
     assert "member/template.yaml" in str(refused.value)
+
+
+def test_a_member_role_refuses_the_very_hub_role_it_names_once_that_role_is_outside_the_organization(
+    hub: Hub, aws_env: Emulator
+) -> None:
+    """Principal and aws:PrincipalArn both name the outsider's role: only aws:PrincipalOrgID refuses it."""
+    member = hub.organization.member_account_ids[0]
+    create_role(aws_env, OUTSIDER, ACTOR)
+    named_roles = MemberRoles(read="vpce-guard-read-named", remediate="vpce-guard-remediate-named")
+    deploy_members(hub, OUTSIDER, named_roles, name="members-naming-an-outsider")
+    outsider = Accounts(lambda region: hub.session_of(ACTOR, region, OUTSIDER), named_roles)
+
+    with pytest.raises(AccountAccessError) as refused:
+        outsider.reader(member, REGION)
+
+    assert refused.value.code == "AccessDenied"
 
 
 def test_an_account_without_the_member_stack_is_out_of_reach_and_says_why(hub: Hub, aws_env: Emulator) -> None:

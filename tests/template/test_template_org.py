@@ -133,11 +133,14 @@ def test_a_single_account_grants_no_role_assumption_and_no_organization_reads(
 
 
 @pytest.mark.parametrize("function", READERS)
-def test_hub_functions_are_told_the_member_role_names(hub: TransformedTemplate, function: str) -> None:
+def test_hub_functions_are_told_the_member_role_names_they_may_assume(hub: TransformedTemplate, function: str) -> None:
     environment = hub.function_environment(function)
 
     assert environment["MEMBER_READ_ROLE_NAME"] == {"Ref": "MemberReadRoleName"}
-    assert environment["MEMBER_REMEDIATION_ROLE_NAME"] == {"Ref": "MemberRemediationRoleName"}
+    if function in ACTORS:
+        assert environment["MEMBER_REMEDIATION_ROLE_NAME"] == {"Ref": "MemberRemediationRoleName"}
+    else:
+        assert "MEMBER_REMEDIATION_ROLE_NAME" not in environment
 
 
 def test_the_notifier_is_told_no_member_roles(hub: TransformedTemplate) -> None:
@@ -165,7 +168,9 @@ def test_only_the_sweep_lists_the_organizations_accounts(hub: TransformedTemplat
 
     assert listing == {"SweepFunction"}
     assert {a for a in hub.policy_actions("SweepFunction") if a.startswith("organizations:")} == {
-        "organizations:ListAccounts"
+        "organizations:DescribeOrganization",
+        "organizations:ListAccountsForParent",
+        "organizations:ListOrganizationalUnitsForParent",
     }
 
 

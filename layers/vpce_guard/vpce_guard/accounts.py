@@ -4,9 +4,10 @@ assumes there.
 A single-account deployment knows no member roles: every account is the home account. Deployed as the hub of an
 organization, the functions read a member through its read role and change it through its remediation role
 (member/template.yaml): two roles, so that an evaluation that only reports can never change anything. Assumed
-credentials are kept per (account, role) and renewed before they could expire within the longest invocation,
-so a warm function assumes each role once an hour, not once per event; the session name says which function
-(or the command line) acted, as CloudTrail in the member account records it.
+credentials are kept per (account, role), shared by every region, and renewed before they could expire within
+the longest invocation, so a warm function assumes each role once an hour, not once per event; the session
+name says which function (or the command line) acted, as CloudTrail in the member account records it. Calls
+are counted per account and region, the AssumeRole an evaluation caused included.
 """
 
 from __future__ import annotations
@@ -26,10 +27,11 @@ SESSION_NAME_LIMIT = 64  # sts:AssumeRole's RoleSessionName
 
 @dataclass(frozen=True)
 class MemberRoles:
-    """The names of the roles every member account holds for the hub (the member template's parameters)."""
+    """The names of the roles every member account holds for the hub (the member template's parameters);
+    a function that only reports (the Config rule's) knows no remediation role."""
 
     read: str
-    remediate: str
+    remediate: str | None = None
 
 
 class AccountAccessError(CollectionError):
@@ -45,6 +47,12 @@ class AccountAccessError(CollectionError):
         self.operation = "AssumeRole"
         self.code = code
         self.account_id = account_id
+
+    @property
+    def refused(self) -> bool:
+        """The role is missing or does not trust the caller (AWS answers both alike), as opposed to a call
+        that failed on the way (throttling, the network), which a retry may get through."""
+        return self.code == "AccessDenied"
 
 
 class Accounts:
@@ -62,9 +70,11 @@ class Accounts:
         self.session_name = session_name[:SESSION_NAME_LIMIT]
         self.clock = clock
         self._home_account_id: str | None = None
-        self._assumed: dict[tuple[str, str, str], AwsSession] = {}
+        self._credentials: dict[tuple[str, str], TemporaryCredentials] = {}
+        self._sessions: dict[tuple[str, str, str], AwsSession] = {}
         self._counters: dict[tuple[str, str], ApiCallCounter] = {}
         self._lock = threading.Lock()
+        self._assuming: dict[tuple[str, str], threading.Lock] = {}
 
     @property
     def is_hub(self) -> bool:
@@ -76,6 +86,8 @@ class Accounts:
 
     def actor(self, account_id: str, region: str) -> AwsSession:
         """A session that changes ``account_id`` in ``region`` (only through what the plans declare)."""
+        if self.roles is not None and self.roles.remediate is None and account_id != self.home_account_id(region):
+            raise ValueError(f"no remediation role is configured: nothing can be changed in account {account_id}")
         return self._session(account_id, region, self.roles.remediate if self.roles else None)
 
     def home_account_id(self, region: str) -> str:
@@ -90,28 +102,42 @@ class Accounts:
     def _session(self, account_id: str, region: str, role_name: str | None) -> AwsSession:
         if role_name is None or account_id == self.home_account_id(region):
             return self.home(region)
+        credentials = self._credentials_for(account_id, role_name, region)
         key = (account_id, region, role_name)
         with self._lock:
-            session = self._assumed.get(key)
-            if session is None or self._expiring(session):
-                session = self._assume(account_id, region, role_name)
-                self._assumed[key] = session
+            session = self._sessions.get(key)
+            if session is None or session.credentials is not credentials:
+                session = AwsSession(
+                    region,
+                    endpoint_url=self.home(region).endpoint_url,
+                    counter=self._counter(account_id, region),
+                    credentials=credentials,
+                )
+                self._sessions[key] = session
             return session
 
-    def _expiring(self, session: AwsSession) -> bool:
-        assert session.credentials is not None
-        return session.credentials.expiration - self.clock() < RENEW_BEFORE_EXPIRY
+    def _credentials_for(self, account_id: str, role_name: str, region: str) -> TemporaryCredentials:
+        """The role's credentials, assumed once for every region and renewed before they could expire; one
+        assumption at a time per role, the others running on."""
+        key = (account_id, role_name)
+        with self._lock:
+            assuming = self._assuming.setdefault(key, threading.Lock())
+        with assuming:
+            credentials = self._credentials.get(key)
+            if credentials is None or credentials.expiration - self.clock() < RENEW_BEFORE_EXPIRY:
+                credentials = self._assume(account_id, role_name, region)
+                self._credentials[key] = credentials
+            return credentials
 
-    def _assume(self, account_id: str, region: str, role_name: str) -> AwsSession:
-        home = self.home(region)
+    def _assume(self, account_id: str, role_name: str, region: str) -> TemporaryCredentials:
         role_arn = f"arn:{partition_of(region)}:iam::{account_id}:role/{role_name}"
+        self._counter(account_id, region).add("AssumeRole")  # the evaluation of that account caused it
         try:
-            answer = home.client("sts").assume_role(RoleArn=role_arn, RoleSessionName=self.session_name)
+            answer = self.home(region).client("sts").assume_role(RoleArn=role_arn, RoleSessionName=self.session_name)
         except CALL_ERRORS as error:
             raise AccountAccessError(account_id, role_arn, region, error) from error
-        return AwsSession(
-            region,
-            endpoint_url=home.endpoint_url,
-            counter=self._counters.setdefault((account_id, region), ApiCallCounter()),
-            credentials=TemporaryCredentials.from_api(answer["Credentials"]),
-        )
+        return TemporaryCredentials.from_api(answer["Credentials"])
+
+    def _counter(self, account_id: str, region: str) -> ApiCallCounter:
+        """The calls made for one account and region (setdefault is atomic: no lock needed)."""
+        return self._counters.setdefault((account_id, region), ApiCallCounter())

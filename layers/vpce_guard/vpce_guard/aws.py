@@ -33,9 +33,13 @@ class ApiCallCounter:
         client.meta.events.register("before-call", self._count)
         return client
 
-    def _count(self, model: Any, **_: Any) -> None:
+    def add(self, operation: str) -> None:
+        """Count a call made through another counter's client on this counter's behalf."""
         with self._lock:  # clients are shared across threads, and += on a Counter is not atomic
-            self.calls[model.name] += 1
+            self.calls[operation] += 1
+
+    def _count(self, model: Any, **_: Any) -> None:
+        self.add(model.name)
 
     @property
     def total(self) -> int:
@@ -78,7 +82,9 @@ class AwsSession:
     credentials of an assumed role when the calls act in another account.
 
     Clients are made once per service and shared (they are thread-safe): making one loads the service's
-    model, which costs more than most calls.
+    model, which costs more than most calls. Sessions of assumed roles make their clients from one boto3
+    session for the process, with the role's credentials given to each client, so that a hub reaching
+    hundreds of accounts loads the models once, not once per account.
     """
 
     region: str
@@ -89,18 +95,39 @@ class AwsSession:
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def client(self, service: str) -> Any:
-        if service not in self._clients:
-            client = self._boto3.client(service, endpoint_url=self.endpoint_url, config=CLIENT_CONFIG)
-            self._clients[service] = self.counter.watch(client)
-        return self._clients[service]
+        with _CLIENT_CREATION:  # a boto3 session must not make clients in several threads at once
+            if service not in self._clients:
+                client = self._boto3.client(
+                    service,
+                    region_name=self.region,
+                    endpoint_url=self.endpoint_url,
+                    config=CLIENT_CONFIG,
+                    **self._credential_arguments(),
+                )
+                self._clients[service] = self.counter.watch(client)
+            return self._clients[service]
+
+    def _credential_arguments(self) -> dict[str, str]:
+        if self.credentials is None:
+            return {}
+        return {
+            "aws_access_key_id": self.credentials.access_key_id,
+            "aws_secret_access_key": self.credentials.secret_access_key,
+            "aws_session_token": self.credentials.session_token,
+        }
 
     @cached_property
     def _boto3(self) -> boto3.Session:
         if self.credentials is None:
             return boto3.Session(profile_name=self.profile, region_name=self.region)
-        return boto3.Session(
-            aws_access_key_id=self.credentials.access_key_id,
-            aws_secret_access_key=self.credentials.secret_access_key,
-            aws_session_token=self.credentials.session_token,
-            region_name=self.region,
-        )
+        return _session_for_assumed_roles()
+
+
+_CLIENT_CREATION = threading.RLock()
+
+
+@cache
+def _session_for_assumed_roles() -> boto3.Session:
+    """The one boto3 session every assumed role's clients are made from (each with its own credentials, so
+    the session's own credential chain is never used)."""
+    return boto3.Session()

@@ -213,8 +213,7 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
     def home_session(region: str) -> AwsSession:
         return sessions.setdefault(region, AwsSession(region, args.profile, args.endpoint_url))
 
-    # The command line only reads: the one role serves for reading, and nothing here changes anything.
-    accounts = Accounts(home_session, MemberRoles(args.role_name, args.role_name), session_name="vpce-guard-cli")
+    accounts = Accounts(home_session, MemberRoles(read=args.role_name), session_name="vpce-guard-cli")
     account_ids = organization_accounts(home)
     targets = [(account_id, region) for account_id in account_ids for region in regions]
     _say(f"scanning {len(account_ids)} account(s) in {len(regions)} region(s) through role {args.role_name}")
@@ -311,14 +310,15 @@ def run_changes(args: argparse.Namespace) -> int:
 
 
 def run_sweeps(args: argparse.Namespace) -> int:
-    """Exit 1 when an account or region of the sweep failed (its job is retried, or in the dead-letter queue)."""
+    """Exit 1 when an account or region of the sweep is not done: failed (its job is retried, or in the
+    dead-letter queue) or still pending (queued, or its worker never reported)."""
     session, store = _state(args)
     try:
         results = SweepLedger(session.client("dynamodb"), store.table_name).results(args.sweep_id)
     except CALL_ERRORS as error:
         raise CollectionError("Scan", session.region, error) from error
     print(sweep_results_json(results) if args.format == "json" else sweep_results_table(results))
-    return EXIT_FINDINGS if any(result.failed for result in results) else EXIT_OK
+    return EXIT_OK if all(result.done for result in results) else EXIT_FINDINGS
 
 
 def run_rollback(args: argparse.Namespace) -> int:
@@ -334,7 +334,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         raise UsageError(f"change {change.change_id} is {change.status}: only applied changes can be rolled back")
     resource = ResourceRef(change.resource_kind, change.resource_id, change.vpc_id, change.account_id, change.region)
     before, after = _configurations(change.before), _configurations(change.after)
-    roles = MemberRoles(args.role_name, args.role_name) if args.role_name else None
+    roles = MemberRoles(read=args.role_name, remediate=args.role_name) if args.role_name else None
     accounts = Accounts(lambda region: AwsSession(region, args.profile, args.endpoint_url), roles, "vpce-guard-cli")
     if roles is None and accounts.home_account_id(change.region) != change.account_id:
         raise UsageError(

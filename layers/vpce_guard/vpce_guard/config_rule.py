@@ -77,6 +77,10 @@ class ConfigRule:
         self.pipeline = pipeline
 
     def handle(self, event: AWSConfigRuleEvent) -> dict[str, Any]:
+        """Judge what the invocation asks and report it to Config. The account's read role is assumed before
+        anything else, the hub's state table included, is touched: any account's Config may invoke the
+        evaluator, and only the accounts whose role trusts it get anything done (AccountAccessError)."""
+        self.pipeline.accounts.reader(event.accountid, event.config_rule_arn.split(":")[3])
         invocation = self.invocation(event)
         evaluation, results = self.evaluate(invocation)
         self.put_evaluations(invocation, results)

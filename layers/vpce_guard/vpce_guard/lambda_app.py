@@ -29,7 +29,7 @@ from aws_lambda_powertools.utilities.idempotency import (
 )
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vpce_guard.accounts import Accounts, MemberRoles
+from vpce_guard.accounts import AccountAccessError, Accounts, MemberRoles
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CALL_ERRORS, CollectionError
 from vpce_guard.config_rule import ConfigRule
@@ -43,7 +43,7 @@ from vpce_guard.sweep import (
     SweepJobError,
     SweepLedger,
     jobs_for,
-    organization_accounts,
+    member_accounts,
     send_jobs,
     sweep_id_for,
 )
@@ -65,9 +65,11 @@ class Environment:
     idempotency_table: str
     config_parameter: str
     function_name: str = "vpce-guard"
-    member_roles: MemberRoles | None = None  # set on a hub: the roles it assumes in member accounts
+    member_roles: MemberRoles | None = None  # set on a hub: the roles it assumes in member accounts (the
+    # Config rule function is given no remediation role)
     sweep_queue_url: str = ""
     sweep_regions: tuple[str, ...] = ()
+    sweep_organizational_units: tuple[str, ...] = ()
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> Environment:
@@ -76,17 +78,18 @@ class Environment:
         if missing:
             raise ConfigurationError(f"missing environment variable(s) {', '.join(missing)}; deploy with template.yaml")
         read_role, remediation_role = environ.get("MEMBER_READ_ROLE_NAME"), environ.get("MEMBER_REMEDIATION_ROLE_NAME")
-        if bool(read_role) != bool(remediation_role):
-            raise ConfigurationError("set both MEMBER_READ_ROLE_NAME and MEMBER_REMEDIATION_ROLE_NAME, or neither")
+        if remediation_role and not read_role:
+            raise ConfigurationError("MEMBER_REMEDIATION_ROLE_NAME is set without MEMBER_READ_ROLE_NAME")
         return cls(
             region=environ["AWS_REGION"],
             state_table=environ["STATE_TABLE_NAME"],
             idempotency_table=environ["IDEMPOTENCY_TABLE_NAME"],
             config_parameter=environ["VPCE_GUARD_CONFIG_PARAMETER"],
             function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "vpce-guard",
-            member_roles=MemberRoles(read_role, remediation_role) if read_role and remediation_role else None,
+            member_roles=MemberRoles(read_role, remediation_role or None) if read_role else None,
             sweep_queue_url=environ.get("SWEEP_QUEUE_URL", ""),
-            sweep_regions=tuple(r.strip() for r in environ.get("SWEEP_REGIONS", "").split(",") if r.strip()),
+            sweep_regions=_csv(environ.get("SWEEP_REGIONS", "")),
+            sweep_organizational_units=_csv(environ.get("SWEEP_ORGANIZATIONAL_UNITS", "")),
         )
 
 
@@ -97,8 +100,16 @@ def environment() -> Environment:
 
 @cache
 def session_for(region: str) -> AwsSession:
-    """One session per region for the life of the container: clients are made once, calls counted."""
+    """One session per region for the life of the container: clients are made once, calls counted. These are
+    the calls in this account's regions that evaluations make (and the AssumeRole calls into members)."""
     return AwsSession(region)
+
+
+@cache
+def own_session() -> AwsSession:
+    """The function's own bookkeeping (configuration, state, idempotency, the sweep queue), counted apart from
+    the calls an evaluation makes in the account it judges, so that those count alike for every account."""
+    return AwsSession(environment().region)
 
 
 @cache
@@ -113,7 +124,7 @@ def guard_config() -> GuardConfig:
     """The configuration in the stack's SSM parameter, read once per container."""
     env = environment()
     try:
-        value = session_for(env.region).client("ssm").get_parameter(Name=env.config_parameter)["Parameter"]["Value"]
+        value = own_session().client("ssm").get_parameter(Name=env.config_parameter)["Parameter"]["Value"]
     except CALL_ERRORS as error:
         raise CollectionError("GetParameter", env.region, error) from error
     return GuardConfig.from_toml(value, f"SSM parameter {env.config_parameter}")
@@ -123,7 +134,7 @@ def guard_config() -> GuardConfig:
 def pipeline(act: bool = True) -> Pipeline:
     """The pipeline; ``act`` is off for the Config rule, which reports and changes nothing."""
     env = environment()
-    store = StateStore(session_for(env.region).client("dynamodb"), env.state_table)
+    store = StateStore(own_session().client("dynamodb"), env.state_table)
     return Pipeline(accounts(), store, guard_config(), act=act)
 
 
@@ -135,9 +146,7 @@ IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="event_id", raise_on_no_idemp
 def evaluate_change_once() -> Callable[..., dict[str, Any]]:
     """The evaluation of a change, done once per event id: a duplicate delivery gets the first result."""
     env = environment()
-    store = DynamoDBPersistenceLayer(
-        table_name=env.idempotency_table, boto3_client=session_for(env.region).client("dynamodb")
-    )
+    store = DynamoDBPersistenceLayer(table_name=env.idempotency_table, boto3_client=own_session().client("dynamodb"))
 
     def evaluate_change(change: ApiChange) -> dict[str, Any]:
         evaluation = pipeline().on_change(change)
@@ -178,15 +187,17 @@ def ignored(event_id: str, reason: str) -> dict[str, Any]:
 
 @tracer.capture_method
 def handle_sweep(event: EventBridgeEvent) -> dict[str, Any]:
-    """One job per (account, region) onto the sweep queue: the organization's active accounts on a hub."""
+    """One job per (account, region) onto the sweep queue: on a hub, its own account and the member accounts."""
     env = environment()
     if not env.sweep_queue_url:
         raise ConfigurationError("missing environment variable SWEEP_QUEUE_URL; deploy with template.yaml")
-    home = session_for(env.region)
-    account_ids = organization_accounts(home) if accounts().is_hub else [event.account]
+    own = own_session()
+    members = member_accounts(own, env.sweep_organizational_units) if accounts().is_hub else []
+    account_ids = sorted({event.account, *members})
     regions = env.sweep_regions or (env.region,)
     jobs = jobs_for(sweep_id_for(event.time, event.get_id), account_ids, regions)
-    send_jobs(home, env.sweep_queue_url, jobs)
+    sweep_ledger().put_pending(jobs, _now())
+    send_jobs(own, env.sweep_queue_url, jobs)
     outcome = {"sweep_id": jobs[0].sweep_id if jobs else None, "accounts": len(account_ids), "regions": list(regions)}
     logger.info("sweep fanned out", extra={**outcome, "jobs": len(jobs)})
     metrics.add_metric(name="SweepJobs", unit=MetricUnit.Count, value=len(jobs))
@@ -216,7 +227,7 @@ def run_sweep_job(record: SQSRecord) -> dict[str, Any]:
     try:
         evaluation = pipeline().evaluate(job.account_id, Scope(job.region))
     except CollectionError as error:
-        sweep_ledger().put(finished("FAILED", finished_at=_now(), error=str(error)))
+        sweep_ledger().put(finished("FAILED", updated_at=_now(), error=str(error)))
         logger.error("sweep job failed", extra={"attempt": attempt, "reason": str(error)})
         metrics.add_metric(name="SweepJobsFailed", unit=MetricUnit.Count, value=1)
         raise
@@ -224,7 +235,7 @@ def run_sweep_job(record: SQSRecord) -> dict[str, Any]:
     sweep_ledger().put(
         finished(
             "DONE",
-            finished_at=_now(),
+            updated_at=_now(),
             findings=len(evaluation.result.findings),
             state_writes=evaluation.changes.writes,
             api_calls=sum(evaluation.api_calls.values()),
@@ -236,7 +247,7 @@ def run_sweep_job(record: SQSRecord) -> dict[str, Any]:
 @cache
 def sweep_ledger() -> SweepLedger:
     env = environment()
-    return SweepLedger(session_for(env.region).client("dynamodb"), env.state_table)
+    return SweepLedger(own_session().client("dynamodb"), env.state_table)
 
 
 def _now() -> str:
@@ -245,7 +256,18 @@ def _now() -> str:
 
 @tracer.capture_method
 def handle_config_rule(event: AWSConfigRuleEvent) -> dict[str, Any]:
-    outcome = ConfigRule(pipeline(act=False)).handle(event)
+    try:
+        outcome = ConfigRule(pipeline(act=False)).handle(event)
+    except AccountAccessError as error:
+        if not error.refused:
+            raise
+        # Any account's Config may invoke the evaluator; one whose read role is missing or refuses gets nothing,
+        # and retrying would only fill the dead-letter queue.
+        logger.error(
+            "config rule of an account out of reach", extra={"account_id": error.account_id, "reason": str(error)}
+        )
+        metrics.add_metric(name="UnreachableAccounts", unit=MetricUnit.Count, value=1)
+        return {"ignored": str(error)}
     logger.info("config rule evaluated", extra=outcome)
     return outcome
 
@@ -265,3 +287,7 @@ def report(evaluation: Evaluation) -> dict[str, Any]:
     summary = evaluation.to_dict()
     logger.info("evaluated", extra=summary)
     return summary
+
+
+def _csv(value: str) -> tuple[str, ...]:
+    return tuple(item.strip() for item in value.split(",") if item.strip())

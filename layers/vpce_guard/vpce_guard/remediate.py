@@ -128,7 +128,10 @@ class Remediator:
         change_id = f"{judged.observed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
         try:
             session = actor()
-        except AccountAccessError as error:  # the remediation role is missing or refuses: a person must look
+        except AccountAccessError as error:
+            if not error.refused:
+                raise  # throttled or unreachable: nothing is known, the trigger's retry tries again
+            # The remediation role is missing or refuses: a person must look.
             self._put(acted, self._record(judged, finding, executor.FAILED, (), {}, plan=plan, error=str(error)))
             return Status.FAILED
 

@@ -104,14 +104,16 @@ def sweep_results_table(results: Sequence[JobResult]) -> str:
         return "No sweep recorded."
     lines = [f"sweep {results[0].sweep_id}"]
     for result in results:
-        figures = (
-            f"{result.findings} findings, {result.state_writes} state writes, {result.api_calls} API calls"
-            if not result.failed
-            else result.error or ""
-        )
+        if result.done:
+            figures = f"{result.findings} findings, {result.state_writes} state writes, {result.api_calls} API calls"
+        else:
+            figures = result.error or f"queued {result.updated_at}"
         lines.append(
-            f"  {result.account_id} {result.region:<15} {result.status:<6} attempt {result.attempt}  {figures}"
+            f"  {result.account_id} {result.region:<15} {result.status:<7} attempt {result.attempt}  {figures}"
         )
+    done = sum(1 for result in results if result.done)
     failed = sum(1 for result in results if result.failed)
-    lines.append(f"{len(results)} account-region(s): {len(results) - failed} done, {failed} failed")
+    lines.append(
+        f"{len(results)} account-region(s): {done} done, {failed} failed, {len(results) - done - failed} pending"
+    )
     return "\n".join(lines)

@@ -1,23 +1,26 @@
 """The scheduled sweep at organization scale: one job per (account, region), fanned out through a queue.
 
-The sweep function lists the accounts (a hub: the organization's active accounts; otherwise its own) and the
-configured regions and sends one job per pair to the sweep queue. Workers take one job per invocation, at
-most as many at once as the queue's event source allows, so each job is one region-wide evaluation (about a
-hundred describes even for thousands of endpoints: seconds, far inside a Lambda's time limit) and a
-500-account organization is throttled by the concurrency limit, not by a single function's clock. A job that
-fails (throttling that outlasted the SDK's backoff, a member role that cannot be assumed) goes back to the
-queue on its own and comes round again after the visibility timeout, the others untouched; after the queue's
-receive limit it lands in the dead-letter queue, which has an alarm.
+The sweep function lists the accounts (a hub: its own, and the active accounts of the organizational units
+the member stacks are deployed to; otherwise its own) and the configured regions, and sends one job per pair
+to the sweep queue. Workers take one job per invocation, at most as many at once as the queue's event source
+allows, so each job is one region-wide evaluation (about a hundred describes even for thousands of
+endpoints: seconds, far inside a Lambda's time limit) and a 500-account organization is throttled by the
+concurrency limit, not by a single function's clock. A job that fails (throttling that outlasted the SDK's
+backoff, a member role that cannot be assumed) goes back to the queue on its own and comes round again after
+the visibility timeout, the others untouched; after the queue's receive limit it lands in the dead-letter
+queue, which has an alarm.
 
 Each job's outcome is kept in the state table (``SweepLedger``): ``pk`` = ``sweep#<sweep id>``, ``sk`` =
-``<account>#<region>``, overwritten by a retry, so ``vpce-guard sweeps`` reports every account and region
-of a sweep as it last stood. No ``gsi1pk``: the items are no findings to any reader (``StateStore``, the
+``<account>#<region>``, PENDING from before the job is queued, then DONE or FAILED, overwritten by a retry,
+so ``vpce-guard sweeps`` reports every account and region of a sweep as it last stood, those never heard
+from included. No ``gsi1pk``: the items are no findings to any reader (``StateStore``, the
 stream filter). Kept for 30 days.
 """
 
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -31,6 +34,9 @@ from vpce_guard.collect import CALL_ERRORS, CollectionError
 SWEEP_PREFIX = "sweep#"
 SWEEP_HISTORY = timedelta(days=30)
 MESSAGES_PER_BATCH = 10  # SendMessageBatch's limit
+ITEMS_PER_WRITE = 25  # BatchWriteItem's limit
+SEND_ATTEMPTS = 4
+SEND_BACKOFF_SECONDS = 0.2
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -69,9 +75,9 @@ class JobResult:
     sweep_id: str
     account_id: str
     region: str
-    status: str
+    status: str  # PENDING (queued), DONE or FAILED
     attempt: int
-    finished_at: str
+    updated_at: str
     findings: int = 0
     state_writes: int = 0
     api_calls: int = 0
@@ -80,6 +86,10 @@ class JobResult:
     @property
     def failed(self) -> bool:
         return self.status == "FAILED"
+
+    @property
+    def done(self) -> bool:
+        return self.status == "DONE"
 
 
 def sweep_id_for(event_time: str, event_id: str) -> str:
@@ -96,25 +106,50 @@ def organization_accounts(session: AwsSession) -> list[str]:
         raise CollectionError("ListAccounts", session.region, error) from error
 
 
+def member_accounts(session: AwsSession, unit_ids: Sequence[str]) -> list[str]:
+    """The active accounts where the member stacks are: in the organizational units and the units under
+    them, less the management account (service-managed StackSets never deploy there)."""
+    organizations = session.client("organizations")
+    found: set[str] = set()
+    pending = list(unit_ids)
+    try:
+        management = organizations.describe_organization()["Organization"]["MasterAccountId"]
+        while pending:
+            parent = pending.pop()
+            for page in organizations.get_paginator("list_accounts_for_parent").paginate(ParentId=parent):
+                found.update(account["Id"] for account in page["Accounts"] if account["Status"] == "ACTIVE")
+            for page in organizations.get_paginator("list_organizational_units_for_parent").paginate(ParentId=parent):
+                pending.extend(unit["Id"] for unit in page["OrganizationalUnits"])
+    except CALL_ERRORS as error:
+        raise CollectionError("ListAccountsForParent", session.region, error) from error
+    return sorted(found - {management})
+
+
 def jobs_for(sweep_id: str, account_ids: Iterable[str], regions: Sequence[str]) -> list[SweepJob]:
     return [SweepJob(sweep_id, account_id, region) for account_id in account_ids for region in regions]
 
 
 def send_jobs(session: AwsSession, queue_url: str, jobs: Sequence[SweepJob]) -> None:
-    """Every job onto the queue, ten to a call; the ones the queue turned away are named in the error."""
+    """Every job onto the queue, ten to a call; the entries a call turns away are sent again (with backoff, a
+    few times) on their own, and those still refused are named in the error, so that a retry of the sweep
+    is the exception, not the rule (it would queue every job again)."""
     sqs = session.client("sqs")
     refused: list[str] = []
     for start in range(0, len(jobs), MESSAGES_PER_BATCH):
-        batch = jobs[start : start + MESSAGES_PER_BATCH]
-        entries = [{"Id": str(index), "MessageBody": job.to_message()} for index, job in enumerate(batch)]
-        try:
-            answer = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-        except CALL_ERRORS as error:
-            raise CollectionError("SendMessageBatch", session.region, error) from error
-        refused += [
-            f"{batch[int(failure['Id'])].account_id}/{batch[int(failure['Id'])].region}: {failure.get('Code')}"
-            for failure in answer.get("Failed", [])
-        ]
+        pending = dict(enumerate(jobs[start : start + MESSAGES_PER_BATCH]))
+        for attempt in range(SEND_ATTEMPTS):
+            if attempt:
+                time.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
+            entries = [{"Id": str(index), "MessageBody": job.to_message()} for index, job in pending.items()]
+            try:
+                answer = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
+            except CALL_ERRORS as error:
+                raise CollectionError("SendMessageBatch", session.region, error) from error
+            failures = {int(failure["Id"]): failure.get("Code", "") for failure in answer.get("Failed", [])}
+            pending = {index: job for index, job in pending.items() if index in failures}
+            if not pending:
+                break
+        refused += [f"{job.account_id}/{job.region}: {failures[index]}" for index, job in pending.items()]
     if refused:
         raise SweepQueueError(f"the sweep queue refused {len(refused)} job(s): {', '.join(refused)}")
 
@@ -127,16 +162,23 @@ class SweepLedger:
         self._table = table_name
 
     def put(self, result: JobResult) -> None:
-        finished = datetime.fromisoformat(result.finished_at)
-        item = {
-            "pk": f"{SWEEP_PREFIX}{result.sweep_id}",
-            "sk": f"{result.account_id}#{result.region}",
-            "result": json.dumps(asdict(result), sort_keys=True),
-            "expires_at": int((finished + SWEEP_HISTORY).timestamp()),
-        }
-        self._dynamodb.put_item(
-            TableName=self._table, Item={name: _serializer.serialize(value) for name, value in item.items()}
-        )
+        self._dynamodb.put_item(TableName=self._table, Item=_item(result))
+
+    def put_pending(self, jobs: Sequence[SweepJob], queued_at: str) -> None:
+        """A PENDING result for every job, before the jobs are queued: a job that never reports (a worker that
+        timed out or ran out of memory) still shows in the sweep's results as not done."""
+        items = [_item(JobResult(job.sweep_id, job.account_id, job.region, "PENDING", 0, queued_at)) for job in jobs]
+        for start in range(0, len(items), ITEMS_PER_WRITE):
+            requests = [{"PutRequest": {"Item": item}} for item in items[start : start + ITEMS_PER_WRITE]]
+            for attempt in range(SEND_ATTEMPTS):
+                if attempt:
+                    time.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
+                answer = self._dynamodb.batch_write_item(RequestItems={self._table: requests})
+                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
+                if not requests:
+                    break
+            if requests:
+                raise SweepQueueError(f"the state table took {len(items) - len(requests)} of {len(items)} sweep jobs")
 
     def results(self, sweep_id: str | None = None) -> list[JobResult]:
         """A sweep's results by account and region; without an id, the latest sweep's (a scan: for people)."""
@@ -151,6 +193,17 @@ class SweepLedger:
             (result for result in found if result.sweep_id == latest),
             key=lambda result: (result.account_id, result.region),
         )
+
+
+def _item(result: JobResult) -> dict[str, Any]:
+    updated = datetime.fromisoformat(result.updated_at)
+    item = {
+        "pk": f"{SWEEP_PREFIX}{result.sweep_id}",
+        "sk": f"{result.account_id}#{result.region}",
+        "result": json.dumps(asdict(result), sort_keys=True),
+        "expires_at": int((updated + SWEEP_HISTORY).timestamp()),
+    }
+    return {name: _serializer.serialize(value) for name, value in item.items()}
 
 
 def _results(items: Iterable[dict[str, Any]]) -> Iterator[JobResult]:

@@ -45,11 +45,16 @@ class QueueDelivery:
 
 
 def deliver_queue(
-    sqs: Any, queue_url: str, queue_arn: str, invoke: Callable[[dict[str, Any]], Any], batch_size: int = 10
+    sqs: Any,
+    queue_url: str,
+    queue_arn: str,
+    invoke: Callable[[dict[str, Any]], Any],
+    batch_size: int = 10,
+    report_batch_item_failures: bool = True,
 ) -> QueueDelivery:
-    """Hand the queue's visible messages to ``invoke`` in batches, as Lambda's SQS event source does: a batch's
-    messages are deleted when the reply reports them done (ReportBatchItemFailures); a reply that is not a
-    batch response (the function failed) leaves the whole batch on the queue."""
+    """Hand the queue's visible messages to ``invoke`` in batches, as Lambda's SQS event source does: with
+    ReportBatchItemFailures, a batch's messages are deleted but those the reply names failed; without, all of
+    them; a reply that is no reply (the function failed) leaves the whole batch on the queue."""
     delivery = QueueDelivery()
     while True:
         messages = sqs.receive_message(
@@ -61,11 +66,12 @@ def deliver_queue(
         delivery.replies.append(reply)
         ids = [message["MessageId"] for message in messages]
         delivery.delivered += ids
-        failed = (
-            {failure["itemIdentifier"] for failure in reply["batchItemFailures"]}
-            if isinstance(reply, Mapping) and "batchItemFailures" in reply
-            else set(ids)
-        )
+        if reply is None:
+            failed = set(ids)
+        elif report_batch_item_failures and isinstance(reply, Mapping):
+            failed = {failure["itemIdentifier"] for failure in reply.get("batchItemFailures", [])}
+        else:
+            failed = set()
         delivery.failed += [message_id for message_id in ids if message_id in failed]
         done = [
             {"Id": str(index), "ReceiptHandle": message["ReceiptHandle"]}
@@ -94,7 +100,14 @@ def drain_queues(stack: LocalStack) -> list[Invocation]:
                 return invocation.result if invocation.ok else None
 
             try:
-                deliver_queue(sqs, source.queue_url, source.queue_arn, invoke, source.batch_size)
+                deliver_queue(
+                    sqs,
+                    source.queue_url,
+                    source.queue_arn,
+                    invoke,
+                    source.batch_size,
+                    source.report_batch_item_failures,
+                )
             except CALL_ERRORS as error:
                 raise LocalRunError(f"reading {source.queue_url} from the emulator failed: {error}") from error
     return invocations
