@@ -25,6 +25,7 @@ ENVIRONMENT = {
 # What a function's environment holds besides the contract: the notifier's channels (secret ids, never secrets).
 OWN_ENVIRONMENT = {
     "SweepFunction": {"SWEEP_QUEUE_URL": {"Ref": "SweepJobQueue"}, "SWEEP_REGIONS": {"Ref": "AWS::Region"}},
+    "SweepWorkerFunction": {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8"},
     "NotifierFunction": {
         "VPCE_GUARD_NOTIFICATION_TOPIC_ARN": {"Ref": "NotificationTopic"},
         "VPCE_GUARD_SLACK_SECRET_ID": {"Ref": "SlackWebhookSecretArn"},

@@ -6,6 +6,7 @@ by operation, to an ``ApiCallCounter`` (a botocore event hook, so nothing of our
 
 from __future__ import annotations
 
+import os
 import threading
 from collections import Counter
 from collections.abc import Mapping
@@ -17,9 +18,13 @@ from typing import Any
 import boto3
 from botocore.config import Config
 
-# Standard mode retries throttling and transient errors with backoff; the attempt count comes from
+# Standard mode retries throttling and transient errors with exponential backoff; AWS_RETRY_MODE=adaptive
+# (the sweep worker's) also slows the client down while AWS throttles it. The attempt count comes from
 # AWS_MAX_ATTEMPTS when set (the emulator sets 1, so an unimplemented call fails at once).
-CLIENT_CONFIG = Config(retries={"mode": "standard"}, user_agent_extra="vpce-guard")
+CLIENT_CONFIG = Config(
+    retries={"mode": "adaptive" if os.environ.get("AWS_RETRY_MODE") == "adaptive" else "standard"},
+    user_agent_extra="vpce-guard",
+)
 
 
 @dataclass
