@@ -103,7 +103,7 @@ def main() -> None:
         )
         print(
             f"    per member job ({VPCS_PER_ACCOUNT * ENDPOINTS_PER_VPC} endpoints, {VPCS_PER_ACCOUNT} VPCs): "
-            f"{statistics.median(calls):.0f} API calls median (plus one AssumeRole per account and hour)"
+            f"{statistics.median(calls):.0f} API calls median (the account's AssumeRole included: one an hour)"
         )
         jobs_at_scale = ORGANIZATION_SIZE
         wall = jobs_at_scale * statistics.median(seconds) / CONCURRENCY

@@ -71,11 +71,11 @@ def test_the_hub_assumes_each_member_role_once_for_many_evaluations(hub: Hub, hu
     change = created(hub.plant(member))
     pipeline = Pipeline(hub.accounts(ACTOR), hub_store, GuardConfig(), clock=Clock())
 
-    for _ in range(3):
-        pipeline.on_change(change)
+    evaluations = [pipeline.on_change(change) for _ in range(3)]
 
     home_calls = hub.session_of(ACTOR, REGION).counter.calls
     assert (home_calls["AssumeRole"], home_calls["GetCallerIdentity"]) == (1, 1)  # the read role, once
+    assert [e.api_calls.get("AssumeRole", 0) for e in evaluations if e is not None] == [1, 0, 0]
 
 
 def test_a_role_is_assumed_once_for_every_region_and_again_before_its_credentials_expire(hub: Hub) -> None:

@@ -450,3 +450,10 @@ def test_the_member_config_rule_is_created_in_the_evaluators_region(
     evaluator = "arn:aws:lambda:us-east-1:111122223333:function:vpce-guard-ConfigRuleFunction-AbC123"
 
     assert member_condition(member, condition, region, ConfigRuleFunctionArn=evaluator) is created
+
+
+def test_the_hubs_sweep_covers_the_member_stacks_ous_in_the_member_regions(hub: TransformedTemplate) -> None:
+    environment = hub.function_environment("SweepFunction")
+
+    assert environment["SWEEP_ORGANIZATIONAL_UNITS"] == {"Fn::Join": [",", {"Ref": "OrganizationalUnitIds"}]}
+    assert environment["SWEEP_REGIONS"] == {"Fn::Join": [",", {"Ref": "MemberRegions"}]}

@@ -90,6 +90,12 @@ class Accounts:
             raise ValueError(f"no remediation role is configured: nothing can be changed in account {account_id}")
         return self._session(account_id, region, self.roles.remediate if self.roles else None)
 
+    def counter(self, account_id: str, region: str) -> ApiCallCounter:
+        """The count of the calls made in ``account_id`` and ``region``, the AssumeRole into it included."""
+        if self.roles is None or account_id == self.home_account_id(region):
+            return self.home(region).counter
+        return self._counter(account_id, region)
+
     def home_account_id(self, region: str) -> str:
         """This deployment's own account, asked once (GetCallerIdentity) and only by a hub."""
         if self._home_account_id is None:

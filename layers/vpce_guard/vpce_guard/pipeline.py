@@ -110,8 +110,9 @@ class Pipeline:
     def evaluate(self, account_id: str, scope: Scope, *, claim: bool = False) -> Evaluation:
         """Fresh facts for ``scope``, the checks, and the state table brought in line; an evaluation caused by
         a change claims its VPCs, so evaluations from older facts write nothing there (see ``state``)."""
+        counter = self.accounts.counter(account_id, scope.region)
+        calls_before = counter.calls.copy()
         session = self.accounts.reader(account_id, scope.region)
-        calls_before = session.counter.calls.copy()
         observed_at = self.clock()
         service_details = self.service_details.setdefault(account_id, ServiceDetailsCache())
         result = scan_live(session, scope, self.config.settings, self.checks, service_details=service_details)
@@ -139,7 +140,7 @@ class Pipeline:
         changes = self.store.record(
             judged, findings, claim=claim, statuses=statuses, change_ids=acted.change_ids, existing=existing
         )
-        return Evaluation(judged, result, changes, dict(session.counter.calls - calls_before), acted.changes)
+        return Evaluation(judged, result, changes, dict(counter.calls - calls_before), acted.changes)
 
 
 def status_of(decision: Decision) -> Status:
