@@ -13,7 +13,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from vpce_guard import __version__
 from vpce_guard.accounts import Accounts, MemberRoles
@@ -43,6 +43,7 @@ from vpce_guard.state import StateStore, Status
 from vpce_guard.sweep import SweepLedger, organization_accounts
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+T = TypeVar("T")
 
 
 class UsageError(Exception):
@@ -273,20 +274,23 @@ def _where(args: argparse.Namespace) -> Callable[[str, str], bool]:
     return lambda account_id, region: (not accounts or account_id in accounts) and (not regions or region in regions)
 
 
-def _state(args: argparse.Namespace) -> tuple[AwsSession, StateStore]:
+def _state(args: argparse.Namespace) -> StateStore:
     table = args.table or os.environ.get("STATE_TABLE_NAME")
     if not table:
         raise UsageError("no state table: give --table or set STATE_TABLE_NAME")
-    session = AwsSession(_region(args), args.profile, args.endpoint_url)
-    return session, StateStore(session.client("dynamodb"), table)
+    return StateStore(AwsSession(_region(args), args.profile, args.endpoint_url).client("dynamodb"), table)
+
+
+def _read(store: StateStore, read: Callable[[StateStore], T]) -> T:
+    """What ``read`` reads from the state table; a failed read is an error naming the table's region."""
+    try:
+        return read(store)
+    except CALL_ERRORS as error:
+        raise CollectionError("Scan", store.dynamodb.meta.region_name, error) from error
 
 
 def run_findings(args: argparse.Namespace) -> int:
-    session, store = _state(args)
-    try:
-        records = store.all_records()
-    except CALL_ERRORS as error:
-        raise CollectionError("Scan", session.region, error) from error
+    records = _read(_state(args), StateStore.all_records)
     wanted = _where(args)
     records = [
         record
@@ -298,11 +302,7 @@ def run_findings(args: argparse.Namespace) -> int:
 
 
 def run_changes(args: argparse.Namespace) -> int:
-    session, store = _state(args)
-    try:
-        changes = store.changes()
-    except CALL_ERRORS as error:
-        raise CollectionError("Scan", session.region, error) from error
+    changes = _read(_state(args), StateStore.changes)
     wanted = _where(args)
     changes = [change for change in changes if wanted(change.account_id, change.region)]
     print(changes_json(changes) if args.format == "json" else changes_table(changes))
@@ -312,22 +312,15 @@ def run_changes(args: argparse.Namespace) -> int:
 def run_sweeps(args: argparse.Namespace) -> int:
     """Exit 1 when an account or region of the sweep is not done: failed (its job is retried, or in the
     dead-letter queue) or still pending (queued, or its worker never reported)."""
-    session, store = _state(args)
-    try:
-        results = SweepLedger(session.client("dynamodb"), store.table_name).results(args.sweep_id)
-    except CALL_ERRORS as error:
-        raise CollectionError("Scan", session.region, error) from error
+    results = _read(_state(args), lambda store: SweepLedger(store.dynamodb, store.table_name).results(args.sweep_id))
     print(sweep_results_json(results) if args.format == "json" else sweep_results_table(results))
     return EXIT_OK if all(result.done for result in results) else EXIT_FINDINGS
 
 
 def run_rollback(args: argparse.Namespace) -> int:
     """Restore a change's snapshot exactly; refuse (exit 1) when someone changed the resource since."""
-    session, store = _state(args)
-    try:
-        change = store.change(args.change_id)
-    except CALL_ERRORS as error:
-        raise CollectionError("Scan", session.region, error) from error
+    store = _state(args)
+    change = _read(store, lambda store: store.change(args.change_id))
     if change is None:
         raise UsageError(f"no change {args.change_id}: `vpce-guard changes` lists them")
     if change.after is None or change.status not in ("REMEDIATED", "FAILED"):

@@ -78,10 +78,11 @@ class ConfigRule:
 
     def handle(self, event: AWSConfigRuleEvent) -> dict[str, Any]:
         """Judge what the invocation asks and report it to Config. The account's read role is assumed before
-        anything else, the hub's state table included, is touched: any account's Config may invoke the
-        evaluator, and only the accounts whose role trusts it get anything done (AccountAccessError)."""
-        self.pipeline.accounts.reader(event.accountid, event.config_rule_arn.split(":")[3])
+        anything of the hub's (its state table) is touched: any account's Config may invoke the evaluator, and
+        only the accounts whose role trusts it get anything done (AccountAccessError). Reading an oversized
+        item's history, the one call ``invocation`` may make, goes through that role too."""
         invocation = self.invocation(event)
+        self.pipeline.accounts.reader(invocation.account_id, invocation.region)
         evaluation, results = self.evaluate(invocation)
         self.put_evaluations(invocation, results)
         return {

@@ -21,10 +21,10 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 
@@ -38,6 +38,7 @@ ITEMS_PER_WRITE = 25  # BatchWriteItem's limit
 SEND_ATTEMPTS = 4
 SEND_BACKOFF_SECONDS = 0.2
 
+T = TypeVar("T")
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
 
@@ -134,24 +135,41 @@ def send_jobs(session: AwsSession, queue_url: str, jobs: Sequence[SweepJob]) -> 
     few times) on their own, and those still refused are named in the error, so that a retry of the sweep
     is the exception, not the rule (it would queue every job again)."""
     sqs = session.client("sqs")
-    refused: list[str] = []
-    for start in range(0, len(jobs), MESSAGES_PER_BATCH):
-        pending = dict(enumerate(jobs[start : start + MESSAGES_PER_BATCH]))
-        for attempt in range(SEND_ATTEMPTS):
-            if attempt:
-                time.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
-            entries = [{"Id": str(index), "MessageBody": job.to_message()} for index, job in pending.items()]
-            try:
-                answer = sqs.send_message_batch(QueueUrl=queue_url, Entries=entries)
-            except CALL_ERRORS as error:
-                raise CollectionError("SendMessageBatch", session.region, error) from error
-            failures = {int(failure["Id"]): failure.get("Code", "") for failure in answer.get("Failed", [])}
-            pending = {index: job for index, job in pending.items() if index in failures}
-            if not pending:
-                break
-        refused += [f"{job.account_id}/{job.region}: {failures[index]}" for index, job in pending.items()]
+    codes: dict[SweepJob, str] = {}
+
+    def send(entries: list[tuple[int, SweepJob]]) -> list[tuple[int, SweepJob]]:
+        """The entries the call turned away, each keeping its id within its batch."""
+        batch = dict(entries)
+        try:
+            answer = sqs.send_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(index), "MessageBody": job.to_message()} for index, job in entries],
+            )
+        except CALL_ERRORS as error:
+            raise CollectionError("SendMessageBatch", session.region, error) from error
+        failed = [(int(failure["Id"]), failure.get("Code", "")) for failure in answer.get("Failed", [])]
+        codes.update((batch[index], code) for index, code in failed)
+        return [(index, batch[index]) for index, _ in failed]
+
+    refused = [
+        job
+        for start in range(0, len(jobs), MESSAGES_PER_BATCH)
+        for _, job in _until_taken(send, list(enumerate(jobs[start : start + MESSAGES_PER_BATCH])))
+    ]
     if refused:
-        raise SweepQueueError(f"the sweep queue refused {len(refused)} job(s): {', '.join(refused)}")
+        named = ", ".join(f"{job.account_id}/{job.region}: {codes[job]}" for job in refused)
+        raise SweepQueueError(f"the sweep queue refused {len(refused)} job(s): {named}")
+
+
+def _until_taken(send: Callable[[list[T]], list[T]], items: list[T]) -> list[T]:
+    """``send`` the items, then those it turned away again, with backoff, a few times; those still turned away."""
+    for attempt in range(SEND_ATTEMPTS):
+        if attempt:
+            time.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
+        items = send(items)
+        if not items:
+            break
+    return items
 
 
 class SweepLedger:
@@ -168,17 +186,17 @@ class SweepLedger:
         """A PENDING result for every job, before the jobs are queued: a job that never reports (a worker that
         timed out or ran out of memory) still shows in the sweep's results as not done."""
         items = [_item(JobResult(job.sweep_id, job.account_id, job.region, "PENDING", 0, queued_at)) for job in jobs]
+
+        def write(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
+            answer = self._dynamodb.batch_write_item(RequestItems={self._table: requests})
+            unprocessed: list[dict[str, Any]] = answer.get("UnprocessedItems", {}).get(self._table, [])
+            return unprocessed
+
         for start in range(0, len(items), ITEMS_PER_WRITE):
             requests = [{"PutRequest": {"Item": item}} for item in items[start : start + ITEMS_PER_WRITE]]
-            for attempt in range(SEND_ATTEMPTS):
-                if attempt:
-                    time.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
-                answer = self._dynamodb.batch_write_item(RequestItems={self._table: requests})
-                requests = answer.get("UnprocessedItems", {}).get(self._table, [])
-                if not requests:
-                    break
-            if requests:
-                raise SweepQueueError(f"the state table took {len(items) - len(requests)} of {len(items)} sweep jobs")
+            unwritten = _until_taken(write, requests)
+            if unwritten:
+                raise SweepQueueError(f"the state table took {len(items) - len(unwritten)} of {len(items)} sweep jobs")
 
     def results(self, sweep_id: str | None = None) -> list[JobResult]:
         """A sweep's results by account and region; without an id, the latest sweep's (a scan: for people)."""
