@@ -126,6 +126,21 @@ def test_full_access_with_a_condition_is_not_the_default() -> None:
         ('{"Statement": ["Allow"]}', "Statement[0] must be an object"),
         ('{"Version": "2020-01-01", "Statement": []}', "Version '2020-01-01' is not one of"),
         ('{"Statment": []}', "unknown policy element(s) Statment"),
+        ('{"Version": "2012-10-17", "Statement": []}', "Statement is an empty list"),
+        ('{"Statement": ' + "[" * 1000 + "]" * 1000 + "}", "nested too deep"),
+        (json.dumps({"Statement": [FULL_ACCESS], "Id": "x" * 20_480}), "AWS accepts at most 20,480"),
+    ],
+    ids=[
+        "not-json",
+        "list",
+        "no-statement",
+        "string-statement",
+        "string-item",
+        "version",
+        "typo",
+        "empty",
+        "deep",
+        "too-long",
     ],
 )
 def test_unreadable_document_is_a_policy_error(document: str, message: str) -> None:
@@ -150,6 +165,12 @@ def test_unreadable_document_is_a_policy_error(document: str, message: str) -> N
         ({"Condition": {"StringEquals": "o-1"}}, "must map condition keys to values"),
         ({"Condition": {"StringEquals": {"aws:PrincipalOrgID": {"o": 1}}}}, "values must be strings"),
         ({"Sid": 3}, "Sid must be a string"),
+        ({"Action": ""}, "Action holds an empty string"),
+        ({"Resource": ["arn:aws:s3:::b/*", ""]}, "Resource holds an empty string"),
+        ({"Principal": {"AWS": ""}}, "Principal.AWS holds an empty string"),
+        ({"Condition": {"StringEquals": {"aws:PrincipalOrgID": ""}}}, "holds an empty string"),
+        ({"Condition": {"StringEqualz": {"aws:PrincipalOrgID": ORG}}}, "'StringEqualz' is not a condition operator"),
+        ({"Condition": {"ForSomeValues:StringEquals": {"aws:TagKeys": "a"}}}, "not a condition operator"),
     ],
 )
 def test_malformed_statement_is_a_policy_error(elements: dict[str, Any], message: str) -> None:
@@ -328,6 +349,25 @@ def test_data_perimeter_guard_sparing_aws_services_bounds() -> None:
     assert is_bounded(statement(), guard)
 
 
+def test_deny_with_plain_bool_sparing_aws_services_does_not_bound_since_it_never_applies_to_anonymous_callers() -> None:
+    guard = org_deny(
+        Condition={
+            "StringNotEqualsIfExists": {"aws:PrincipalOrgID": ORG},
+            "Bool": {"aws:PrincipalIsAWSService": "false"},
+        }
+    )
+
+    assert not is_bounded(statement(), guard)
+
+
+@pytest.mark.parametrize(
+    "arn",
+    ["arn:aws:iam:*:111122223333:role/app", "arn:*:iam::111122223333:role/app", "arn:aws:*:111122223333:role/app"],
+)
+def test_principal_arn_with_a_wildcard_before_its_account_does_not_bound(arn: str) -> None:
+    assert not is_bounded(condition("StringLike", "aws:PrincipalArn", arn))
+
+
 @pytest.mark.parametrize(
     "condition",
     [
@@ -395,7 +435,19 @@ def test_deny_with_two_principal_conditions_admits_either() -> None:
 
 @pytest.mark.parametrize(
     ("action", "expected"),
-    [("*", True), ("s3:*", True), ("S3:*", True), ("*:*", True), ("s*:*", True), ("s3:Get*", False), ("ec2:*", False)],
+    [
+        ("*", True),
+        ("s3:*", True),
+        ("S3:*", True),
+        ("*:*", True),
+        ("s*:*", True),
+        ("s3:?*", True),
+        ("*:?*", True),
+        ("?*", True),
+        ("s3:?", False),
+        ("s3:Get*", False),
+        ("ec2:*", False),
+    ],
 )
 def test_wildcard_actions_grant_every_action_of_the_service(action: str, expected: bool) -> None:
     assert bool(wildcard_actions(only(statement(Action=action)), "s3")) is expected

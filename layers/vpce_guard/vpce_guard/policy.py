@@ -25,8 +25,10 @@ import json
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
-from functools import cache, cached_property
+from functools import cached_property, lru_cache
 from typing import Any, TypeVar
+
+from vpce_guard.iam import KNOWN_OPERATORS
 
 VERSIONS = ("2008-10-17", "2012-10-17")
 # The policy AWS attaches to an endpoint created without one, and restores on ResetPolicy.
@@ -34,6 +36,8 @@ DEFAULT_ENDPOINT_POLICY: Mapping[str, Any] = {
     "Version": "2008-10-17",
     "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}],
 }
+# AWS refuses an endpoint policy longer than this, white space included.
+MAX_POLICY_CHARACTERS = 20_480
 ALLOW = "Allow"
 DENY = "Deny"
 ANY = "*"
@@ -242,9 +246,27 @@ class Policy:
     def bound(self, statement: Statement) -> Bound:
         """What limits who ``statement`` admits: its own principal conditions, then the Deny guards that
         cover all it allows."""
-        own = tuple(Clause((limit,)) for limit in _allow_limits(statement))
-        guarded = tuple(clause for deny, clause in self._guards if _deny_covers(deny, statement))
-        return Bound(own + guarded)
+        return self._bounds[statement.index]
+
+    @cached_property
+    def _bounds(self) -> Mapping[int, Bound]:
+        """Every Allow's bound, worked out once. Guards of the same actions and clause are one guard, and an
+        Allow's actions are matched once against each distinct set of guard actions, so that a policy of
+        many statements costs in proportion to its distinct guards, not to Allows times Denies."""
+        guards: dict[tuple[str, ...], set[Clause]] = {}
+        for deny, clause in self._guards:
+            guards.setdefault(deny.actions, set()).add(clause)
+        bounds = {}
+        for statement in self.statements:
+            own = tuple(Clause((limit,)) for limit in _allow_limits(statement))
+            guarded = tuple(
+                clause
+                for actions, clauses in guards.items()
+                if _actions_cover(actions, statement)
+                for clause in sorted(clauses, key=repr)
+            )
+            bounds[statement.index] = Bound(own + guarded)
+        return bounds
 
 
 @dataclass(frozen=True)
@@ -258,7 +280,8 @@ class ForeignGrant:
 
 def parse_policy(document: str | Mapping[str, Any]) -> Policy:
     """Read a policy from its JSON text (compact or pretty-printed, as the API or a file gives it) or from
-    an already parsed object."""
+    an already parsed object. Anything AWS would refuse as an endpoint policy is a PolicyError: more than
+    20,480 characters, an element of the wrong type, an empty value, an unknown condition operator."""
     raw = _json_object(document)
     unknown = sorted(set(raw) - _POLICY_ELEMENTS)
     if unknown:
@@ -273,6 +296,8 @@ def parse_policy(document: str | Mapping[str, Any]) -> Policy:
         items = [items]
     if not isinstance(items, list):
         raise PolicyError(f"Statement must be an object or a list of objects, not {_json_type(items)}")
+    if not items:
+        raise PolicyError("Statement is an empty list; a policy needs at least one statement")
     return Policy(tuple(_statement(index, item) for index, item in enumerate(items)), version)
 
 
@@ -335,9 +360,17 @@ def _json_object(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
     """The document as a plain JSON object; a parsed one is copied through JSON so that findings can quote
     its statements as JSON."""
     try:
-        raw = json.loads(document) if isinstance(document, str) else json.loads(json.dumps(document))
+        text = document if isinstance(document, str) else json.dumps(document)
+        if len(text) > MAX_POLICY_CHARACTERS:
+            raise PolicyError(
+                f"the policy has {len(text):,} characters; AWS accepts at most {MAX_POLICY_CHARACTERS:,} in an "
+                "endpoint policy"
+            )
+        raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise PolicyError(f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from error
+    except RecursionError as error:
+        raise PolicyError("not an endpoint policy: JSON nested too deep to read") from error
     except (TypeError, ValueError) as error:
         raise PolicyError(f"not JSON: {error}") from error
     if not isinstance(raw, dict):
@@ -401,6 +434,8 @@ def _strings(value: Any, element: str, where: str) -> tuple[str, ...]:
         raise PolicyError(f"{where}: {element} must be a string or a list of strings")
     if not values:
         raise PolicyError(f"{where}: {element} is empty")
+    if "" in values:
+        raise PolicyError(f"{where}: {element} holds an empty string")
     return tuple(values)
 
 
@@ -417,6 +452,12 @@ def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
         raise PolicyError(f"{where}: Condition must be an object of operators")
     conditions = []
     for operator, block in value.items():
+        qualifier, _, base = operator.lower().rpartition(":")
+        if (
+            qualifier not in ("", _FOR_ANY_VALUE, _FOR_ALL_VALUES)
+            or base.removesuffix(_IF_EXISTS) not in KNOWN_OPERATORS
+        ):
+            raise PolicyError(f"{where}: {operator!r} is not a condition operator IAM knows")
         if not isinstance(block, Mapping) or not block:
             raise PolicyError(f"{where}: Condition operator {operator} must map condition keys to values")
         for key, values in block.items():
@@ -432,6 +473,8 @@ def _condition_values(value: Any, element: str, where: str) -> tuple[str, ...]:
     for item in values:
         if isinstance(item, bool):
             scalars.append("true" if item else "false")
+        elif isinstance(item, str) and not item:
+            raise PolicyError(f"{where}: Condition {element} holds an empty string")
         elif isinstance(item, str | int | float):
             scalars.append(str(item))
         else:
@@ -495,26 +538,36 @@ def _guard_clause(statement: Statement) -> Clause | None:
 
 
 def _exempts_aws_services(condition: Condition) -> bool:
-    """``Bool[IfExists] aws:PrincipalIsAWSService false`` in a Deny: the Deny spares AWS service principals."""
+    """``BoolIfExists aws:PrincipalIsAWSService false`` in a Deny: the Deny spares AWS service principals.
+    Plain ``Bool`` is false when the key is absent, as it is for anonymous callers: such a Deny never applies
+    to them, so it guards nothing (and is not taken for a guard)."""
     return (
-        condition.base_operator == "bool"
+        condition.if_exists
+        and not condition.set_qualifier
+        and condition.base_operator == "bool"
         and condition.key.lower() == PRINCIPAL_IS_AWS_SERVICE.lower()
         and tuple(value.lower() for value in condition.values) == ("false",)
     )
 
 
-def _deny_covers(deny: Statement, allow: Statement) -> bool:
+def _actions_cover(deny_actions: tuple[str, ...], allow: Statement) -> bool:
     """The Deny's actions cover every action the Allow grants (NotAction grants nearly all: only ``*``
     covers it)."""
     granted = allow.actions or (ANY,)
-    return all(any(_covers(pattern, action) for pattern in deny.actions) for action in granted)
+    return all(any(_covers(pattern, action) for pattern in deny_actions) for action in granted)
 
 
 def _grants_whole_service(pattern: str, iam_prefix: str) -> bool:
+    """``*``, ``<prefix>:*`` and every pattern made of wildcards alone with a ``*`` in it (``?*``, ``s3:?*``,
+    ``*:*``): each matches every action name of the service."""
     service, _, action = pattern.partition(":")
     if not action:
-        return not pattern.strip(ANY)
-    return _covers(service, iam_prefix) and not action.strip(ANY)
+        return _only_wildcards(pattern)
+    return _covers(service, iam_prefix) and _only_wildcards(action)
+
+
+def _only_wildcards(pattern: str) -> bool:
+    return ANY in pattern and not pattern.strip("*?")
 
 
 def _covers(pattern: str, text: str) -> bool:
@@ -523,7 +576,7 @@ def _covers(pattern: str, text: str) -> bool:
     return _pattern_regex(pattern).fullmatch(text) is not None
 
 
-@cache
+@lru_cache(maxsize=4096)
 def _pattern_regex(pattern: str) -> re.Pattern[str]:
     # A `?` stands for one character but never for a `*` of the text: "s3:?" does not cover "s3:*".
     parts = (".*" if char == "*" else "[^*]" if char == "?" else re.escape(char) for char in pattern)
@@ -539,13 +592,22 @@ def _names_someone(key: str, values: tuple[str, ...]) -> bool:
             return False
         if key == PRINCIPAL_ORG_PATHS and _WILDCARD.search(_org_of(value)):
             return False
-        if key == PRINCIPAL_ARN:
-            account = _account_of(value)
-            if account is None or not _ACCOUNT_ID.match(account):
-                return False
+        if key == PRINCIPAL_ARN and not _literal_account_arn(value):
+            return False
         if not value.strip("*?"):
             return False
     return True
+
+
+def _literal_account_arn(value: str) -> bool:
+    """An ARN whose account is literal and has no wildcard before it: a ``*`` in the partition or region
+    field matches across ``:`` and so could reach any account's ARN."""
+    parts = value.split(":", 5)
+    return (
+        len(parts) == 6
+        and _ACCOUNT_ID.match(parts[4]) is not None
+        and not any(_WILDCARD.search(part) for part in parts[:5])
+    )
 
 
 def _account_of(arn: str) -> str | None:
