@@ -11,17 +11,19 @@ import pytest
 from notify_support import ACCOUNT, ENDPOINT, ticketed_change
 
 from vpce_guard.notify.http import DeliveryError
-from vpce_guard.notify.jira import JiraConfigurationError, JiraSettings, JiraTickets, finding_label
+from vpce_guard.notify.jira import JiraSettings, JiraTickets, finding_label, summary, wiki_escaped
 from vpce_guard.notify.receiver import Receiver
+from vpce_guard.notify.secrets import SecretError
 
 TICKETED = ticketed_change("9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d")
 UPDATED = replace(TICKETED, event_id="0b1c2d3e4f5a4b6c7d8e9f0a1b2c3d4e", old_status="TICKETED")
 RESOLVED = replace(TICKETED, event_id="1c2d3e4f5a6b4c7d8e9f0a1b2c3d4e5f", old_status="TICKETED", new_status="RESOLVED")
+SECRET_ID = "arn:aws:secretsmanager:us-east-1:123456789012:secret:jira-AbCdEf"
 
 
 @pytest.fixture
 def jira(receiver: Receiver) -> JiraTickets:
-    return JiraTickets(lambda: JiraSettings.from_secret(receiver.jira_secret()))
+    return JiraTickets(lambda: JiraSettings.from_secret(receiver.jira_secret(), SECRET_ID))
 
 
 def test_opening_creates_one_issue_labelled_with_the_finding(receiver: Receiver, jira: JiraTickets) -> None:
@@ -42,7 +44,7 @@ def test_a_comment_tells_the_change(receiver: Receiver, jira: JiraTickets) -> No
     jira.comment(key, UPDATED, retry=False)
 
     (comment,) = receiver.issue_comments(key)
-    assert comment.startswith("Updated: HIGH private-dns-disabled")
+    assert comment.startswith(wiki_escaped("Updated: HIGH private-dns-disabled"))
     assert UPDATED.event_id in comment
 
 
@@ -53,7 +55,7 @@ def test_closing_takes_the_done_transition_with_the_change_as_comment(receiver: 
 
     assert receiver.issues[key].status == "Done"
     (comment,) = receiver.issue_comments(key)
-    assert comment.startswith("Resolved: HIGH private-dns-disabled")
+    assert comment.startswith(wiki_escaped("Resolved: HIGH private-dns-disabled"))
 
 
 def test_closing_an_issue_already_done_changes_nothing(receiver: Receiver, jira: JiraTickets) -> None:
@@ -99,7 +101,7 @@ def test_a_retried_comment_that_reached_jira_is_not_added_twice(receiver: Receiv
 
 def test_wrong_credentials_are_a_delivery_error_naming_jira(receiver: Receiver) -> None:
     secret = json.loads(receiver.jira_secret()) | {"api_token": "not-the-token-1234"}
-    jira = JiraTickets(lambda: JiraSettings.from_secret(json.dumps(secret)))
+    jira = JiraTickets(lambda: JiraSettings.from_secret(json.dumps(secret), SECRET_ID))
 
     with pytest.raises(DeliveryError, match="Jira create issue: HTTP 401") as caught:
         jira.open(TICKETED, retry=False)
@@ -112,13 +114,91 @@ def test_an_unknown_issue_is_a_delivery_error(jira: JiraTickets) -> None:
         jira.comment("OPS-99", UPDATED, retry=False)
 
 
-def test_a_secret_without_the_keys_names_what_is_missing_never_the_values() -> None:
-    with pytest.raises(JiraConfigurationError, match="lacks project_key, api_token") as caught:
-        JiraSettings.from_secret(json.dumps({"base_url": "https://example.atlassian.net", "email": "me@example.com"}))
+def test_a_secret_without_the_keys_names_the_secret_and_what_is_missing_never_the_values() -> None:
+    with pytest.raises(SecretError, match="project_key: Field required; api_token: Field required") as caught:
+        JiraSettings.from_secret(
+            json.dumps({"base_url": "https://example.atlassian.net", "email": "me@example.com"}), SECRET_ID
+        )
 
+    assert str(caught.value).startswith(f"Jira secret {SECRET_ID}: ")
     assert "me@example.com" not in str(caught.value)
 
 
 def test_a_secret_that_is_not_json_is_refused() -> None:
-    with pytest.raises(JiraConfigurationError, match="not JSON"):
-        JiraSettings.from_secret("https://example.atlassian.net")
+    with pytest.raises(SecretError, match="Invalid JSON"):
+        JiraSettings.from_secret("https://example.atlassian.net", SECRET_ID)
+
+
+def test_a_secret_with_an_unknown_key_is_refused_by_name() -> None:
+    secret = {"base_url": "https://example.atlassian.net", "project_key": "SEC", "email": "e", "api_token": "t"}
+
+    with pytest.raises(SecretError, match="issuetype: Extra inputs are not permitted"):
+        JiraSettings.from_secret(json.dumps(secret | {"issuetype": "Bug"}), SECRET_ID)
+
+
+@pytest.mark.parametrize(
+    ("base_url", "problem"),
+    [
+        ("http://example.atlassian.net", "is http, not https"),
+        ("https://admin:pw@example.atlassian.net", "holds a user name or password"),
+        ("https://example.atlassian.net/?next=elsewhere", "holds a query or fragment"),
+        ("ftp://example.atlassian.net", "is not an https URL"),
+    ],
+    ids=["http", "credentials", "query", "scheme"],
+)
+def test_a_base_url_that_is_not_an_https_site_is_refused(base_url: str, problem: str) -> None:
+    secret = {"base_url": base_url, "project_key": "SEC", "email": "e", "api_token": "t"}
+
+    with pytest.raises(SecretError, match=f"base_url: {problem}") as caught:
+        JiraSettings.from_secret(json.dumps(secret), SECRET_ID)
+
+    assert "example.atlassian.net" not in str(caught.value)
+
+
+def test_a_project_key_that_could_change_the_search_is_refused() -> None:
+    secret = {"base_url": "https://example.atlassian.net", "project_key": 'SEC" OR project = "HR', "email": "e"}
+
+    with pytest.raises(SecretError, match="project_key: String should match pattern"):
+        JiraSettings.from_secret(json.dumps(secret | {"api_token": "t"}), SECRET_ID)
+
+
+def test_the_token_is_hidden_in_the_settings_own_text() -> None:
+    secret = {"base_url": "https://example.atlassian.net", "project_key": "SEC", "email": "e"}
+
+    settings = JiraSettings.from_secret(json.dumps(secret | {"api_token": "tok-1234567890"}), SECRET_ID)
+
+    assert "tok-1234567890" not in repr(settings) + str(settings)
+
+
+def test_values_from_the_finding_are_escaped_as_wiki_markup(receiver: Receiver, jira: JiraTickets) -> None:
+    finding = TICKETED.finding | {"detail": 'Policy {"Action": "*"} [x|https://evil.example] *bold* -gone-\nh1. Big'}
+
+    key = jira.open(replace(TICKETED, finding=finding), retry=False)
+
+    description = receiver.issues[key].fields["description"]
+    assert 'Policy \\{"Action": "\\*"\\} \\[x\\|https://evil.example\\] \\*bold\\* \\-gone\\- h1. Big' in description
+
+
+@pytest.mark.parametrize(
+    ("text", "escaped"),
+    [
+        ("{noformat}", "\\{noformat\\}"),
+        ("[link|https://x]", "\\[link\\|https://x\\]"),
+        (
+            "*strong* _em_ ??cite?? +ins+ ^sup^ ~sub~",
+            "\\*strong\\* \\_em\\_ \\?\\?cite\\?\\? \\+ins\\+ \\^sup\\^ \\~sub\\~",
+        ),
+        ("!image.png! #list -del-", "\\!image.png\\! \\#list \\-del\\-"),
+        ("a\\b", "a\\\\b"),
+        ("line one\n* line two", "line one \\* line two"),
+    ],
+    ids=["macro", "link", "effects", "image-list-strike", "backslash", "newline"],
+)
+def test_wiki_markup_characters_are_escaped_and_lines_joined(text: str, escaped: str) -> None:
+    assert wiki_escaped(text) == escaped
+
+
+def test_a_summary_is_one_line() -> None:
+    change = replace(TICKETED, resource_id="vpce-1\nh1. injected")
+
+    assert summary(change) == "vpce-guard: HIGH private-dns-disabled on vpce-1 h1. injected"

@@ -17,11 +17,13 @@ from vpce_guard.emulator import Emulator
 from vpce_guard.notify.function import SecretReader
 from vpce_guard.notify.http import DeliveryError
 from vpce_guard.notify.receiver import Receiver
+from vpce_guard.notify.secrets import SecretError
 from vpce_guard.notify.slack import SlackWebhook, slack_message, webhook_url_of
 
 pytestmark = pytest.mark.server
 
 TICKETED = ticketed_change("5e1c0a3b9d7f4e2a8c6b4d2f0e1a3c5b")
+SECRET_ID = "arn:aws:secretsmanager:us-east-1:123456789012:secret:slack-AbCdEf"
 
 
 def texts(message: dict[str, Any]) -> str:
@@ -108,14 +110,42 @@ def test_a_webhook_nobody_answers_raises_a_delivery_error_without_the_url() -> N
 def test_a_secret_may_hold_the_url_or_json_with_webhook_url() -> None:
     url = "https://hooks.slack.com/services/T0/B0/x"
 
-    assert webhook_url_of(url + "\n") == url
-    assert webhook_url_of(json.dumps({"webhook_url": url})) == url
-    with pytest.raises(DeliveryError, match="without a string webhook_url"):
-        webhook_url_of(json.dumps({"url": url}))
+    assert webhook_url_of(url + "\n", SECRET_ID) == url
+    assert webhook_url_of(json.dumps({"webhook_url": url}), SECRET_ID) == url
 
 
-def test_a_url_that_is_not_http_is_refused(receiver: Receiver) -> None:
-    with pytest.raises(DeliveryError, match="not an http"):
+def test_a_json_secret_without_webhook_url_names_the_secret_and_the_keys() -> None:
+    with pytest.raises(
+        SecretError, match=f"Slack secret {SECRET_ID}: url: Extra inputs are not permitted; webhook_url: Field required"
+    ):
+        webhook_url_of(json.dumps({"url": "https://hooks.slack.com/services/T0/B0/x"}), SECRET_ID)
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("http://hooks.slack.com/services/T0/B0/s3cret-path", "is http, not https"),
+        ("https://hooks.slack.com.evil.example/services/T0/B0/s3cret-path", "is not on hooks.slack.com"),
+        ("https://evil.example/services/T0/B0/s3cret-path", "is not on hooks.slack.com"),
+        ("https://x:y@hooks.slack.com/services/T0/B0/s3cret-path", "holds a user name or password"),
+        ("https://hooks.slack.com/services/T0/B0/s3cret path", "holds spaces or control characters"),
+        ("https://hooks.slack.com:s3cret-path/services", "is not a well-formed URL"),
+        ("file:///etc/s3cret-path", "is not an https URL"),
+    ],
+    ids=["http", "lookalike-host", "other-host", "credentials", "space", "port", "file"],
+)
+def test_a_webhook_url_that_is_not_slacks_https_is_refused_naming_the_secret_never_the_url(
+    url: str, problem: str
+) -> None:
+    with pytest.raises(SecretError, match=f"webhook_url: {problem}") as caught:
+        webhook_url_of(url, SECRET_ID)
+
+    assert SECRET_ID in str(caught.value)
+    assert "s3cret" not in str(caught.value)
+
+
+def test_a_url_refused_at_the_secret_is_refused_at_sending_too() -> None:
+    with pytest.raises(DeliveryError, match="Slack webhook: the URL is not an https URL"):
         SlackWebhook(lambda: "file:///etc/passwd").announce(TICKETED)
 
 
@@ -126,7 +156,7 @@ def test_the_webhook_is_read_from_secrets_manager_and_never_logged_nor_in_the_en
         "ARN"
     ]
     secrets = SecretReader(AwsSession(REGION, endpoint_url=aws_env.url))
-    slack = SlackWebhook(lambda: webhook_url_of(secrets.read(secret_arn)))
+    slack = SlackWebhook(lambda: webhook_url_of(secrets.read(secret_arn), secret_arn))
     # botocore's own DEBUG logging prints whole responses, secrets included (it is off unless asked for);
     # everything else is captured from INFO up, and the function's Powertools logs go to stdout.
     caplog.set_level(logging.INFO)

@@ -83,12 +83,12 @@ def build_notifier(env: NotifierEnvironment, session: AwsSession) -> Notifier:
     announcers: list[Announcer] = []
     if env.jira_secret_id:
         jira_secret = partial(secrets.read, env.jira_secret_id)
-        tickets.append(JiraTickets(lambda: JiraSettings.from_secret(jira_secret())))
+        tickets.append(JiraTickets(lambda: JiraSettings.from_secret(jira_secret(), env.jira_secret_id)))
     if env.opscenter:
         tickets.append(OpsCenterTickets(session.client("ssm")))
     if env.slack_secret_id:
         slack_secret = partial(secrets.read, env.slack_secret_id)
-        announcers.append(SlackWebhook(lambda: webhook_url_of(slack_secret())))
+        announcers.append(SlackWebhook(lambda: webhook_url_of(slack_secret(), env.slack_secret_id)))
     if env.topic_arn:
         announcers.append(SnsAnnouncer(session.client("sns"), env.topic_arn))
     return Notifier(DeliveryLedger(session.client("dynamodb"), env.state_table), tickets, announcers)

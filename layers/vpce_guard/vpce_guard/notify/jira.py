@@ -1,10 +1,10 @@
-"""Jira tickets through the REST API (version 2: plain-text descriptions and comments): one issue per open
-finding, a comment for each later change, the transition named "Done" when the finding is resolved or
-remediated.
+"""Jira tickets through the REST API (version 2: descriptions and comments in wiki markup, every value from a
+finding escaped): one issue per open finding, a comment for each later change, the transition named "Done"
+when the finding is resolved or remediated.
 
 Where, and as whom, comes from one Secrets Manager secret, JSON: ``base_url``, ``project_key``, ``email``,
-``api_token`` and optionally ``issue_type`` (default "Task"). Jira Cloud takes the e-mail and API token as
-basic authentication.
+``api_token`` and optionally ``issue_type`` (default "Task"), read against ``JiraSettings``. Jira Cloud takes
+the e-mail and API token as basic authentication, so requests go only to the https site of ``base_url``.
 
 Jira has no idempotency key. When a previous attempt of the same delivery may have reached Jira (its reply
 was lost), the ticket channel looks before it acts: an open issue labelled with the finding's label is the
@@ -16,57 +16,59 @@ from __future__ import annotations
 
 import base64
 import hashlib
-import json
+import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from typing import Any
-from urllib.parse import quote, urlencode
+from urllib.parse import quote, urlencode, urlsplit
+
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from vpce_guard.notify import http
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import plain_text, shorten
+from vpce_guard.notify.secrets import read_secret
 
 DONE = "Done"
 LABEL = "vpce-guard"
 SUMMARY_LIMIT = 255
 API = "/rest/api/2"
+PROJECT_KEY = r"^[A-Z][A-Z0-9_]+$"  # Jira's default project key rule; the key is also quoted into JQL
+# Characters that start wiki markup (text effects, links, macros, tables, lists, images, escapes).
+_WIKI_SPECIAL = re.compile(r"([\\{}\[\]|*_?+\-^~!#])")
 
 
-class JiraConfigurationError(ValueError):
-    """The Jira secret lacks what the channel needs; the message names the keys, never their values."""
+class JiraSettings(BaseModel):
+    """The Jira secret: where (an https site), which project, and as whom."""
 
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
-@dataclass(frozen=True)
-class JiraSettings:
     base_url: str
-    project_key: str
-    email: str
-    api_token: str
-    issue_type: str = "Task"
+    project_key: str = Field(pattern=PROJECT_KEY)
+    email: str = Field(min_length=1)
+    api_token: SecretStr = Field(min_length=1)
+    issue_type: str = Field(default="Task", min_length=1)
+
+    @field_validator("base_url")
+    @classmethod
+    def _a_site(cls, url: str) -> str:
+        """https on the site's own host (the one every request then goes to), with no query or fragment."""
+        http.check_url(url, hosts=None)
+        if urlsplit(url).query or urlsplit(url).fragment:
+            raise ValueError("holds a query or fragment; give the site's address only")
+        return url.rstrip("/")
 
     @classmethod
-    def from_secret(cls, secret: str) -> JiraSettings:
-        try:
-            raw = json.loads(secret)
-        except ValueError:
-            raise JiraConfigurationError("the Jira secret is not JSON") from None
-        if not isinstance(raw, Mapping):
-            raise JiraConfigurationError("the Jira secret is not a JSON object")
-        required = ("base_url", "project_key", "email", "api_token")
-        missing = [key for key in required if not isinstance(raw.get(key), str) or not raw[key]]
-        if missing:
-            raise JiraConfigurationError(f"the Jira secret lacks {', '.join(missing)}")
-        return cls(
-            base_url=str(raw["base_url"]).rstrip("/"),
-            project_key=str(raw["project_key"]),
-            email=str(raw["email"]),
-            api_token=str(raw["api_token"]),
-            issue_type=str(raw.get("issue_type") or "Task"),
-        )
+    def from_secret(cls, secret: str, secret_id: str) -> JiraSettings:
+        return read_secret(cls, secret, secret_id, "Jira")
+
+    @property
+    def host(self) -> str:
+        return urlsplit(self.base_url).hostname or ""
 
     @property
     def authorization(self) -> str:
-        return "Basic " + base64.b64encode(f"{self.email}:{self.api_token}".encode()).decode()
+        credentials = f"{self.email}:{self.api_token.get_secret_value()}"
+        return "Basic " + base64.b64encode(credentials.encode()).decode()
 
 
 def finding_label(change: StateChange) -> str:
@@ -92,10 +94,8 @@ class JiraTickets:
         fields = {
             "project": {"key": settings.project_key},
             "issuetype": {"name": settings.issue_type},
-            "summary": shorten(
-                f"vpce-guard: {change.severity} {change.check_id} on {change.resource_id}", SUMMARY_LIMIT
-            ),
-            "description": plain_text(change),
+            "summary": summary(change),
+            "description": wiki_text(change),
             "labels": [LABEL, change.check_id, finding_label(change)],
         }
         reply = self._call("POST", "/issue", "create issue", {"fields": fields}).json()
@@ -107,7 +107,7 @@ class JiraTickets:
     def comment(self, ticket: str, change: StateChange, *, retry: bool) -> None:
         if retry and self._has_comment_about(ticket, change.event_id):
             return
-        self._call("POST", f"/issue/{quote(ticket)}/comment", f"comment on {ticket}", {"body": plain_text(change)})
+        self._call("POST", f"/issue/{quote(ticket)}/comment", f"comment on {ticket}", {"body": wiki_text(change)})
 
     def close(self, ticket: str, change: StateChange, *, retry: bool) -> None:
         """Take the transition named Done, with the change as its comment; an issue already done stays so."""
@@ -124,7 +124,7 @@ class JiraTickets:
             )
         body = {
             "transition": {"id": str(done["id"])},
-            "update": {"comment": [{"add": {"body": plain_text(change)}}]},
+            "update": {"comment": [{"add": {"body": wiki_text(change)}}]},
         }
         self._call("POST", f"/issue/{quote(ticket)}/transitions", f"transition {ticket} to {DONE}", body)
 
@@ -140,7 +140,7 @@ class JiraTickets:
     def _has_comment_about(self, ticket: str, event_id: str) -> bool:
         reply = self._call("GET", f"/issue/{quote(ticket)}/comment", f"comments of {ticket}").json()
         comments = reply.get("comments", []) if isinstance(reply, Mapping) else []
-        return any(isinstance(c, Mapping) and event_id in str(c.get("body", "")) for c in comments)
+        return any(isinstance(c, Mapping) and wiki_escaped(event_id) in str(c.get("body", "")) for c in comments)
 
     def _is_done(self, ticket: str) -> bool:
         reply = self._call("GET", f"/issue/{quote(ticket)}?fields=status", f"status of {ticket}").json()
@@ -155,6 +155,26 @@ class JiraTickets:
             f"{settings.base_url}{API}{path}",
             f"Jira {what}",
             payload=payload,
+            hosts={settings.host},
             headers={"Authorization": settings.authorization},
             timeout=self._timeout,
         )
+
+
+def summary(change: StateChange) -> str:
+    """The issue's summary: one line (Jira refuses line breaks there) within Jira's limit. A summary is plain
+    text, not wiki markup, so it needs no escapes."""
+    text = f"vpce-guard: {change.severity} {change.check_id} on {change.resource_id}"
+    return shorten(" ".join(text.split()), SUMMARY_LIMIT)
+
+
+def wiki_text(change: StateChange) -> str:
+    """The message for descriptions and comments, which Jira renders as wiki markup: every value from the
+    finding (resource ids, policy text, details) is escaped and kept on its own line, so it reads as written
+    and cannot turn into links, macros, tables or formatting."""
+    return plain_text(change, escape=wiki_escaped)
+
+
+def wiki_escaped(text: str) -> str:
+    """``text`` on one line, each character that starts wiki markup escaped with a backslash."""
+    return _WIKI_SPECIAL.sub(r"\\\1", " ".join(text.split()))

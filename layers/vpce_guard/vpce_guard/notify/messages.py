@@ -3,6 +3,7 @@ to undo it. Each channel lays these parts out in its own format."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 from vpce_guard.notify.events import ChangeKind, StateChange
@@ -66,12 +67,13 @@ def shorten(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def plain_text(change: StateChange) -> str:
-    """The message as plain text (SNS e-mail, ticket comments)."""
+def plain_text(change: StateChange, escape: Callable[[str], str] = str) -> str:
+    """The message as plain text (SNS e-mail, ticket comments); ``escape`` makes each part safe for a channel
+    that renders markup (Jira)."""
     parts = message(change)
-    lines = [parts.headline, "", parts.detail, ""]
-    lines += [f"{label}: {value}" for label, value in parts.facts]
+    lines = [escape(parts.headline), "", escape(parts.detail), ""]
+    lines += [f"{label}: {escape(value)}" for label, value in parts.facts]
     if parts.rollback:
-        lines += ["", f"Roll back: {parts.rollback}"]
-    lines += ["", f"vpce-guard {parts.reference}"]
+        lines += ["", f"Roll back: {escape(parts.rollback)}"]
+    lines += ["", f"vpce-guard {escape(parts.reference)}"]
     return "\n".join(lines)

@@ -2,6 +2,7 @@
 
 The webhook URL is the credential (anyone holding it can post), so it lives in Secrets Manager only: the
 function's environment names the secret, the URL is read at delivery time, and no error or log line shows it.
+It must be https on ``hooks.slack.com`` (http only for a loopback host: ``http.check_url``).
 Slack offers no idempotency key for webhooks; each message carries the state change's id in its footer, so a
 resend after an unacknowledged delivery is recognisable as the same change.
 """
@@ -12,9 +13,14 @@ import json
 from collections.abc import Callable
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
+
 from vpce_guard.notify import http
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import message, shorten
+from vpce_guard.notify.secrets import read_secret
+
+SLACK_HOSTS = frozenset({"hooks.slack.com"})
 
 # Block Kit limits: header text 150 characters, section text 3,000, a field 2,000, 10 fields per section.
 HEADER_LIMIT = 150
@@ -33,21 +39,36 @@ class SlackWebhook:
         self._timeout = timeout
 
     def announce(self, change: StateChange) -> None:
-        http.request("POST", self._webhook_url(), "Slack webhook", payload=slack_message(change), timeout=self._timeout)
+        http.request(
+            "POST",
+            self._webhook_url(),
+            "Slack webhook",
+            hosts=SLACK_HOSTS,
+            payload=slack_message(change),
+            timeout=self._timeout,
+        )
 
 
-def webhook_url_of(secret: str) -> str:
-    """The webhook URL a secret holds: the URL itself, or JSON with ``webhook_url`` (a key/value secret)."""
+class SlackSecret(BaseModel):
+    """The Slack secret: the incoming webhook's URL, https on Slack's webhook host."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    webhook_url: SecretStr
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _on_slack(cls, url: SecretStr) -> SecretStr:
+        http.check_url(url.get_secret_value(), SLACK_HOSTS)
+        return url
+
+
+def webhook_url_of(secret: str, secret_id: str) -> str:
+    """The webhook URL a secret holds: the URL itself, or JSON with ``webhook_url`` (a key/value secret);
+    SecretError naming ``secret_id`` when it is not a Slack webhook URL."""
     text = secret.strip()
-    if text.startswith("{"):
-        try:
-            value = json.loads(text).get("webhook_url")
-        except (ValueError, AttributeError):
-            value = None
-        if not isinstance(value, str):
-            raise http.DeliveryError("Slack webhook: the secret is JSON without a string webhook_url")
-        return value
-    return text
+    document = text if text.startswith("{") else json.dumps({"webhook_url": text})
+    return read_secret(SlackSecret, document, secret_id, "Slack").webhook_url.get_secret_value()
 
 
 def slack_message(change: StateChange) -> dict[str, Any]:
