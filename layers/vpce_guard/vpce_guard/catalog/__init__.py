@@ -4,20 +4,36 @@ At run time the API is the truth for private DNS names, policy support and zones
 ``services.json``) adds what the API does not say: the least-privilege action set for an endpoint policy,
 whether the service's callers are IAM principals at all, and the per-partition service-name prefix (in the
 China regions the prefix is ``cn.com.amazonaws`` for some services and ``com.amazonaws`` for others, and
-differs between the S3 gateway and interface endpoints; seed 003).
+differs between the S3 gateway and interface endpoints; seed 003). For a data-perimeter rewrite it also says
+whether the service's requests can be bounded to the organization's resources, whether its action set is
+complete, which AWS-owned resources its endpoint must keep admitting, and which of its actions federated
+callers send unsigned. ``services.json`` is validated when it is loaded: a wrong entry is an error that names
+it, never a default.
 """
 
 from __future__ import annotations
 
 import json
 import re
+import string
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
 from importlib import resources
-from typing import Any
+from typing import Any, Literal, TypeVar
 
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
+
+from vpce_guard import identifiers
+from vpce_guard.aws import partition_of
+from vpce_guard.identifiers import PARTITIONS
+
+CATALOG_FILE = "services.json"
 STANDARD_PREFIXES = frozenset({"com.amazonaws", "cn.com.amazonaws"})
+ARN_PLACEHOLDERS = frozenset({"partition", "region"})
+EndpointType = Literal["Gateway", "Interface"]
+ServicePrefix = Literal["com.amazonaws", "cn.com.amazonaws"]
+Caller = Literal["anyone", "organization"]
 PARTNER_KEY_PREFIX = "vpce-svc-"
 _SERVICE_NAME = re.compile(r"^(?P<prefix>.+?)\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?P<key>.+)$")
 
@@ -45,19 +61,122 @@ class ServiceRef:
         return self.prefix in STANDARD_PREFIXES and not self.is_partner
 
 
+class _Entry(BaseModel):
+    """What every catalog model shares: frozen once loaded, and no field it does not declare (a misspelt key is
+    an error, not a silently missing fact)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
 @dataclass(frozen=True)
-class CatalogService:
-    key: str
-    iam_prefix: str
-    endpoint_types: tuple[str, ...]
+class OwnedResourceGrant:
+    """One AWS-owned resource, for one partition and region: the ARN an endpoint policy names, the actions it
+    admits on it and who calls (``anyone``: unauthenticated readers such as agents and package managers;
+    ``organization``: the organization's own principals)."""
+
+    arn: str
     actions: tuple[str, ...]
-    iam_principals: bool
-    china_prefix: Mapping[str, str]
-    source: str
+    callers: Caller
+    purpose: str
+
+
+class AwsOwnedResource(_Entry):
+    """An AWS-owned resource the service's endpoint must keep admitting once its policy bounds resources to
+    the organization. The ARN is a template, so one entry serves every partition and region it applies to."""
+
+    arn: str
+    actions: tuple[str, ...] = Field(min_length=1)
+    callers: Caller
+    purpose: str = Field(min_length=1)
+    source: str = Field(min_length=1)
+    partitions: tuple[str, ...] = Field(default=PARTITIONS, min_length=1)
+
+    @field_validator("arn")
+    @classmethod
+    def _arn_is_a_partition_aware_template(cls, arn: str) -> str:
+        unknown = sorted(_template_fields(arn) - ARN_PLACEHOLDERS)
+        if unknown:
+            raise ValueError(
+                f"unknown placeholder(s) {', '.join('{' + name + '}' for name in unknown)} in {arn!r}; "
+                "the known ones are {partition} and {region}"
+            )
+        if not arn.startswith("arn:{partition}:"):
+            raise ValueError(f"{arn!r} must start with arn:{{partition}}: so that it renders in every partition")
+        return arn
+
+    @field_validator("partitions")
+    @classmethod
+    def _partitions_are_served(cls, partitions: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [partition for partition in partitions if partition not in PARTITIONS]
+        if unknown:
+            raise ValueError(f"unknown partition(s) {', '.join(unknown)}; the partitions are {', '.join(PARTITIONS)}")
+        return partitions
+
+    @model_validator(mode="after")
+    def _actions_belong_to_the_resource_service(self) -> AwsOwnedResource:
+        service = self.arn.split(":")[2]
+        wrong = [action for action in self.actions if not action.startswith(f"{service}:")]
+        if wrong:
+            raise ValueError(f"actions {', '.join(wrong)} are not actions of {service}, the service of {self.arn!r}")
+        return self
+
+    def grant_for(self, partition: str, region: str) -> OwnedResourceGrant:
+        return OwnedResourceGrant(
+            arn=self.arn.format(partition=partition, region=region),
+            actions=self.actions,
+            callers=self.callers,
+            purpose=self.purpose,
+        )
+
+
+class CatalogService(_Entry):
+    """A service as the catalog knows it. ``actions`` is the least-privilege set for an endpoint policy;
+    ``actions_complete`` says it is every action the endpoint serves, so narrowing a policy to it denies no
+    caller. ``resource_org_id`` says the service's requests carry ``aws:ResourceOrgID`` and
+    ``aws:ResourceAccount`` for a resource of a known owner, so a policy may bound resources to the organization
+    (with ``aws_owned_resources`` still admitted). ``federated_principals`` are the actions federated callers send
+    unsigned, with no ``aws:PrincipalOrgID``."""
+
+    key: str
+    iam_prefix: str = Field(min_length=1)
+    endpoint_types: tuple[EndpointType, ...] = Field(min_length=1)
+    actions: tuple[str, ...]
+    actions_complete: StrictBool
+    resource_org_id: StrictBool
+    iam_principals: StrictBool = True
+    china_prefix: Mapping[str, ServicePrefix] = Field(default_factory=dict)
+    source: str = Field(min_length=1)
+    aws_owned_resources: tuple[AwsOwnedResource, ...] = ()
+    federated_principals: tuple[str, ...] = ()
+
+    @model_validator(mode="after")
+    def _consistent(self) -> CatalogService:
+        foreign = [action for action in self.actions if not action.startswith(f"{self.iam_prefix}:")]
+        if foreign:
+            raise ValueError(f"actions {', '.join(foreign)} do not start with the service's {self.iam_prefix}:")
+        if not set(self.china_prefix) <= set(self.endpoint_types):
+            raise ValueError(f"china_prefix names endpoint types the service does not have: {dict(self.china_prefix)}")
+        if self.actions_complete and not self.actions:
+            raise ValueError("actions_complete is true but actions is empty")
+        unlisted = [action for action in self.federated_principals if action not in self.actions]
+        if unlisted:
+            raise ValueError(f"federated_principals {', '.join(unlisted)} are not in the service's actions")
+        return self
 
     @property
     def knows_narrower_actions(self) -> bool:
         return bool(self.actions)
+
+    def aws_owned_resources_for(self, partition: str, region: str) -> tuple[OwnedResourceGrant, ...]:
+        """The AWS-owned resources of this service in ``region``, as the concrete ARNs of its partition."""
+        actual = partition_of(identifiers.region(region))
+        if partition != actual:
+            raise ValueError(f"{region} is a region of the {actual} partition, not of {partition}")
+        return tuple(
+            resource.grant_for(partition, region)
+            for resource in self.aws_owned_resources
+            if partition in resource.partitions
+        )
 
 
 @dataclass(frozen=True)
@@ -112,23 +231,81 @@ def parse_service_name(service_name: str | None) -> ServiceRef | None:
     return ServiceRef(service_name, match["prefix"], match["region"], match["key"])
 
 
-def _service(key: str, raw: Mapping[str, Any]) -> CatalogService:
-    return CatalogService(
-        key=key,
-        iam_prefix=raw["iam_prefix"],
-        endpoint_types=tuple(raw["endpoint_types"]),
-        actions=tuple(raw["actions"]),
-        iam_principals=raw.get("iam_principals", True),
-        china_prefix=dict(raw.get("china_prefix", {})),
-        source=raw["source"],
+class _BaselineRow(_Entry):
+    service: str
+    type: EndpointType
+
+
+class _CatalogFile(_Entry):
+    about: str
+    china_regions: tuple[str, ...]
+    baseline: tuple[_BaselineRow, ...]
+    services: Mapping[str, Mapping[str, Any]]
+
+
+class CatalogError(ValueError):
+    """``services.json`` does not say what the catalog needs: the message names the entry, the field and why."""
+
+
+def parse_catalog(raw: Mapping[str, Any]) -> Catalog:
+    """The catalog described by the parsed ``services.json``, every entry validated."""
+    document = _validated(_CatalogFile, raw, "")
+    services = {
+        key: _validated(CatalogService, {**entry, "key": key}, f"services.{key}")
+        for key, entry in document.services.items()
+    }
+    for index, row in enumerate(document.baseline):
+        service = services.get(row.service)
+        if service is None or row.type not in service.endpoint_types:
+            raise CatalogError(
+                f"{CATALOG_FILE}: baseline[{index}]: {row.service} ({row.type}) is not a catalogued service "
+                f"and endpoint type; fix the entry in vpce_guard/catalog/{CATALOG_FILE}"
+            )
+    return Catalog(
+        services=services,
+        baseline=tuple(BaselineEntry(row.service, row.type) for row in document.baseline),
+        china_regions=frozenset(document.china_regions),
     )
 
 
 @cache
 def load_catalog() -> Catalog:
-    raw = json.loads(resources.files(__package__).joinpath("services.json").read_text(encoding="utf-8"))
-    return Catalog(
-        services={key: _service(key, entry) for key, entry in raw["services"].items()},
-        baseline=tuple(BaselineEntry(item["service"], item["type"]) for item in raw["baseline"]),
-        china_regions=frozenset(raw["china_regions"]),
-    )
+    text = resources.files(__package__).joinpath(CATALOG_FILE).read_text(encoding="utf-8")
+    try:
+        raw = json.loads(text)
+    except json.JSONDecodeError as error:
+        raise CatalogError(f"{CATALOG_FILE} is not JSON: {error}") from None
+    return parse_catalog(raw)
+
+
+_ModelT = TypeVar("_ModelT", bound=BaseModel)
+
+
+def _validated(model: type[_ModelT], data: Mapping[str, Any], where: str) -> _ModelT:
+    try:
+        return model.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{_path(where, problem['loc'])}: {problem['msg'].removeprefix('Value error, ')}"
+            for problem in error.errors()
+        )
+        raise CatalogError(f"{CATALOG_FILE}: {problems}; fix the entry in vpce_guard/catalog/{CATALOG_FILE}") from None
+
+
+def _path(where: str, loc: tuple[int | str, ...]) -> str:
+    """``services.s3`` and ``("aws_owned_resources", 2, "arn")`` as ``services.s3.aws_owned_resources[2].arn``."""
+    path = where
+    for part in loc:
+        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
+    return path or "(the whole file)"
+
+
+def _template_fields(template: str) -> frozenset[str]:
+    """The placeholders of an ARN template; a conversion, a format spec or an unmatched brace is refused."""
+    try:
+        parsed = list(string.Formatter().parse(template))
+    except ValueError as error:
+        raise ValueError(f"{template!r} is not a template: {error}") from None
+    if any(conversion or spec for _, name, spec, conversion in parsed if name is not None):
+        raise ValueError(f"{template!r}: placeholders take no conversion or format, e.g. {{region}}")
+    return frozenset(name for _, name, _, _ in parsed if name is not None)
