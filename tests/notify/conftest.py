@@ -17,6 +17,7 @@ from vpce_guard.local.template import SamTemplate
 from vpce_guard.notify.function import NotifierEnvironment, build_notifier
 from vpce_guard.notify.notifier import Notifier
 from vpce_guard.notify.receiver import Receiver
+from vpce_guard.state import StateStore
 
 TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 REGION = "us-east-1"
@@ -34,6 +35,11 @@ def state_table(aws_env: Emulator) -> str:
     name = "vpce-guard-StateTable"
     create_table(aws_env.client("dynamodb"), name, SamTemplate.load(TEMPLATE).resources["StateTable"]["Properties"])
     return name
+
+
+@pytest.fixture
+def store(aws_env: Emulator, state_table: str) -> StateStore:
+    return StateStore(aws_env.client("dynamodb", REGION), state_table)
 
 
 @pytest.fixture

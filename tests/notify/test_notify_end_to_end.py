@@ -34,11 +34,6 @@ pytestmark = pytest.mark.server
 Reader = Callable[[], list[dict[str, Any]]]
 
 
-@pytest.fixture
-def store(aws_env: Emulator, state_table: str) -> StateStore:
-    return StateStore(aws_env.client("dynamodb", REGION), state_table)
-
-
 def ticketed_updated_resolved(store: StateStore) -> None:
     """A finding ticketed, then seen with new evidence, then gone."""
     record(store, [dns_finding()], minutes=0)

@@ -28,6 +28,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vpce_guard.aws import AwsSession
+from vpce_guard.notify import http
 from vpce_guard.notify.events import StateChange, state_change
 from vpce_guard.notify.jira import JiraSettings, JiraTickets
 from vpce_guard.notify.ledger import DeliveryLedger
@@ -76,19 +77,20 @@ class NotifierEnvironment:
         )
 
 
-def build_notifier(env: NotifierEnvironment, session: AwsSession) -> Notifier:
-    """The notifier with the channels ``env`` turns on; clients are made only for those."""
+def build_notifier(env: NotifierEnvironment, session: AwsSession, timeout: float = http.DEFAULT_TIMEOUT) -> Notifier:
+    """The notifier with the channels ``env`` turns on; clients are made only for those. ``timeout``: for each
+    HTTP request to Slack and Jira."""
     secrets = SecretReader(session)
     tickets: list[TicketChannel] = []
     announcers: list[Announcer] = []
     if env.jira_secret_id:
         jira_secret = partial(secrets.read, env.jira_secret_id)
-        tickets.append(JiraTickets(lambda: JiraSettings.from_secret(jira_secret(), env.jira_secret_id)))
+        tickets.append(JiraTickets(lambda: JiraSettings.from_secret(jira_secret(), env.jira_secret_id), timeout))
     if env.opscenter:
         tickets.append(OpsCenterTickets(session.client("ssm")))
     if env.slack_secret_id:
         slack_secret = partial(secrets.read, env.slack_secret_id)
-        announcers.append(SlackWebhook(lambda: webhook_url_of(slack_secret(), env.slack_secret_id)))
+        announcers.append(SlackWebhook(lambda: webhook_url_of(slack_secret(), env.slack_secret_id), timeout))
     if env.topic_arn:
         announcers.append(SnsAnnouncer(session.client("sns"), env.topic_arn))
     return Notifier(DeliveryLedger(session.client("dynamodb"), env.state_table), tickets, announcers)
