@@ -15,6 +15,8 @@ The fixes, each a function whose docstring names the AWS behaviour it reproduces
 - ``trust``: AssumeRole admits only the callers a role's trust policy admits (moto admits anyone);
 - ``organization``: an AWS Organization to host (``organization()``), whose memberships a reset forgets;
 - ``unimplemented``: a call moto lacks fails as an AWS error (HTTP 501 ``NotImplemented``);
+- ``cloudtrail``: CloudTrail's LookupEvents over events a test records (``record_cloudtrail_events``), with
+  AWS's filters, paging and throttling (``throttle_lookup_events``);
 - ``speed``: not AWS behaviour, a moto reset without wasted work.
 
 Every account is at hand: ``client(service, account_id=…)`` acts in any account as its root user would, to
@@ -104,7 +106,16 @@ class Emulator:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from vpce_guard.emulator import config_service, fidelity, opscenter, organization, speed, trust, unimplemented
+        from vpce_guard.emulator import (
+            cloudtrail,
+            config_service,
+            fidelity,
+            opscenter,
+            organization,
+            speed,
+            trust,
+            unimplemented,
+        )
         from vpce_guard.emulator.control import ControlPath
 
         _quiet_known_gaps()
@@ -114,6 +125,7 @@ class Emulator:
         trust.install()
         organization.install()
         unimplemented.install()
+        cloudtrail.install()
         speed.install()
         app = ControlPath(DomainDispatcherApplication(create_backend_app), self.region)
         # Bound here, not by werkzeug, which exits the process when the port is taken.
@@ -189,6 +201,20 @@ class Emulator:
         """
         body = {"service_name": service_name, "zone_names": list(zone_names), "region": region or self.region}
         self._post("/_emulator/service-zones", json.dumps(body).encode())
+
+    def record_cloudtrail_events(self, records: list[dict[str, Any]]) -> list[str]:
+        """Keep ``records`` (CloudTrail records, as in a trail's log files) in the event history of their
+        ``recipientAccountId`` and ``awsRegion``, for LookupEvents; returns their event ids. Raises ValueError
+        naming each wrong field. Lasts until ``reset()``."""
+        body = self._request("POST", "/_emulator/cloudtrail-events", json.dumps({"Records": records}).encode())
+        return [str(event_id) for event_id in body["eventIds"]]
+
+    def throttle_lookup_events(self, requests: int, account_id: str | None = None, region: str | None = None) -> None:
+        """Answer the next ``requests`` LookupEvents requests of ``account_id`` (default the default account)
+        in ``region`` (default the emulator's) with ThrottlingException, as AWS answers those beyond 2 per
+        second; 0 stops it. Lasts until ``reset()``."""
+        body = {"requests": requests, "account_id": account_id, "region": region or self.region}
+        self._post("/_emulator/cloudtrail-throttle", json.dumps(body).encode())
 
     def client_environment(self) -> dict[str, str]:
         """Environment variables that point AWS SDKs and the AWS CLI at this emulator.

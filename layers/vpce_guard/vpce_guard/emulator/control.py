@@ -15,13 +15,15 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.wrappers import Request, Response
 
-from vpce_guard.emulator import services, trust
+from vpce_guard.emulator import cloudtrail, services, trust
 from vpce_guard.emulator.recording import CallRecorder
 
 PREFIX = "/_emulator/"
 SERVICE_ZONES_PATH = PREFIX + "service-zones"
 CALLS_PATH = PREFIX + "calls"
 FUNCTION_SESSIONS_PATH = PREFIX + "function-sessions"
+CLOUDTRAIL_EVENTS_PATH = PREFIX + "cloudtrail-events"
+CLOUDTRAIL_THROTTLE_PATH = PREFIX + "cloudtrail-throttle"
 MOTO_RESET_PATH = "/moto-api/reset"
 
 
@@ -37,6 +39,12 @@ class ControlPath:
     - ``POST /_emulator/function-sessions``, body ``{"access_key_id": str, "role_arn": str}``: calls signed
       with that key come from a session of that role from now on, as a Lambda function's calls come from a
       session of its execution role (``trust``); 200, or 400 with ``{"message": …}``. A reset forgets them.
+    - ``POST /_emulator/cloudtrail-events``, body ``{"Records": [record, ...]}`` as in a trail's log files:
+      CloudTrail's event history keeps them for LookupEvents (``cloudtrail``); 200 with ``{"eventIds": [...]}``,
+      or 400 with ``{"message": …}`` naming each wrong field. A reset forgets them.
+    - ``POST /_emulator/cloudtrail-throttle``, body ``{"requests": n, "account_id": str | null, "region": str |
+      null}``: the next n LookupEvents requests of that account (default 123456789012) and region (default the
+      emulator's) answer ThrottlingException; 200, or 400 with ``{"message": …}``.
     """
 
     def __init__(self, app: WSGIApplication, default_region: str) -> None:
@@ -60,6 +68,10 @@ class ControlPath:
             response = self._calls(request)
         elif path == FUNCTION_SESSIONS_PATH:
             response = self._function_session(request) if request.method == "POST" else _not_allowed("POST")
+        elif path == CLOUDTRAIL_EVENTS_PATH:
+            response = self._record_cloudtrail_events(request) if request.method == "POST" else _not_allowed("POST")
+        elif path == CLOUDTRAIL_THROTTLE_PATH:
+            response = self._throttle_lookup_events(request) if request.method == "POST" else _not_allowed("POST")
         else:
             response = _json(404, {"message": f"no control path {path}"})
         return response(environ, start_response)
@@ -83,6 +95,26 @@ class ControlPath:
         except (ValueError, KeyError, TypeError) as error:
             return _json(400, {"message": f"expected {{access_key_id, role_arn}}: {error}"})
         return _json(200, {"access_key_id": access_key_id, "role_arn": role_arn})
+
+    def _record_cloudtrail_events(self, request: Request) -> Response:
+        try:
+            event_ids = cloudtrail.record_events(json.loads(request.get_data() or b"{}"))
+        except ValueError as error:
+            return _json(400, {"message": str(error)})
+        return _json(200, {"eventIds": event_ids})
+
+    def _throttle_lookup_events(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            requests = body["requests"]
+            account_id = body.get("account_id") or cloudtrail.DEFAULT_ACCOUNT_ID
+            region = body.get("region") or self._default_region
+            if not isinstance(requests, int) or not isinstance(account_id, str) or not isinstance(region, str):
+                raise ValueError("requests must be an integer, account_id and region strings")
+            cloudtrail.throttle(requests, account_id, region)
+        except (ValueError, KeyError, TypeError, AttributeError) as error:
+            return _json(400, {"message": f"expected {{requests, account_id, region}}: {error}"})
+        return _json(200, {"requests": requests, "account_id": account_id, "region": region})
 
     def _calls(self, request: Request) -> Response:
         if request.method == "GET":
