@@ -263,7 +263,7 @@ def test_an_event_without_an_id_is_malformed() -> None:
     event = load_event("cloudtrail-modify-vpc-endpoint")
     del event["id"]
 
-    with pytest.raises(TriggerError, match="has no 'id'"):
+    with pytest.raises(TriggerError, match=r"an event without an 'id' .*: id: Field required"):
         parse_api_change(event)
 
 
@@ -271,12 +271,12 @@ def test_an_event_without_detail_is_malformed() -> None:
     event = load_event("cloudtrail-modify-vpc-endpoint")
     del event["detail"]
 
-    with pytest.raises(TriggerError, match=r"has no 'detail' object"):
+    with pytest.raises(TriggerError, match=r"detail: Field required"):
         parse_api_change(event)
 
 
 def test_a_scheduled_event_is_not_an_api_call() -> None:
-    with pytest.raises(TriggerError, match=r"has no detail.eventName"):
+    with pytest.raises(TriggerError, match=r"detail.eventName: Field required"):
         parse_api_change(load_event("schedule-sweep"))
 
 
@@ -330,31 +330,80 @@ def test_a_vpc_attribute_change_without_a_vpc_is_malformed() -> None:
 def test_a_value_of_the_wrong_kind_is_malformed() -> None:
     event = api_call("AssociateRouteTable", {"routeTableId": ROUTE_TABLE_A, "subnetId": {"value": SUBNET_C}})
 
-    with pytest.raises(TriggerError, match=r"has \{'value': .*\} where a subnet id \(subnet-…\) belongs"):
+    with pytest.raises(TriggerError, match=r"has \"\{'value': .*\}\" where a subnet id \(subnet- and 8 or 17"):
         parse_api_change(event)
 
 
-def test_account_and_region_fall_back_to_the_envelope() -> None:
+def test_account_and_region_are_the_envelopes_when_the_body_omits_them() -> None:
     event = api_call("DeleteSubnet", {"subnetId": SUBNET_B})
     del event["detail"]["recipientAccountId"], event["detail"]["awsRegion"], event["detail"]["eventTime"]
     event["region"] = "eu-west-1"
 
     change = change_of(event)
 
-    assert (change.account_id, change.region, change.event_time) == (ACCOUNT, "eu-west-1", event["time"])
+    assert (change.account_id, change.region, change.event_time) == (ACCOUNT, "eu-west-1", "2026-03-10T09:14:07+00:00")
 
 
-def test_the_account_is_the_one_the_call_was_made_in() -> None:
+def test_a_body_naming_another_account_than_its_envelope_is_malformed() -> None:
     event = api_call("DeleteSubnet", {"subnetId": SUBNET_B}, recipientAccountId="444455556666")
 
-    assert change_of(event).account_id == "444455556666"
+    with pytest.raises(TriggerError, match="recipientAccountId '444455556666' differs from the envelope's"):
+        parse_api_change(event)
 
 
-def test_an_event_with_no_account_anywhere_is_malformed() -> None:
+def test_a_body_naming_another_region_than_its_envelope_is_malformed() -> None:
+    event = api_call("DeleteSubnet", {"subnetId": SUBNET_B}, awsRegion="eu-west-1")
+
+    with pytest.raises(TriggerError, match="awsRegion 'eu-west-1' differs from the envelope's 'us-east-1'"):
+        parse_api_change(event)
+
+
+@pytest.mark.parametrize("account", ["999", " ", "x", "", "1111222233334", 111122223333, None])
+def test_an_envelope_account_that_is_not_twelve_digits_is_malformed(account: Any) -> None:
     event = api_call("DeleteSubnet", {"subnetId": SUBNET_B})
-    del event["detail"]["recipientAccountId"], event["account"]
+    event["account"] = event["detail"]["recipientAccountId"] = account
 
-    with pytest.raises(TriggerError, match="has no account"):
+    with pytest.raises(TriggerError, match=r"account: "):
+        parse_api_change(event)
+
+
+@pytest.mark.parametrize("region", ["not a region!", "", "us-east-9", "US-EAST-1", 1])
+def test_a_region_no_partition_knows_is_malformed(region: Any) -> None:
+    event = api_call("DeleteSubnet", {"subnetId": SUBNET_B})
+    event["region"] = event["detail"]["awsRegion"] = region
+
+    with pytest.raises(TriggerError, match=r"region: "):
+        parse_api_change(event)
+
+
+def test_regions_of_every_partition_served_are_accepted() -> None:
+    for region in ("cn-north-1", "us-gov-west-1", "eu-central-2"):
+        event = api_call("DeleteSubnet", {"subnetId": SUBNET_B}, awsRegion=region)
+        event["region"] = region
+
+        assert change_of(event).region == region
+
+
+def test_an_event_with_no_account_is_malformed() -> None:
+    event = api_call("DeleteSubnet", {"subnetId": SUBNET_B})
+    del event["account"]
+
+    with pytest.raises(TriggerError, match="account: Field required"):
+        parse_api_change(event)
+
+
+@pytest.mark.parametrize("endpoint_id", ["vpce-1", "vpce-09a4cbd787f6c813e0", "vpce-09A4CBD787F6C813E", "vpce-x!"])
+def test_an_id_not_of_ec2s_form_is_malformed(endpoint_id: str) -> None:
+    event = api_call("ModifyVpcEndpoint", {"ModifyVpcEndpointRequest": {"VpcEndpointId": endpoint_id}})
+
+    with pytest.raises(TriggerError, match="where a VPC endpoint id"):
+        parse_api_change(event)
+
+
+def test_a_detail_field_of_the_wrong_type_is_malformed() -> None:
+    event = api_call("DeleteSubnet", {"subnetId": SUBNET_B}, errorCode=5)
+
+    with pytest.raises(TriggerError, match=r"detail\.errorCode: Input should be a valid string"):
         parse_api_change(event)
 
 

@@ -7,7 +7,9 @@ organization, the functions read a member through its read role and change it th
 credentials are kept per (account, role), shared by every region, and renewed before they could expire within
 the longest invocation, so a warm function assumes each role once an hour, not once per event; the session
 name says which function (or the command line) acted, as CloudTrail in the member account records it. Calls
-are counted per account and region, the AssumeRole an evaluation caused included.
+are counted per account and region, the AssumeRole an evaluation caused included. An account whose role refused
+us is remembered for ``REFUSAL_MEMORY``: until then its refusal is raised again without asking STS, so a flood
+of events from an account out of reach costs no AssumeRole each.
 """
 
 from __future__ import annotations
@@ -17,12 +19,14 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from vpce_guard.aws import ApiCallCounter, AwsSession, TemporaryCredentials, partition_of
+from vpce_guard.aws import ApiCallCounter, AwsSession, TemporaryCredentials
 from vpce_guard.collect import CALL_ERRORS, CollectionError, error_code_and_reason
+from vpce_guard.identifiers import partition_of
 
 # Renewed when less than a Lambda invocation's longest run (15 minutes) is left.
 RENEW_BEFORE_EXPIRY = timedelta(minutes=15)
 SESSION_NAME_LIMIT = 64  # sts:AssumeRole's RoleSessionName
+REFUSAL_MEMORY = timedelta(minutes=15)
 
 
 @dataclass(frozen=True)
@@ -75,6 +79,7 @@ class Accounts:
         self._counters: dict[tuple[str, str], ApiCallCounter] = {}
         self._lock = threading.Lock()
         self._assuming: dict[tuple[str, str], threading.Lock] = {}
+        self._refusals: dict[str, tuple[datetime, AccountAccessError]] = {}
 
     @property
     def is_hub(self) -> bool:
@@ -96,8 +101,15 @@ class Accounts:
             return self.home(region).counter
         return self._counter(account_id, region)
 
+    def refusal(self, account_id: str) -> AccountAccessError | None:
+        """The refusal of ``account_id``'s role within the last ``REFUSAL_MEMORY``, or None."""
+        remembered = self._refusals.get(account_id)
+        if remembered is None or self.clock() - remembered[0] >= REFUSAL_MEMORY:
+            return None
+        return remembered[1]
+
     def home_account_id(self, region: str) -> str:
-        """This deployment's own account, asked once (GetCallerIdentity) and only by a hub."""
+        """This deployment's own account, asked once (GetCallerIdentity): by a hub, and by the sweep."""
         if self._home_account_id is None:
             try:
                 self._home_account_id = str(self.home(region).client("sts").get_caller_identity()["Account"])
@@ -129,6 +141,9 @@ class Accounts:
         with self._lock:
             assuming = self._assuming.setdefault(key, threading.Lock())
         with assuming:
+            refusal = self.refusal(account_id)
+            if refusal is not None:
+                raise refusal
             credentials = self._credentials.get(key)
             if credentials is None or credentials.expiration - self.clock() < RENEW_BEFORE_EXPIRY:
                 credentials = self._assume(account_id, role_name, region)
@@ -141,7 +156,10 @@ class Accounts:
         try:
             answer = self.home(region).client("sts").assume_role(RoleArn=role_arn, RoleSessionName=self.session_name)
         except CALL_ERRORS as error:
-            raise AccountAccessError(account_id, role_arn, region, error) from error
+            refused = AccountAccessError(account_id, role_arn, region, error)
+            if refused.refused:
+                self._refusals[account_id] = (self.clock(), refused)
+            raise refused from error
         return TemporaryCredentials.from_api(answer["Credentials"])
 
     def _counter(self, account_id: str, region: str) -> ApiCallCounter:

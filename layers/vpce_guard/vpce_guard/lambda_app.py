@@ -162,21 +162,49 @@ def evaluate_change_once() -> Callable[..., dict[str, Any]]:
 
 @tracer.capture_method
 def handle_change(event: EventBridgeEvent, context: LambdaContext) -> dict[str, Any]:
-    """Parse, drop what changes nothing (before any AWS call), evaluate the rest once per event."""
+    """Validate, drop what changes nothing or cannot be reached (before any AWS call), evaluate the rest once
+    per event. Retrying cannot mend a malformed event nor an account whose role refuses us: both are dropped."""
+    raw = event.raw_event
     try:
-        change = parse_api_change(event.raw_event)
+        change = parse_api_change(raw)
     except TriggerError as error:
-        # Retrying cannot mend a malformed event: log it, count it, and let it go.
-        logger.error("malformed event dropped", extra={"event_id": event.raw_event.get("id"), "reason": str(error)})
-        metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
-        return {"ignored": f"malformed event: {error}"}
+        event_id = raw.get("id") if isinstance(raw, Mapping) else None
+        return dropped("malformed event dropped", "MalformedEvents", f"malformed event: {error}", event_id=event_id)
     if isinstance(change, Ignored):
         return ignored(change.event_id, change.reason)
     logger.append_keys(
         event_name=change.event_name, endpoint_ids=list(change.endpoint_ids), vpc_ids=list(change.vpc_ids)
     )
+    where = {"event_id": change.event_id, "account_id": change.account_id}
+    unreachable = out_of_reach(change.account_id, context)
+    if unreachable is not None:
+        return dropped("event of an account out of reach dropped", "UnreachableAccounts", unreachable, **where)
     IDEMPOTENCY.register_lambda_context(context)
-    return evaluate_change_once()(change=change)
+    try:
+        return evaluate_change_once()(change=change)
+    except AccountAccessError as error:
+        if not error.refused:
+            raise
+        return dropped("event of an account out of reach dropped", "UnreachableAccounts", str(error), **where)
+
+
+def out_of_reach(account_id: str, context: LambdaContext) -> str | None:
+    """Why ``account_id`` cannot be reached, known without an AWS call, or None: a stack that is no hub
+    reaches its own account alone; a hub, every account whose role has not refused it lately."""
+    if accounts().is_hub:
+        refusal = accounts().refusal(account_id)
+        return str(refusal) if refusal is not None else None
+    own = context.invoked_function_arn.split(":")[4]
+    if account_id != own:
+        return f"account {account_id} is not this stack's own ({own}), and a stack that is no hub reaches no other"
+    return None
+
+
+def dropped(message: str, metric: str, reason: str, **where: Any) -> dict[str, Any]:
+    """Log and count an input that retrying cannot mend, and let it go."""
+    logger.error(message, extra={**where, "reason": reason})
+    metrics.add_metric(name=metric, unit=MetricUnit.Count, value=1)
+    return {"ignored": reason}
 
 
 def ignored(event_id: str, reason: str) -> dict[str, Any]:
@@ -218,9 +246,7 @@ def run_sweep_job(record: SQSRecord) -> dict[str, Any]:
     try:
         job = SweepJob.from_message(record.body)
     except SweepJobError as error:
-        logger.error("malformed sweep job dropped", extra={"message_id": record.message_id, "reason": str(error)})
-        metrics.add_metric(name="MalformedEvents", unit=MetricUnit.Count, value=1)
-        return {"ignored": str(error)}
+        return dropped("malformed sweep job dropped", "MalformedEvents", str(error), message_id=record.message_id)
     attempt = int(record.attributes.approximate_receive_count)
     logger.append_keys(account_id=job.account_id, region=job.region, sweep_id=job.sweep_id)
     finished = partial(JobResult, job.sweep_id, job.account_id, job.region, attempt=attempt)
@@ -263,11 +289,9 @@ def handle_config_rule(event: AWSConfigRuleEvent) -> dict[str, Any]:
             raise
         # Any account's Config may invoke the evaluator; one whose read role is missing or refuses gets nothing,
         # and retrying would only fill the dead-letter queue.
-        logger.error(
-            "config rule of an account out of reach", extra={"account_id": error.account_id, "reason": str(error)}
+        return dropped(
+            "config rule of an account out of reach", "UnreachableAccounts", str(error), account_id=error.account_id
         )
-        metrics.add_metric(name="UnreachableAccounts", unit=MetricUnit.Count, value=1)
-        return {"ignored": str(error)}
     logger.info("config rule evaluated", extra=outcome)
     return outcome
 

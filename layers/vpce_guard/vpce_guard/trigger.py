@@ -23,15 +23,25 @@ Scenarios (the test plan, tests/unit/test_trigger.py):
   AssociateRouteTable (route table and subnet), ReplaceRouteTableAssociation (route table);
 - a call that failed (``errorCode``) changed nothing: ``Ignored``;
 - any other call, or a call to another service, is ``Ignored`` cheaply;
-- an event with no id, no ``detail``, no ``eventName``, or without an id the call must carry, is malformed:
-  ``TriggerError`` names what is missing.
+- the event is validated against ``CloudTrailEvent`` (Powertools' EventBridge envelope, with the CloudTrail
+  fields read here): the account and Region are the envelope's, which AWS sets and a sender cannot forge; a
+  body whose ``recipientAccountId`` or ``awsRegion`` names another is malformed, and so is an account that is
+  not 12 digits or a Region no partition knows;
+- an event that is not an object, with no id, no ``detail``, no ``eventName``, with an id of the wrong form, or
+  without an id the call must carry, is malformed: ``TriggerError`` names the field and what is wrong.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Annotated, Any
+
+from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
+from pydantic import AfterValidator, BaseModel, Field, ValidationError, model_validator
+
+from vpce_guard import identifiers
 
 ENDPOINT_EVENTS: tuple[str, ...] = ("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints")
 VPC_EVENTS: tuple[str, ...] = ("ModifyVpcAttribute", "CreateSubnet", "DeleteSubnet")
@@ -48,7 +58,43 @@ EC2_EVENT_SOURCE = "ec2.amazonaws.com"
 
 
 class TriggerError(ValueError):
-    """An event that is not a well-formed CloudTrail record of an accepted call; the message says what is missing."""
+    """An event that is not a well-formed CloudTrail record of an accepted call; the message says what is wrong."""
+
+
+AccountId = Annotated[str, AfterValidator(identifiers.account_id)]
+Region = Annotated[str, AfterValidator(identifiers.region)]
+
+
+class CloudTrailDetail(BaseModel):
+    """The fields of a CloudTrail record that the trigger reads; CloudTrail's other fields are not read."""
+
+    eventName: str = Field(min_length=1)
+    eventSource: str = EC2_EVENT_SOURCE
+    eventTime: str | None = None
+    awsRegion: str | None = None
+    recipientAccountId: str | None = None
+    errorCode: str | None = None
+    requestParameters: Any = None
+    responseElements: Any = None
+
+
+class CloudTrailEvent(EventBridgeModel):
+    """An "AWS API Call via CloudTrail" event as EventBridge delivers it. ``account`` and ``region`` are set
+    by AWS; the body must agree with them, since only the envelope says where the call really happened."""
+
+    account: AccountId
+    region: Region
+    detail: CloudTrailDetail
+
+    @model_validator(mode="after")
+    def body_agrees_with_envelope(self) -> CloudTrailEvent:
+        for field, claimed, actual in (
+            ("detail.recipientAccountId", self.detail.recipientAccountId, self.account),
+            ("detail.awsRegion", self.detail.awsRegion, self.region),
+        ):
+            if claimed is not None and claimed != actual:
+                raise ValueError(f"{field} {claimed!r} differs from the envelope's {actual!r}, which AWS sets")
+        return self
 
 
 @dataclass(frozen=True)
@@ -83,7 +129,8 @@ class _Ids:
     required: bool = True
 
 
-# The ApiChange field of each kind of id: its prefix and its name in messages.
+# The ApiChange field of each kind of id: its prefix and its name in messages. An id is its prefix and 8 or 17
+# hexadecimal digits, as EC2 makes them; EC2 refuses any other form as malformed.
 _KINDS = {
     "endpoint_ids": ("vpce-", "VPC endpoint id"),
     "vpc_ids": ("vpc-", "VPC id"),
@@ -124,25 +171,20 @@ _WHERE: dict[str, dict[str, _Ids]] = {
 
 def parse_api_change(event: Mapping[str, Any]) -> ApiChange | Ignored:
     """What an EventBridge "AWS API Call via CloudTrail" event changed, or why it changed nothing we judge."""
-    if not isinstance(event, Mapping):
-        raise TriggerError(f"an EventBridge event is a JSON object, not {type(event).__name__}")
-    event_id = _text(event, "id", "the EventBridge event has no 'id'")
-    detail = event.get("detail")
-    if not isinstance(detail, Mapping):
-        raise TriggerError(
-            f"event {event_id} has no 'detail' object: not an 'AWS API Call via CloudTrail' event "
-            f"(detail-type {event.get('detail-type')!r})"
-        )
-    event_name = _text(detail, "eventName", f"event {event_id} has no detail.eventName")
-    source = detail.get("eventSource", EC2_EVENT_SOURCE)
-    if source != EC2_EVENT_SOURCE:
-        return Ignored(event_id, f"{event_name} from {source} is not an event vpce-guard watches")
+    envelope = validated(event)
+    detail = envelope.detail
+    event_id, event_name = envelope.id, detail.eventName
+    if detail.eventSource != EC2_EVENT_SOURCE:
+        return Ignored(event_id, f"{event_name} from {detail.eventSource} is not an event vpce-guard watches")
     if event_name not in ACCEPTED_EVENT_NAMES:
         return Ignored(event_id, f"{event_name} is not an event vpce-guard watches")
-    if detail.get("errorCode"):
-        return Ignored(event_id, f"{event_name} failed ({detail['errorCode']}): nothing changed")
+    if detail.errorCode:
+        return Ignored(event_id, f"{event_name} failed ({detail.errorCode}): nothing changed")
 
-    sections = [_unwrapped(detail, key, event_name) for key in ("requestParameters", "responseElements")]
+    sections = [
+        _unwrapped(detail.requestParameters, event_name + "Request"),
+        _unwrapped(detail.responseElements, event_name + "Response"),
+    ]
     ids = {field: _ids_of(event_id, event_name, field, where, sections) for field, where in _WHERE[event_name].items()}
     if not any(ids.values()):
         # e.g. a rule change on a default-VPC group named only by name, with no rule ids in the response
@@ -150,19 +192,39 @@ def parse_api_change(event: Mapping[str, Any]) -> ApiChange | Ignored:
     return ApiChange(
         event_id=event_id,
         event_name=event_name,
-        account_id=_first_text(event_id, "account", (detail, "recipientAccountId"), (event, "account")),
-        region=_first_text(event_id, "region", (detail, "awsRegion"), (event, "region")),
-        event_time=_first_text(event_id, "time", (detail, "eventTime"), (event, "time")),
+        account_id=envelope.account,
+        region=envelope.region,
+        event_time=detail.eventTime or envelope.time.isoformat(),
         **ids,
     )
 
 
+def validated(event: Any) -> CloudTrailEvent:
+    """The event read through ``CloudTrailEvent``; a TriggerError naming each wrong field otherwise."""
+    if not isinstance(event, Mapping):
+        raise TriggerError(f"an EventBridge event is a JSON object, not {type(event).__name__}")
+    try:
+        return CloudTrailEvent.model_validate(event)
+    except ValidationError as error:
+        event_id = event.get("id")
+        named = f"event {event_id}" if isinstance(event_id, str) and event_id else "an event without an 'id'"
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'the event'}: {problem['msg']}"
+            for problem in error.errors(include_url=False)
+        )
+        raise TriggerError(f"{named} is not an 'AWS API Call via CloudTrail' event: {problems}") from None
+
+
 def _ids_of(event_id: str, event_name: str, field: str, where: _Ids, sections: Sequence[Any]) -> tuple[str, ...]:
     prefix, noun = _KINDS[field]
+    form = re.compile(re.escape(prefix) + r"(?:[0-9a-f]{8}|[0-9a-f]{17})")
     found = [value for section in sections for path in where.paths for value in _at(section, path)]
     for value in found:
-        if not (isinstance(value, str) and value.startswith(prefix)):
-            raise TriggerError(f"{event_name} event {event_id} has {value!r} where a {noun} ({prefix}…) belongs")
+        if not (isinstance(value, str) and form.fullmatch(value)):
+            raise TriggerError(
+                f"{event_name} event {event_id} has {str(value)[:80]!r} where a {noun} ({prefix} and 8 or 17 "
+                "hexadecimal digits) belongs"
+            )
     if not found and where.required:
         looked = " or ".join(".".join(path) for path in where.paths)
         raise TriggerError(
@@ -172,10 +234,8 @@ def _ids_of(event_id: str, event_name: str, field: str, where: _Ids, sections: S
     return tuple(sorted(set(found)))
 
 
-def _unwrapped(detail: Mapping[str, Any], key: str, event_name: str) -> Any:
+def _unwrapped(body: Any, wrapper: str) -> Any:
     """requestParameters or responseElements, out of its ``<EventName>Request``/``Response`` wrapper if it has one."""
-    body = detail.get(key)
-    wrapper = event_name + ("Request" if key == "requestParameters" else "Response")
     if isinstance(body, Mapping) and isinstance(body.get(wrapper), Mapping):
         return body[wrapper]
     return body
@@ -207,18 +267,3 @@ def _members(value: Any) -> Iterator[Any]:
         yield from _members(value["content"])
     else:
         yield value
-
-
-def _text(container: Mapping[str, Any], key: str, missing: str) -> str:
-    value = container.get(key)
-    if not isinstance(value, str) or not value:
-        raise TriggerError(missing)
-    return value
-
-
-def _first_text(event_id: str, what: str, *places: tuple[Mapping[str, Any], str]) -> str:
-    for container, key in places:
-        value = container.get(key)
-        if isinstance(value, str) and value:
-            return value
-    raise TriggerError(f"event {event_id} has no {what}: looked for detail.{places[0][1]} and {places[1][1]}")
