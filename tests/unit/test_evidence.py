@@ -5,10 +5,13 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from random import Random
 from typing import Any
 
 import pytest
 from cloudtrail_support import ACCOUNT, ENDPOINT, NOW, OTHER_ENDPOINT, ROLE_ARN, FakeTime, assumed_role, record
+from hypothesis import given
+from hypothesis import strategies as st
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.evidence import (
@@ -168,3 +171,36 @@ def test_a_wrong_argument_is_refused_before_any_call(arguments: dict[str, Any], 
         endpoint_activity(session, **({"endpoint_id": ENDPOINT, "iam_prefix": "sts"} | arguments))
 
     assert session.counter.total == 0
+
+
+@given(
+    st.lists(
+        st.tuples(
+            st.sampled_from(["AssumeRole", "GetCallerIdentity"]),
+            st.sampled_from([ENDPOINT, OTHER_ENDPOINT, None]),
+            st.sampled_from(["a", "b"]),
+            st.integers(min_value=0, max_value=29 * 24),
+        ),
+        max_size=30,
+    ),
+    st.randoms(),
+)
+def test_the_summary_counts_each_call_through_the_endpoint_once_in_any_order(
+    calls: list[tuple[str, str | None, str, int]], shuffler: Random
+) -> None:
+    records = [
+        parsed(
+            event_name=name,
+            endpoint=endpoint,
+            identity=assumed_role(f"{ROLE_ARN}-{role}"),
+            at=NOW - timedelta(hours=hours),
+        )
+        for name, endpoint, role, hours in calls
+    ]
+    shuffled = list(records)
+    shuffler.shuffle(shuffled)
+
+    summary = summarize(records, ENDPOINT)
+
+    assert summarize(shuffled, ENDPOINT) == summary
+    assert sum(use.calls for use in summary) == sum(endpoint == ENDPOINT for _, endpoint, _, _ in calls)
