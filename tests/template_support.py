@@ -18,11 +18,12 @@ NOTIFICATION_PARAMETERS = {
     "EnableOpsCenter": "true",
     "NotificationEmail": "platform-security@example.com",
 }
-# Values as `sam deploy` would pass them; the ids need not exist for the transform or the lint.
+# Values as `sam deploy` would pass them, every option on; the ids need not exist for the transform or the lint.
 PARAMETERS = {
     "VpcId": "vpc-0123456789abcdef0",
     "SubnetIds": "subnet-0123456789abcdef0,subnet-0123456789abcdef1",
     "RouteTableIds": "rtb-0123456789abcdef0,rtb-0123456789abcdef1",
     "CreateInterfaceEndpoints": "true",
+    "RemediationEnabled": "true",
     **NOTIFICATION_PARAMETERS,
 }

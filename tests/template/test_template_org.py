@@ -210,7 +210,8 @@ def test_eventbridge_may_invoke_on_change_and_use_the_dead_letter_queue_for_the_
     hub: TransformedTemplate,
 ) -> None:
     permission = hub.properties("HubEndpointApiCallRulePermission")
-    (statement,) = hub.properties("EventDeliveryDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
+    statements = hub.properties("EventDeliveryDeadLetterQueuePolicy")["PolicyDocument"]["Statement"]
+    (statement,) = [s for s in statements if s["Effect"] == "Allow"]
 
     assert get_att_target(permission["FunctionName"]) == "OnChangeFunction"
     assert (permission["Principal"], permission["SourceArn"]) == (
@@ -418,7 +419,7 @@ def test_the_named_roles_are_created_in_the_role_region_only(
     """IAM is global: a second Region's stack creating the same name would fail."""
     condition = member_resource(member, role)["Condition"]
 
-    assert member_condition(member, condition, region, RoleRegion="us-east-1") is created
+    assert member_condition(member, condition, region, RoleRegion="us-east-1", RemediationEnabled="true") is created
 
 
 # The member: its Config rule ----------------------------------------------------------------------------------

@@ -8,10 +8,11 @@ local physical values, so what the tests exercise is the template, not a copy of
 - DynamoDB tables (keys, indexes, stream, encryption; TTL through UpdateTimeToLive and point-in-time
   recovery through UpdateContinuousBackups, as CloudFormation does), SQS queues and their policies, IAM roles
   with their inline policies, the layer, the functions (moto stores them; their code runs locally, see
-  ``runtime``), Lambda permissions, the Config rule, CloudWatch alarms, security groups and VPC endpoints;
+  ``runtime``) with their asynchronous invocation settings and log groups, Lambda permissions, the Config
+  rule, CloudWatch alarms, security groups and VPC endpoints;
 - EventBridge rules with the template's patterns and schedules; each rule's function target is replaced by
   an SQS queue that stands for the function, since the emulator cannot invoke Lambdas (``router`` reads it);
-- SNS topics and their subscriptions;
+- SNS topics, their policies and their subscriptions;
 - DynamoDB stream event source mappings, recorded in the stack file and not created in the emulator: moto
   would invoke the function (in Docker) on every write to the table. ``local drain`` delivers the stream's
   records to the function instead (``streams``).
@@ -89,7 +90,8 @@ def local_up(
     them); the network parameters default to a VPC created here. With ``organization_members``, the emulator
     first hosts an organization of that many member accounts in one OU, managed by the emulator's account,
     and the stack is deployed as its hub: the member stacks go to every member (OrganizationId,
-    OrganizationalUnitIds and MemberRegions default to that organization, its OU and this region). Raises
+    OrganizationalUnitIds and MemberRegions default to that organization, its OU and this region, and
+    RemediationEnabled to true, so that an enforced finding is fixed in the member). Raises
     LocalRunError when the emulator does not answer or the endpoint is not on this machine, TemplateError for
     a template that cannot be deployed.
     """
@@ -105,6 +107,8 @@ def local_up(
         values.setdefault("OrganizationId", organization.id)
         values.setdefault("OrganizationalUnitIds", organization.ou_id)
         values.setdefault("MemberRegions", region)
+        # The local organization shows the whole loop, the member's fix included: its remediation role is made.
+        values.setdefault("RemediationEnabled", "true")
     if create_interface_endpoints is not None:
         values[INTERFACE_ENDPOINTS_PARAMETER] = "true" if create_interface_endpoints else "false"
     values.update(_network(clients, values, region, stack_name))
@@ -293,6 +297,8 @@ class _Deployer:
             "AWS::Lambda::LayerVersion": self._layer,
             "AWS::Lambda::Function": self._function,
             "AWS::Lambda::Permission": self._permission,
+            "AWS::Lambda::EventInvokeConfig": self._event_invoke_config,
+            "AWS::Logs::LogGroup": self._log_group,
             "AWS::Events::Rule": self._event_rule,
             "AWS::Events::EventBus": self._event_bus,
             "AWS::Events::EventBusPolicy": self._event_bus_policy,
@@ -304,6 +310,7 @@ class _Deployer:
             "AWS::EC2::SecurityGroupEgress": self._security_group_egress,
             "AWS::EC2::VPCEndpoint": self._vpc_endpoint,
             "AWS::SNS::Topic": self._topic,
+            "AWS::SNS::TopicPolicy": self._topic_policy,
             "AWS::SSM::Parameter": self._parameter,
             "AWS::SNS::Subscription": self._subscription,
             "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
@@ -433,7 +440,7 @@ class _Deployer:
         }
         for key in (
             "Runtime", "Handler", "Description", "Timeout", "MemorySize", "Layers", "Architectures",
-            "TracingConfig", "DeadLetterConfig", "VpcConfig",
+            "TracingConfig", "DeadLetterConfig", "VpcConfig", "LoggingConfig",
         ):  # fmt: skip
             if key in properties:
                 request[key] = properties[key]
@@ -475,6 +482,24 @@ class _Deployer:
                 request[key] = properties[key]
         self.clients("lambda").add_permission(**request)
         return PhysicalResource("AWS::Lambda::Permission", logical_id)
+
+    def _event_invoke_config(
+        self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]
+    ) -> PhysicalResource:
+        request: dict[str, Any] = {key: properties[key] for key in ("FunctionName", "Qualifier") if key in properties}
+        for key in ("MaximumEventAgeInSeconds", "MaximumRetryAttempts"):
+            if key in properties:
+                request[key] = int(properties[key])
+        self.clients("lambda").put_function_event_invoke_config(**request)
+        return PhysicalResource("AWS::Lambda::EventInvokeConfig", logical_id)
+
+    def _log_group(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        name = str(properties.get("LogGroupName") or f"/{self._name(logical_id, 512)}")
+        logs = self.clients("logs")
+        logs.create_log_group(logGroupName=name)
+        if "RetentionInDays" in properties:
+            logs.put_retention_policy(logGroupName=name, retentionInDays=int(properties["RetentionInDays"]))
+        return PhysicalResource("AWS::Logs::LogGroup", name, {"Arn": self._arn("logs", f"log-group:{name}:*")})
 
     def _event_source_mapping(
         self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]
@@ -528,6 +553,12 @@ class _Deployer:
         attributes = {key: str(properties[key]) for key in ("DisplayName", "KmsMasterKeyId") if key in properties}
         arn = str(self.clients("sns").create_topic(Name=name, Attributes=attributes)["TopicArn"])
         return PhysicalResource("AWS::SNS::Topic", arn, {"TopicArn": arn, "TopicName": name})
+
+    def _topic_policy(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        policy = json.dumps(properties["PolicyDocument"])
+        for topic_arn in properties["Topics"]:
+            self.clients("sns").set_topic_attributes(TopicArn=topic_arn, AttributeName="Policy", AttributeValue=policy)
+        return PhysicalResource("AWS::SNS::TopicPolicy", self._name(logical_id, 128))
 
     def _subscription(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
         arn = self.clients("sns").subscribe(
