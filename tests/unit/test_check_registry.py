@@ -11,11 +11,11 @@ from vpce_guard.checks import CHECKS, select_checks
 DESIGN_CHECK_IDS = [
     "private-dns-disabled", "vpc-dns-disabled", "policy-any-principal", "policy-wildcard-action",
     "policy-foreign-principal", "az-coverage", "sg-https-blocked", "sg-open-to-world",
-    "gateway-route-coverage", "missing-baseline-endpoint",
+    "gateway-route-coverage", "missing-baseline-endpoint", "policy-any-resource",
 ]  # fmt: skip
 
 
-def test_the_ten_design_checks_are_registered_in_order() -> None:
+def test_the_design_checks_are_registered_in_order() -> None:
     assert list(CHECKS) == DESIGN_CHECK_IDS
 
 

@@ -50,3 +50,10 @@ def known_regions() -> frozenset[str]:
     """Every region where EC2 is offered in the partitions served."""
     session = boto3.session.Session()
     return frozenset(name for partition in PARTITIONS for name in session.get_available_regions("ec2", partition))
+
+
+@cache
+def partition_of(region: str) -> str:
+    """The partition a region belongs to (``aws``, ``aws-cn``, ``aws-us-gov``), from botocore's endpoint data."""
+    partition: str = boto3.session.Session().get_partition_for_region(region)
+    return partition

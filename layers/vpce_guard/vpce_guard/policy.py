@@ -47,7 +47,12 @@ PRINCIPAL_ORG_PATHS = "aws:PrincipalOrgPaths"
 PRINCIPAL_ACCOUNT = "aws:PrincipalAccount"
 PRINCIPAL_ARN = "aws:PrincipalArn"
 PRINCIPAL_IS_AWS_SERVICE = "aws:PrincipalIsAWSService"
+RESOURCE_ORG_ID = "aws:ResourceOrgID"
+RESOURCE_ORG_PATHS = "aws:ResourceOrgPaths"
+RESOURCE_ACCOUNT = "aws:ResourceAccount"
 ORG_KEYS = frozenset({PRINCIPAL_ORG_ID, PRINCIPAL_ORG_PATHS})
+# The keys that say whose the resource is, by their lower-case form.
+_RESOURCE_KEYS = {key.lower(): key for key in (RESOURCE_ORG_ID, RESOURCE_ORG_PATHS, RESOURCE_ACCOUNT)}
 # The keys that say who the caller is, by their lower-case form (IAM matches keys without regard to case).
 _PRINCIPAL_KEYS = {
     key.lower(): key for key in (PRINCIPAL_ORG_ID, PRINCIPAL_ORG_PATHS, PRINCIPAL_ACCOUNT, PRINCIPAL_ARN)
@@ -312,12 +317,53 @@ def named_accounts(statement: Statement) -> frozenset[str]:
     return frozenset(accounts)
 
 
-def unbounded_any_principal_statements(policy: Policy) -> tuple[Statement, ...]:
-    """The Allow statements that admit any principal with nothing bounding who."""
+def unbounded_any_principal_statements(
+    policy: Policy, owned_resources: frozenset[str] = frozenset(), federated_actions: tuple[str, ...] = ()
+) -> tuple[Statement, ...]:
+    """The Allow statements that admit any principal with nothing bounding who. Two data-perimeter statements
+    admit anyone by design and are left out: reads of AWS-owned resources (``owned_resources``: package
+    repositories and agent buckets, read unauthenticated), and federated callers' actions
+    (``federated_actions``, sent unsigned) bounded to roles of known owners by a resource condition."""
     return tuple(
         statement
         for statement in policy.allows
-        if statement.admits_any_principal and not policy.bound(statement).is_bounded
+        if statement.admits_any_principal
+        and not policy.bound(statement).is_bounded
+        and not _only_resources(statement, owned_resources)
+        and not (_only_actions(statement, federated_actions) and _bounds_resources(statement))
+    )
+
+
+def _only_resources(statement: Statement, resources: frozenset[str]) -> bool:
+    return bool(statement.resources) and not statement.not_resources and set(statement.resources) <= resources
+
+
+def _only_actions(statement: Statement, actions: tuple[str, ...]) -> bool:
+    allowed = {action.lower() for action in actions}
+    return bool(statement.actions) and all(action.lower() in allowed for action in statement.actions)
+
+
+def admits_only_aws_services(statement: Statement) -> bool:
+    """An Allow conditioned on ``Bool aws:PrincipalIsAWSService true``: only AWS service principals acting
+    for the account pass (the data-perimeter pattern)."""
+    return any(limit.key == PRINCIPAL_IS_AWS_SERVICE for limit in _allow_limits(statement))
+
+
+def unbounded_resource_statements(
+    policy: Policy, known_accounts: frozenset[str], owned_resources: frozenset[str]
+) -> tuple[Statement, ...]:
+    """The Allow statements that reach resources of anyone: no positive condition on aws:ResourceOrgID,
+    aws:ResourceOrgPaths or aws:ResourceAccount with literal values, no Resource list of ARNs of
+    ``known_accounts`` or of ``owned_resources`` (AWS-owned resources the service needs), and no Deny that
+    refuses every resource outside such a bound. Statements for AWS service principals only are left out."""
+    guards = tuple(deny for deny in policy.statements if _resource_guard(deny))
+    return tuple(
+        statement
+        for statement in policy.allows
+        if not admits_only_aws_services(statement)
+        and not _bounds_resources(statement)
+        and not _names_known_resources(statement, known_accounts, owned_resources)
+        and not any(_actions_cover(deny.actions, statement) for deny in guards)
     )
 
 
@@ -535,6 +581,52 @@ def _guard_clause(statement: Statement) -> Clause | None:
             return None
         limits.append(Limit(key, condition.values))
     return Clause(tuple(limits))
+
+
+def _resource_limit(condition: Condition, *, negated: bool) -> bool:
+    """A condition on a resource key with literal values, positive (for an Allow) or negated (for a Deny)."""
+    key = _RESOURCE_KEYS.get(condition.key.lower())
+    if key is None or any(not value.strip("*?") for value in condition.values):
+        return False
+    if key != RESOURCE_ORG_PATHS and any(_WILDCARD.search(value) for value in condition.values):
+        return False
+    if negated:
+        return condition.base_operator in _NEGATED and condition.set_qualifier != _FOR_ANY_VALUE
+    return (
+        condition.base_operator in _POSITIVE and not condition.if_exists and condition.set_qualifier != _FOR_ALL_VALUES
+    )
+
+
+def _bounds_resources(statement: Statement) -> bool:
+    return any(_resource_limit(condition, negated=False) for condition in statement.conditions)
+
+
+def _names_known_resources(statement: Statement, accounts: frozenset[str], owned: frozenset[str]) -> bool:
+    """A Resource list of ARNs each of a known account (by its literal account field) or AWS-owned."""
+    if statement.not_resources or not statement.resources:
+        return False
+    return all(
+        resource in owned or (_literal_account_arn(resource) and _account_of(resource) in accounts)
+        for resource in statement.resources
+    )
+
+
+def _resource_guard(statement: Statement) -> bool:
+    """A Deny for everyone, on every resource, whose conditions all refuse resources outside a bound (an AWS
+    service exemption aside): it bounds the resources of every Allow whose actions it covers."""
+    return (
+        not statement.is_allow
+        and statement.applies_to_everyone
+        and not statement.not_actions
+        and not statement.not_resources
+        and any(_covers(resource, ANY) for resource in statement.resources)
+        and bool(statement.conditions)
+        and any(_resource_limit(condition, negated=True) for condition in statement.conditions)
+        and all(
+            _resource_limit(condition, negated=True) or _exempts_aws_services(condition)
+            for condition in statement.conditions
+        )
+    )
 
 
 def _exempts_aws_services(condition: Condition) -> bool:

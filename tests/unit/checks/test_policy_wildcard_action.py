@@ -12,12 +12,8 @@ from vpce_guard.catalog import load_catalog
 from vpce_guard.checks.policy_wildcard_action import CHECK
 from vpce_guard.findings import Severity
 
-BEDROCK_RUNTIME_ACTIONS = [
-    "bedrock:InvokeModel",
-    "bedrock:InvokeModelWithResponseStream",
-    "bedrock:Converse",
-    "bedrock:ConverseStream",
-]
+BEDROCK_RUNTIME_ACTIONS = list(load_catalog().services["bedrock-runtime"].actions)
+ORG_ID = "o-a1b2c3d4e5"
 ROLE = {"AWS": AGENT_ROLE}
 
 
@@ -55,6 +51,19 @@ def test_detail_names_the_endpoint_and_the_actions_to_grant() -> None:
 @pytest.mark.parametrize("service", ["sts", "logs", "ecr.dkr", "secretsmanager"])
 def test_default_policy_on_other_catalogued_services_is_a_finding(service: str) -> None:
     assert len(run(CHECK, with_policy(interface_endpoint(service=service), DEFAULT_POLICY))) == 1
+
+
+@pytest.mark.parametrize("service", ["sts", "logs", "ecr.dkr", "secretsmanager", "kms"])
+def test_action_star_bounded_to_the_organization_on_a_broad_service_is_the_recommended_pattern(service: str) -> None:
+    bounded = allow(condition={"StringEquals": {"aws:PrincipalOrgID": ORG_ID}})
+
+    assert run(CHECK, endpoint_with(bounded, service=service)) == []
+
+
+def test_action_star_bounded_to_the_organization_on_a_complete_service_is_a_finding() -> None:
+    bounded = allow(condition={"StringEquals": {"aws:PrincipalOrgID": ORG_ID}})
+
+    assert len(run(CHECK, endpoint_with(bounded))) == 1
 
 
 def test_service_prefix_wildcard_is_a_wildcard() -> None:

@@ -25,8 +25,7 @@ from typing import Any, Literal, TypeVar
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from vpce_guard import identifiers
-from vpce_guard.aws import partition_of
-from vpce_guard.identifiers import PARTITIONS
+from vpce_guard.identifiers import PARTITIONS, partition_of
 
 CATALOG_FILE = "services.json"
 STANDARD_PREFIXES = frozenset({"com.amazonaws", "cn.com.amazonaws"})

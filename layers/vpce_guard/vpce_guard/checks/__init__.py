@@ -1,4 +1,4 @@
-"""The ten checks, registered by their stable ids (DESIGN.md, "Checks").
+"""The eleven checks, registered by their stable ids (DESIGN.md, "Checks").
 
 A check is a pure function of the facts and the settings: no AWS call, no clock, no I/O. Each lives in the
 module named after its id, with its scenarios in the module docstring.
@@ -13,6 +13,7 @@ from vpce_guard.checks import (
     gateway_route_coverage,
     missing_baseline_endpoint,
     policy_any_principal,
+    policy_any_resource,
     policy_foreign_principal,
     policy_wildcard_action,
     private_dns_disabled,
@@ -37,6 +38,7 @@ CHECKS: Mapping[str, Check] = {
         sg_open_to_world,
         gateway_route_coverage,
         missing_baseline_endpoint,
+        policy_any_resource,
     )
 }
 

@@ -26,6 +26,9 @@ Scenarios:
   ours -> no finding; a Deny covering fewer actions, or carrying a network condition too -> finding;
 - only named principals (seed 000: a role ARN) -> no finding; Deny statements for ``"*"`` -> no finding;
 - bedrock-agentcore.gateway and partner services -> no finding;
+- the data-perimeter statements that admit anyone by design -> no finding: reads of the AWS-owned resources
+  the catalog lists (package repositories, agent buckets), and STS's federated actions (sent unsigned)
+  bounded by aws:ResourceOrgID or aws:ResourceAccount to the roles of known owners;
 - gateway endpoints (S3, DynamoDB) are judged like interface endpoints: their Principal must be ``"*"``, so
   aws:PrincipalArn is how they bound callers;
 - the service says it does not support endpoint policies; no policy; inactive endpoint; Resource,
@@ -42,14 +45,24 @@ from vpce_guard.catalog import load_catalog, parse_service_name
 from vpce_guard.checks.base import Check, CheckSettings, judged_policies
 from vpce_guard.facts import Endpoint, Facts
 from vpce_guard.findings import Finding, Severity
+from vpce_guard.identifiers import partition_of
 from vpce_guard.policy import Statement, unbounded_any_principal_statements
 
 
 def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
+    catalog = load_catalog()
     for endpoint, policy in judged_policies(facts):
         if not _callers_are_iam_principals(endpoint):
             continue
-        statements = unbounded_any_principal_statements(policy)
+        entry = catalog.lookup(endpoint.service_name, endpoint.type)
+        owned = (
+            frozenset(grant.arn for grant in entry.aws_owned_resources_for(partition_of(facts.region), facts.region))
+            if entry is not None
+            else frozenset()
+        )
+        statements = unbounded_any_principal_statements(
+            policy, owned, entry.federated_principals if entry is not None else ()
+        )
         if not statements:
             continue
         labels = ", ".join(statement.label for statement in statements)

@@ -6,6 +6,12 @@ jobs through the same path; seed 000 does the same for an agent's role. ``*``, `
 (everything but the listed) gives that up. The catalog holds the set those workloads need; the finding
 suggests it.
 
+Broad services are different. S3, DynamoDB, STS, KMS, ECR, SSM and the like serve far more than any list a
+catalog could keep (package managers, agents, federation), and AWS's data-perimeter guidance keeps
+``Action "*"`` on their endpoints, bounded to the organization's principals: narrowing there is what locks
+legitimate callers out. So a wildcard is a finding on a service whose catalog set is complete for what its
+endpoint serves (bedrock-runtime), and on a broad service only where nothing bounds who may use it.
+
 Nothing where the catalog knows no narrower set: the AgentCore gateway data plane is reached with Action
 ``*`` by design (seed 001: name no control-plane actions, narrow Resource to the gateway ARN instead), and
 partner or unknown services have no set to suggest.
@@ -13,6 +19,8 @@ partner or unknown services have no set to suggest.
 Scenarios:
 - the default policy (Action ``*``) on a catalogued service (bedrock-runtime, sts, S3 gateway, …) -> MEDIUM
   finding with the catalog's actions as the suggestion;
+- ``Action "*"`` bounded to the organization's principals on a broad service (S3, STS, …) -> no finding: the
+  recommended pattern; on bedrock-runtime (a complete set) -> finding;
 - Action ``<iam prefix>:*`` in any case (``bedrock:*``, ``S3:*``) or ``*:*`` -> finding;
 - NotAction in an Allow -> finding;
 - the catalog's actions, or other named actions and narrower patterns (``s3:Get*``) -> no finding;
@@ -44,7 +52,11 @@ def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
         entry = catalog.lookup(endpoint.service_name, endpoint.type)
         if entry is None or not entry.knows_narrower_actions:
             continue
-        statements = wildcard_action_statements(policy, entry.iam_prefix)
+        statements = tuple(
+            statement
+            for statement in wildcard_action_statements(policy, entry.iam_prefix)
+            if entry.actions_complete or not policy.bound(statement).is_bounded
+        )
         if not statements:
             continue
         labels = ", ".join(statement.label for statement in statements)

@@ -14,8 +14,8 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from vpce_guard.aws import partition_of
 from vpce_guard.findings import VPC_RESOURCE
+from vpce_guard.identifiers import partition_of
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import message, plain_text, shorten
 

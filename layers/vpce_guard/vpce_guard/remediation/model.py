@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
+from vpce_guard.judge import Activity
 
 ENDPOINT = "endpoint"
 VPC = "vpc"
@@ -100,6 +101,7 @@ class Plan:
     resource: ResourceRef
     calls: tuple[ApiCall, ...]
     summary: str
+    preview: Mapping[str, Any] | None = None  # for a policy rewrite: the current and proposed policies, judged
 
     @property
     def resources(self) -> tuple[ResourceRef, ...]:
@@ -117,17 +119,21 @@ class TicketOnly:
 
     finding: Finding
     reason: str
+    preview: Mapping[str, Any] | None = None  # the change a person is asked to review, when there is one
 
 
 @dataclass(frozen=True)
 class PlanOptions:
     """What a playbook may do beyond its own finding: bound policies to this organization (else to the
-    endpoint owner's account and the trusted accounts), and fix the VPC's DNS attributes first when
-    vpc-dns-disabled is enforced."""
+    endpoint owner's account and the trusted accounts), keeping the partner resources named, and fix the
+    VPC's DNS attributes first when vpc-dns-disabled is enforced. ``activity`` is what CloudTrail showed of
+    the endpoints' use, by endpoint id: every caller seen must keep its access."""
 
     org_id: str | None = None
     fix_vpc_dns: bool = False
     trusted_accounts: tuple[str, ...] = ()
+    partner_resources: tuple[str, ...] = ()
+    activity: Mapping[str, Activity] = field(default_factory=dict)
 
 
 Planner = Callable[[Finding, Facts, PlanOptions], "Plan | TicketOnly"]

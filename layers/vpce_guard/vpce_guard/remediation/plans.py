@@ -12,6 +12,7 @@ from collections.abc import Mapping
 
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
+from vpce_guard.judge import Activity
 from vpce_guard.remediation.model import ApiCall, Plan, PlanOptions, Playbook, ResourceRef, TicketOnly
 from vpce_guard.remediation.playbooks import (
     add_endpoint_subnets,
@@ -48,11 +49,14 @@ def plan_for(
     org_id: str | None = None,
     fix_vpc_dns: bool = False,
     trusted_accounts: tuple[str, ...] = (),
+    partner_resources: tuple[str, ...] = (),
+    activity: Mapping[str, Activity] | None = None,
 ) -> Plan | TicketOnly:
     """The plan for ``finding``, made from the facts it was found in.
 
-    ``org_id`` bounds least-privilege policies to the organization instead of the endpoint owner's account
-    and ``trusted_accounts`` (partners keep their access);
+    ``org_id`` bounds rewritten policies to the organization instead of the endpoint owner's account and
+    ``trusted_accounts`` (partners keep their access, and their ``partner_resources`` stay reachable);
+    ``activity`` is what CloudTrail showed of each endpoint's use (every caller seen keeps its access);
     ``fix_vpc_dns`` (vpc-dns-disabled in enforce mode) lets private DNS be turned on after the VPC's DNS
     attributes. Raises ValueError for a remediation action no playbook serves, or a finding whose resource
     is not in ``facts``.
@@ -63,7 +67,13 @@ def plan_for(
             f"no playbook for {finding.check_id} ({finding.remediation.action}) on {finding.resource_id}; "
             f"known actions: {', '.join(PLAYBOOKS)}"
         )
-    options = PlanOptions(org_id=org_id, fix_vpc_dns=fix_vpc_dns, trusted_accounts=trusted_accounts)
+    options = PlanOptions(
+        org_id=org_id,
+        fix_vpc_dns=fix_vpc_dns,
+        trusted_accounts=trusted_accounts,
+        partner_resources=partner_resources,
+        activity=activity or {},
+    )
     return playbook.plan(finding, facts, options)
 
 

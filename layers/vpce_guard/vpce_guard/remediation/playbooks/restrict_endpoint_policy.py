@@ -1,37 +1,54 @@
-"""restrict-endpoint-policy (policy-any-principal, policy-wildcard-action, policy-foreign-principal): replace
-the endpoint policy with a least-privilege one.
+"""restrict-endpoint-policy (policy-any-principal, policy-wildcard-action, policy-foreign-principal,
+policy-any-resource): rewrite the endpoint policy on the data-perimeter pattern, and only when the judge finds
+that no legitimate caller loses access.
 
 Why: the default policy lets any AWS account's credentials use the VPC's private path to every action of the
-service (seeds 001 and 002); seed 004 narrows a Bedrock endpoint to the calls its workloads make. The new
-policy allows the service catalog's action set for the service, to principals of the organization
-(``aws:PrincipalOrgID``) when its id is given, else of the endpoint owner's account (``aws:PrincipalAccount``),
-and keeps every explicit Deny of the original: a Deny someone wrote is a decision, never loosened here.
+service (seeds 001 and 002), and lets an insider's credentials write to anyone's resources through it. The
+rewrite (``vpce_guard.perimeter``) bounds who may call and, where the service supports it, whose resources they
+reach, and keeps what the endpoint must still serve: AWS service principals, federated callers assuming the
+organization's roles, the AWS-owned resources instances read, the trusted accounts and the partner resources
+the configuration names, and every explicit Deny of the original. Actions are narrowed only for
+policy-wildcard-action, and only where the catalog's set is complete for the endpoint (seed 004's
+bedrock-runtime) or CloudTrail shows every action used through it.
+
+Before any change the old and new policies are put to the same requests (``vpce_guard.judge``): an
+organization principal to an organization resource, each AWS-owned resource, anonymous, federated, an AWS
+service principal, each trusted account, an outsider, every catalogued action, and every caller CloudTrail
+saw. A rewrite that would deny a legitimate request, or allow one the old policy denied, is a ticket naming
+them, carrying the proposed policy.
 
 Scenarios:
-- a catalogued service (bedrock-runtime, sts, the S3 and DynamoDB gateways, ...) -> ModifyVpcEndpoint with
-  PolicyDocument = one Allow of the catalog's actions on ``*`` bounded to the org, or to the owner's account,
-  followed by the original's Deny statements as written;
+- a catalogued service (sts, the S3 and DynamoDB gateways, ecr, ssm, kms, logs, secretsmanager,
+  bedrock-runtime, ...) or a partner service -> ModifyVpcEndpoint with the rewrite;
+- a service whose catalog set is complete (bedrock-runtime) -> the rewrite with those actions, whichever
+  policy finding fired;
+- policy-wildcard-action on another service, with CloudTrail evidence that is complete for it -> the rewrite
+  with the actions seen; otherwise -> a ticket carrying the proposed rewrite;
 - the service does not support endpoint policies -> ticket (the policy grants nothing there);
 - callers of the service are not IAM principals (bedrock-agentcore.gateway: bearer tokens, seed 001) ->
   ticket: only Resource can be narrowed, to the gateway's ARN, which a person knows;
-- a partner service (``vpce-svc-...``) or a service the catalog knows no action set for -> ticket;
-- the same plan serves all three findings: whichever fired, the new policy clears them all.
+- a service the catalog does not know -> ticket: its resources and callers are unknown;
+- the rewrite is over AWS's 20,480 characters, or the judge finds a legitimate request denied (a caller seen
+  in CloudTrail included) or a new one allowed (a policy scoped more narrowly than the perimeter) -> ticket.
 """
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from vpce_guard.catalog import load_catalog, parse_service_name
-from vpce_guard.facts import Facts
+from vpce_guard.catalog import CatalogService, load_catalog, parse_service_name
+from vpce_guard.facts import Endpoint, Facts
 from vpce_guard.findings import Finding
-from vpce_guard.policy import DENY, PRINCIPAL_ACCOUNT, PRINCIPAL_ORG_ID
+from vpce_guard.identifiers import partition_of
+from vpce_guard.judge import Activity, Judgement, judge, request_cases
+from vpce_guard.perimeter import OwnedResource, Perimeter, ServiceProfile, rewrite
+from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY, MAX_POLICY_CHARACTERS, parse_policy
 from vpce_guard.remediation.model import Plan, PlanOptions, Playbook, TicketOnly
 from vpce_guard.remediation.playbooks.base import endpoint_of, endpoint_ref
 from vpce_guard.remediation.runbooks import modify_endpoint
 
-POLICY_VERSION = "2012-10-17"
-ALLOW_SID = "VpceGuardLeastPrivilege"
+WILDCARD_ACTION = "policy-wildcard-action"
 
 
 def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketOnly:
@@ -43,66 +60,137 @@ def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketO
             finding, f"{name} does not support endpoint policies: the policy of {endpoint.id} grants nothing"
         )
     entry = load_catalog().lookup(name, endpoint.type)
+    ref = parse_service_name(name)
     if entry is not None and not entry.iam_principals:
         return TicketOnly(
             finding,
             f'callers of {name} present bearer tokens, not IAM credentials: keep Principal and Action "*" and narrow '
             f"Resource of {endpoint.id}'s policy to the resources it serves (seed 001)",
         )
-    if entry is None or not entry.actions:
-        ref = parse_service_name(name)
-        what = (
-            "a partner service"
-            if ref is not None and ref.is_partner
-            else "a service the catalog knows no action set for"
+    if entry is None and not (ref is not None and ref.is_partner):
+        return TicketOnly(
+            finding, f"{name} is a service the catalog does not know: write the policy of {endpoint.id} by hand"
         )
-        return TicketOnly(finding, f"{name} is {what}: write the least-privilege policy of {endpoint.id} by hand")
-    scoped = [
-        statement.label
-        for statement in (endpoint.policy.allows if endpoint.policy else ())
-        if statement.not_resources
-        or statement.resources != ("*",)
-        or any(condition.principal_key is None for condition in statement.conditions)
-    ]
-    if scoped:
+    return rewrite_plan(finding, endpoint, entry, options)
+
+
+def rewrite_plan(
+    finding: Finding, endpoint: Endpoint, entry: CatalogService | None, options: PlanOptions
+) -> Plan | TicketOnly:
+    """The rewrite of ``endpoint``'s policy, judged; a ticket carrying it when it may not be made."""
+    region = finding.region
+    partition = partition_of(region)
+    profile = service_profile(entry, partition, region)
+    perimeter = Perimeter(
+        owner=endpoint.owner_id,
+        org_id=options.org_id,
+        trusted_accounts=options.trusted_accounts,
+        partner_resources=options.partner_resources,
+    )
+    activity = options.activity.get(endpoint.id)
+    actions, narrowing = _actions(finding, entry, activity)
+    document = rewrite(endpoint.policy, profile, perimeter, actions)
+    text = json.dumps(document, separators=(",", ":"))
+    old = endpoint.policy or parse_policy(DEFAULT_ENDPOINT_POLICY)
+    preview: dict[str, Any] = {"current": old_document(endpoint), "proposed": document}
+    if activity is not None:
+        preview["evidence"] = activity.to_dict()
+    if len(text) > MAX_POLICY_CHARACTERS:
         return TicketOnly(
             finding,
-            f"the policy of {endpoint.id} scopes resources or sets conditions beyond who may call "
-            f"({', '.join(scoped)}): a rewrite from the catalog could widen or break it; narrow it by hand",
+            f"the rewrite of {endpoint.id}'s policy has {len(text):,} characters, over AWS's "
+            f"{MAX_POLICY_CHARACTERS:,}: shorten it by hand",
+            preview,
         )
-    accounts = sorted({endpoint.owner_id, *options.trusted_accounts})
-    key, value = (
-        (PRINCIPAL_ORG_ID, options.org_id)
-        if options.org_id
-        else (PRINCIPAL_ACCOUNT, accounts[0] if len(accounts) == 1 else accounts)
+    judgement = judge(
+        old,
+        parse_policy(document),
+        request_cases(
+            profile,
+            perimeter,
+            partition=partition,
+            region=region,
+            actions=entry.actions if entry is not None else (),
+            seen=activity.calls if activity is not None else (),
+            narrowed_to=actions,
+        ),
     )
-    allow: dict[str, Any] = {
-        "Sid": ALLOW_SID,
-        "Effect": "Allow",
-        "Principal": "*",
-        "Action": list(entry.actions),
-        "Resource": "*",
-        "Condition": {"StringEquals": {key: value}},
-    }
-    denies = [
-        dict(statement.document)
-        for statement in (endpoint.policy.statements if endpoint.policy else ())
-        if statement.effect == DENY
-    ]
-    document = {"Version": POLICY_VERSION, "Statement": [allow, *denies]}
-    kept = f", keeping {len(denies)} Deny statement(s)" if denies else ""
+    preview["judgement"] = judgement.to_dict()
+    if narrowing is not None:
+        return TicketOnly(finding, f"{narrowing}; the proposed policy is attached", preview)
+    if not judgement.safe:
+        return TicketOnly(finding, f"the rewrite of {endpoint.id}'s policy is not made: {judgement.reason}", preview)
     return Plan(
         finding,
         endpoint_ref(finding),
         (modify_endpoint(endpoint.id, policy=document),),
-        f"replace the policy of {endpoint.id} ({name}) with {', '.join(entry.actions)} for principals of "
-        f"{value} only{kept}",
+        _summary(endpoint, perimeter, actions, judgement),
+        preview,
+    )
+
+
+def service_profile(entry: CatalogService | None, partition: str, region: str) -> ServiceProfile:
+    """The catalog's facts about a service, for the rewrite; a partner service (no entry) reaches another
+    organization's resources by design, so it gets no resource bound."""
+    if entry is None:
+        return ServiceProfile(iam_prefix=None, bounds_resources=False)
+    return ServiceProfile(
+        iam_prefix=entry.iam_prefix,
+        bounds_resources=entry.resource_org_id,
+        federated_actions=entry.federated_principals,
+        owned_resources=tuple(
+            OwnedResource(grant.arn, grant.actions, grant.callers, grant.purpose)
+            for grant in entry.aws_owned_resources_for(partition, region)
+        ),
+    )
+
+
+def old_document(endpoint: Endpoint) -> Any:
+    """The policy as the endpoint has it (AWS's default when it has none)."""
+    if endpoint.policy is None or not endpoint.policy.statements:
+        return DEFAULT_ENDPOINT_POLICY
+    statements = [dict(statement.document) for statement in endpoint.policy.statements]
+    if endpoint.policy.version is None:
+        return {"Statement": statements}
+    return {"Version": endpoint.policy.version, "Statement": statements}
+
+
+def _actions(
+    finding: Finding, entry: CatalogService | None, activity: Activity | None
+) -> tuple[tuple[str, ...] | None, str | None]:
+    """The actions the rewrite grants (None: all of them) and, when they may not be narrowed automatically,
+    why (the finding then becomes a ticket carrying the proposal). A complete catalog set is granted for every
+    policy finding: narrowing to it denies no caller, and the rewrite then clears policy-wildcard-action too."""
+    if entry is not None and entry.actions_complete:
+        return entry.actions, None
+    if finding.check_id != WILDCARD_ACTION or entry is None:
+        return None, None
+    if activity is not None and activity.complete_for(entry.iam_prefix):
+        return activity.actions(entry.iam_prefix), None
+    reason = (
+        f"{entry.key} serves more than the catalog's actions and CloudTrail shows no complete record of the "
+        f"actions used through {finding.resource_id}"
+    )
+    if activity is not None and not activity.calls:
+        reason += " (no calls seen in the last 30 days)"
+    return entry.actions or None, reason
+
+
+def _summary(endpoint: Endpoint, perimeter: Perimeter, actions: tuple[str, ...] | None, judgement: Judgement) -> str:
+    who = perimeter.org_id or ", ".join(perimeter.accounts)
+    granted = ", ".join(actions) if actions else "every action"
+    kept = sum(1 for statement in (endpoint.policy.statements if endpoint.policy else ()) if not statement.is_allow)
+    deny = f", keeping {kept} Deny statement(s)" if kept else ""
+    return (
+        f"rewrite the policy of {endpoint.id} ({endpoint.service_name}) on the data-perimeter pattern: {granted} "
+        f"for principals of {who}{deny}; {judgement.cases} requests judged, {len(judgement.refused)} from outside "
+        "now denied, none legitimate lost"
     )
 
 
 PLAYBOOK = Playbook(
     action="restrict-endpoint-policy",
-    check_ids=("policy-any-principal", "policy-wildcard-action", "policy-foreign-principal"),
+    check_ids=("policy-any-principal", "policy-wildcard-action", "policy-foreign-principal", "policy-any-resource"),
     permissions=("ec2:ModifyVpcEndpoint",),
     plan=plan,
 )
