@@ -216,3 +216,8 @@ def test_a_reset_forgets_the_events(aws: Emulator, cloudtrail: Any) -> None:
     aws.reset()
 
     assert cloudtrail.lookup_events(**WINDOW)["Events"] == []
+
+
+def test_throttling_a_malformed_account_is_refused(aws: Emulator) -> None:
+    with pytest.raises(ValueError, match="12 digits"):
+        aws.throttle_lookup_events(1, account_id="1234")

@@ -23,6 +23,7 @@ an offset into the answer: events recorded between two pages shift it.
 from __future__ import annotations
 
 import json
+import re
 import threading
 import uuid
 from collections.abc import Callable, Iterable, Mapping
@@ -41,6 +42,7 @@ from vpce_guard.emulator.paging import offset_token, token_offset
 from vpce_guard.emulator.patching import Patches
 
 DEFAULT_ACCOUNT_ID = "123456789012"
+ACCOUNT_ID = re.compile(r"^\d{12}$")
 MAX_RESULTS = 50
 LOOKUP_ATTRIBUTE_KEYS = (
     "EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId",
@@ -110,7 +112,7 @@ class EventRecord(_Permissive):
     eventSource: Annotated[str, Field(pattern=r"^[a-z0-9.-]+\.amazonaws\.com$")]
     eventTime: AwareDatetime
     userIdentity: UserIdentity
-    recipientAccountId: Annotated[str, Field(pattern=r"^\d{12}$")]
+    recipientAccountId: Annotated[str, Field(pattern=ACCOUNT_ID.pattern)]
     awsRegion: Annotated[str, Field(min_length=1)]
     requestParameters: dict[str, Any] | None = None
     vpcEndpointId: str | None = None
@@ -215,6 +217,8 @@ def throttle(requests: int, account_id: str, region: str) -> None:
     ``ThrottlingException``, as AWS refuses those beyond 2 per second; 0 stops refusing."""
     if requests < 0:
         raise ValueError("requests must be 0 or more")
+    if not ACCOUNT_ID.fullmatch(account_id):
+        raise ValueError(f"an account id is 12 digits, not {account_id!r}")
     if region not in _regions():
         raise ValueError(f"unknown region {region!r}")
     with _state_lock:
