@@ -29,6 +29,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/scan_benchmark.py
 	$(BIN)/python benchmarks/event_benchmark.py
 	$(BIN)/python benchmarks/sweep_benchmark.py
+	$(BIN)/python benchmarks/policy_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -407,11 +407,14 @@ def _json_object(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
     its statements as JSON."""
     try:
         text = document if isinstance(document, str) else json.dumps(document)
-        if len(text) > MAX_POLICY_CHARACTERS:
-            raise PolicyError(
-                f"the policy has {len(text):,} characters; AWS accepts at most {MAX_POLICY_CHARACTERS:,} in an "
-                "endpoint policy"
-            )
+    except (TypeError, ValueError, RecursionError) as error:
+        raise PolicyError(f"not JSON: {error}") from error
+    if len(text) > MAX_POLICY_CHARACTERS:
+        raise PolicyError(
+            f"the policy has {len(text):,} characters; AWS accepts at most {MAX_POLICY_CHARACTERS:,} in an "
+            "endpoint policy"
+        )
+    try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
         raise PolicyError(f"not JSON: {error.msg} at line {error.lineno} column {error.colno}") from error
