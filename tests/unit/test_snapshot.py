@@ -8,11 +8,12 @@ from pathlib import Path
 
 import pytest
 
-from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE, Scope, Snapshot, SnapshotError
+from vpce_guard.snapshot import RESULT_KEYS, SCOPE_FILE, Scope, Snapshot, SnapshotError
 
 
 def minimal(scope: Scope) -> Snapshot:
-    return Snapshot.from_responses(scope, {operation: {} for operation in OPERATIONS} | {"DescribeVpcAttribute": []})
+    responses = {operation: {key: []} for operation, key in RESULT_KEYS.items()}
+    return Snapshot.from_responses(scope, responses | {"DescribeVpcAttribute": []})
 
 
 def test_live_responses_are_normalised_to_json_without_response_metadata() -> None:
@@ -71,7 +72,7 @@ def test_a_response_cut_down_by_query_is_refused(tmp_path: Path) -> None:
     minimal(Scope("eu-west-1")).save(tmp_path)
     (tmp_path / "DescribeVpcEndpoints.json").write_text("[]")
 
-    with pytest.raises(SnapshotError, match='an object with a "VpcEndpoints" list'):
+    with pytest.raises(SnapshotError, match='an object with a "VpcEndpoints" list, got a list'):
         Snapshot.load(tmp_path)
 
 
@@ -79,7 +80,7 @@ def test_vpc_attributes_must_be_a_list_of_responses(tmp_path: Path) -> None:
     minimal(Scope("eu-west-1")).save(tmp_path)
     (tmp_path / "DescribeVpcAttribute.json").write_text('{"VpcId": "vpc-1"}')
 
-    with pytest.raises(SnapshotError, match="list of DescribeVpcAttribute responses"):
+    with pytest.raises(SnapshotError, match="expected a list of DescribeVpcAttribute responses, got an object"):
         Snapshot.load(tmp_path)
 
 

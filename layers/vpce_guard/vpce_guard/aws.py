@@ -16,15 +16,33 @@ from functools import cache, cached_property
 from typing import Any
 
 import boto3
+import botocore.session
 from botocore.config import Config
 
-# Standard mode retries throttling and transient errors with exponential backoff; AWS_RETRY_MODE=adaptive
-# (the sweep worker's) also slows the client down while AWS throttles it. The attempt count comes from
-# AWS_MAX_ATTEMPTS when set (the emulator sets 1, so an unimplemented call fails at once).
-CLIENT_CONFIG = Config(
-    retries={"mode": "adaptive" if os.environ.get("AWS_RETRY_MODE") == "adaptive" else "standard"},
-    user_agent_extra="vpce-guard",
-)
+CLIENT_CONFIG = Config(user_agent_extra="vpce-guard")
+
+
+@dataclass(frozen=True)
+class Retries:
+    """How a client retries where neither the environment (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS) nor the
+    profile (retry_mode, max_attempts) says: what is set there always wins, so the emulator's single attempt
+    and the sweep worker's adaptive retries hold. Standard mode retries throttling and transient errors with
+    exponential backoff; adaptive mode also slows the client down while AWS throttles it."""
+
+    mode: str = "standard"
+    max_attempts: int | None = None  # None: botocore's default for the mode
+
+    def config(self, profile_settings: Mapping[str, Any]) -> Config:
+        retries: dict[str, Any] = {}
+        if not (os.environ.get("AWS_RETRY_MODE") or profile_settings.get("retry_mode")):
+            retries["mode"] = self.mode
+        if self.max_attempts and not (os.environ.get("AWS_MAX_ATTEMPTS") or profile_settings.get("max_attempts")):
+            retries["total_max_attempts"] = self.max_attempts
+        return CLIENT_CONFIG.merge(Config(retries=retries))
+
+
+# A scan from the command line rides out throttling rather than failing: a person is waiting for its answer.
+SCAN_RETRIES = Retries(mode="adaptive", max_attempts=8)
 
 
 @dataclass
@@ -56,12 +74,6 @@ class ApiCallCounter:
 
 
 @cache
-def partition_of(region: str) -> str:
-    """The partition a region belongs to (``aws``, ``aws-cn``, ``aws-us-gov``), from botocore's endpoint data."""
-    partition: str = boto3.Session().get_partition_for_region(region)
-    return partition
-
-
 @dataclass(frozen=True)
 class TemporaryCredentials:
     """Credentials from sts:AssumeRole, and when they stop working."""
@@ -97,6 +109,7 @@ class AwsSession:
     endpoint_url: str | None = None
     counter: ApiCallCounter = field(default_factory=ApiCallCounter)
     credentials: TemporaryCredentials | None = None
+    retries: Retries = field(default_factory=Retries)
     _clients: dict[str, Any] = field(default_factory=dict, init=False, repr=False)
 
     def client(self, service: str) -> Any:
@@ -106,7 +119,7 @@ class AwsSession:
                     service,
                     region_name=self.region,
                     endpoint_url=self.endpoint_url,
-                    config=CLIENT_CONFIG,
+                    config=self.retries.config(_profile_settings(self.profile)),
                     **self._credential_arguments(),
                 )
                 self._clients[service] = self.counter.watch(client)
@@ -136,3 +149,11 @@ def _session_for_assumed_roles() -> boto3.Session:
     """The one boto3 session every assumed role's clients are made from (each with its own credentials, so
     the session's own credential chain is never used)."""
     return boto3.Session()
+
+
+@cache
+def _profile_settings(profile: str | None) -> Mapping[str, Any]:
+    """A named profile's settings (the default profile's for None) from the shared config files, read once;
+    raises ProfileNotFound for a profile they do not hold."""
+    settings: Mapping[str, Any] = botocore.session.Session(profile=profile).get_scoped_config()
+    return settings

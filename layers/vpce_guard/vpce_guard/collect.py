@@ -62,7 +62,7 @@ class CollectionError(Exception):
 
     def __init__(self, operation: str, region: str, error: Exception) -> None:
         code, reason = error_code_and_reason(error)
-        super().__init__(f"{operation} failed in {region}: {reason}. {_next_step(operation, code)}")
+        super().__init__(f"{operation} failed in {region}{_attempts(error)}: {reason}. {_next_step(operation, code)}")
         self.operation = operation
         self.code = code
 
@@ -75,11 +75,21 @@ def error_code_and_reason(error: Exception) -> tuple[str, str]:
     return type(error).__name__, str(error)
 
 
+def _attempts(error: Exception) -> str:
+    """How many attempts the client made, where AWS answered (botocore counts the retries it made)."""
+    if not isinstance(error, ClientError):
+        return ""
+    retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts")
+    if not isinstance(retries, int):
+        return ""
+    return f" after {retries + 1} attempt{'s' if retries else ''}"
+
+
 def _next_step(operation: str, code: str) -> str:
     if code in ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException"):
         return f"Grant ec2:{operation} to the identity running the scan."
     if code in ("RequestLimitExceeded", "Throttling", "ThrottlingException"):
-        return "AWS throttled the scan after retries; run it again later or raise AWS_MAX_ATTEMPTS."
+        return "AWS throttled the scan through every retry; run it again later or raise AWS_MAX_ATTEMPTS."
     if code in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
         return "Configure credentials: --profile, AWS_PROFILE, environment variables or an instance role."
     if code in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
@@ -198,22 +208,8 @@ class _Collector:
         return _describe_all(self.ec2, operation, method, **parameters)
 
     def _dns_attributes(self, endpoints: Iterable[dict[str, Any]], services: Iterable[dict[str, Any]]) -> list[Any]:
-        """DNS attributes of the VPCs where private DNS matters: those with an active interface endpoint that
-        has private DNS on or whose service offers a private DNS name."""
-        offering_dns = {
-            service["ServiceName"]
-            for service in services
-            if service.get("PrivateDnsName") or service.get("PrivateDnsNames")
-        }
-        vpc_ids = sorted(
-            {
-                endpoint["VpcId"]
-                for endpoint in endpoints
-                if endpoint.get("VpcEndpointType") == INTERFACE
-                and endpoint.get("State", "").lower() not in INACTIVE_STATES
-                and (endpoint.get("PrivateDnsEnabled") or endpoint.get("ServiceName") in offering_dns)
-            }
-        )
+        """DNS attributes of the VPCs where private DNS matters."""
+        vpc_ids = vpcs_needing_dns_attributes(endpoints, services)
         requests = [(vpc_id, attribute) for vpc_id in vpc_ids for attribute in DNS_ATTRIBUTES]
         if not requests:
             return []
@@ -226,6 +222,25 @@ class _Collector:
             return self.ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
         except CALL_ERRORS as error:
             raise CollectionError(DESCRIBE_VPC_ATTRIBUTE, self.ec2.meta.region_name, error) from error
+
+
+def vpcs_needing_dns_attributes(endpoints: Iterable[Any], services: Iterable[Any]) -> list[str]:
+    """The VPCs whose DNS attributes a scan reads: those with an active interface endpoint that has private
+    DNS on or whose service offers a private DNS name."""
+    offering_dns = {
+        service["ServiceName"]
+        for service in services
+        if service.get("PrivateDnsName") or service.get("PrivateDnsNames")
+    }
+    return sorted(
+        {
+            endpoint["VpcId"]
+            for endpoint in endpoints
+            if endpoint.get("VpcEndpointType") == INTERFACE
+            and endpoint.get("State", "").lower() not in INACTIVE_STATES
+            and (endpoint.get("PrivateDnsEnabled") or endpoint.get("ServiceName") in offering_dns)
+        }
+    )
 
 
 def _chunks(items: list[str], size: int) -> Iterator[list[str]]:

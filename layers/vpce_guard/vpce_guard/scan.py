@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
@@ -23,11 +24,26 @@ from vpce_guard.checks import (
     policy_wildcard_action,
     run_checks,
 )
-from vpce_guard.collect import CollectionError, Progress, ServiceDetailsCache, collect_snapshot
+from vpce_guard.collect import (
+    DNS_ATTRIBUTES,
+    CollectionError,
+    Progress,
+    ServiceDetailsCache,
+    collect_snapshot,
+    vpcs_needing_dns_attributes,
+)
 from vpce_guard.facts import Endpoint, Facts, build_facts
 from vpce_guard.findings import Finding, Problem
 from vpce_guard.policy import parse_policy
-from vpce_guard.snapshot import Scope, Snapshot
+from vpce_guard.snapshot import (
+    DESCRIBE_ENDPOINTS,
+    DESCRIBE_SERVICES,
+    DESCRIBE_VPC_ATTRIBUTE,
+    RESULT_KEYS,
+    Scope,
+    Snapshot,
+    SnapshotError,
+)
 
 POLICY_UNDER_TEST = "policy-under-test"
 
@@ -43,6 +59,34 @@ class ScanResult:
 def scan_snapshot(snapshot: Snapshot, settings: CheckSettings, checks: Iterable[Check] | None = None) -> ScanResult:
     facts = build_facts(snapshot)
     return ScanResult(snapshot, facts, run_checks(facts, settings, checks), facts.problems)
+
+
+def load_snapshot(directory: Path, region: str | None = None) -> Snapshot:
+    """A saved snapshot, checked to hold every fact a live scan would have read: a VPC whose DNS attributes
+    the scan reads but the snapshot lacks would otherwise read as neither on nor off, and its findings vanish."""
+    snapshot = Snapshot.load(directory, region)
+    needed = vpcs_needing_dns_attributes(
+        snapshot.response(DESCRIBE_ENDPOINTS)[RESULT_KEYS[DESCRIBE_ENDPOINTS]],
+        snapshot.response(DESCRIBE_SERVICES)[RESULT_KEYS[DESCRIBE_SERVICES]],
+    )
+    held = {
+        (response["VpcId"], attribute)
+        for response in snapshot.response(DESCRIBE_VPC_ATTRIBUTE)
+        for attribute in DNS_ATTRIBUTES
+        if attribute[0].upper() + attribute[1:] in response
+    }
+    missing = [
+        f"{attribute} of {vpc_id}"
+        for vpc_id in needed
+        for attribute in DNS_ATTRIBUTES
+        if (vpc_id, attribute) not in held
+    ]
+    if missing:
+        raise SnapshotError(
+            f"{directory / f'{DESCRIBE_VPC_ATTRIBUTE}.json'} lacks {', '.join(missing)}, which a scan reads for VPCs "
+            "with interface endpoints using private DNS; re-save the snapshot with --save-snapshot"
+        )
+    return snapshot
 
 
 def scan_live(

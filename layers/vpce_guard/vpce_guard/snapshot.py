@@ -9,10 +9,18 @@ AWS access at all: offline audits and reproducible bug reports.
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
+
+import botocore.session
+from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+
+from vpce_guard import identifiers
 
 DESCRIBE_ENDPOINTS = "DescribeVpcEndpoints"
 DESCRIBE_SERVICES = "DescribeVpcEndpointServices"
@@ -80,15 +88,21 @@ class Snapshot:
         return self.responses[operation]
 
     def save(self, directory: Path) -> None:
-        directory.mkdir(parents=True, exist_ok=True)
-        for operation, response in self.responses.items():
-            _write_json(directory / f"{operation}.json", response)
-        _write_json(directory / SCOPE_FILE, self.scope.to_dict())
+        """Write the snapshot into ``directory``, new or empty (``check_destination``)."""
+        check_destination(directory)
+        try:
+            directory.mkdir(parents=True, exist_ok=True)
+            for operation, response in self.responses.items():
+                _write_json(directory / f"{operation}.json", response)
+            _write_json(directory / SCOPE_FILE, self.scope.to_dict())
+        except OSError as error:
+            raise SnapshotError(f"cannot write the snapshot to {directory}: {error.strerror}") from error
 
     @classmethod
     def load(cls, directory: Path, region: str | None = None) -> Snapshot:
-        """Read a snapshot; ``region`` is needed only when the directory has no scan-scope.json
-        (a snapshot put together by hand from ``aws ec2 describe-…`` output)."""
+        """Read a snapshot, each file checked against the EC2 API's model of its response; ``region`` is
+        needed only when the directory has no scan-scope.json (a snapshot put together by hand from
+        ``aws ec2 describe-…`` output), and must otherwise be the region the snapshot was read in."""
         if not directory.is_dir():
             raise SnapshotError(f"snapshot directory {directory} does not exist")
         missing = [op for op in OPERATIONS if not (directory / f"{op}.json").is_file()]
@@ -97,36 +111,173 @@ class Snapshot:
                 f"snapshot {directory} lacks {', '.join(f'{op}.json' for op in missing)}; "
                 "a snapshot needs one file per operation (see README, 'Facts snapshots')"
             )
-        scope_file = directory / SCOPE_FILE
-        if scope_file.is_file():
-            raw_scope = _read_json(scope_file)
-            if not isinstance(raw_scope, dict) or not (region or raw_scope.get("region")):
-                raise SnapshotError(f"{scope_file} names no region: give the region with --region")
-            scope = Scope(
-                region=region or raw_scope["region"],
-                vpc_ids=tuple(raw_scope.get("vpc_ids", ())),
-                endpoint_ids=tuple(raw_scope.get("endpoint_ids", ())),
-            )
-        elif region:
-            scope = Scope(region=region)
-        else:
-            raise SnapshotError(f"snapshot {directory} has no {SCOPE_FILE}: give the region with --region")
+        scope = _scope(directory, region)
         responses = {op: _read_json(directory / f"{op}.json") for op in OPERATIONS}
         for operation, response in responses.items():
-            _check_shape(directory / f"{operation}.json", operation, response)
+            _check_response(directory / f"{operation}.json", operation, response)
         return cls(scope, responses)
 
 
-def _check_shape(path: Path, operation: str, response: Any) -> None:
-    """A response as boto3 returns it: an object holding the operation's list (a list of objects for
-    DescribeVpcAttribute), not what ``--query`` leaves of it."""
-    if operation == DESCRIBE_VPC_ATTRIBUTE:
-        if not isinstance(response, list) or not all(isinstance(item, dict) for item in response):
-            raise SnapshotError(f"{path} must hold a list of DescribeVpcAttribute responses")
-        return
-    key = RESULT_KEYS[operation]
-    if not isinstance(response, dict) or not isinstance(response.get(key, []), list):
-        raise SnapshotError(f'{path} must hold the {operation} response, an object with a "{key}" list')
+class _ScopeFile(BaseModel):
+    """scan-scope.json as ``save`` writes it; the region may be missing only from a hand-made one."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    region: Annotated[str, AfterValidator(identifiers.region)] | None = None
+    vpc_ids: list[str] = []
+    endpoint_ids: list[str] = []
+
+
+def _scope(directory: Path, region: str | None) -> Scope:
+    """The snapshot's scope; a region given must be the one it was read in (findings are never relabelled)."""
+    scope_file = directory / SCOPE_FILE
+    if not scope_file.is_file():
+        if region is None:
+            raise SnapshotError(f"snapshot {directory} has no {SCOPE_FILE}: give the region with --region")
+        return Scope(region=region)
+    try:
+        recorded = _ScopeFile.model_validate(_read_json(scope_file))
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(part) for part in problem['loc']) or 'the file'}: {problem['msg']}"
+            for problem in error.errors()
+        )
+        raise SnapshotError(f"{scope_file}: {problems}") from error
+    if recorded.region and region and region != recorded.region:
+        raise SnapshotError(
+            f"snapshot {directory} was read in {recorded.region}, not {region}: drop --region, or scan a "
+            f"snapshot saved in {region}"
+        )
+    chosen = recorded.region or region
+    if chosen is None:
+        raise SnapshotError(f"{scope_file} names no region: give the region with --region")
+    return Scope(chosen, tuple(recorded.vpc_ids), tuple(recorded.endpoint_ids))
+
+
+def check_destination(directory: Path) -> None:
+    """Refuse a place ``save`` could not write a snapshot to, before any work is done: a file, a directory
+    that already holds files (another snapshot's would be mixed in), or a place that cannot be written."""
+    try:
+        if directory.exists():
+            if not directory.is_dir():
+                raise SnapshotError(f"{directory} is a file: save the snapshot to a new or empty directory")
+            if any(directory.iterdir()):
+                raise SnapshotError(f"{directory} is not empty: save the snapshot to a new or empty directory")
+            nearest = directory
+        else:
+            nearest = next(parent for parent in directory.absolute().parents if parent.exists())
+            if not nearest.is_dir():
+                raise SnapshotError(f"cannot create {directory}: {nearest} is a file, not a directory")
+    except OSError as error:
+        raise SnapshotError(f"cannot use {directory} for the snapshot: {error.strerror}") from error
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise SnapshotError(f"cannot write to {nearest}: save the snapshot where you may write")
+
+
+def _check_response(path: Path, operation: str, response: Any) -> None:
+    """A response as boto3 returns it, field by field against botocore's model of the operation's output:
+    an object holding the operation's list (a list of such objects for DescribeVpcAttribute), not what
+    ``--query`` leaves of it. The first mismatch is an error naming the file and the field's path."""
+    shape = _output_shape(operation)
+    try:
+        if operation == DESCRIBE_VPC_ATTRIBUTE:
+            if not isinstance(response, list):
+                raise _Mismatch("", "a list of DescribeVpcAttribute responses", response)
+            for index, item in enumerate(response):
+                _check_value(item, shape, f"[{index}]")
+                if "VpcId" not in item:
+                    raise _Mismatch(f"[{index}]", 'a response with its "VpcId"', item)
+            return
+        key = RESULT_KEYS[operation]
+        if not isinstance(response, dict):
+            raise _Mismatch("", f'the {operation} response, an object with a "{key}" list', response)
+        if key not in response:
+            raise _Mismatch(key, f"missing: the file holds the {operation} response, with its list", message_only=True)
+        _check_value(response, shape, "")
+    except _Mismatch as mismatch:
+        where = f"{mismatch.where.lstrip('.')}: " if mismatch.where else ""
+        raise SnapshotError(f"{path}: {where}{mismatch}; re-save the snapshot with --save-snapshot") from None
+
+
+class _Mismatch(Exception):
+    """Where a value departs from its shape, and how."""
+
+    def __init__(self, where: str, expected: str, value: Any = None, *, message_only: bool = False) -> None:
+        super().__init__(expected if message_only else f"expected {expected}, got {_describe(value)}")
+        self.where = where
+
+
+def _check_value(value: Any, shape: Any, where: str) -> None:
+    """``value`` (JSON) is what ``shape`` (a botocore shape) describes, recursively; raises _Mismatch."""
+    kind = shape.type_name
+    if kind == "structure":
+        if not isinstance(value, dict):
+            raise _Mismatch(where, f"an object ({shape.name})", value)
+        for name, member in value.items():
+            if name not in shape.members:
+                raise _Mismatch(f"{where}.{name}", f"no such field in the EC2 API's {shape.name}", message_only=True)
+            _check_value(member, shape.members[name], f"{where}.{name}")
+    elif kind == "list":
+        if not isinstance(value, list):
+            raise _Mismatch(where, "a list", value)
+        for index, item in enumerate(value):
+            _check_value(item, shape.member, f"{where}[{index}]")
+    elif kind == "map":
+        if not isinstance(value, dict):
+            raise _Mismatch(where, "an object", value)
+        for name, item in value.items():
+            _check_value(item, shape.value, f"{where}.{name}")
+    elif not _is_scalar(value, kind):
+        raise _Mismatch(where, _SCALARS.get(kind, kind), value)
+
+
+_SCALARS = {
+    "string": "a string",
+    "blob": "a string",
+    "boolean": "a boolean",
+    "integer": "an integer",
+    "long": "an integer",
+    "float": "a number",
+    "double": "a number",
+    "timestamp": "a timestamp string (ISO 8601)",
+}
+
+
+def _is_scalar(value: Any, kind: str) -> bool:
+    if kind in ("string", "blob"):
+        return isinstance(value, str)
+    if kind == "boolean":
+        return isinstance(value, bool)
+    if kind in ("integer", "long"):
+        return isinstance(value, int) and not isinstance(value, bool)
+    if kind in ("float", "double"):
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    if kind == "timestamp" and isinstance(value, str):
+        try:
+            datetime.fromisoformat(value)
+        except ValueError:
+            return False
+        return True
+    return False
+
+
+def _describe(value: Any) -> str:
+    """A JSON value as an error message shows it: its type, and a scalar's value."""
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return f"the boolean {json.dumps(value)}"
+    if isinstance(value, int | float):
+        return f"the number {value!r}"
+    if isinstance(value, str):
+        return f"the string {value[:80]!r}"
+    return "a list" if isinstance(value, list) else "an object"
+
+
+@cache
+def _output_shape(operation: str) -> Any:
+    """botocore's model of an EC2 operation's output, the schema a snapshot file is checked against."""
+    return botocore.session.get_session().get_service_model("ec2").operation_model(operation).output_shape
 
 
 def _without_metadata(response: Any) -> Any:
@@ -142,7 +293,14 @@ def _write_json(path: Path, document: Any) -> None:
 
 
 def _read_json(path: Path) -> Any:
+    """A file's JSON, in UTF-8 (with or without a byte-order mark) or UTF-16/32 with one."""
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
+        return json.loads(path.read_bytes())
+    except OSError as error:
+        raise SnapshotError(f"cannot read {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise SnapshotError(f"{path} is not UTF-8 text (byte {error.start}); re-save the snapshot") from error
     except json.JSONDecodeError as error:
         raise SnapshotError(f"{path} is not valid JSON: {error}") from error
+    except RecursionError as error:
+        raise SnapshotError(f"{path} is nested too deeply to be an EC2 response") from error
