@@ -62,7 +62,7 @@ def test_org_bounded_least_privilege_policy_passes(tmp_path: Path, capsys: pytes
 
 
 def test_policy_is_read_from_stdin(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    monkeypatch.setattr("sys.stdin", io.StringIO(json.dumps(DEFAULT)))
+    monkeypatch.setattr("sys.stdin", io.TextIOWrapper(io.BytesIO(json.dumps(DEFAULT).encode())))
 
     assert main(["check-policy", "--service-name", BEDROCK, "--policy", "-", "--fail-on", "HIGH"]) == 1
 

@@ -1,23 +1,30 @@
 """The ``vpce-guard`` command line.
 
-Findings go to stdout (JSON in the DESIGN.md shape, or a table); progress and diagnostics go to stderr.
-Exit codes: 0 done; 1 a finding at or above ``--fail-on``; 2 an error (nothing or not everything judged).
+Findings go to stdout (JSON, or a table); progress and diagnostics go to stderr. Exit codes: 0 done; 1 a
+finding at or above ``--fail-on``; 2 any error, an unexpected one included (nothing or not everything judged).
+Arguments are checked as they are parsed, and output paths before any AWS call.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
+import io
+import json
 import os
 import sys
 import time
+import traceback
+import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import Any, TypeVar
 
-from vpce_guard import __version__
+from botocore.exceptions import ProfileNotFound
+
+from vpce_guard import __version__, identifiers
 from vpce_guard.accounts import Accounts, MemberRoles
-from vpce_guard.aws import AwsSession
+from vpce_guard.aws import SCAN_RETRIES, AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
@@ -37,8 +44,8 @@ from vpce_guard.render import (
     sweep_results_json,
     sweep_results_table,
 )
-from vpce_guard.scan import ScanResult, scan_accounts, scan_live, scan_policy_document, scan_snapshot
-from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
+from vpce_guard.scan import ScanResult, load_snapshot, scan_accounts, scan_live, scan_policy_document, scan_snapshot
+from vpce_guard.snapshot import Scope, SnapshotError, check_destination
 from vpce_guard.state import StateStore, Status
 from vpce_guard.sweep import SweepLedger, organization_accounts
 
@@ -51,29 +58,62 @@ class UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    """Run one command. Every error exits 2 with one line saying what is wrong; an unexpected one is an
+    internal error, its traceback shown with --debug. A reader that closes stdout early ends it quietly."""
+    _escape_unencodable_output()
     args = build_parser().parse_args(argv)
     try:
         code: int = args.command(args)
+        sys.stdout.flush()
     except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError) as error:
         print(f"vpce-guard: error: {error}", file=sys.stderr)
         return EXIT_ERROR
+    except ProfileNotFound as error:
+        print(f"vpce-guard: error: {error}; `aws configure list-profiles` lists those there are", file=sys.stderr)
+        return EXIT_ERROR
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:
+        _discard_stdout()
+        return EXIT_ERROR
+    except Exception as error:
+        if args.debug:
+            traceback.print_exc()
+        hint = "" if args.debug else " (run with --debug for the traceback)"
+        print(f"vpce-guard: internal error: {type(error).__name__}: {error}{hint}", file=sys.stderr)
+        return EXIT_ERROR
     return code
+
+
+def _escape_unencodable_output() -> None:
+    """Text the output's encoding cannot carry (a lone surrogate from a JSON escape in a policy's Sid) is
+    written as a backslash escape instead of ending the command."""
+    for stream in (sys.stdout, sys.stderr):
+        if isinstance(stream, io.TextIOWrapper):
+            stream.reconfigure(errors="backslashreplace")
+
+
+def _discard_stdout() -> None:
+    """The reader of stdout has gone (``| head -1``): what is still buffered goes nowhere, so that the
+    interpreter's own last flush does not fail with a traceback."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="vpce-guard", description="Find and fix misconfigured VPC endpoints.")
     parser.add_argument("--version", action="version", version=f"vpce-guard {__version__}")
+    parser.add_argument("--debug", action="store_true", help="show the traceback of an internal error")
     commands = parser.add_subparsers(required=True, metavar="COMMAND")
 
     scan = commands.add_parser(
         "scan", help="scan one account and region, every account of an organization, or a saved snapshot"
     )
     scan.set_defaults(command=run_scan)
-    scan.add_argument("--region", help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    scan.add_argument("--region", type=REGION, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
     scan.add_argument("--profile", help="AWS named profile")
-    scan.add_argument("--endpoint-url", help="EC2 API endpoint URL, e.g. the local emulator's")
+    scan.add_argument("--endpoint-url", type=_endpoint_url, help="EC2 API endpoint URL, e.g. the local emulator's")
     scan.add_argument("--vpc-id", help="scan only this VPC")
     scan.add_argument("--endpoint-ids", metavar="VPCE,VPCE", help="scan the VPCs of these endpoints")
     scan.add_argument("--save-snapshot", metavar="DIR", help="write the facts read to DIR")
@@ -85,8 +125,13 @@ def build_parser() -> argparse.ArgumentParser:
         "administrator), through --role-name in each",
     )
     scan.add_argument("--role-name", help="the role to assume in each account (e.g. the member read role)")
-    scan.add_argument("--regions", metavar="R1,R2", help="regions to scan with --all-accounts (default: --region)")
-    scan.add_argument("--parallel", type=int, default=8, help="accounts scanned at once with --all-accounts")
+    scan.add_argument(
+        "--regions",
+        type=_list_of(REGION),
+        metavar="R1,R2",
+        help="regions to scan with --all-accounts (default: --region)",
+    )
+    scan.add_argument("--parallel", type=_count, default=8, help="accounts scanned at once with --all-accounts")
     _add_judgement_options(scan)
     scan.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECKS)})")
     scan.add_argument(
@@ -102,7 +147,7 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument("--service-name", required=True, help="e.g. com.amazonaws.us-east-1.bedrock-runtime")
     policy.add_argument("--policy", required=True, metavar="FILE", help="policy JSON file, or - for stdin")
     policy.add_argument("--endpoint-type", default="Interface", choices=("Interface", "Gateway"))
-    policy.add_argument("--account-id", default="", help="the account that will own the endpoint")
+    policy.add_argument("--account-id", type=ACCOUNT_ID, help="the account that will own the endpoint")
     _add_judgement_options(policy)
 
     findings = commands.add_parser("findings", help="list the findings recorded in the state table")
@@ -140,8 +185,8 @@ def build_parser() -> argparse.ArgumentParser:
 
     emulator = commands.add_parser("emulator", help="run the local AWS emulator until interrupted")
     emulator.set_defaults(command=run_emulator)
-    emulator.add_argument("--region", default="us-east-1")
-    emulator.add_argument("--port", type=int, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
+    emulator.add_argument("--region", type=REGION, default="us-east-1")
+    emulator.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
     add_local_commands(commands)
     return parser
 
@@ -154,8 +199,14 @@ def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
         help="vpce-guard configuration (TOML, as the functions read it): modes, trusted accounts, org, baseline; "
         "the flags below override it",
     )
-    parser.add_argument("--trusted-accounts", metavar="ID,ID", help="accounts that may appear in policies")
-    parser.add_argument("--org-id", help="your AWS Organization id (o-…): principals bounded to it are ours")
+    parser.add_argument(
+        "--trusted-accounts", type=_list_of(ACCOUNT_ID), metavar="ID,ID", help="accounts that may appear in policies"
+    )
+    parser.add_argument(
+        "--org-id",
+        type=_argument(identifiers.org_id),
+        help="your AWS Organization id (o-…): principals bounded to it are ours",
+    )
     parser.add_argument("--format", choices=("table", "json"), default="table")
     parser.add_argument(
         "--fail-on",
@@ -172,11 +223,13 @@ def run_scan(args: argparse.Namespace) -> int:
         return _scan_organization(args, settings, checks)
     if args.role_name or args.regions:
         raise UsageError(f"--{'role-name' if args.role_name else 'regions'} goes with --all-accounts")
+    if args.save_snapshot:
+        check_destination(Path(args.save_snapshot))
     if args.from_snapshot:
         given = [flag for flag in ("profile", "endpoint_url", "vpc_id", "endpoint_ids") if getattr(args, flag)]
         if given:
             raise UsageError(f"--from-snapshot reads no AWS; drop --{given[0].replace('_', '-')}")
-        result = scan_snapshot(Snapshot.load(Path(args.from_snapshot), args.region), settings, checks)
+        result = scan_snapshot(load_snapshot(Path(args.from_snapshot), args.region), settings, checks)
     else:
         result = _scan_aws(args, settings, checks)
     if args.save_snapshot:
@@ -187,7 +240,7 @@ def run_scan(args: argparse.Namespace) -> int:
 
 def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequence[Check]) -> ScanResult:
     region = _region(args)
-    session = AwsSession(region, args.profile, args.endpoint_url)
+    session = AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
     scope = Scope(region, (args.vpc_id,) if args.vpc_id else (), _csv(args.endpoint_ids) or ())
     started = time.perf_counter()
     result = scan_live(session, scope, settings, checks, progress=_progress())
@@ -207,12 +260,12 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
         raise UsageError(f"--all-accounts scans whole regions; drop --{given[0].replace('_', '-')}")
     if not args.role_name:
         raise UsageError("--all-accounts needs --role-name: the role to assume in each account")
-    regions = _csv(args.regions) or (_region(args),)
-    home = AwsSession(regions[0], args.profile, args.endpoint_url)
+    regions = args.regions or (_region(args),)
+    home = AwsSession(regions[0], args.profile, args.endpoint_url, retries=SCAN_RETRIES)
     sessions = {regions[0]: home}
 
     def home_session(region: str) -> AwsSession:
-        return sessions.setdefault(region, AwsSession(region, args.profile, args.endpoint_url))
+        return sessions.setdefault(region, AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES))
 
     accounts = Accounts(home_session, MemberRoles(read=args.role_name), session_name="vpce-guard-cli")
     account_ids = organization_accounts(home)
@@ -245,11 +298,13 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
 
 
 def run_check_policy(args: argparse.Namespace) -> int:
-    document = sys.stdin.read() if args.policy == "-" else _read_policy_file(Path(args.policy))
+    document = (
+        _policy_text(sys.stdin.buffer.read(), "on stdin") if args.policy == "-" else _read_policy_file(args.policy)
+    )
     findings = scan_policy_document(
         document,
         service_name=args.service_name,
-        owner_account=args.account_id,
+        owner_account=args.account_id or "",
         settings=_settings(args),
         endpoint_type=args.endpoint_type,
     )
@@ -258,19 +313,19 @@ def run_check_policy(args: argparse.Namespace) -> int:
 
 def _add_state_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", help="state table name (default: STATE_TABLE_NAME)")
-    parser.add_argument("--region", help="the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    parser.add_argument("--region", type=REGION, help="the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)")
     parser.add_argument("--profile", help="AWS named profile")
-    parser.add_argument("--endpoint-url", help="AWS endpoint URL, e.g. the local emulator's")
+    parser.add_argument("--endpoint-url", type=_endpoint_url, help="AWS endpoint URL, e.g. the local emulator's")
 
 
 def _add_where_options(parser: argparse.ArgumentParser) -> None:
-    parser.add_argument("--accounts", metavar="ID,ID", help="only these accounts")
-    parser.add_argument("--regions", metavar="R1,R2", help="only these regions")
+    parser.add_argument("--accounts", type=_list_of(ACCOUNT_ID), metavar="ID,ID", help="only these accounts")
+    parser.add_argument("--regions", type=_list_of(REGION), metavar="R1,R2", help="only these regions")
 
 
 def _where(args: argparse.Namespace) -> Callable[[str, str], bool]:
     """Whether an account and region is among those --accounts and --regions name (all, where not given)."""
-    accounts, regions = set(_csv(args.accounts) or ()), set(_csv(args.regions) or ())
+    accounts, regions = set(args.accounts or ()), set(args.regions or ())
     return lambda account_id, region: (not accounts or account_id in accounts) and (not regions or region in regions)
 
 
@@ -371,7 +426,10 @@ def _region(args: argparse.Namespace) -> str:
     region: str | None = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
         raise UsageError("no region: give --region or set AWS_REGION")
-    return region
+    try:
+        return identifiers.region(region)
+    except ValueError as error:
+        raise UsageError(f"AWS_REGION / AWS_DEFAULT_REGION: {error}") from error
 
 
 def _config(args: argparse.Namespace) -> GuardConfig:
@@ -395,9 +453,7 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
     except ValueError as error:
         raise UsageError(str(error)) from error
     return CheckSettings(
-        trusted_accounts=frozenset(_csv(args.trusted_accounts) or ())
-        if args.trusted_accounts
-        else settings.trusted_accounts,
+        trusted_accounts=frozenset(args.trusted_accounts) if args.trusted_accounts else settings.trusted_accounts,
         org_ids=frozenset([args.org_id]) if args.org_id else settings.org_ids,
         baseline=baseline,
     )
@@ -417,11 +473,78 @@ def _report_with_problems(result: ScanResult, args: argparse.Namespace) -> int:
     return EXIT_ERROR
 
 
-def _read_policy_file(path: Path) -> str:
+def _read_policy_file(path: str) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        data = Path(path).read_bytes()
     except OSError as error:
         raise UsageError(f"cannot read policy file {path}: {error.strerror}") from error
+    return _policy_text(data, path)
+
+
+def _policy_text(data: bytes, source: str) -> str:
+    """A policy's text: UTF-8 (with or without a byte-order mark), or UTF-16 or UTF-32 with one, detected as
+    json.loads detects them."""
+    try:
+        return data.decode(json.detect_encoding(data))
+    except UnicodeDecodeError as error:
+        raise UsageError(
+            f"policy file {source} is not UTF-8 text (nor UTF-16 or UTF-32 with a byte-order mark): "
+            f"undecodable byte at offset {error.start}; save it as UTF-8"
+        ) from error
+
+
+def _argument(validate: Callable[[str], str]) -> Callable[[str], str]:
+    """An argparse type from one of the identifier validators: its ValueError becomes a usage error (exit 2)."""
+
+    def parse(value: str) -> str:
+        try:
+            return validate(value)
+        except ValueError as error:
+            raise argparse.ArgumentTypeError(str(error)) from error
+
+    parse.__name__ = validate.__name__
+    return parse
+
+
+ACCOUNT_ID, REGION = _argument(identifiers.account_id), _argument(identifiers.region)
+
+
+def _list_of(parse: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
+    """An argparse type for a comma-separated list, each item parsed by ``parse``."""
+
+    def parse_list(value: str) -> tuple[str, ...]:
+        items = _csv(value)
+        if not items:
+            raise argparse.ArgumentTypeError("give at least one value; separate several with commas")
+        return tuple(parse(item) for item in items)
+
+    return parse_list
+
+
+def _endpoint_url(value: str) -> str:
+    """An http or https URL with a host."""
+    try:
+        parts = urllib.parse.urlsplit(value)
+        valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
+    except ValueError:
+        valid = False
+    if not valid:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an endpoint URL: give http(s)://HOST[:PORT]")
+    return value
+
+
+def _port(value: str) -> int:
+    """A TCP port, or 0 for a free one."""
+    if not (value.isascii() and value.isdigit() and int(value) <= 65535):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port: give 1 to 65535 (0 picks a free one)")
+    return int(value)
+
+
+def _count(value: str) -> int:
+    """A whole number of at least 1."""
+    if not (value.isascii() and value.isdigit() and int(value) >= 1):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
 
 
 def _csv(value: str | None) -> tuple[str, ...] | None:
