@@ -7,7 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from vpce_guard.decisions import ConfigError, GuardConfig, Mode, decide, exemption_of
+from vpce_guard.checks import CHECKS
+from vpce_guard.decisions import MAX_CHANGE_BUDGET, ConfigError, GuardConfig, Mode, decide, exemption_of
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
 
 TODAY = date(2026, 11, 22)
@@ -49,8 +50,94 @@ def test_every_problem_of_a_bad_file_is_listed() -> None:
     with pytest.raises(ConfigError) as error:
         GuardConfig.from_toml(text, "vpce-guard.toml")
 
-    message = str(error.value)
-    assert all(part in message for part in ("'colour'", "change_budget", "no-such-check", "sg-open-to-world"))
+    lines = str(error.value).splitlines()
+    assert lines[0] == "vpce-guard.toml: 4 problems:"
+    assert sorted(line.split(":")[0].strip() for line in lines[1:]) == [
+        "change_budget",
+        "colour",
+        "modes.no-such-check",
+        "modes.sg-open-to-world",
+    ]
+
+
+def test_an_error_names_the_source_the_field_path_and_the_fix() -> None:
+    with pytest.raises(ConfigError) as error:
+        GuardConfig.from_toml(
+            'trusted_accounts = ["111122223333", "12345"]\n', "SSM parameter /vpce-guard/configuration"
+        )
+
+    assert str(error.value) == (
+        "SSM parameter /vpce-guard/configuration: 1 problem:\n"
+        "  trusted_accounts[1]: '12345' is not an AWS account id: an account id is exactly 12 digits. "
+        'Fix: a list of 12-digit account ids in quotes, e.g. trusted_accounts = ["111122223333"]'
+    )
+
+
+def test_trusted_accounts_given_as_one_string_are_refused_not_read_as_its_digits() -> None:
+    with pytest.raises(ConfigError, match=r"trusted_accounts: Input should be a valid list \(got '111122223333'\)"):
+        GuardConfig.from_toml('trusted_accounts = "111122223333"\n')
+
+
+@pytest.mark.parametrize("account", ["abc", "11112222333", "1111222233334", "\uff11" * 12])
+def test_a_trusted_account_that_is_not_twelve_digits_is_refused(account: str) -> None:
+    with pytest.raises(ConfigError, match=r"trusted_accounts\[0\]: .* is not an AWS account id"):
+        GuardConfig.from_toml(f'trusted_accounts = ["{account}"]\n')
+
+
+@pytest.mark.parametrize(
+    ("line", "reason"),
+    [
+        ("org_id = 5", "Input should be a valid string"),
+        ('org_id = "o-ABCDEFGHIJ"', "is not an organization id"),
+        ('org_id = "o-abc"', "is not an organization id"),
+        ('org_id = ""', "is not an organization id"),
+    ],
+    ids=["a-number", "upper-case", "too-short", "empty"],
+)
+def test_an_org_id_not_in_the_organizations_format_is_refused(line: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=f"org_id: .*{reason}.*Fix: the organization id in quotes"):
+        GuardConfig.from_toml(line)
+
+
+def test_modes_given_as_a_string_says_that_modes_is_a_table() -> None:
+    with pytest.raises(
+        ConfigError, match=r"modes: Input should be a valid dictionary .* Fix: a table: a line \[modes\]"
+    ):
+        GuardConfig.from_toml('modes = "enforce"\n')
+
+
+@pytest.mark.parametrize(
+    "line",
+    ["change_budget = 101", "change_budget = -1", "change_budget = 2.0", 'change_budget = "3"', "change_budget = true"],
+)
+def test_the_change_budget_is_a_whole_number_up_to_the_cap(line: str) -> None:
+    with pytest.raises(
+        ConfigError, match=f"change_budget: .*Fix: a whole number of changes from 0 to {MAX_CHANGE_BUDGET}"
+    ):
+        GuardConfig.from_toml(line)
+
+
+def test_the_cap_itself_is_a_valid_budget() -> None:
+    assert GuardConfig.from_toml(f"change_budget = {MAX_CHANGE_BUDGET}").change_budget == MAX_CHANGE_BUDGET
+
+
+@pytest.mark.parametrize("line", ['dry_run = "true"', "dry_run = 1"])
+def test_dry_run_is_true_or_false_only(line: str) -> None:
+    with pytest.raises(ConfigError, match="dry_run: Input should be a valid boolean"):
+        GuardConfig.from_toml(line)
+
+
+def test_an_unknown_baseline_service_is_refused() -> None:
+    with pytest.raises(ConfigError, match="baseline: unknown baseline service"):
+        GuardConfig.from_toml('baseline = ["s3", "s4"]\n')
+
+
+def test_a_file_that_is_not_utf8_is_an_error_naming_it(tmp_path: Path) -> None:
+    path = tmp_path / "vpce-guard.toml"
+    path.write_bytes('org_id = "o-a1b2c3d4e5"\n'.encode("utf-16"))
+
+    with pytest.raises(ConfigError, match=r"vpce-guard\.toml is not UTF-8"):
+        GuardConfig.load(path)
 
 
 def test_creating_endpoints_cannot_be_enforced() -> None:
@@ -104,3 +191,65 @@ def test_a_finding_marked_not_automatic_is_never_remediated() -> None:
     (decision,) = decide([finding(automatic=False)], config, {}, TODAY)
 
     assert decision.remediate is False
+
+
+# The functions' configuration: the stack's organization, and held when in doubt ------------------------------
+
+STACK_ORG = "o-a1b2c3d4e5"
+ENFORCE = '[modes]\nprivate-dns-disabled = "enforce"\nsg-open-to-world = "notify"\naz-coverage = "off"\n'
+
+
+def test_the_functions_judge_with_the_stacks_organization_when_the_configuration_names_none() -> None:
+    config = GuardConfig.for_stack(ENFORCE, "SSM parameter /p", STACK_ORG)
+
+    assert (config.held_because, config.settings.org_ids) == (None, {STACK_ORG})
+    assert config.mode("private-dns-disabled") is Mode.ENFORCE
+
+
+def test_a_configuration_naming_the_stacks_organization_is_not_held() -> None:
+    config = GuardConfig.for_stack(f'org_id = "{STACK_ORG}"\n{ENFORCE}', "SSM parameter /p", STACK_ORG)
+
+    assert config.held_because is None
+
+
+@pytest.mark.parametrize("stack_org", [STACK_ORG, ""], ids=["another-organization", "a-single-account-stack"])
+def test_a_configuration_naming_another_organization_is_held_and_judged_with_the_stacks(stack_org: str) -> None:
+    config = GuardConfig.for_stack(f'org_id = "o-zzzzzzzzzz"\n{ENFORCE}', "SSM parameter /p", stack_org)
+
+    assert config.held_because is not None
+    assert "SSM parameter /p: org_id o-zzzzzzzzzz is not the stack's organization" in config.held_because
+    assert config.settings.org_ids == ({stack_org} if stack_org else set())
+
+
+def test_an_invalid_configuration_is_held_with_the_defaults_and_the_stacks_organization() -> None:
+    config = GuardConfig.for_stack(f'trusted_accounts = "111122223333"\n{ENFORCE}', "SSM parameter /p", STACK_ORG)
+
+    assert config.held_because is not None
+    assert config.held_because.startswith("SSM parameter /p: 1 problem:\n  trusted_accounts:")
+    assert (config.settings.org_ids, config.settings.trusted_accounts) == ({STACK_ORG}, set())
+    assert config.enabled_checks == tuple(CHECKS)
+
+
+def test_text_that_is_not_toml_is_held() -> None:
+    config = GuardConfig.for_stack("modes = [", "SSM parameter /p", "")
+
+    assert config.held_because is not None
+    assert "is not TOML" in config.held_because
+
+
+def test_a_held_configuration_tickets_what_it_would_enforce_and_keeps_the_other_modes() -> None:
+    config = GuardConfig.for_stack(f'org_id = "o-zzzzzzzzzz"\n{ENFORCE}', "SSM parameter /p", STACK_ORG)
+
+    assert [config.mode(c) for c in ("private-dns-disabled", "sg-open-to-world", "az-coverage")] == [
+        Mode.TICKET,
+        Mode.NOTIFY,
+        Mode.OFF,
+    ]
+
+
+def test_nothing_is_remediated_under_a_held_configuration() -> None:
+    config = GuardConfig.for_stack(f'org_id = "o-zzzzzzzzzz"\n{ENFORCE}', "SSM parameter /p", STACK_ORG)
+
+    (decision,) = decide([finding()], config, {}, TODAY)
+
+    assert (decision.mode, decision.remediate) == (Mode.TICKET, False)

@@ -4,7 +4,7 @@ One configuration, in one TOML format, serves the CLI (``--config FILE``) and th
 an SSM parameter). Every key is optional::
 
     dry_run = false            # plan and record, call nothing that mutates
-    change_budget = 10         # automatic changes per invocation, at most
+    change_budget = 10         # automatic changes per invocation, 0 to 100
     trusted_accounts = ["111122223333"]
     org_id = "o-a1b2c3d4e5"
     baseline = ["s3", "sts", "logs"]
@@ -13,8 +13,15 @@ an SSM parameter). Every key is optional::
     private-dns-disabled = "enforce"
     missing-baseline-endpoint = "ticket"
 
+The text is validated against a declared schema (``ConfigurationFile``): strict types, no unknown key, account
+and organization ids in AWS's formats. A wrong value is an error naming the source, the field and the fix,
+every problem at once; it is never read as something else.
+
 A check without a mode is ``ticket``: nothing changes automatically until a team says so. Creating endpoints
 costs money, so ``missing-baseline-endpoint`` cannot be enforced.
+
+The functions run with the organization of their stack. A configuration that is invalid, or that names another
+organization, is *held*: findings are still judged and recorded, and every change it would make is a ticket.
 
 A resource opts out with the tag ``vpce-guard:exempt``: ``all`` or check ids (separated by spaces or
 commas), and optionally ``until=YYYY-MM-DD``, after which the exemption is ignored.
@@ -25,20 +32,26 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
+from pydantic_core import ErrorDetails
+
+from vpce_guard import identifiers
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.findings import Finding
 
 EXEMPT_TAG = "vpce-guard:exempt"
 DEFAULT_CHANGE_BUDGET = 10
+# Changes one invocation may make: enough for a VPC's worth of fixes, few enough that a wrong configuration
+# cannot rewrite an estate in one go.
+MAX_CHANGE_BUDGET = 100
 NEVER_ENFORCED = frozenset({"missing-baseline-endpoint"})
-_KEYS = frozenset({"dry_run", "change_budget", "trusted_accounts", "org_id", "baseline", "modes"})
 _UNTIL = re.compile(r"^until=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -53,15 +66,94 @@ class ConfigError(ValueError):
     """A configuration that cannot be used; the message lists every problem."""
 
 
+def _known_check(check_id: str) -> str:
+    if check_id not in CHECKS:
+        raise ValueError(f"{check_id!r} is not a check id")
+    return check_id
+
+
+def _baseline_keys(keys: list[str] | None) -> list[str] | None:
+    load_catalog().baseline_for(tuple(keys) if keys is not None else None)  # raises for an unknown key
+    return keys
+
+
+class ConfigurationFile(BaseModel):
+    """The configuration's schema: every key optional, strict types, unknown keys refused."""
+
+    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+
+    dry_run: bool = False
+    change_budget: Annotated[int, Field(ge=0, le=MAX_CHANGE_BUDGET)] = DEFAULT_CHANGE_BUDGET
+    trusted_accounts: list[Annotated[str, AfterValidator(identifiers.account_id)]] = []
+    org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
+    baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
+    # Modes are read from their text (TOML has no enums), so that field alone is not strict.
+    modes: dict[Annotated[str, AfterValidator(_known_check)], Annotated[Mode, Strict(False)]] = {}
+
+    @field_validator("modes")
+    @classmethod
+    def _enforceable(cls, modes: dict[str, Mode]) -> dict[str, Mode]:
+        refused = sorted(
+            check_id for check_id, mode in modes.items() if check_id in NEVER_ENFORCED and mode is Mode.ENFORCE
+        )
+        if refused:
+            raise ValueError(
+                f"{', '.join(refused)} cannot be enforced (creating endpoints costs money). "
+                'Fix: set it to "ticket", "notify" or "off"'
+            )
+        return modes
+
+
+# How to put each field right, for the error message; a table's keys and values each have their own.
+_MODE_NAMES = '"enforce", "ticket", "notify" or "off"'
+_FIXES = {
+    "dry_run": "true or false, without quotes",
+    "change_budget": f"a whole number of changes from 0 to {MAX_CHANGE_BUDGET}, without quotes",
+    "trusted_accounts": 'a list of 12-digit account ids in quotes, e.g. trusted_accounts = ["111122223333"]',
+    "org_id": 'the organization id in quotes, e.g. org_id = "o-a1b2c3d4e5"',
+    "baseline": 'a list of catalog service keys, e.g. baseline = ["s3", "sts", "logs"]',
+    "modes": f'a table: a line [modes], then lines like private-dns-disabled = "enforce" (each {_MODE_NAMES})',
+    "modes[key]": f"one of the check ids {', '.join(CHECKS)}",
+    "modes[value]": f"one of {_MODE_NAMES}, in quotes",
+}
+_KEYS = ", ".join(ConfigurationFile.model_fields)
+
+
+def _problem(error: ErrorDetails) -> str:
+    """One validation error as a person reads it: the field's path, what is wrong, and the fix."""
+    location = [str(part) for part in error["loc"] if part != "[key]"]
+    path = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in location).lstrip(".") or "(document)"
+    if error["type"] == "extra_forbidden":
+        return f"{path}: unknown key. Fix: remove or rename it; the keys are {_KEYS}"
+    context = error.get("ctx", {})
+    reason = str(context["error"]) if "error" in context else error["msg"]
+    value = error.get("input")
+    got = "" if isinstance(value, dict) or "error" in context else f" (got {_shown(value)})"
+    field_name = location[0] if location else ""
+    if field_name == "modes" and len(location) > 1:
+        field_name = "modes[key]" if "[key]" in error["loc"] else "modes[value]"
+    fix = "" if "Fix:" in reason else _FIXES.get(field_name, "")
+    return f"{path}: {reason}{got}" + (f". Fix: {fix}" if fix else "")
+
+
+def _shown(value: Any) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
 @dataclass(frozen=True)
 class GuardConfig:
     modes: Mapping[str, Mode] = field(default_factory=dict)
     dry_run: bool = False
     change_budget: int = DEFAULT_CHANGE_BUDGET
     settings: CheckSettings = field(default_factory=CheckSettings)
+    # Why nothing may be changed (an invalid configuration, another organization's id): every finding an
+    # enforce mode would fix is a ticket instead.
+    held_because: str | None = None
 
     def mode(self, check_id: str) -> Mode:
-        return self.modes.get(check_id, Mode.TICKET)
+        mode = self.modes.get(check_id, Mode.TICKET)
+        return Mode.TICKET if self.held_because is not None and mode is Mode.ENFORCE else mode
 
     @property
     def enabled_checks(self) -> tuple[str, ...]:
@@ -81,42 +173,49 @@ class GuardConfig:
             text = path.read_text(encoding="utf-8")
         except OSError as error:
             raise ConfigError(f"cannot read configuration {path}: {error.strerror}") from error
+        except UnicodeDecodeError as error:
+            raise ConfigError(f"configuration {path} is not UTF-8 text: {error.reason}") from error
         return cls.from_toml(text, str(path))
 
     @classmethod
     def from_document(cls, document: Mapping[str, Any], source: str = "configuration") -> GuardConfig:
-        problems = [f"unknown key {key!r}" for key in sorted(set(document) - _KEYS)]
-        modes: dict[str, Mode] = {}
-        for check_id, value in dict(document.get("modes", {})).items():
-            if check_id not in CHECKS:
-                problems.append(f"modes: unknown check id {check_id!r}")
-            elif value not in {mode.value for mode in Mode}:
-                problems.append(f"modes.{check_id}: {value!r} is not one of enforce, ticket, notify, off")
-            elif check_id in NEVER_ENFORCED and value == Mode.ENFORCE:
-                problems.append(f"modes.{check_id}: cannot be enforced (creating endpoints costs money)")
-            else:
-                modes[check_id] = Mode(value)
-        budget = document.get("change_budget", DEFAULT_CHANGE_BUDGET)
-        if not isinstance(budget, int) or isinstance(budget, bool) or budget < 0:
-            problems.append(f"change_budget: {budget!r} is not a whole number of changes")
-        dry_run = document.get("dry_run", False)
-        if not isinstance(dry_run, bool):
-            problems.append(f"dry_run: {dry_run!r} is not true or false")
-        baseline = None
         try:
-            keys = document.get("baseline")
-            baseline = load_catalog().baseline_for(tuple(keys) if keys is not None else None)
-        except ValueError as error:
-            problems.append(f"baseline: {error}")
-        if problems:
-            raise ConfigError(f"{source}: " + "; ".join(problems))
-        org_id = document.get("org_id")
+            parsed = ConfigurationFile.model_validate(dict(document))
+        except ValidationError as error:
+            problems = [_problem(detail) for detail in error.errors()]
+            count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
+            raise ConfigError(f"{source}: {count}:\n  " + "\n  ".join(problems)) from None
         settings = CheckSettings(
-            trusted_accounts=frozenset(str(account) for account in document.get("trusted_accounts", [])),
-            org_ids=frozenset([str(org_id)] if org_id else []),
-            baseline=baseline or load_catalog().baseline,
+            trusted_accounts=frozenset(parsed.trusted_accounts),
+            org_ids=frozenset([parsed.org_id] if parsed.org_id else []),
+            baseline=load_catalog().baseline_for(tuple(parsed.baseline) if parsed.baseline is not None else None),
         )
-        return cls(modes=modes, dry_run=dry_run, change_budget=budget, settings=settings)
+        return cls(
+            modes=dict(parsed.modes),
+            dry_run=parsed.dry_run,
+            change_budget=parsed.change_budget,
+            settings=settings,
+        )
+
+    @classmethod
+    def for_stack(cls, text: str, source: str, organization_id: str) -> GuardConfig:
+        """The configuration a stack's functions run with: judged with the stack's organization (``""`` for a
+        single account), and held when the text is invalid or names another organization, so that neither a
+        typo nor whoever may write the parameter can make the functions widen the perimeter."""
+        stack_orgs = frozenset([organization_id] if organization_id else [])
+        try:
+            config = cls.from_toml(text, source)
+        except ConfigError as error:
+            return cls(settings=CheckSettings(org_ids=stack_orgs), held_because=str(error))
+        named = config.settings.org_ids
+        held_because = None
+        if named and named != stack_orgs:
+            stack = f"OrganizationId {organization_id}" if organization_id else "no OrganizationId"
+            held_because = (
+                f"{source}: org_id {', '.join(sorted(named))} is not the stack's organization (the stack has "
+                f"{stack}). Fix: remove org_id (the functions use the stack's), or deploy the stack with it"
+            )
+        return replace(config, settings=replace(config.settings, org_ids=stack_orgs), held_because=held_because)
 
 
 @dataclass(frozen=True)
