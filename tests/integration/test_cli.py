@@ -3,19 +3,31 @@
 from __future__ import annotations
 
 import json
+import random
 import subprocess
 import sys
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
 
+import botocore.endpoint
+import botocore.retries.bucket
 import pytest
+from botocore.awsrequest import AWSResponse
 
+from vpce_guard import cli
 from vpce_guard.accounts import Accounts
-from vpce_guard.aws import AwsSession
+from vpce_guard.aws import SCAN_RETRIES, AwsSession
+from vpce_guard.checks import CheckSettings
 from vpce_guard.cli import main
+from vpce_guard.collect import CollectionError
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION, DemoEstate
 from vpce_guard.emulator import Emulator
 from vpce_guard.pipeline import Pipeline
+from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE, Scope
 from vpce_guard.state import StateStore
 
@@ -84,7 +96,11 @@ def test_unknown_check_id_exits_2_listing_the_known_ones(aws_env: Emulator, caps
     assert "unknown check id(s): no-such-check; known: private-dns-disabled" in capsys.readouterr().err
 
 
-def test_unreachable_api_exits_2_with_the_failed_call(capsys: pytest.CaptureFixture[str]) -> None:
+def test_unreachable_api_exits_2_with_the_failed_call(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "1")
+
     code = main(["scan", "--region", REGION, "--endpoint-url", "http://127.0.0.1:9"])
 
     captured = capsys.readouterr()
@@ -226,3 +242,137 @@ def test_findings_without_a_table_name_exits_2(
 
     assert main(["findings", "--region", REGION]) == 2
     assert "no state table" in capsys.readouterr().err
+
+
+def test_a_snapshot_scanned_as_another_region_exits_2_naming_both(
+    aws_env: Emulator, demo_estate: DemoEstate, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(scan(aws_env, "--save-snapshot", str(tmp_path)))
+    capsys.readouterr()
+
+    code = main(["scan", "--from-snapshot", str(tmp_path), "--region", "eu-west-1"])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert f"snapshot {tmp_path} was read in {REGION}, not eu-west-1" in captured.err
+    assert captured.out == ""
+
+
+def test_a_snapshot_is_not_saved_over_another(
+    aws_env: Emulator, demo_estate: DemoEstate, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    main(scan(aws_env, "--save-snapshot", str(tmp_path)))
+    calls_before = len(aws_env.recorded_calls())
+
+    code = main(scan(aws_env, "--save-snapshot", str(tmp_path)))
+
+    assert code == 2
+    assert f"{tmp_path} is not empty" in capsys.readouterr().err
+    assert len(aws_env.recorded_calls()) == calls_before
+
+
+def test_the_command_lines_scan_retries_adaptively_up_to_8_attempts(
+    aws_env: Emulator, demo_estate: DemoEstate, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    unset_retry_settings(monkeypatch)
+    sessions: list[AwsSession] = []
+
+    def recorded_scan(session: AwsSession, *args: Any, **kwargs: Any) -> ScanResult:
+        sessions.append(session)
+        return scan_live(session, *args, **kwargs)
+
+    monkeypatch.setattr(cli, "scan_live", recorded_scan)
+
+    main(scan(aws_env))
+
+    assert sessions[0].client("ec2").meta.config.retries == {"mode": "adaptive", "total_max_attempts": 8}
+
+
+def test_retry_settings_in_the_environment_win(
+    aws_env: Emulator, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    monkeypatch.setenv("AWS_RETRY_MODE", "standard")
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
+
+    retries = AwsSession(REGION, endpoint_url=aws_env.url, retries=SCAN_RETRIES).client("ec2").meta.config.retries
+
+    assert retries == {"mode": "standard", "total_max_attempts": 3}
+
+
+def test_a_scan_completes_with_30_percent_of_its_calls_throttled(
+    aws_env: Emulator, demo_estate: DemoEstate, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unset_retry_settings(monkeypatch)
+    unthrottled = scan_live(AwsSession(REGION, endpoint_url=aws_env.url), Scope(REGION), CheckSettings())
+    throttled = Throttle(random.Random(7).random, monkeypatch, share=0.3)
+    session = AwsSession(REGION, endpoint_url=aws_env.url, retries=SCAN_RETRIES)
+    throttled.attach(session)
+
+    result = scan_live(session, Scope(REGION), CheckSettings())
+
+    assert throttled.refused > 0
+    assert result.findings == unthrottled.findings
+
+
+def test_a_call_throttled_through_every_attempt_says_how_many_were_made(
+    aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unset_retry_settings(monkeypatch)
+    session = AwsSession(REGION, endpoint_url=aws_env.url, retries=SCAN_RETRIES)
+    Throttle(lambda: 0.0, monkeypatch, share=1.0).attach(session)
+
+    with pytest.raises(CollectionError, match=r"DescribeVpcEndpoints failed in us-east-1 after 8 attempts: "):
+        scan_live(session, Scope(REGION), CheckSettings())
+
+
+def unset_retry_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No retry settings in the environment (the emulator's clients otherwise make one attempt)."""
+    monkeypatch.delenv("AWS_RETRY_MODE", raising=False)
+    monkeypatch.delenv("AWS_MAX_ATTEMPTS", raising=False)
+
+
+class Throttle:
+    """EC2 refusing a share of the calls with RequestLimitExceeded, as AWS throttles, before they are sent;
+    botocore's backoff sleeps are recorded instead of slept, and its rate limiter reads a clock that a second
+    passes on at each reading, so the test waits for nothing."""
+
+    BODY = (
+        b"<Response><Errors><Error><Code>RequestLimitExceeded</Code><Message>Request limit exceeded."
+        b"</Message></Error></Errors><RequestID>throttled</RequestID></Response>"
+    )
+
+    def __init__(self, draw: Callable[[], float], monkeypatch: pytest.MonkeyPatch, share: float) -> None:
+        self.draw, self.share, self.refused, self.sleeps = draw, share, 0, list[float]()
+        monkeypatch.setattr(botocore.endpoint, "time", SimpleNamespace(sleep=self.sleeps.append))
+        monkeypatch.setattr(botocore.retries.bucket, "Clock", PassingClock)
+
+    def attach(self, session: AwsSession) -> None:
+        session.client("ec2").meta.events.register("before-send.ec2", self.before_send)
+
+    def before_send(self, request: Any, **_: Any) -> AWSResponse | None:
+        if self.draw() >= self.share:
+            return None
+        self.refused += 1
+        return AWSResponse(request.url, 503, {}, RawBody(self.BODY))
+
+
+class PassingClock:
+    """A clock for botocore's rate limiter on which a second passes at each reading."""
+
+    def __init__(self) -> None:
+        self.now = 0.0
+
+    def current_time(self) -> float:
+        self.now += 1.0
+        return self.now
+
+    def sleep(self, amount: float) -> None:
+        self.now += amount
+
+
+@dataclass
+class RawBody:
+    content: bytes
+
+    def stream(self, **_: Any) -> Iterator[bytes]:
+        yield self.content
