@@ -182,53 +182,75 @@ def _check_response(path: Path, operation: str, response: Any) -> None:
     try:
         if operation == DESCRIBE_VPC_ATTRIBUTE:
             if not isinstance(response, list):
-                raise _Mismatch("", "a list of DescribeVpcAttribute responses", response)
+                raise _Mismatch(_expected("a list of DescribeVpcAttribute responses", response))
             for index, item in enumerate(response):
-                _check_value(item, shape, f"[{index}]")
-                if "VpcId" not in item:
-                    raise _Mismatch(f"[{index}]", 'a response with its "VpcId"', item)
+                try:
+                    _check_value(item, shape)
+                    if "VpcId" not in item:
+                        raise _Mismatch(_expected('a response with its "VpcId"', item))
+                except _Mismatch as mismatch:
+                    mismatch.where = f"[{index}]{mismatch.where}"
+                    raise
             return
         key = RESULT_KEYS[operation]
         if not isinstance(response, dict):
-            raise _Mismatch("", f'the {operation} response, an object with a "{key}" list', response)
+            raise _Mismatch(_expected(f'the {operation} response, an object with a "{key}" list', response))
         if key not in response:
-            raise _Mismatch(key, f"missing: the file holds the {operation} response, with its list", message_only=True)
-        _check_value(response, shape, "")
+            raise _Mismatch(f"missing: the file holds the {operation} response, with its list", key)
+        _check_value(response, shape)
     except _Mismatch as mismatch:
         where = f"{mismatch.where.lstrip('.')}: " if mismatch.where else ""
         raise SnapshotError(f"{path}: {where}{mismatch}; re-save the snapshot with --save-snapshot") from None
 
 
 class _Mismatch(Exception):
-    """Where a value departs from its shape, and how."""
+    """How a value departs from its shape; ``where`` is its path, built as the error leaves each level (so
+    that checking a valid snapshot builds no paths at all)."""
 
-    def __init__(self, where: str, expected: str, value: Any = None, *, message_only: bool = False) -> None:
-        super().__init__(expected if message_only else f"expected {expected}, got {_describe(value)}")
+    def __init__(self, message: str, where: str = "") -> None:
+        super().__init__(message)
         self.where = where
 
 
-def _check_value(value: Any, shape: Any, where: str) -> None:
+def _expected(what: str, value: Any) -> str:
+    return f"expected {what}, got {_describe(value)}"
+
+
+def _check_value(value: Any, shape: Any) -> None:
     """``value`` (JSON) is what ``shape`` (a botocore shape) describes, recursively; raises _Mismatch."""
     kind = shape.type_name
     if kind == "structure":
         if not isinstance(value, dict):
-            raise _Mismatch(where, f"an object ({shape.name})", value)
+            raise _Mismatch(_expected(f"an object ({shape.name})", value))
+        members = shape.members
         for name, member in value.items():
-            if name not in shape.members:
-                raise _Mismatch(f"{where}.{name}", f"no such field in the EC2 API's {shape.name}", message_only=True)
-            _check_value(member, shape.members[name], f"{where}.{name}")
+            if name not in members:
+                raise _Mismatch(f"no such field in the EC2 API's {shape.name}", f".{name}")
+            try:
+                _check_value(member, members[name])
+            except _Mismatch as mismatch:
+                mismatch.where = f".{name}{mismatch.where}"
+                raise
     elif kind == "list":
         if not isinstance(value, list):
-            raise _Mismatch(where, "a list", value)
+            raise _Mismatch(_expected("a list", value))
         for index, item in enumerate(value):
-            _check_value(item, shape.member, f"{where}[{index}]")
+            try:
+                _check_value(item, shape.member)
+            except _Mismatch as mismatch:
+                mismatch.where = f"[{index}]{mismatch.where}"
+                raise
     elif kind == "map":
         if not isinstance(value, dict):
-            raise _Mismatch(where, "an object", value)
+            raise _Mismatch(_expected("an object", value))
         for name, item in value.items():
-            _check_value(item, shape.value, f"{where}.{name}")
+            try:
+                _check_value(item, shape.value)
+            except _Mismatch as mismatch:
+                mismatch.where = f".{name}{mismatch.where}"
+                raise
     elif not _is_scalar(value, kind):
-        raise _Mismatch(where, _SCALARS.get(kind, kind), value)
+        raise _Mismatch(_expected(_SCALARS.get(kind, kind), value))
 
 
 _SCALARS = {
