@@ -21,7 +21,7 @@ from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import ChangeRecord, StateStore, Status
+from vpce_guard.state import ChangeRecord, Record, StateStore, Status
 
 pytestmark = pytest.mark.server
 
@@ -53,6 +53,13 @@ def endpoint_without_private_dns(ec2: Any, vpc: BuiltVpc, *, tags: dict[str, str
 def status_of(store: StateStore, endpoint: str) -> Status:
     (record,) = [r for r in store.records(ACCOUNT, REGION) if r.resource_id == endpoint]
     return record.status
+
+
+def private_dns_record(store: StateStore, endpoint: str) -> Record:
+    (record,) = [
+        r for r in store.records(ACCOUNT, REGION) if (r.resource_id, r.check_id) == (endpoint, "private-dns-disabled")
+    ]
+    return record
 
 
 def private_dns(ec2: Any, endpoint: str) -> bool:
@@ -97,14 +104,39 @@ def test_dry_run_records_the_plan_and_makes_no_mutating_call(
     assert not private_dns(ec2, endpoint)
 
 
-def test_an_exempt_resource_is_recorded_exempt_and_left_alone(
+def test_an_exempt_resource_is_recorded_exempt_with_its_tag_and_left_alone(
     session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
 ) -> None:
-    endpoint = endpoint_without_private_dns(ec2, vpc, tags={"vpce-guard:exempt": "private-dns-disabled"})
+    tag = "private-dns-disabled until=2026-12-31"  # the evaluation clock's day is 2026-11-22
+    endpoint = endpoint_without_private_dns(ec2, vpc, tags={"vpce-guard:exempt": tag})
 
     pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
 
-    assert (status_of(store, endpoint), private_dns(ec2, endpoint), store.changes()) == (Status.EXEMPT, False, [])
+    record = private_dns_record(store, endpoint)
+    assert (record.status, private_dns(ec2, endpoint), store.changes()) == (Status.EXEMPT, False, [])
+    assert record.finding["evidence"]["exemption"] == {
+        "tag": "vpce-guard:exempt", "value": tag, "until": "2026-12-31"
+    }  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("tag", "why"),
+    [
+        ("private-dns-disabled", "the tag has no until=YYYY-MM-DD"),
+        ("private-dns-disabled until=2027-03-31", "until=2027-03-31 is more than 90 days ahead"),
+    ],
+    ids=["no-until", "beyond-the-cap"],
+)
+def test_an_exemption_tag_that_grants_nothing_leaves_the_resource_alone_and_tickets_why(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, tag: str, why: str
+) -> None:
+    endpoint = endpoint_without_private_dns(ec2, vpc, tags={"vpce-guard:exempt": tag})
+
+    pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    record = private_dns_record(store, endpoint)
+    assert (record.status, private_dns(ec2, endpoint), store.changes()) == (Status.TICKETED, False, [])
+    assert record.finding["evidence"]["exemption"]["refused"].startswith(why)
 
 
 @pytest.mark.parametrize(("mode", "status"), [("ticket", Status.TICKETED), ("notify", Status.OPEN)])
@@ -290,7 +322,7 @@ def test_a_vpc_exempt_from_a_check_is_not_changed_by_its_endpoints_remediation(
 ) -> None:
     endpoint = endpoint_without_private_dns(ec2, vpc)
     EstateBuilder(ec2, REGION).set_vpc_dns(vpc.id, support=True, hostnames=False)
-    ec2.create_tags(Resources=[vpc.id], Tags=[{"Key": "vpce-guard:exempt", "Value": "all"}])
+    ec2.create_tags(Resources=[vpc.id], Tags=[{"Key": "vpce-guard:exempt", "Value": "all until=2026-12-31"}])
     config = '[modes]\nprivate-dns-disabled = "enforce"\nvpc-dns-disabled = "enforce"\n'
 
     pipeline(session, store, config).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))

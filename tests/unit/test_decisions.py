@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from vpce_guard.checks import CHECKS
-from vpce_guard.decisions import MAX_CHANGE_BUDGET, ConfigError, GuardConfig, Mode, decide, exemption_of
+from vpce_guard.decisions import MAX_CHANGE_BUDGET, ConfigError, GuardConfig, Mode, decide
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
 
 TODAY = date(2026, 11, 22)
@@ -150,34 +150,11 @@ def test_text_that_is_not_toml_is_an_error() -> None:
         GuardConfig.from_toml("modes = [", "ssm:/vpce-guard/config")
 
 
-@pytest.mark.parametrize(
-    ("value", "check_id", "covered"),
-    [
-        ("all", "az-coverage", True),
-        ("az-coverage sg-open-to-world", "sg-open-to-world", True),
-        ("az-coverage,sg-open-to-world", "private-dns-disabled", False),
-        ("all until=2026-12-31", "az-coverage", True),
-        ("all until=2026-11-21", "az-coverage", False),
-    ],
-    ids=["all", "listed", "not-listed", "not-expired", "expired"],
-)
-def test_exemption_tag(value: str, check_id: str, covered: bool) -> None:
-    exemption = exemption_of({"vpce-guard:exempt": value})
-
-    assert exemption is not None
-    assert exemption.covers(check_id, TODAY) is covered
-
-
-@pytest.mark.parametrize("value", ["", "until=2026-12-31", "all until=2026-02-30"])
-def test_an_unreadable_exemption_exempts_nothing(value: str) -> None:
-    assert exemption_of({"vpce-guard:exempt": value}) is None
-
-
 def test_decisions_follow_modes_and_exemptions() -> None:
     config = GuardConfig.from_toml('[modes]\nprivate-dns-disabled = "enforce"\naz-coverage = "off"\n')
     findings = [finding(), finding(resource_id="vpce-2"), finding("az-coverage")]
 
-    decisions = decide(findings, config, {"vpce-2": {"vpce-guard:exempt": "all"}}, TODAY)
+    decisions = decide(findings, config, {"vpce-2": {"vpce-guard:exempt": "all until=2026-12-31"}}, TODAY)
 
     assert [(d.finding.resource_id, d.mode, d.exempt, d.remediate) for d in decisions] == [
         ("vpce-1", Mode.ENFORCE, False, True),

@@ -5,6 +5,7 @@ an SSM parameter). Every key is optional::
 
     dry_run = false            # plan and record, call nothing that mutates
     change_budget = 10         # automatic changes per invocation, 0 to 100
+    exemption_max_days = 90    # how far ahead an exemption tag's until= may be, 1 to 365
     trusted_accounts = ["111122223333"]
     org_id = "o-a1b2c3d4e5"
     baseline = ["s3", "sts", "logs"]
@@ -24,7 +25,8 @@ The functions run with the organization of their stack. A configuration that is 
 organization, is *held*: findings are still judged and recorded, and every change it would make is a ticket.
 
 A resource opts out with the tag ``vpce-guard:exempt``: ``all`` or check ids (separated by spaces or
-commas), and optionally ``until=YYYY-MM-DD``, after which the exemption is ignored.
+commas), and ``until=YYYY-MM-DD``, at most ``exemption_max_days`` ahead, after which the exemption is
+ignored. A tag that grants nothing (no ``until=``, too far ahead, unreadable) leaves its findings to people.
 """
 
 from __future__ import annotations
@@ -51,6 +53,10 @@ DEFAULT_CHANGE_BUDGET = 10
 # Changes one invocation may make: enough for a VPC's worth of fixes, few enough that a wrong configuration
 # cannot rewrite an estate in one go.
 MAX_CHANGE_BUDGET = 100
+# An exemption must end: its until= at most this many days ahead (the configuration may lower or raise it,
+# within a year, so no tag exempts a resource for good).
+DEFAULT_EXEMPTION_MAX_DAYS = 90
+MAX_EXEMPTION_MAX_DAYS = 365
 NEVER_ENFORCED = frozenset({"missing-baseline-endpoint"})
 _UNTIL = re.compile(r"^until=(\d{4}-\d{2}-\d{2})$")
 
@@ -84,6 +90,7 @@ class ConfigurationFile(BaseModel):
 
     dry_run: bool = False
     change_budget: Annotated[int, Field(ge=0, le=MAX_CHANGE_BUDGET)] = DEFAULT_CHANGE_BUDGET
+    exemption_max_days: Annotated[int, Field(ge=1, le=MAX_EXEMPTION_MAX_DAYS)] = DEFAULT_EXEMPTION_MAX_DAYS
     trusted_accounts: list[Annotated[str, AfterValidator(identifiers.account_id)]] = []
     org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
     baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
@@ -109,6 +116,7 @@ _MODE_NAMES = '"enforce", "ticket", "notify" or "off"'
 _FIXES = {
     "dry_run": "true or false, without quotes",
     "change_budget": f"a whole number of changes from 0 to {MAX_CHANGE_BUDGET}, without quotes",
+    "exemption_max_days": f"a whole number of days from 1 to {MAX_EXEMPTION_MAX_DAYS}, without quotes",
     "trusted_accounts": 'a list of 12-digit account ids in quotes, e.g. trusted_accounts = ["111122223333"]',
     "org_id": 'the organization id in quotes, e.g. org_id = "o-a1b2c3d4e5"',
     "baseline": 'a list of catalog service keys, e.g. baseline = ["s3", "sts", "logs"]',
@@ -146,6 +154,7 @@ class GuardConfig:
     modes: Mapping[str, Mode] = field(default_factory=dict)
     dry_run: bool = False
     change_budget: int = DEFAULT_CHANGE_BUDGET
+    exemption_max_days: int = DEFAULT_EXEMPTION_MAX_DAYS
     settings: CheckSettings = field(default_factory=CheckSettings)
     # Why nothing may be changed (an invalid configuration, another organization's id): every finding an
     # enforce mode would fix is a ticket instead.
@@ -194,6 +203,7 @@ class GuardConfig:
             modes=dict(parsed.modes),
             dry_run=parsed.dry_run,
             change_budget=parsed.change_budget,
+            exemption_max_days=parsed.exemption_max_days,
             settings=settings,
         )
 
@@ -220,17 +230,30 @@ class GuardConfig:
 
 @dataclass(frozen=True)
 class Exemption:
-    checks: frozenset[str] | None  # None: every check
-    until: date | None = None
+    """What a resource's ``vpce-guard:exempt`` tag says: the checks it names (None: every check), until when,
+    and, when it grants nothing, why (``refused``: unreadable, no ``until=``, beyond the cap, expired)."""
 
-    def covers(self, check_id: str, today: date) -> bool:
-        if self.until is not None and today > self.until:
-            return False
+    tag_value: str
+    checks: frozenset[str] | None
+    until: date | None = None
+    refused: str | None = None
+
+    def names(self, check_id: str) -> bool:
         return self.checks is None or check_id in self.checks
 
+    def covers(self, check_id: str) -> bool:
+        return self.refused is None and self.names(check_id)
 
-def exemption_of(tags: Mapping[str, str]) -> Exemption | None:
-    """The exemption a resource's ``vpce-guard:exempt`` tag grants; a value it cannot read grants none."""
+    def evidence(self) -> dict[str, str]:
+        """What a finding the tag names records about it: the tag as set, and why it grants nothing."""
+        shown = {"tag": EXEMPT_TAG, "value": self.tag_value}
+        return shown | ({"refused": self.refused} if self.refused else {"until": str(self.until)})
+
+
+def exemption_of(tags: Mapping[str, str], today: date, max_days: int) -> Exemption | None:
+    """The exemption a resource's ``vpce-guard:exempt`` tag grants (None: no tag). It must end: a tag without
+    ``until=YYYY-MM-DD``, or with one more than ``max_days`` ahead, grants nothing, and so does one past its
+    date or one that cannot be read (it then names every check, so each finding says why)."""
     value = tags.get(EXEMPT_TAG)
     if value is None:
         return None
@@ -242,12 +265,21 @@ def exemption_of(tags: Mapping[str, str]) -> Exemption | None:
             try:
                 until = date.fromisoformat(match[1])
             except ValueError:
-                return None
+                return Exemption(value, None, refused=f"until={match[1]} is not a date; write until=YYYY-MM-DD")
         elif token:
             checks.add(token)
     if not checks:
-        return None
-    return Exemption(None if "all" in checks else frozenset(checks), until)
+        return Exemption(value, None, refused="the tag names no check; write check ids or all, then until=YYYY-MM-DD")
+    named = None if "all" in checks else frozenset(checks)
+    latest = date.fromordinal(today.toordinal() + max_days)
+    refused = None
+    if until is None:
+        refused = f"the tag has no until=YYYY-MM-DD; an exemption must end within {max_days} days"
+    elif until > latest:
+        refused = f"until={until} is more than {max_days} days ahead (exemption_max_days); set {latest} or earlier"
+    elif until < today:
+        refused = f"the exemption ended on {until}"
+    return Exemption(value, named, until, refused)
 
 
 @dataclass(frozen=True)
@@ -255,22 +287,29 @@ class Decision:
     finding: Finding
     mode: Mode
     exempt: bool = False
+    doubted: bool = False  # its resource's exemption tag grants nothing (see ``exemption_of``): left to people
 
     @property
     def remediate(self) -> bool:
-        return self.mode is Mode.ENFORCE and not self.exempt and self.finding.remediation.automatic
+        return self.mode is Mode.ENFORCE and not (self.exempt or self.doubted) and self.finding.remediation.automatic
 
 
 def decide(
     findings: Iterable[Finding], config: GuardConfig, tags: Mapping[str, Mapping[str, str]], today: date
 ) -> list[Decision]:
-    """Each finding's mode, and whether its resource's tag exempts it (``tags`` by resource id)."""
+    """Each finding's mode, and whether its resource's tag exempts it (``tags`` by resource id). A finding the
+    tag names carries the tag in its evidence: as set (EXEMPT), or with why it grants nothing; a refused tag
+    is doubt about what the resource's owners want, so the finding is not remediated."""
     decisions = []
     for finding in findings:
         mode = config.mode(finding.check_id)
         if mode is Mode.OFF:
             continue
-        exemption = exemption_of(tags.get(finding.resource_id, {}))
-        exempt = exemption is not None and exemption.covers(finding.check_id, today)
-        decisions.append(Decision(finding, mode, exempt))
+        exemption = exemption_of(tags.get(finding.resource_id, {}), today, config.exemption_max_days)
+        if exemption is None or not exemption.names(finding.check_id):
+            decisions.append(Decision(finding, mode))
+            continue
+        noted = replace(finding, evidence={**finding.evidence, "exemption": exemption.evidence()})
+        granted = exemption.covers(finding.check_id)
+        decisions.append(Decision(noted, mode, exempt=granted, doubted=not granted))
     return decisions

@@ -144,9 +144,10 @@ class Pipeline:
 
 
 def status_of(decision: Decision) -> Status:
-    """The status a decision gives its finding: exempt, left to people (ticket), or announced."""
+    """The status a decision gives its finding: exempt, left to people (ticket mode, or an enforced check whose
+    exemption tag grants nothing), or announced."""
     if decision.exempt:
         return Status.EXEMPT
-    if decision.mode is Mode.TICKET:
+    if decision.mode is Mode.TICKET or (decision.mode is Mode.ENFORCE and decision.doubted):
         return Status.TICKETED
     return Status.OPEN

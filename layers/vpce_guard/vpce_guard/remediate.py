@@ -80,8 +80,9 @@ class Remediator:
                 if not (seen and record is not None and record.status is Status.TICKETED):
                     self._put(acted, self._record(judged, finding, TICKET_ONLY, (), {}, error=plan.reason))
                 continue
-            if self._exempt(plan, finding, facts, judged):
-                acted.statuses[key] = Status.EXEMPT  # a resource the change would touch opts out
+            held_by_tag = self._held_by_tag(plan, finding, facts, judged)
+            if held_by_tag is not None:
+                acted.statuses[key] = held_by_tag  # a resource the change would touch opts out, or may want to
                 continue
             if self.config.dry_run:
                 if not seen:
@@ -103,13 +104,15 @@ class Remediator:
             acted.statuses[key] = status
         return acted
 
-    def _exempt(self, plan: Plan, finding: Finding, facts: Facts, judged: Judged) -> bool:
+    def _held_by_tag(self, plan: Plan, finding: Finding, facts: Facts, judged: Judged) -> Status | None:
+        """EXEMPT when a resource the change touches is exempt from the check; TICKETED when one's exemption
+        tag names the check but grants nothing (doubt: its owners may want it left alone)."""
         today = judged.observed_at.date()
-        for resource in plan.resources:
-            exemption = exemption_of(facts.tags_of(resource.id))
-            if exemption is not None and exemption.covers(finding.check_id, today):
-                return True
-        return False
+        exemptions = [exemption_of(facts.tags_of(r.id), today, self.config.exemption_max_days) for r in plan.resources]
+        named = [e for e in exemptions if e is not None and e.names(finding.check_id)]
+        if any(e.covers(finding.check_id) for e in named):
+            return Status.EXEMPT
+        return Status.TICKETED if named else None
 
     def _lease(self, judged: Judged, resource_ids: list[str], holder: str) -> bool:
         """Lease every resource the change touches (in a fixed order), or none."""
