@@ -1,12 +1,18 @@
-"""Sweep jobs: their messages, and how they are queued when the queue turns some away."""
+"""Sweep jobs: their messages, validated by a declared model, and how they are queued when the queue turns some
+away."""
 
 from __future__ import annotations
 
+import json
+import re
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from vpce_guard import sweep
+from vpce_guard import identifiers, sweep
+from vpce_guard.identifiers import known_regions
 from vpce_guard.sweep import SweepJob, SweepJobError, SweepQueueError, jobs_for, send_jobs, sweep_id_for
 
 JOBS = jobs_for("2026-11-22T03:00:00Z-edc28211", [f"1111222233{n:02d}" for n in range(12)], ["us-east-1"])
@@ -80,3 +86,68 @@ def test_a_job_names_its_sweep_account_and_region() -> None:
 def test_a_message_that_is_no_job_is_refused_with_what_it_holds(body: str) -> None:
     with pytest.raises(SweepJobError, match="not a sweep job"):
         SweepJob.from_message(body)
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "named"),
+    [
+        ("account_id", "999", "account_id: Value error, '999' is not an AWS account id"),
+        ("account_id", " ", "account_id: Value error, ' ' is not an AWS account id"),
+        ("account_id", 111122223333, "account_id: Input should be a valid string"),
+        ("region", "not a region!", "region: Value error, 'not a region!' is not a known AWS region"),
+        ("sweep_id", "", "sweep_id: String should match pattern"),
+        ("sweep_id", "a#b", "sweep_id: String should match pattern"),
+        ("queue", "other", "queue: Unexpected keyword argument"),
+    ],
+)
+def test_a_job_with_a_wrong_field_is_refused_naming_the_field(field: str, value: Any, named: str) -> None:
+    body = json.loads(JOBS[0].to_message()) | {field: value}
+
+    with pytest.raises(SweepJobError, match=re.escape(named)):
+        SweepJob.from_message(json.dumps(body))
+
+
+def test_a_job_for_an_account_that_is_no_account_id_cannot_be_made() -> None:
+    with pytest.raises(ValueError, match="is not an AWS account id"):
+        SweepJob("2026-11-22T03:00:00Z-edc28211", "x", "us-east-1")
+
+
+SWEEP_IDS = st.from_regex(r"[0-9A-Za-z:.+_-]{1,100}", fullmatch=True)
+ACCOUNT_IDS = st.from_regex(r"[0-9]{12}", fullmatch=True)
+REGIONS = st.sampled_from(sorted(known_regions()))
+
+
+@settings(max_examples=100, deadline=None)
+@given(sweep_id=SWEEP_IDS, account_id=ACCOUNT_IDS, region=REGIONS)
+def test_every_valid_job_reads_back_as_itself(sweep_id: str, account_id: str, region: str) -> None:
+    job = SweepJob(sweep_id, account_id, region)
+
+    assert SweepJob.from_message(job.to_message()) == job
+
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda children: st.lists(children, max_size=3) | st.dictionaries(st.text(max_size=12), children, max_size=4),
+    max_leaves=10,
+)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    body=st.one_of(
+        st.text(max_size=60),
+        JSON.map(json.dumps),
+        st.fixed_dictionaries({"sweep_id": JSON, "account_id": JSON, "region": JSON}).map(json.dumps),
+    )
+)
+def test_any_message_is_a_valid_job_or_refused_as_no_job(body: str) -> None:
+    try:
+        job: SweepJob | SweepJobError = SweepJob.from_message(body)
+    except SweepJobError as error:
+        job = error
+
+    if isinstance(job, SweepJob):
+        assert identifiers.account_id(job.account_id) == job.account_id
+        assert identifiers.region(job.region) == job.region
+    else:
+        assert str(job).startswith("not a sweep job (")

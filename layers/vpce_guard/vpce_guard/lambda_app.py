@@ -215,13 +215,14 @@ def ignored(event_id: str, reason: str) -> dict[str, Any]:
 
 @tracer.capture_method
 def handle_sweep(event: EventBridgeEvent) -> dict[str, Any]:
-    """One job per (account, region) onto the sweep queue: on a hub, its own account and the member accounts."""
+    """One job per (account, region) onto the sweep queue: its own account (the function's, whatever account the
+    event names) and, on a hub, the member accounts."""
     env = environment()
     if not env.sweep_queue_url:
         raise ConfigurationError("missing environment variable SWEEP_QUEUE_URL; deploy with template.yaml")
     own = own_session()
     members = member_accounts(own, env.sweep_organizational_units) if accounts().is_hub else []
-    account_ids = sorted({event.account, *members})
+    account_ids = sorted({accounts().home_account_id(env.region), *members})
     regions = env.sweep_regions or (env.region,)
     jobs = jobs_for(sweep_id_for(event.time, event.get_id), account_ids, regions)
     sweep_ledger().put_pending(jobs, _now())

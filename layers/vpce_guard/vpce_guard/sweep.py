@@ -24,10 +24,13 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any, TypeVar
+from typing import Annotated, Any, TypeVar
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
+from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass as validated_dataclass
 
+from vpce_guard import identifiers
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CALL_ERRORS, CollectionError
 
@@ -51,11 +54,14 @@ class SweepQueueError(RuntimeError):
     """Jobs the queue did not take; the sweep fails so that its schedule's retry sends them again."""
 
 
-@dataclass(frozen=True)
+@validated_dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
 class SweepJob:
-    sweep_id: str
-    account_id: str
-    region: str
+    """One account and region of a sweep, validated wherever it is made or read: a job names a real account id
+    and a Region its partition knows, so a worker never assumes a role or calls an endpoint on a malformed one."""
+
+    sweep_id: Annotated[str, Field(pattern=r"^[0-9A-Za-z:.+_-]{1,100}$")]
+    account_id: Annotated[str, AfterValidator(identifiers.account_id)]
+    region: Annotated[str, AfterValidator(identifiers.region)]
 
     def to_message(self) -> str:
         return json.dumps(asdict(self), sort_keys=True)
@@ -63,10 +69,16 @@ class SweepJob:
     @classmethod
     def from_message(cls, body: str) -> SweepJob:
         try:
-            fields = json.loads(body)
-            return cls(str(fields["sweep_id"]), str(fields["account_id"]), str(fields["region"]))
-        except (ValueError, TypeError, KeyError) as error:
-            raise SweepJobError(f"not a sweep job ({type(error).__name__}: {error}): {body[:200]!r}") from None
+            return _JOB_MESSAGE.validate_json(body)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in problem['loc']) or 'the message'}: {problem['msg']}"
+                for problem in error.errors(include_url=False)
+            )
+            raise SweepJobError(f"not a sweep job ({problems}): {body[:200]!r}") from None
+
+
+_JOB_MESSAGE = TypeAdapter(SweepJob)
 
 
 @dataclass(frozen=True)
@@ -154,15 +166,16 @@ def send_jobs(session: AwsSession, queue_url: str, jobs: Sequence[SweepJob]) -> 
     refused = [
         job
         for start in range(0, len(jobs), MESSAGES_PER_BATCH)
-        for _, job in _until_taken(send, list(enumerate(jobs[start : start + MESSAGES_PER_BATCH])))
+        for _, job in until_taken(send, list(enumerate(jobs[start : start + MESSAGES_PER_BATCH])))
     ]
     if refused:
         named = ", ".join(f"{job.account_id}/{job.region}: {codes[job]}" for job in refused)
         raise SweepQueueError(f"the sweep queue refused {len(refused)} job(s): {named}")
 
 
-def _until_taken(send: Callable[[list[T]], list[T]], items: list[T]) -> list[T]:
-    """``send`` the items, then those it turned away again, with backoff, a few times; those still turned away."""
+def until_taken(send: Callable[[list[T]], list[T]], items: list[T]) -> list[T]:
+    """``send`` the items, then those it turned away again, with backoff, a few times; those still turned away
+    (the sweep's queue batches, and the state table's batch reads and writes)."""
     for attempt in range(SEND_ATTEMPTS):
         if attempt:
             time.sleep(SEND_BACKOFF_SECONDS * 2 ** (attempt - 1))
@@ -194,7 +207,7 @@ class SweepLedger:
 
         for start in range(0, len(items), ITEMS_PER_WRITE):
             requests = [{"PutRequest": {"Item": item}} for item in items[start : start + ITEMS_PER_WRITE]]
-            unwritten = _until_taken(write, requests)
+            unwritten = until_taken(write, requests)
             if unwritten:
                 raise SweepQueueError(f"the state table took {len(items) - len(unwritten)} of {len(items)} sweep jobs")
 
