@@ -3,11 +3,13 @@
 An estate of 1,000 interface endpoints over 50 VPCs is built on the emulator; then, as the function would,
 each sample event (retargeted at the estate) is parsed, resolved, evaluated with fresh facts for the VPCs it
 touches, and recorded in the state table built from template.yaml. Target: a CreateVpcEndpoint event is
-evaluated with at most 8 API calls to EC2.
+evaluated with at most 8 API calls to EC2. Then a DeleteVpcEndpoints naming 1,000 endpoints (the one judged
+above and 999 more), whose records are read by key in batches: target 5 s, with bounded calls.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import time
 from pathlib import Path
@@ -16,6 +18,7 @@ from scan_benchmark import REGION, build_estate
 
 from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import EstateBuilder
@@ -23,10 +26,11 @@ from vpce_guard.local.deploy import create_table
 from vpce_guard.local.template import SamTemplate
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
-from vpce_guard.state import StateStore
+from vpce_guard.state import KEYS_PER_READ, StateStore
 from vpce_guard.trigger import ApiChange, parse_api_change
 
 ENDPOINTS = 1_000
+DELETED = 1_000
 ACCOUNT = "123456789012"
 TEMPLATE = Path(__file__).parents[1] / "template.yaml"
 
@@ -83,6 +87,25 @@ def main() -> None:
             )
             print(f"    EC2:   {', '.join(f'{op} {n}' for op, n in sorted(ec2_calls.items()))}")
             print(f"    state: {', '.join(f'{op} {n}' for op, n in sorted(state_calls.items()))}")
+        ec2.delete_vpc_endpoints(VpcEndpointIds=[endpoint])
+        deleted_ids = (endpoint, *(f"vpce-{n:017x}" for n in range(DELETED - 1)))
+        deletion = parse_api_change(retarget(load_event("cloudtrail-delete-vpc-endpoints-several"), ids))
+        assert isinstance(deletion, ApiChange)
+        deletion = dataclasses.replace(deletion, endpoint_ids=deleted_ids)
+        before = session.counter.calls.copy()
+        started = time.perf_counter()
+        evaluation = pipeline.on_change(deletion)
+        elapsed = time.perf_counter() - started
+        calls = session.counter.calls - before
+        assert evaluation is not None
+        bound = -(-DELETED * len(CHECKS) // KEYS_PER_READ)
+        print(f"\nDeleteVpcEndpoints naming {DELETED:,} endpoints (the one above, with its records, and the rest)")
+        print(
+            f"  {elapsed:.2f} s (target 5 s)  state reads: BatchGetItem {calls['BatchGetItem']} "
+            f"(bound: ids x {len(CHECKS)} checks / {KEYS_PER_READ} = {bound}), Query {calls['Query']}; "
+            f"records resolved {len(evaluation.changes.resolved)} (TransactWriteItems {calls['TransactWriteItems']})"
+        )
+        print(f"  EC2: {', '.join(f'{op} {n}' for op, n in sorted(calls.items()) if op.startswith('Describe'))}")
 
 
 if __name__ == "__main__":

@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from enum import StrEnum
@@ -31,7 +32,9 @@ from typing import Any
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
+from vpce_guard.checks import CHECKS
 from vpce_guard.findings import Finding
+from vpce_guard.sweep import until_taken
 
 SCOPE_INDEX = "by-scope"
 VPC_MARKER = "#evaluated"
@@ -39,6 +42,8 @@ CHANGE_PREFIX = "change#"
 LEASE = "#lease"
 LEASE_SECONDS = 300
 RESOLVED_HISTORY = timedelta(days=90)
+KEYS_PER_READ = 100  # BatchGetItem's limit
+READ_WORKERS = 8
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
@@ -57,6 +62,10 @@ class Status(StrEnum):
     def is_closed(self) -> bool:
         """The finding no longer needs anyone: fixed by us, or gone."""
         return self in (Status.REMEDIATED, Status.RESOLVED)
+
+
+class StateReadError(RuntimeError):
+    """Records the state table would not return, even when asked again: nothing is resolved on a partial read."""
 
 
 @dataclass(frozen=True)
@@ -194,14 +203,37 @@ class StateStore:
             key=lambda record: (record.account_id, record.region, record.vpc_id, record.resource_id, record.check_id),
         )
 
-    def records_of(self, account_id: str, region: str, resource_id: str) -> list[Record]:
-        """The live records of one resource, whatever its VPC."""
-        pages = self.dynamodb.get_paginator("query").paginate(
-            TableName=self.table_name,
-            KeyConditionExpression="pk = :pk",
-            ExpressionAttributeValues={":pk": {"S": f"{account_id}#{region}#{resource_id}"}},
-        )
-        return [record for page in pages for record in self._live(page["Items"])]
+    def records_of(self, account_id: str, region: str, resource_ids: Iterable[str]) -> list[Record]:
+        """The live records of resources, whatever their VPC (a deleted one's is unknown by then): read by key,
+        one per resource and check, ``KEYS_PER_READ`` keys to a BatchGetItem call and ``READ_WORKERS`` calls at
+        a time, so that a call naming a thousand endpoints costs a hundred reads, not a thousand queries."""
+        keys = [
+            {"pk": {"S": f"{account_id}#{region}#{resource_id}"}, "sk": {"S": check_id}}
+            for resource_id in sorted(set(resource_ids))
+            for check_id in CHECKS
+        ]
+
+        def read(batch: list[dict[str, Any]]) -> list[Mapping[str, Any]]:
+            items: list[Mapping[str, Any]] = []
+
+            def get(pending: list[dict[str, Any]]) -> list[dict[str, Any]]:
+                """Read ``pending``; the keys left unprocessed (throughput, or the 16 MB answer limit)."""
+                answer = self.dynamodb.batch_get_item(
+                    RequestItems={self.table_name: {"Keys": pending, "ConsistentRead": True}}
+                )
+                items.extend(answer["Responses"].get(self.table_name, []))
+                left: dict[str, Any] = answer.get("UnprocessedKeys", {}).get(self.table_name, {})
+                return list(left.get("Keys", []))
+
+            unread = until_taken(get, batch)
+            if unread:
+                raise StateReadError(f"the state table left {len(unread)} record(s) of {account_id} {region} unread")
+            return items
+
+        batches = [keys[start : start + KEYS_PER_READ] for start in range(0, len(keys), KEYS_PER_READ)]
+        with ThreadPoolExecutor(max_workers=READ_WORKERS) as pool:
+            found = [item for items in pool.map(read, batches) for item in items]
+        return sorted(self._live(found), key=lambda record: record.key)
 
     def record(
         self,
@@ -233,11 +265,7 @@ class StateStore:
 
     def resolve_resources(self, judged: Judged, resource_ids: Iterable[str]) -> Changes:
         """Resolve every open record of resources that are gone (a deleted endpoint)."""
-        existing = [
-            record
-            for resource_id in sorted(set(resource_ids))
-            for record in self.records_of(judged.account_id, judged.region, resource_id)
-        ]
+        existing = self.records_of(judged.account_id, judged.region, resource_ids)
         changes = Changes()
         self._apply(judged, existing, (), {}, {}, changes)
         return changes
