@@ -73,7 +73,6 @@ class ApiCallCounter:
         return f"{self.total} API calls ({by_operation})" if self.calls else "0 API calls"
 
 
-@cache
 @dataclass(frozen=True)
 class TemporaryCredentials:
     """Credentials from sts:AssumeRole, and when they stop working."""
