@@ -216,6 +216,7 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
             "STATE_TABLE_NAME": shared_stack.physical_id("StateTable"),
             "IDEMPOTENCY_TABLE_NAME": shared_stack.physical_id("IdempotencyTable"),
             "VPCE_GUARD_CONFIG_PARAMETER": shared_stack.physical_id("ConfigurationParameter"),
+            "VPCE_GUARD_ORGANIZATION_ID": "",
             "POWERTOOLS_SERVICE_NAME": "vpce-guard",
             "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
             "POWERTOOLS_LOG_LEVEL": "INFO",
@@ -230,6 +231,8 @@ def test_every_dead_letter_queue_exists_with_an_alarm(shared_stack: LocalStack, 
     queues = [r for r in shared_stack.resources.values() if r.type == "AWS::SQS::Queue" and r.ref not in work_queues]
     alarms = emulator_env.client("cloudwatch").describe_alarms()["MetricAlarms"]
 
-    alarmed = {dimension["Value"] for alarm in alarms for dimension in alarm["Dimensions"]}
+    queue_alarms = [alarm for alarm in alarms if alarm["Namespace"] == "AWS/SQS"]
+
+    alarmed = {dimension["Value"] for alarm in queue_alarms for dimension in alarm["Dimensions"]}
     assert len(queues) == 5
     assert {queue.attributes["QueueName"] for queue in queues} == alarmed

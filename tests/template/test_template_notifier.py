@@ -119,7 +119,7 @@ def test_the_environment_names_the_secrets_never_their_values(transformed: Trans
 def test_the_topic_is_encrypted_and_mails_only_the_address_given(sam_template: SamTemplate) -> None:
     resources: dict[str, Any] = sam_template.resources
 
-    assert resources["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == "alias/aws/sns"
+    assert resources["NotificationTopic"]["Properties"]["KmsMasterKeyId"] == {"Ref": "NotificationTopicKey"}
     subscription = resources["NotificationEmailSubscription"]
     assert subscription["Condition"] == "HasNotificationEmail"
     assert subscription["Properties"] == {
