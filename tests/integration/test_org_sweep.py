@@ -1,17 +1,20 @@
 """The sweep at organization scale, as Lambda runs it, in-process against the emulator over HTTP: the sweep
 function fans out one job per (account, region) of the hub and the member stacks' OUs through the queue,
-workers run them with the hub's role, and a failed account is retried on its own."""
+workers run them with the hub's role, and a failed account is retried on its own. The queue's visibility
+timeout is the template's; a failed job's coming round again is made to happen (its visibility set to 0), not
+waited for, so a busy machine cannot make a pass see it twice."""
 
 from __future__ import annotations
 
 import json
-import time
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
 from aws_lambda_powertools.utilities.batch.exceptions import BatchProcessingError
 from org_support import ACTOR, ROLES, Hub
 
+from vpce_guard import lambda_app
 from vpce_guard.cli import main
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
@@ -23,13 +26,13 @@ from vpce_guard.sweep import SweepLedger
 pytestmark = pytest.mark.server
 
 REGIONS = (REGION, "eu-west-1")
-RETRY_AFTER_SECONDS = 4  # the queue's visibility timeout: a failed job comes round again after it (a pass takes ~1 s)
+VISIBILITY_TIMEOUT_SECONDS = 720  # the template's: no job comes round again within a pass, however slow
 
 
 @pytest.fixture
 def queue(aws_env: Emulator) -> tuple[str, str]:
     sqs = aws_env.client("sqs", REGION)
-    url = sqs.create_queue(QueueName="sweep-jobs", Attributes={"VisibilityTimeout": str(RETRY_AFTER_SECONDS)})
+    url = sqs.create_queue(QueueName="sweep-jobs", Attributes={"VisibilityTimeout": str(VISIBILITY_TIMEOUT_SECONDS)})
     arn = sqs.get_queue_attributes(QueueUrl=url["QueueUrl"], AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
     return url["QueueUrl"], arn
 
@@ -48,17 +51,31 @@ def hub_functions(
     return hub_handler_of("sweep"), hub_handler_of("sweep_worker")
 
 
-def work_off(aws_env: Emulator, queue: tuple[str, str], worker: Any) -> QueueDelivery:
-    """One pass of the queue's event source; a batch whose every job failed fails the invocation, as Lambda
-    sees it (Powertools raises, so the whole batch is retried)."""
+def work_off(aws_env: Emulator, queue: tuple[str, str], worker: Any) -> tuple[QueueDelivery, list[str]]:
+    """One pass of the queue's event source, and the receipt handles of the jobs that failed; a batch whose
+    every job failed fails the invocation, as Lambda sees it (Powertools raises, so the whole batch is retried)."""
+    receipts: dict[str, str] = {}
 
     def invoke(event: dict[str, Any]) -> Any:
+        receipts.update((record["messageId"], record["receiptHandle"]) for record in event["Records"])
         try:
             return worker(event)
         except BatchProcessingError:
             return None
 
-    return deliver_queue(aws_env.client("sqs", REGION), *queue, invoke)
+    delivery = deliver_queue(aws_env.client("sqs", REGION), *queue, invoke)
+    return delivery, [receipts[message_id] for message_id in delivery.failed]
+
+
+def visibility_timeout_passes(
+    aws_env: Emulator, queue: tuple[str, str], receipts: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The failed jobs come round again, as when their visibility timeout ends, and the warm worker's clock has
+    moved on by as much (it remembers a refusing account for less than that)."""
+    entries = [{"Id": str(n), "ReceiptHandle": receipt, "VisibilityTimeout": 0} for n, receipt in enumerate(receipts)]
+    aws_env.client("sqs", REGION).change_message_visibility_batch(QueueUrl=queue[0], Entries=entries)
+    later = timedelta(seconds=VISIBILITY_TIMEOUT_SECONDS)
+    monkeypatch.setattr(lambda_app.accounts(), "clock", lambda: datetime.now(UTC) + later)
 
 
 def break_trust(hub: Hub, account_id: str) -> dict[str, Any]:
@@ -77,6 +94,7 @@ def test_the_sweep_covers_every_account_and_region_and_retries_a_failed_account_
     hub_functions: tuple[Any, Any],
     state_table: str,
     capsys: pytest.CaptureFixture[str],
+    monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     sweep, worker = hub_functions
     broken = hub.organization.member_account_ids[0]
@@ -88,13 +106,13 @@ def test_the_sweep_covers_every_account_and_region_and_retries_a_failed_account_
     outside_the_units = aws_env.client("organizations").create_account(AccountName="sandbox", Email="s@example.org")
 
     fanned_out = sweep(retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: hub.account_id}))
-    first = work_off(aws_env, queue, worker)
+    first, unfinished = work_off(aws_env, queue, worker)
     after_first = {(r.account_id, r.region): r for r in ledger.results()}
     reported = main(["sweeps", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url])
     report = capsys.readouterr().out
     hub.member_client("iam", broken).update_assume_role_policy(RoleName=ROLES.read, PolicyDocument=json.dumps(trust))
-    time.sleep(RETRY_AFTER_SECONDS + 0.2)
-    second = work_off(aws_env, queue, worker)
+    visibility_timeout_passes(aws_env, queue, unfinished, monkeypatch)
+    second, _ = work_off(aws_env, queue, worker)
     after_second = {(r.account_id, r.region): r for r in ledger.results()}
 
     every = {(account, region) for account in hub.organization.account_ids for region in REGIONS}
@@ -121,6 +139,6 @@ def test_a_malformed_job_is_dropped_and_logged_not_retried(
     _, worker = hub_functions
     aws_env.client("sqs", REGION).send_message(QueueUrl=queue[0], MessageBody='{"account_id": "1"}')
 
-    delivered = work_off(aws_env, queue, worker)
+    delivered, _ = work_off(aws_env, queue, worker)
 
     assert (len(delivered.delivered), delivered.failed) == (1, [])

@@ -26,7 +26,8 @@ from vpce_guard.identifiers import partition_of
 # Renewed when less than a Lambda invocation's longest run (15 minutes) is left.
 RENEW_BEFORE_EXPIRY = timedelta(minutes=15)
 SESSION_NAME_LIMIT = 64  # sts:AssumeRole's RoleSessionName
-REFUSAL_MEMORY = timedelta(minutes=15)
+# Less than the sweep queue's visibility timeout (12 minutes), so that a retried sweep job asks STS again.
+REFUSAL_MEMORY = timedelta(minutes=10)
 
 
 @dataclass(frozen=True)
