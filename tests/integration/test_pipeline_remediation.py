@@ -19,6 +19,7 @@ from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
 from vpce_guard.pipeline import Pipeline
+from vpce_guard.remediation.integrity import ChangeSeal, key_alias
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import ChangeRecord, Record, StateStore, Status
@@ -225,8 +226,13 @@ def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longe
 
 
 @pytest.fixture
-def remediated(session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc) -> tuple[str, ChangeRecord]:
-    """An endpoint whose private DNS vpce-guard turned on, and the change it recorded."""
+def remediated(session: AwsSession, state_table: str, ec2: Any, vpc: BuiltVpc) -> tuple[str, ChangeRecord]:
+    """An endpoint whose private DNS vpce-guard turned on, and the change it recorded (sealed, as the functions
+    seal it, with the stack's HMAC key)."""
+    kms = session.client("kms")
+    key = kms.create_key(KeySpec="HMAC_256", KeyUsage="GENERATE_VERIFY_MAC")["KeyMetadata"]
+    kms.create_alias(AliasName=key_alias(state_table), TargetKeyId=key["KeyId"])
+    store = StateStore(session.client("dynamodb"), state_table, ChangeSeal.for_table(kms, state_table))
     endpoint = endpoint_without_private_dns(ec2, vpc)
     pipeline(session, store, ENFORCE_PRIVATE_DNS).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
     (change,) = store.changes()
@@ -243,23 +249,25 @@ def test_rollback_restores_exactly_what_the_change_replaced(
 ) -> None:  # fmt: skip
     endpoint, change = remediated
 
-    code = main(["rollback", change.change_id, *state_flags(aws_env, state_table)])
+    code = main(["rollback", change.change_id, "--yes", *state_flags(aws_env, state_table)])
 
     assert (code, private_dns(ec2, endpoint)) == (0, False)
     assert store.change(change.change_id).status == "ROLLED_BACK"  # type: ignore[union-attr]
 
 
-def test_rollback_refuses_when_someone_changed_the_resource_since_and_says_what(
+def test_rollback_refuses_when_someone_changed_what_the_change_altered_and_says_what(
     remediated: tuple[str, ChangeRecord], store: StateStore, ec2: Any, aws_env: Emulator, state_table: str,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
     endpoint, change = remediated
-    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, ResetPolicy=True)
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, PrivateDnsEnabled=False, ResetPolicy=True)
 
-    code = main(["rollback", change.change_id, *state_flags(aws_env, state_table)])
+    code = main(["rollback", change.change_id, "--yes", *state_flags(aws_env, state_table)])
 
-    assert (code, private_dns(ec2, endpoint)) == (1, True)
-    assert "PolicyDocument" in capsys.readouterr().err
+    refusal = capsys.readouterr().err
+    assert code == 1
+    assert "PrivateDnsEnabled: the change left True, now False" in refusal
+    assert "PolicyDocument" not in refusal  # the change did not alter the policy
 
 
 def test_rollback_with_force_restores_anyway(
@@ -269,7 +277,7 @@ def test_rollback_with_force_restores_anyway(
     endpoint, change = remediated
     ec2.modify_vpc_endpoint(VpcEndpointId=endpoint, ResetPolicy=True)
 
-    code = main(["rollback", change.change_id, "--force", *state_flags(aws_env, state_table)])
+    code = main(["rollback", change.change_id, "--force", "--yes", *state_flags(aws_env, state_table)])
 
     assert (code, private_dns(ec2, endpoint)) == (0, False)
 

@@ -142,9 +142,9 @@ def test_an_operator_rolls_back_a_members_change_through_an_administrator_role(
     [change] = store_of(aws_env, hub).changes()
     state = ["--table", hub.physical_id("StateTable"), "--region", hub.region, "--endpoint-url", aws_env.url]
 
-    without_role = main(["rollback", change.change_id, *state])
+    without_role = main(["rollback", change.change_id, *state, "--yes"])
     refusal = capsys.readouterr().err
-    with_role = main(["rollback", change.change_id, *state, "--role-name", "OrganizationAccountAccessRole"])
+    with_role = main(["rollback", change.change_id, *state, "--yes", "--role-name", "OrganizationAccountAccessRole"])
 
     assert without_role == 2
     assert f"was made in account {member}" in refusal

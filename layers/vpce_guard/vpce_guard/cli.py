@@ -8,7 +8,6 @@ Arguments are checked as they are parsed, and output paths before any AWS call.
 from __future__ import annotations
 
 import argparse
-import dataclasses
 import io
 import json
 import os
@@ -16,9 +15,9 @@ import sys
 import time
 import traceback
 import urllib.parse
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TypeVar
 
 from botocore.exceptions import ProfileNotFound
 
@@ -32,8 +31,18 @@ from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.local.cli import add_local_commands
 from vpce_guard.policy import PolicyError
-from vpce_guard.remediation.model import ResourceRef
-from vpce_guard.remediation.rollback import restore
+from vpce_guard.remediation.integrity import ChangeSeal, IntegrityError
+from vpce_guard.remediation.rollback import REFUSED, RESTORED, RollbackPlan
+from vpce_guard.remediation.rollback_change import (
+    BLOCKED,
+    DECLINED,
+    HELD,
+    MOVED,
+    UNDOABLE,
+    RollbackError,
+    RollbackOutcome,
+    roll_back,
+)
 from vpce_guard.render import (
     changes_json,
     changes_table,
@@ -169,10 +178,15 @@ def build_parser() -> argparse.ArgumentParser:
     sweeps.add_argument("--sweep-id", help="a sweep other than the latest")
     sweeps.add_argument("--format", choices=("table", "json"), default="table")
 
-    rollback = commands.add_parser("rollback", help="restore exactly what a recorded change replaced")
+    rollback = commands.add_parser("rollback", help="undo exactly what a recorded change altered")
     rollback.set_defaults(command=run_rollback)
-    rollback.add_argument("change_id", metavar="CHANGE_ID", help="as `vpce-guard changes` lists it")
-    rollback.add_argument("--force", action="store_true", help="restore even if the resource changed since")
+    rollback.add_argument("change_id", metavar="CHANGE_ID", nargs="?", help="as `vpce-guard changes` lists it")
+    rollback.add_argument("--resource", metavar="ID", help="with --all: the resource whose changes to roll back")
+    rollback.add_argument("--all", action="store_true", help="roll back every change of --resource, newest first")
+    rollback.add_argument(
+        "--force", action="store_true", help="restore what the change altered even if it was changed since"
+    )
+    rollback.add_argument("--yes", action="store_true", help="apply the planned calls without asking")
     rollback.add_argument(
         "--role-name",
         help="the role to assume when the change was made in another account (the member remediation role)",
@@ -373,40 +387,89 @@ def run_sweeps(args: argparse.Namespace) -> int:
 
 
 def run_rollback(args: argparse.Namespace) -> int:
-    """Restore a change's snapshot exactly; refuse (exit 1) when someone changed the resource since."""
+    """Undo recorded changes: the planned calls are shown, then applied on confirmation (a terminal) or with
+    --yes. Exit 1 when refused or declined, 2 on an error or when confirmation was needed and impossible."""
+    if bool(args.change_id) == bool(args.all and args.resource) or bool(args.all) != bool(args.resource):
+        raise UsageError("give a CHANGE_ID, or --resource ID --all")
     store = _state(args)
-    change = _read(store, lambda store: store.change(args.change_id))
-    if change is None:
-        raise UsageError(f"no change {args.change_id}: `vpce-guard changes` lists them")
-    if change.after is None or change.status not in ("REMEDIATED", "FAILED"):
-        raise UsageError(f"change {change.change_id} is {change.status}: only applied changes can be rolled back")
-    resource = ResourceRef(change.resource_kind, change.resource_id, change.vpc_id, change.account_id, change.region)
-    before, after = _configurations(change.before), _configurations(change.after)
+    if args.all:
+        changes = [
+            change
+            for change in _read(store, StateStore.changes)
+            if change.resource_id == args.resource and change.status in UNDOABLE
+        ]
+        if not changes:
+            raise UsageError(f"no change of {args.resource} to roll back: `vpce-guard changes` lists them")
+    else:
+        found = _read(store, lambda store: store.change(args.change_id))
+        if found is None:
+            raise UsageError(f"no change {args.change_id}: `vpce-guard changes` lists them")
+        changes = [found]
+    session = AwsSession(_region(args), args.profile, args.endpoint_url)
+    seal = ChangeSeal.for_table(session.client("kms"), store.table_name)
     roles = MemberRoles(read=args.role_name, remediate=args.role_name) if args.role_name else None
     accounts = Accounts(lambda region: AwsSession(region, args.profile, args.endpoint_url), roles, "vpce-guard-cli")
-    if roles is None and accounts.home_account_id(change.region) != change.account_id:
-        raise UsageError(
-            f"change {change.change_id} was made in account {change.account_id}, and these credentials are of "
-            f"account {accounts.home_account_id(change.region)}: give --role-name, a role there you may assume "
-            "(e.g. OrganizationAccountAccessRole)"
-        )
-    restored = restore(accounts.actor(change.account_id, change.region), resource, before, after, force=args.force)
-    if restored.status == "REFUSED":
-        _say(f"refused: {change.resource_id} changed since {change.change_id}; --force restores anyway:")
-        for difference in restored.differences_refused or ():
-            print(f"  {difference}", file=sys.stderr)
-        return EXIT_FINDINGS
-    if restored.status != "RESTORED":
-        raise UsageError(f"rollback of {change.change_id} failed: {restored.error}")
-    store.put_change(dataclasses.replace(change, status="ROLLED_BACK"))
-    _say(f"restored {change.resource_id} as it was before {change.change_id} ({len(restored.calls_made)} calls)")
-    _say(f"if {change.check_id} is enforced, the next evaluation changes it again: exempt it or set the mode first")
+    for change in changes:  # newest first
+        if roles is None and accounts.home_account_id(change.region) != change.account_id:
+            raise UsageError(
+                f"change {change.change_id} was made in account {change.account_id}, and these credentials are of "
+                f"account {accounts.home_account_id(change.region)}: give --role-name, a role there you may assume "
+                "(e.g. OrganizationAccountAccessRole)"
+            )
+        try:
+            outcome = roll_back(
+                store, seal, change, accounts.actor(change.account_id, change.region),
+                force=args.force, confirm=lambda plan: _confirm(plan, args.yes),
+            )  # fmt: skip
+        except (IntegrityError, RollbackError) as error:
+            raise UsageError(str(error)) from error
+        except CALL_ERRORS as error:
+            raise CollectionError("VerifyMac", change.region, error) from error
+        code = _rollback_reported(outcome)
+        if code != EXIT_OK:
+            return code
     return EXIT_OK
 
 
-def _configurations(snapshot: Mapping[str, Any]) -> dict[str, dict[str, Any]]:
-    """A recorded snapshot: each resource id's configuration."""
-    return {resource_id: dict(configuration) for resource_id, configuration in snapshot.items()}
+def _confirm(plan: RollbackPlan, yes: bool) -> bool:
+    """Print the planned calls; go on with --yes, or when a person at a terminal says so."""
+    print(f"rollback of the change to {plan.undo.resource.id}: {len(plan.calls)} calls")
+    for call in plan.calls:
+        print(f"  {call.describe()}")
+    if yes:
+        return True
+    if not sys.stdin.isatty():
+        raise UsageError("not applied: no terminal to confirm on; pass --yes to apply the calls above")
+    return input("apply these calls? [y/N] ").strip().lower() in ("y", "yes")
+
+
+def _rollback_reported(outcome: RollbackOutcome) -> int:
+    change = outcome.change
+    if outcome.status == RESTORED:
+        _say(f"restored what {change.change_id} altered on {change.resource_id} ({len(outcome.calls_made)} calls)")
+        _say(f"if {change.check_id} is enforced, the next evaluation changes it again: exempt it or set the mode first")
+        return EXIT_OK
+    if outcome.status == BLOCKED:
+        _say(f"refused: vpce-guard changed what {change.change_id} altered again since; roll back, newest first:")
+        for later in reversed(outcome.later):
+            print(f"  vpce-guard rollback {later.change_id}    ({later.check_id}, {later.status})", file=sys.stderr)
+        _say(f"then {change.change_id}; or all at once: vpce-guard rollback --resource {change.resource_id} --all")
+        return EXIT_FINDINGS
+    if outcome.status in (REFUSED, MOVED):
+        moved = " while the rollback was confirmed" if outcome.status == MOVED else ""
+        _say(f"refused: what {change.change_id} altered was changed since{moved}; --force restores it anyway:")
+        for line in outcome.changed_since:
+            print(f"  {line}", file=sys.stderr)
+        return EXIT_FINDINGS
+    if outcome.status == DECLINED:
+        _say(f"not applied: {change.change_id} was not rolled back")
+        return EXIT_FINDINGS
+    if outcome.status == HELD:
+        raise UsageError(
+            f"a change or rollback of {change.resource_id} is in flight (its lease lasts at most 5 minutes): "
+            "run this again when it ends"
+        )
+    raise UsageError(f"rollback of {change.change_id} failed: {outcome.error}")
 
 
 def run_demo(args: argparse.Namespace) -> int:

@@ -310,8 +310,8 @@ def follow_an_event(emulator: Emulator) -> bool:
         ours = [change for change in changes if change.resource_id == endpoint]
         rolled_back = False
         if ours:
-            say(f"rolling back {ours[0].change_id} (vpce-guard rollback --role-name OrganizationAccountAccessRole)")
-            rollback = ["rollback", ours[0].change_id, *state, "--role-name", "OrganizationAccountAccessRole"]
+            say(f"rolling back {ours[0].change_id} (vpce-guard rollback --yes --role-name ...AccessRole)")
+            rollback = ["rollback", ours[0].change_id, *state, "--yes", "--role-name", "OrganizationAccountAccessRole"]
             rolled_back = cli(rollback) == 0 and not _private_dns(ec2, endpoint)
         say(f"{endpoint} private DNS is {'off again, as it was' if rolled_back else 'NOT restored'}")
         ok = fixed and bool(about) and swept and rolled_back

@@ -97,8 +97,7 @@ class Remediator:
             try:
                 status = self._apply(actor, judged, finding, plan, acted)
             finally:
-                for resource_id in resources:
-                    self.store.release_lease(judged.account_id, judged.region, resource_id, holder)
+                self.store.release_leases(judged.account_id, judged.region, resources, holder)
             if key in acted.change_ids:
                 budget -= 1  # a change was made (not one someone else had made already)
             acted.statuses[key] = status
@@ -115,20 +114,14 @@ class Remediator:
         return Status.TICKETED if named else None
 
     def _lease(self, judged: Judged, resource_ids: list[str], holder: str) -> bool:
-        """Lease every resource the change touches (in a fixed order), or none."""
-        taken: list[str] = []
-        for resource_id in resource_ids:
-            if not self.store.acquire_lease(judged.account_id, judged.region, resource_id, holder, datetime.now(UTC)):
-                for held in taken:
-                    self.store.release_lease(judged.account_id, judged.region, held, holder)
-                return False
-            taken.append(resource_id)
-        return True
+        """Lease every resource the change touches, or none."""
+        return self.store.acquire_leases(judged.account_id, judged.region, resource_ids, holder, datetime.now(UTC))
 
     def _apply(
         self, actor: Callable[[], AwsSession], judged: Judged, finding: Finding, plan: Plan, acted: Acted
     ) -> Status:
         change_id = f"{judged.observed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}"
+        started_at = datetime.now(UTC).isoformat()  # orders this resource's changes (one evaluation may make several)
         try:
             session = actor()
         except AccountAccessError as error:
@@ -140,7 +133,9 @@ class Remediator:
 
         def record_snapshot(before: Mapping[str, Any]) -> None:
             self.store.put_change(
-                self._record(judged, finding, APPLYING, plan.calls, before, plan=plan, change_id=change_id)
+                self._record(
+                    judged, finding, APPLYING, plan.calls, before, plan=plan, change_id=change_id, started_at=started_at
+                )
             )
 
         applied = executor.apply(session, plan, before_change=record_snapshot)
@@ -148,7 +143,7 @@ class Remediator:
             return Status.REMEDIATED
         change = self._record(
             judged, finding, applied.status, applied.calls_made, applied.before,
-            plan=plan, change_id=change_id, after=applied.after, error=applied.error,
+            plan=plan, change_id=change_id, after=applied.after, error=applied.error, started_at=started_at,
         )  # fmt: skip
         self._put(acted, change)
         acted.change_ids[(finding.resource_id, finding.check_id)] = change_id
@@ -170,6 +165,7 @@ class Remediator:
         change_id: str | None = None,
         after: Mapping[str, Any] | None = None,
         error: str | None = None,
+        started_at: str | None = None,
     ) -> ChangeRecord:
         resource = plan.resource if plan is not None else None
         return ChangeRecord(
@@ -186,4 +182,6 @@ class Remediator:
             before=before,
             after=after,
             error=error,
+            planned_calls=tuple(call.to_dict() for call in plan.calls) if plan is not None else (),
+            started_at=started_at,
         )

@@ -34,6 +34,7 @@ from botocore.exceptions import ClientError
 
 from vpce_guard.checks import CHECKS
 from vpce_guard.findings import Finding
+from vpce_guard.remediation.integrity import ChangeSeal
 from vpce_guard.sweep import until_taken
 
 SCOPE_INDEX = "by-scope"
@@ -142,7 +143,14 @@ class Changes:
 @dataclass(frozen=True)
 class ChangeRecord:
     """One automatic change (or, in dry-run, the change that would have been made): what it called, and the
-    resource's configuration before and after, so that it can be rolled back exactly."""
+    resource's configuration before and after, so that it can be rolled back exactly.
+
+    ``planned_calls`` are the plan's calls as boto3 takes them (``ApiCall.to_dict``): with ``before`` they say
+    which attributes the change set out to alter, even when it was interrupted (APPLYING, no ``after``).
+    ``started_at`` orders the changes of one resource (several may share an evaluation's ``created_at``).
+    The last three fields are not part of the record's content: ``document`` is the record as stored and
+    ``integrity_tag`` its tag (``remediation.integrity``); ``rolled_back_at`` is set by a rollback, which
+    then shows the status as ROLLED_BACK."""
 
     change_id: str
     account_id: str
@@ -151,12 +159,17 @@ class ChangeRecord:
     resource_kind: str
     vpc_id: str
     check_id: str
-    status: str  # PLANNED (dry-run), REMEDIATED, FAILED, ROLLED_BACK
+    status: str  # PLANNED (dry-run), APPLYING, REMEDIATED, FAILED, TICKET_ONLY; ROLLED_BACK once rolled back
     created_at: str
     calls: tuple[str, ...]
     before: Mapping[str, Any]
     after: Mapping[str, Any] | None = None
     error: str | None = None
+    planned_calls: tuple[Mapping[str, Any], ...] = ()
+    started_at: str | None = None
+    document: str | None = field(default=None, compare=False, repr=False)
+    integrity_tag: str | None = field(default=None, compare=False, repr=False)
+    rolled_back_at: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -173,13 +186,23 @@ class ChangeRecord:
             "before": dict(self.before),
             "after": dict(self.after) if self.after is not None else None,
             "error": self.error,
+            "planned_calls": [dict(call) for call in self.planned_calls],
+            "started_at": self.started_at,
         }
+
+    @property
+    def order(self) -> tuple[str, str]:
+        """Sorts the changes of one resource oldest first."""
+        return (self.started_at or self.created_at, self.change_id)
 
 
 class StateStore:
-    def __init__(self, dynamodb: Any, table_name: str) -> None:
+    def __init__(self, dynamodb: Any, table_name: str, seal: ChangeSeal | None = None) -> None:
+        """``seal`` tags the change records written (the acting functions'); without it they carry no tag,
+        and a rollback refuses them."""
         self.dynamodb = dynamodb
         self.table_name = table_name
+        self.seal = seal
 
     def records(
         self, account_id: str, region: str, vpc_ids: Sequence[str] | None = None, *, unresolved_only: bool = False
@@ -271,13 +294,17 @@ class StateStore:
         return changes
 
     def put_change(self, change: ChangeRecord) -> None:
-        """Record a change; called before the change is applied (with no ``after``) and again once it is."""
+        """Record a change; called before the change is applied (with no ``after``) and again once it is.
+        The record's content is stored as canonical JSON, with its integrity tag when the store has a seal."""
+        document = json.dumps(change.to_dict(), sort_keys=True)
         item = {
             "pk": f"{change.account_id}#{change.region}#{change.resource_id}",
             "sk": f"{CHANGE_PREFIX}{change.change_id}",
-            "document": json.dumps(change.to_dict(), sort_keys=True),
+            "document": document,
             "change_id": change.change_id,
         }
+        if self.seal is not None:
+            item["integrity_tag"] = self.seal.tag(document)
         self.dynamodb.put_item(
             TableName=self.table_name, Item={name: _serializer.serialize(value) for name, value in item.items()}
         )
@@ -290,10 +317,51 @@ class StateStore:
             ExpressionAttributeValues={":prefix": {"S": CHANGE_PREFIX}},
         )
         found = [_change(item) for page in pages for item in page["Items"]]
-        return sorted(found, key=lambda change: change.change_id, reverse=True)
+        return sorted(found, key=lambda change: change.order, reverse=True)
 
     def change(self, change_id: str) -> ChangeRecord | None:
         return next((change for change in self.changes() if change.change_id == change_id), None)
+
+    def changes_of(self, account_id: str, region: str, resource_id: str) -> list[ChangeRecord]:
+        """The changes recorded about one resource, oldest first (one query)."""
+        pages = self.dynamodb.get_paginator("query").paginate(
+            TableName=self.table_name,
+            KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
+            ExpressionAttributeValues={
+                ":pk": {"S": f"{account_id}#{region}#{resource_id}"},
+                ":prefix": {"S": CHANGE_PREFIX},
+            },
+        )
+        return sorted((_change(item) for page in pages for item in page["Items"]), key=lambda change: change.order)
+
+    def mark_rolled_back(self, change: ChangeRecord, at: datetime) -> None:
+        """Note that ``change`` was rolled back, beside its record (its content and tag stay as written)."""
+        self.dynamodb.update_item(
+            TableName=self.table_name,
+            Key={
+                "pk": {"S": f"{change.account_id}#{change.region}#{change.resource_id}"},
+                "sk": {"S": f"{CHANGE_PREFIX}{change.change_id}"},
+            },
+            UpdateExpression="SET rolled_back_at = :at",
+            ConditionExpression="attribute_exists(pk)",
+            ExpressionAttributeValues={":at": {"S": at.isoformat()}},
+        )
+
+    def acquire_leases(
+        self, account_id: str, region: str, resource_ids: Iterable[str], holder: str, now: datetime
+    ) -> bool:
+        """Lease every resource a change or a rollback touches (in a fixed order), or none."""
+        taken: list[str] = []
+        for resource_id in sorted(set(resource_ids)):
+            if not self.acquire_lease(account_id, region, resource_id, holder, now):
+                self.release_leases(account_id, region, taken, holder)
+                return False
+            taken.append(resource_id)
+        return True
+
+    def release_leases(self, account_id: str, region: str, resource_ids: Iterable[str], holder: str) -> None:
+        for resource_id in sorted(set(resource_ids)):
+            self.release_lease(account_id, region, resource_id, holder)
 
     def acquire_lease(self, account_id: str, region: str, resource_id: str, holder: str, now: datetime) -> bool:
         """At most one change in flight per resource: a lease that expires on its own if its holder dies."""
@@ -531,8 +599,20 @@ def _record(item: Mapping[str, Any]) -> Record:
 
 
 def _change(item: Mapping[str, Any]) -> ChangeRecord:
-    raw = json.loads(_deserializer.deserialize(item["document"]))
-    return ChangeRecord(**{**raw, "calls": tuple(raw["calls"])})
+    raw = {name: _deserializer.deserialize(value) for name, value in item.items()}
+    content = json.loads(raw["document"])
+    rolled_back_at = raw.get("rolled_back_at")
+    return ChangeRecord(
+        **{
+            **content,
+            "calls": tuple(content["calls"]),
+            "planned_calls": tuple(content.get("planned_calls", ())),
+            "status": "ROLLED_BACK" if rolled_back_at else content["status"],
+        },
+        document=raw["document"],
+        integrity_tag=raw.get("integrity_tag"),
+        rolled_back_at=rolled_back_at,
+    )
 
 
 def _millis(moment: datetime) -> int:

@@ -18,6 +18,9 @@ from vpce_guard.estate import EstateBuilder, least_privilege_policy
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
+from vpce_guard.remediation.executor import Applied
+from vpce_guard.remediation.model import Plan
+from vpce_guard.remediation.rollback import Restored, plan_rollback, restore, undo_of
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
 
@@ -51,7 +54,7 @@ class Estate:
         """An interface endpoint built right, but for ``options``."""
         options.setdefault("subnet_ids", self.vpc.private_subnet_ids)
         options.setdefault("group_ids", [self.https])
-        options.setdefault("policy", least_privilege_policy(key, self.account))
+        options.setdefault("policy", least_privilege_policy(key, self.account, REGION))
         return self.build.interface_endpoint(self.vpc, key, **options)
 
     def plant(self, check_id: str) -> Planted:
@@ -74,6 +77,12 @@ class Estate:
         return any((f.check_id, f.resource_id) == (planted.check_id, planted.resource_id) for f in findings)
 
 
+def rolled_back(session: AwsSession, plan: Plan, applied: Applied, *, force: bool = False) -> Restored:
+    """The rollback of an applied plan, as the command line makes it: its inverse, planned from now."""
+    undo = undo_of(plan.resource, plan.calls, applied.before, applied.after)
+    return restore(session, plan_rollback(session, undo), force=force)
+
+
 def _private_dns_off(estate: Estate) -> str:
     return estate.endpoint("bedrock-runtime", private_dns=False)
 
@@ -89,13 +98,29 @@ def _default_policy(estate: Estate) -> str:
 
 
 def _service_wildcard(estate: Estate) -> str:
-    policy = least_privilege_policy("sts", estate.account)
-    policy["Statement"][0]["Action"] = "sts:*"
-    return estate.endpoint("sts", policy=policy)
+    policy = least_privilege_policy("bedrock-runtime", estate.account, REGION)
+    policy["Statement"][0]["Action"] = "bedrock:*"
+    return estate.endpoint("bedrock-runtime", policy=policy)
+
+
+def _any_resource(estate: Estate) -> str:
+    principals_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": estate.account}},
+            }
+        ],
+    }
+    return estate.endpoint("secretsmanager", policy=principals_only)
 
 
 def _foreign_principal(estate: Estate) -> str:
-    policy = least_privilege_policy("sqs", estate.account)
+    policy = least_privilege_policy("sqs", estate.account, REGION)
     policy["Statement"] += [
         {
             "Sid": "Partner",
@@ -128,7 +153,7 @@ def _route_tables_missing(estate: Estate) -> str:
         estate.vpc,
         "s3",
         route_table_ids=[*estate.vpc.public_route_table_ids, estate.vpc.private_route_table_ids[0]],
-        policy=least_privilege_policy("s3", estate.account),
+        policy=least_privilege_policy("s3", estate.account, REGION),
     )
 
 
@@ -142,6 +167,7 @@ _PLANTERS = {
     "policy-any-principal": _default_policy,
     "policy-wildcard-action": _service_wildcard,
     "policy-foreign-principal": _foreign_principal,
+    "policy-any-resource": _any_resource,
     "az-coverage": _one_zone,
     "sg-https-blocked": _https_blocked,
     "sg-open-to-world": _open_to_world,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pytest
-from remediation_estates import KEEP_DENY, ORG_ID, Estate, Planted
+from remediation_estates import KEEP_DENY, ORG_ID, Estate, Planted, rolled_back
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
@@ -19,7 +19,7 @@ from vpce_guard.remediation.configuration import read_configurations
 from vpce_guard.remediation.executor import FAILED, REMEDIATED, Applied, apply
 from vpce_guard.remediation.model import Plan
 from vpce_guard.remediation.plans import TicketOnly, plan_for
-from vpce_guard.remediation.rollback import REFUSED, RESTORED, restore
+from vpce_guard.remediation.rollback import REFUSED, RESTORED
 from vpce_guard.remediation.runbooks import set_vpc_attribute
 
 pytestmark = pytest.mark.server
@@ -72,7 +72,7 @@ def test_the_new_policy_keeps_the_original_deny(session: AwsSession, estate: Est
 
     applied = apply(session, planned(estate, session, planted))
 
-    assert applied.after[planted.resource_id]["PolicyDocument"]["Statement"][1:] == [KEEP_DENY]
+    assert applied.after[planted.resource_id]["PolicyDocument"]["Statement"][-1] == KEEP_DENY
 
 
 def test_private_dns_after_the_vpc_dns_attributes_when_those_are_enforced(session: AwsSession, estate: Estate) -> None:
@@ -94,7 +94,7 @@ def test_rolling_back_private_dns_and_vpc_dns_restores_both(session: AwsSession,
     plan = planned(estate, session, planted, fix_vpc_dns=True)
     applied = apply(session, plan)
 
-    restored = restore(session, plan.resource, applied.before, applied.after, force=False)
+    restored = rolled_back(session, plan, applied, force=False)
 
     assert restored.status == RESTORED
     assert read_configurations(session, plan.resources) == applied.before
@@ -175,7 +175,7 @@ def test_a_failure_after_some_calls_reports_them_and_rolls_back(
     two_steps = Plan(plan.finding, plan.resource, (hostnames, *plan.calls), plan.summary)
 
     applied = apply(session, two_steps)
-    restored = restore(session, two_steps.resource, applied.before, applied.after, force=False)
+    restored = rolled_back(session, two_steps, applied, force=False)
 
     assert (applied.status, applied.calls_made) == (FAILED, (hostnames,))
     assert restored.status == RESTORED
@@ -199,7 +199,8 @@ def changed_since(session: AwsSession, estate: Estate, ec2: Any) -> ChangedSince
     planted = estate.plant("policy-any-principal")
     plan = planned(estate, session, planted)
     applied = apply(session, plan)
-    theirs = least_privilege_policy("secretsmanager", estate.account)
+    theirs = least_privilege_policy("secretsmanager", estate.account, REGION)
+    theirs["Statement"][0]["Sid"] = "TheirOwnChange"
     ec2.modify_vpc_endpoint(VpcEndpointId=planted.resource_id, PolicyDocument=json.dumps(theirs))
     return ChangedSince(estate, planted, plan, applied)
 
@@ -210,7 +211,7 @@ def test_a_rollback_after_a_third_party_change_is_refused_with_the_differences(
     plan, applied = changed_since.plan, changed_since.applied
     made_before = mutating_calls(session)
 
-    restored = restore(session, plan.resource, applied.before, applied.after, force=False)
+    restored = rolled_back(session, plan, applied, force=False)
 
     assert (restored.status, restored.calls_made) == (REFUSED, ())
     assert restored.differences_refused is not None
@@ -221,7 +222,7 @@ def test_a_rollback_after_a_third_party_change_is_refused_with_the_differences(
 def test_a_forced_rollback_restores_the_snapshot(session: AwsSession, changed_since: ChangedSince) -> None:
     plan, applied = changed_since.plan, changed_since.applied
 
-    restored = restore(session, plan.resource, applied.before, applied.after, force=True)
+    restored = rolled_back(session, plan, applied, force=True)
 
     assert restored.status == RESTORED
     assert read_configurations(session, plan.resources) == applied.before
@@ -230,7 +231,7 @@ def test_a_forced_rollback_restores_the_snapshot(session: AwsSession, changed_si
 def test_the_default_policy_comes_back_through_reset_policy(session: AwsSession, changed_since: ChangedSince) -> None:
     plan, applied = changed_since.plan, changed_since.applied
 
-    restored = restore(session, plan.resource, applied.before, applied.after, force=True)
+    restored = rolled_back(session, plan, applied, force=True)
 
     assert [call.parameters.get("ResetPolicy") for call in restored.calls_made] == [True]
     assert changed_since.estate.still_found(session, changed_since.planted)

@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
-from remediation_estates import Estate, Planted
+from remediation_estates import Estate, Planted, rolled_back
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
@@ -18,7 +18,7 @@ from vpce_guard.emulator import Emulator
 from vpce_guard.remediation.configuration import READ_PERMISSIONS, Configurations, read_configurations
 from vpce_guard.remediation.executor import REMEDIATED, Applied, apply
 from vpce_guard.remediation.plans import PERMISSIONS, Plan, plan_for
-from vpce_guard.remediation.rollback import RESTORED, Restored, restore
+from vpce_guard.remediation.rollback import RESTORED, Restored
 
 pytestmark = pytest.mark.server
 
@@ -58,7 +58,7 @@ def cycle(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[Cycle]
         applying_actions = frozenset(call.iam_action for call in emulator.recorded_calls())
         cleared = not estate.still_found(scanning, planted)
         emulator.clear_recorded_calls()
-        restored = restore(scanning, plan.resource, applied.before, applied.after, force=False)
+        restored = rolled_back(scanning, plan, applied, force=False)
         restoring_actions = frozenset(call.iam_action for call in emulator.recorded_calls())
         yield Cycle(
             planted,

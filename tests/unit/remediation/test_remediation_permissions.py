@@ -12,7 +12,7 @@ from remediation_builders import every_kind_of_plan
 from vpce_guard.remediation.configuration import READ_PERMISSIONS
 from vpce_guard.remediation.model import ENDPOINT, SECURITY_GROUP, VPC, Plan
 from vpce_guard.remediation.plans import PERMISSIONS
-from vpce_guard.remediation.rollback import rollback_calls
+from vpce_guard.remediation.rollback import inverse_calls, undo_of
 
 EC2_OPERATIONS = set(botocore.session.get_session().get_service_model("ec2").operation_names)
 # Two configurations of each kind of resource that differ in every attribute.
@@ -60,7 +60,7 @@ def test_every_rollback_call_is_declared_by_its_action(plan: Plan) -> None:
         call
         for resource in plan.resources
         for before, now in (OPPOSITES[resource.kind], OPPOSITES[resource.kind][::-1])
-        for call in rollback_calls(resource, before, now)
+        for call in inverse_calls(undo_of(resource, (), {resource.id: before}, {resource.id: now}), {resource.id: now})
     ]
 
     assert {call.iam_action for call in rollbacks} <= set(PERMISSIONS[plan.finding.remediation.action])

@@ -18,7 +18,7 @@ from vpce_guard.findings import Remediation
 from vpce_guard.remediation.executor import apply
 from vpce_guard.remediation.model import ApiCall, ResourceRef, kind_of
 from vpce_guard.remediation.plans import PLAYBOOKS, plan_for
-from vpce_guard.remediation.rollback import rollback_calls
+from vpce_guard.remediation.rollback import Alteration, Undo, inverse_calls
 
 EC2_MODEL = botocore.session.get_session().get_service_model("ec2")
 ENDPOINT = ResourceRef("endpoint", "vpce-0interface000001", VPC_ID, "111122223333", "us-east-1")
@@ -95,8 +95,11 @@ def test_an_id_of_another_kind_of_resource_is_an_error() -> None:
 
 
 def test_a_resource_of_another_kind_has_no_rollback() -> None:
+    subnet = dataclasses.replace(ENDPOINT, kind="subnet")
+    altered = Alteration(subnet.id, "MapPublicIpOnLaunch", before=False, after=True)
+
     with pytest.raises(ValueError, match="subnet"):
-        rollback_calls(dataclasses.replace(ENDPOINT, kind="subnet"), {}, {})
+        inverse_calls(Undo(subnet, (subnet,), (altered,)), {subnet.id: {"MapPublicIpOnLaunch": True}})
 
 
 def test_applying_with_a_session_of_another_region_is_an_error_before_any_call() -> None:

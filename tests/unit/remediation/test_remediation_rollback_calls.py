@@ -1,4 +1,5 @@
-"""rollback_calls: the exact calls that take a resource from now back to its snapshot."""
+"""The rollback's pure core: which attributes a change altered (undo_of), the calls that undo exactly those
+(inverse_calls), and what changed since (changed_since)."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ from typing import Any
 
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.remediation.model import ApiCall, ResourceRef
-from vpce_guard.remediation.rollback import rollback_calls
+from vpce_guard.remediation.rollback import changed_since, inverse_calls, undo_of
+from vpce_guard.remediation.runbooks import modify_endpoint
 
 ENDPOINT = ResourceRef("endpoint", "vpce-1", "vpc-1", "111122223333", "us-east-1")
 VPC = ResourceRef("vpc", "vpc-1", "vpc-1", "111122223333", "us-east-1")
@@ -18,6 +20,12 @@ POLICY = {
 }
 WORLD = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "0.0.0.0/0"}]}
 VPC_HTTPS = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "IpRanges": [{"CidrIp": "10.0.0.0/16"}]}
+
+
+def rollback_calls(resource: ResourceRef, before: dict[str, Any], after: dict[str, Any]) -> tuple[ApiCall, ...]:
+    """The calls that undo a change that took ``resource`` from ``before`` to ``after``, read as ``after`` now."""
+    undo = undo_of(resource, (), {resource.id: before}, {resource.id: after})
+    return inverse_calls(undo, {resource.id: after})
 
 
 def endpoint(**changed: Any) -> dict[str, Any]:
@@ -87,3 +95,70 @@ def test_a_group_gets_its_rules_back_before_the_added_ones_are_revoked() -> None
         ApiCall("ec2", "authorize_security_group_ingress", {"GroupId": "sg-1", "IpPermissions": [WORLD]}),
         ApiCall("ec2", "revoke_security_group_ingress", {"GroupId": "sg-1", "IpPermissions": [VPC_HTTPS]}),
     )
+
+
+# --- Precision: only what the change altered ------------------------------------------------------------
+
+TURN_ON_PRIVATE_DNS = modify_endpoint("vpce-1", private_dns=True)
+ADD_SUBNET_B = modify_endpoint("vpce-1", add={"SubnetIds": ["subnet-b"]})
+
+
+def test_a_change_alters_only_what_its_calls_moved() -> None:
+    after = endpoint(PrivateDnsEnabled=True, SubnetIds=["subnet-a", "subnet-z"])  # subnet-z: someone else's
+
+    undo = undo_of(ENDPOINT, (TURN_ON_PRIVATE_DNS,), {"vpce-1": endpoint()}, {"vpce-1": after})
+
+    assert [(a.key, a.before, a.after) for a in undo.alterations] == [("PrivateDnsEnabled", False, True)]
+
+
+def test_rolling_back_private_dns_leaves_subnets_added_since_alone() -> None:
+    undo = undo_of(
+        ENDPOINT, (TURN_ON_PRIVATE_DNS,), {"vpce-1": endpoint()}, {"vpce-1": endpoint(PrivateDnsEnabled=True)}
+    )
+    now = {"vpce-1": endpoint(PrivateDnsEnabled=True, SubnetIds=["subnet-a", "subnet-b"])}
+
+    assert (inverse_calls(undo, now), changed_since(undo, now)) == (modify(PrivateDnsEnabled=False), [])
+
+
+def test_only_the_subnets_a_change_added_are_removed() -> None:
+    after = endpoint(SubnetIds=["subnet-a", "subnet-b"])
+    undo = undo_of(ENDPOINT, (ADD_SUBNET_B,), {"vpce-1": endpoint()}, {"vpce-1": after})
+    now = {"vpce-1": endpoint(SubnetIds=["subnet-a", "subnet-b", "subnet-c"])}
+
+    assert (inverse_calls(undo, now), changed_since(undo, now)) == (modify(RemoveSubnetIds=["subnet-b"]), [])
+
+
+def test_an_added_subnet_removed_since_is_a_change_since() -> None:
+    after = endpoint(SubnetIds=["subnet-a", "subnet-b"])
+    undo = undo_of(ENDPOINT, (ADD_SUBNET_B,), {"vpce-1": endpoint()}, {"vpce-1": after})
+
+    assert changed_since(undo, {"vpce-1": endpoint()}) == [
+        "vpce-1 SubnetIds: subnet-b, which the change added, is gone"
+    ]
+
+
+def test_a_value_set_differently_since_is_a_change_since() -> None:
+    undo = undo_of(
+        ENDPOINT, (TURN_ON_PRIVATE_DNS,), {"vpce-1": endpoint()}, {"vpce-1": endpoint(PrivateDnsEnabled=True)}
+    )
+
+    assert changed_since(undo, {"vpce-1": endpoint()}) == ["vpce-1 PrivateDnsEnabled: the change left True, now False"]
+
+
+def test_an_interrupted_change_is_undone_from_its_planned_calls() -> None:
+    undo = undo_of(ENDPOINT, (TURN_ON_PRIVATE_DNS, ADD_SUBNET_B), {"vpce-1": endpoint()}, None)
+    half_made = {"vpce-1": endpoint(PrivateDnsEnabled=True)}
+
+    assert undo.interrupted
+    assert (inverse_calls(undo, half_made), changed_since(undo, half_made)) == (modify(PrivateDnsEnabled=False), [])
+
+
+def test_two_changes_to_one_list_overlap_only_on_a_shared_item() -> None:
+    before, after = {"vpce-1": endpoint()}, {"vpce-1": endpoint(SubnetIds=["subnet-a", "subnet-b"])}
+    (adds_b,) = undo_of(ENDPOINT, (ADD_SUBNET_B,), before, after).alterations
+    add_c = modify_endpoint("vpce-1", add={"SubnetIds": ["subnet-c"]})
+    (adds_c,) = undo_of(
+        ENDPOINT, (add_c,), before, {"vpce-1": endpoint(SubnetIds=["subnet-a", "subnet-c"])}
+    ).alterations
+
+    assert (adds_b.overlaps(adds_b), adds_b.overlaps(adds_c)) == (True, False)

@@ -314,6 +314,8 @@ class _Deployer:
             "AWS::SSM::Parameter": self._parameter,
             "AWS::SNS::Subscription": self._subscription,
             "AWS::Lambda::EventSourceMapping": self._event_source_mapping,
+            "AWS::KMS::Key": self._kms_key,
+            "AWS::KMS::Alias": self._kms_alias,
         }
 
     def run(self) -> LocalStack:
@@ -539,6 +541,20 @@ class _Deployer:
         if queue is None or queue.type != "AWS::SQS::Queue":
             raise TemplateError(f"{queue_arn} is not a queue of the template")
         return str(queue.ref)
+
+    def _kms_key(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        request: dict[str, Any] = {
+            key: properties[key] for key in ("Description", "KeySpec", "KeyUsage") if key in properties
+        }
+        if "KeyPolicy" in properties:
+            request["Policy"] = json.dumps(properties["KeyPolicy"])
+        key = self.clients("kms").create_key(**request)["KeyMetadata"]
+        return PhysicalResource("AWS::KMS::Key", key["KeyId"], {"Arn": key["Arn"], "KeyId": key["KeyId"]})
+
+    def _kms_alias(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
+        name = str(properties["AliasName"])
+        self.clients("kms").create_alias(AliasName=name, TargetKeyId=str(properties["TargetKeyId"]))
+        return PhysicalResource("AWS::KMS::Alias", name)
 
     # SNS -------------------------------------------------------------------------------------------------
     def _parameter(self, logical_id: str, properties: dict[str, Any], raw: dict[str, Any]) -> PhysicalResource:
