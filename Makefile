@@ -30,6 +30,7 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/event_benchmark.py
 	$(BIN)/python benchmarks/sweep_benchmark.py
 	$(BIN)/python benchmarks/policy_benchmark.py
+	$(BIN)/python benchmarks/evidence_benchmark.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache

@@ -49,7 +49,7 @@ def build_estate(ec2: Any, endpoints: int) -> None:
     for index in range(VPCS):
         vpc = build.vpc(f"10.{index}.0.0/16", zones=3, name=f"bench-{index}")
         group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
-        policy = least_privilege_policy("sts", vpc.owner_id)
+        policy = least_privilege_policy("sts", vpc.owner_id, REGION)
         for service in services[:per_vpc]:
             subnets = vpc.private_subnet_ids[:1] if created % 11 == 0 else vpc.private_subnet_ids
             ec2.create_vpc_endpoint(

@@ -56,7 +56,7 @@ def build_account_estate(ec2: Any, account_id: str) -> None:
                 SubnetIds=vpc.private_subnet_ids,
                 SecurityGroupIds=[group],
                 PrivateDnsEnabled=number % 7 != 0,
-                PolicyDocument=json.dumps(least_privilege_policy("sts", account_id)),
+                PolicyDocument=json.dumps(least_privilege_policy("sts", account_id, REGION)),
             )
 
 

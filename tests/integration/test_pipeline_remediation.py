@@ -44,7 +44,7 @@ def endpoint_without_private_dns(ec2: Any, vpc: BuiltVpc, *, tags: dict[str, str
     group = build.security_group(vpc, f"vpce-{len(vpc.id)}-{id(tags)}", https_from_cidrs=[vpc.cidr])
     endpoint = build.interface_endpoint(
         vpc, "ssm", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False,
-        policy=least_privilege_policy("ssm", ACCOUNT),
+        policy=least_privilege_policy("ssm", ACCOUNT, REGION),
     )  # fmt: skip
     if tags:
         ec2.create_tags(Resources=[endpoint], Tags=[{"Key": k, "Value": v} for k, v in tags.items()])

@@ -84,7 +84,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
     def endpoint(key: str, **options: Any) -> str:
         options.setdefault("subnet_ids", every_zone)
         options.setdefault("group_ids", [https])
-        options.setdefault("policy", least_privilege_policy(key, account))
+        options.setdefault("policy", least_privilege_policy(key, account, REGION))
         return build.interface_endpoint(work, key, **options)
 
     estate.plant(
@@ -115,7 +115,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "ECR API open to 0.0.0.0/0 (seed 004: restrict to client subnets)",
         "sg-open-to-world",
     )
-    foreign = least_privilege_policy("sqs", account)
+    foreign = least_privilege_policy("sqs", account, REGION)
     foreign["Statement"].append(
         {
             "Sid": "Partner",
@@ -135,7 +135,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
             work,
             "s3",
             route_table_ids=[*work.public_route_table_ids, work.private_route_table_ids[0]],
-            policy=least_privilege_policy("s3", account),
+            policy=least_privilege_policy("s3", account, REGION),
         ),
         "S3 gateway endpoint missing two private route tables (seed 002)",
         "gateway-route-coverage",
@@ -177,7 +177,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
             private,
             "s3",
             route_table_ids=private.private_route_table_ids,
-            policy=least_privilege_policy("s3", account),
+            policy=least_privilege_policy("s3", account, REGION),
         ),
         "S3 gateway endpoint on every route table (seed 002)",
     )
@@ -188,7 +188,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
                 key,
                 subnet_ids=private.private_subnet_ids,
                 group_ids=[private_https],
-                policy=least_privilege_policy(key, account),
+                policy=least_privilege_policy(key, account, REGION),
             ),
             f"{key} endpoint built right in VPC 'private-no-ssm'",
         )
@@ -205,7 +205,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "kms",
         subnet_ids=dark.private_subnet_ids,
         group_ids=[dark_https],
-        policy=least_privilege_policy("kms", account),
+        policy=least_privilege_policy("kms", account, REGION),
     )
     build.set_vpc_dns(dark.id, support=True, hostnames=False)
     estate.plant(

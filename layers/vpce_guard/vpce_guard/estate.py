@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpce_guard.catalog import load_catalog
+from vpce_guard.identifiers import partition_of
+from vpce_guard.perimeter import Perimeter, ServiceProfile, rewrite
 from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC
 
 HTTPS = 443
@@ -193,26 +195,18 @@ def plant_private_dns_mistake(ec2: Any, region: str, cidr: str = "10.40.0.0/16")
         subnet_ids=vpc.private_subnet_ids,
         group_ids=[group],
         private_dns=False,
-        policy=least_privilege_policy("ssm", vpc.owner_id),
+        policy=least_privilege_policy("ssm", vpc.owner_id, region),
     )
     return PlantedMistake(vpc.owner_id, vpc, group, endpoint)
 
 
-def least_privilege_policy(service_key: str, account_id: str) -> dict[str, Any]:
-    """The policy a careful team writes: the catalog's action set, for principals of one account only."""
-    return {
-        "Version": "2012-10-17",
-        "Statement": [
-            {
-                "Sid": "AccountOnly",
-                "Effect": "Allow",
-                "Principal": "*",
-                "Action": list(load_catalog().services[service_key].actions),
-                "Resource": "*",
-                "Condition": {"StringEquals": {"aws:PrincipalAccount": account_id}},
-            }
-        ],
-    }
+def least_privilege_policy(service_key: str, account_id: str, region: str) -> dict[str, Any]:
+    """The policy a careful team writes: the data-perimeter policy of the service (principals and resources of
+    one account, AWS services, the AWS-owned resources the endpoint must reach), narrowed to the catalog's
+    actions where they are complete for the endpoint."""
+    entry = load_catalog().services[service_key]
+    profile = ServiceProfile.of(entry, partition_of(region), region)
+    return rewrite(None, profile, Perimeter(owner=account_id), entry.actions if entry.actions_complete else None)
 
 
 def _name_tag(resource_type: str, name: str) -> list[dict[str, Any]]:

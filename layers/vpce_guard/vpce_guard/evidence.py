@@ -46,6 +46,7 @@ from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from vpce_guard.aws import AwsSession
+from vpce_guard.judge import Activity, SeenCall
 
 WINDOW_DAYS = 30
 # Event history keeps 90 days: a longer window would read nothing more.
@@ -339,3 +340,21 @@ def _failure_message(error: ClientError, code: str, region: str) -> str:
     message = error.response.get("Error", {}).get("Message", "")
     next_step = _NEXT_STEPS.get(code, "")
     return f"LookupEvents failed in {region}: {code}: {message}.{' ' + next_step if next_step else ''}"
+
+
+def seen_calls(activity: EndpointActivity) -> Activity:
+    """The activity as the policy judge takes it: every caller and action seen, and what could not be."""
+    return Activity(
+        calls=tuple(
+            SeenCall(
+                identity_type=use.caller.identity_type,
+                principal=None if use.caller.identity_type == ANONYMOUS else use.caller.principal,
+                account=use.caller.account_id,
+                action=use.action,
+            )
+            for use in activity.uses
+        ),
+        days=(activity.end - activity.start).days,
+        partial=activity.partial,
+        cannot_see=activity.cannot_see,
+    )

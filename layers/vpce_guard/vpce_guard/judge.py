@@ -20,10 +20,10 @@ organization's resources, and (where the service bounds resources) our principal
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from vpce_guard.iam import Caller, Evaluation, Request, evaluate
-from vpce_guard.perimeter import ANYONE, Perimeter, ServiceProfile
+from vpce_guard.perimeter import ANYONE, Kept, Perimeter, ServiceProfile
 from vpce_guard.policy import Policy
 
 OUTSIDE_ORG = "o-outsideorg00"
@@ -144,6 +144,46 @@ class Judgement:
             "gained": [shift.to_dict() for shift in self.gained],
             "refused": [shift.to_dict() for shift in self.refused],
         }
+
+
+def kept_by(
+    old: Policy,
+    service: ServiceProfile,
+    perimeter: Perimeter,
+    *,
+    partition: str,
+    region: str,
+    actions: Iterable[str],
+) -> tuple[Perimeter, Kept]:
+    """What of the perimeter's extra callers ``old`` admits, so that a rewrite keeps them and adds no other:
+    the trusted accounts and partner resources it reaches, AWS service principals, federated callers, the
+    AWS-owned resources (and whether anyone may read those read unauthenticated)."""
+    context = _Context(service, perimeter, partition, region)
+    every_action = (*actions, f"{service.iam_prefix or 'partner'}:{OTHER_ACTION}")
+
+    def admits(principal: _Principal, resource: _Resource, asked: Iterable[str]) -> bool:
+        return any(
+            evaluate(old, _case("", principal, action, resource, legitimate=True).request).allowed for action in asked
+        )
+
+    trusted = tuple(
+        account
+        for account in perimeter.trusted_accounts
+        if admits(_principal(partition, account, None, "partner"), context.ours, every_action)
+    )
+    partners = tuple(
+        arn for arn in perimeter.partner_resources if admits(context.insider, (arn.replace("*", "x"), {}), every_action)
+    )
+    owned: list[tuple[_Resource, tuple[str, ...]]] = [
+        ((owned.arn.replace("*", "x"), {}), owned.actions) for owned in service.owned_resources
+    ]
+    kept = Kept(
+        aws_services=admits(context.service_principal, context.ours, every_action),
+        federated=admits((Caller("Federated", "provider"), {}), context.ours, service.federated_actions),
+        owned_resources=any(admits(context.insider, resource, asked) for resource, asked in owned),
+        anonymous_owned_resources=any(admits(_ANONYMOUS, resource, asked) for resource, asked in owned),
+    )
+    return replace(perimeter, trusted_accounts=trusted, partner_resources=partners), kept
 
 
 def _listed(shifts: tuple[Shift, ...], shown: int = 3) -> str:

@@ -27,6 +27,7 @@ from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from vpce_guard.catalog import CatalogService
 from vpce_guard.policy import Policy
 
 POLICY_VERSION = "2012-10-17"
@@ -77,22 +78,56 @@ class ServiceProfile:
     federated_actions: tuple[str, ...] = ()
     owned_resources: tuple[OwnedResource, ...] = ()
 
+    @classmethod
+    def of(cls, entry: CatalogService | None, partition: str, region: str) -> ServiceProfile:
+        """The catalog's facts about a service in ``region``; a partner service (no entry) reaches another
+        organization's resources by design, so it gets no resource bound."""
+        if entry is None:
+            return cls(iam_prefix=None, bounds_resources=False)
+        return cls(
+            iam_prefix=entry.iam_prefix,
+            bounds_resources=entry.resource_org_id,
+            federated_actions=entry.federated_principals,
+            owned_resources=tuple(
+                OwnedResource(grant.arn, grant.actions, grant.callers, grant.purpose)
+                for grant in entry.aws_owned_resources_for(partition, region)
+            ),
+        )
+
+
+@dataclass(frozen=True)
+class Kept:
+    """Which callers beyond the perimeter's own principals the rewrite admits: those the original policy
+    admitted (a rewrite never widens). ``anonymous_owned_resources`` lets anyone read the AWS-owned resources
+    read unauthenticated; without it our principals alone may."""
+
+    aws_services: bool = True
+    federated: bool = True
+    owned_resources: bool = True
+    anonymous_owned_resources: bool = True
+
 
 def rewrite(
     original: Policy | None,
     service: ServiceProfile,
     perimeter: Perimeter,
     actions: tuple[str, ...] | None = None,
+    kept: Kept | None = None,
 ) -> dict[str, Any]:
     """The data-perimeter policy for an endpoint of ``service``: ``actions`` (all, when None) for the
-    perimeter's principals and resources, the AWS service principals, federated callers, AWS-owned resources,
-    then the original's Deny statements as written."""
+    perimeter's principals and resources, then, as ``kept`` says, the AWS service principals, federated
+    callers and AWS-owned resources, then the original's Deny statements as written."""
+    kept = kept or Kept()
     granted: str | list[str] = list(actions) if actions else "*"
     statements = [
         *_perimeter_statements(service, perimeter, granted),
-        _statement("AwsServicePrincipals", granted, "*", {"Bool": {AWS_SERVICE_KEY: "true"}}),
-        *_federated_statements(service, perimeter),
-        *_owned_resource_statements(service, perimeter),
+        *(
+            [_statement("AwsServicePrincipals", granted, "*", {"Bool": {AWS_SERVICE_KEY: "true"}})]
+            if kept.aws_services
+            else []
+        ),
+        *(_federated_statements(service, perimeter) if kept.federated else ()),
+        *(_owned_resource_statements(service, perimeter, kept) if kept.owned_resources else ()),
         *(
             dict(statement.document)
             for statement in (original.statements if original else ())
@@ -153,11 +188,12 @@ def _federated_statements(service: ServiceProfile, perimeter: Perimeter) -> Iter
         )
 
 
-def _owned_resource_statements(service: ServiceProfile, perimeter: Perimeter) -> Iterator[dict[str, Any]]:
+def _owned_resource_statements(service: ServiceProfile, perimeter: Perimeter, kept: Kept) -> Iterator[dict[str, Any]]:
     """One statement per (callers, actions): AWS-owned resources read by anyone, or by our principals only."""
     groups: dict[tuple[str, tuple[str, ...]], list[str]] = {}
     for resource in service.owned_resources:
-        groups.setdefault((resource.callers, resource.actions), []).append(resource.arn)
+        callers = resource.callers if kept.anonymous_owned_resources else "organization"
+        groups.setdefault((callers, resource.actions), []).append(resource.arn)
     for index, ((callers, actions), arns) in enumerate(sorted(groups.items())):
         suffix = "" if index == 0 else str(index + 1)
         resources = _one_or_list(tuple(dict.fromkeys(arns)))

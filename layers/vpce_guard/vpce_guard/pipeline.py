@@ -13,10 +13,13 @@ from datetime import UTC, datetime
 from functools import partial
 
 from vpce_guard.accounts import Accounts
+from vpce_guard.aws import AwsSession
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
 from vpce_guard.decisions import Decision, GuardConfig, Mode, decide
-from vpce_guard.remediate import Acted, Remediator
+from vpce_guard.evidence import RequestPacer, endpoint_activity, seen_calls
+from vpce_guard.judge import Activity
+from vpce_guard.remediate import Acted, EvidenceReader, Remediator
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import ChangeRecord, Changes, Judged, StateStore, Status
@@ -125,7 +128,7 @@ class Pipeline:
         existing_by_key = {record.key: record for record in existing}
         actor = partial(self.accounts.actor, account_id, scope.region)
         acted = (
-            self.remediator.act(actor, result.facts, decisions, judged, existing_by_key)
+            self.remediator.act(actor, result.facts, decisions, judged, existing_by_key, evidence_reader(session))
             if self.remediator is not None
             else Acted()
         )
@@ -141,6 +144,17 @@ class Pipeline:
             judged, findings, claim=claim, statuses=statuses, change_ids=acted.change_ids, existing=existing
         )
         return Evaluation(judged, result, changes, dict(counter.calls - calls_before), acted.changes)
+
+
+def evidence_reader(session: AwsSession) -> EvidenceReader:
+    """CloudTrail's record of an endpoint's callers, read with the evaluation's own session; reads of one
+    account and region share AWS's 2 requests a second."""
+    pacer = RequestPacer()
+
+    def read(endpoint_id: str, iam_prefix: str) -> Activity:
+        return seen_calls(endpoint_activity(session, endpoint_id, iam_prefix, pacer=pacer))
+
+    return read
 
 
 def status_of(decision: Decision) -> Status:

@@ -21,15 +21,21 @@ from typing import Any
 
 from vpce_guard.accounts import AccountAccessError
 from vpce_guard.aws import AwsSession
+from vpce_guard.catalog import load_catalog
 from vpce_guard.decisions import Decision, GuardConfig, Mode, exemption_of
+from vpce_guard.evidence import EvidenceUnavailable
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
+from vpce_guard.judge import Activity
 from vpce_guard.remediation import executor
 from vpce_guard.remediation.model import Plan, TicketOnly
 from vpce_guard.remediation.plans import plan_for
 from vpce_guard.state import ChangeRecord, Judged, Record, StateStore, Status, finding_digest
 
 PLANNED, APPLYING, TICKET_ONLY = "PLANNED", "APPLYING", "TICKET_ONLY"
+POLICY_REWRITE = "restrict-endpoint-policy"
+# Reads what CloudTrail shows of one endpoint's callers: (endpoint id, the service's IAM prefix).
+EvidenceReader = Callable[[str, str], Activity]
 
 
 @dataclass
@@ -54,7 +60,10 @@ class Remediator:
         decisions: Iterable[Decision],
         judged: Judged,
         existing: Mapping[tuple[str, str], Record],
+        evidence: EvidenceReader | None = None,
     ) -> Acted:
+        """``evidence`` reads what CloudTrail shows of an endpoint's callers (endpoint id, IAM prefix), so that
+        no policy rewrite denies a caller seen; without it, rewrites are judged on the standard requests only."""
         acted = Acted()
         budget = self.config.change_budget
         holder = uuid.uuid4().hex
@@ -68,13 +77,23 @@ class Remediator:
             if seen and record is not None and record.status is Status.FAILED:
                 acted.statuses[key] = Status.FAILED  # refused before, and nothing has changed since
                 continue
-            plan = plan_for(
-                finding,
-                facts,
-                org_id=next(iter(sorted(self.config.settings.org_ids)), None),
-                fix_vpc_dns=self.config.mode("vpc-dns-disabled") is Mode.ENFORCE,
-                trusted_accounts=tuple(sorted(self.config.settings.trusted_accounts)),
-            )
+            try:
+                activity = self._activity(evidence, finding, facts)
+            except EvidenceUnavailable as error:
+                # The callers of the endpoint cannot be known: no rewrite on doubt.
+                activity = {}
+                plan: Plan | TicketOnly = TicketOnly(
+                    finding, f"the callers of {finding.resource_id} could not be read from CloudTrail: {error}"
+                )
+            else:
+                plan = plan_for(
+                    finding,
+                    facts,
+                    org_id=next(iter(sorted(self.config.settings.org_ids)), None),
+                    fix_vpc_dns=self.config.mode("vpc-dns-disabled") is Mode.ENFORCE,
+                    trusted_accounts=tuple(sorted(self.config.settings.trusted_accounts)),
+                    activity=activity,
+                )
             if isinstance(plan, TicketOnly):
                 acted.statuses[key] = Status.TICKETED
                 if not (seen and record is not None and record.status is Status.TICKETED):
@@ -102,6 +121,17 @@ class Remediator:
                 budget -= 1  # a change was made (not one someone else had made already)
             acted.statuses[key] = status
         return acted
+
+    @staticmethod
+    def _activity(evidence: EvidenceReader | None, finding: Finding, facts: Facts) -> dict[str, Activity]:
+        """The CloudTrail activity of a policy finding's endpoint, when its service's calls can show there."""
+        if evidence is None or finding.remediation.action != POLICY_REWRITE:
+            return {}
+        endpoint = next(endpoint for endpoint in facts.endpoints if endpoint.id == finding.resource_id)
+        entry = load_catalog().lookup(endpoint.service_name, endpoint.type)
+        if entry is None:
+            return {}  # a partner's service: its calls are not in this account's CloudTrail
+        return {endpoint.id: evidence(endpoint.id, entry.iam_prefix)}
 
     def _held_by_tag(self, plan: Plan, finding: Finding, facts: Facts, judged: Judged) -> Status | None:
         """EXEMPT when a resource the change touches is exempt from the check; TICKETED when one's exemption

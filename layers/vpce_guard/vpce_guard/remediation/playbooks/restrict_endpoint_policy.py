@@ -7,7 +7,8 @@ service (seeds 001 and 002), and lets an insider's credentials write to anyone's
 rewrite (``vpce_guard.perimeter``) bounds who may call and, where the service supports it, whose resources they
 reach, and keeps what the endpoint must still serve: AWS service principals, federated callers assuming the
 organization's roles, the AWS-owned resources instances read, the trusted accounts and the partner resources
-the configuration names, and every explicit Deny of the original. Actions are narrowed only for
+the configuration names, and every explicit Deny of the original. Of those extra callers it keeps only the
+ones the original admitted: a rewrite narrows, it never widens. Actions are narrowed only for
 policy-wildcard-action, and only where the catalog's set is complete for the endpoint (seed 004's
 bedrock-runtime) or CloudTrail shows every action used through it.
 
@@ -41,8 +42,8 @@ from vpce_guard.catalog import CatalogService, load_catalog, parse_service_name
 from vpce_guard.facts import Endpoint, Facts
 from vpce_guard.findings import Finding
 from vpce_guard.identifiers import partition_of
-from vpce_guard.judge import Activity, Judgement, judge, request_cases
-from vpce_guard.perimeter import OwnedResource, Perimeter, ServiceProfile, rewrite
+from vpce_guard.judge import Activity, Judgement, judge, kept_by, request_cases
+from vpce_guard.perimeter import Perimeter, ServiceProfile, rewrite
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY, MAX_POLICY_CHARACTERS, parse_policy
 from vpce_guard.remediation.model import Plan, PlanOptions, Playbook, TicketOnly
 from vpce_guard.remediation.playbooks.base import endpoint_of, endpoint_ref
@@ -80,7 +81,7 @@ def rewrite_plan(
     """The rewrite of ``endpoint``'s policy, judged; a ticket carrying it when it may not be made."""
     region = finding.region
     partition = partition_of(region)
-    profile = service_profile(entry, partition, region)
+    profile = ServiceProfile.of(entry, partition, region)
     perimeter = Perimeter(
         owner=endpoint.owner_id,
         org_id=options.org_id,
@@ -89,9 +90,11 @@ def rewrite_plan(
     )
     activity = options.activity.get(endpoint.id)
     actions, narrowing = _actions(finding, entry, activity)
-    document = rewrite(endpoint.policy, profile, perimeter, actions)
-    text = json.dumps(document, separators=(",", ":"))
     old = endpoint.policy or parse_policy(DEFAULT_ENDPOINT_POLICY)
+    catalogued = entry.actions if entry is not None else ()
+    perimeter, kept = kept_by(old, profile, perimeter, partition=partition, region=region, actions=catalogued)
+    document = rewrite(endpoint.policy, profile, perimeter, actions, kept)
+    text = json.dumps(document, separators=(",", ":"))
     preview: dict[str, Any] = {"current": old_document(endpoint), "proposed": document}
     if activity is not None:
         preview["evidence"] = activity.to_dict()
@@ -110,7 +113,7 @@ def rewrite_plan(
             perimeter,
             partition=partition,
             region=region,
-            actions=entry.actions if entry is not None else (),
+            actions=catalogued,
             seen=activity.calls if activity is not None else (),
             narrowed_to=actions,
         ),
@@ -126,22 +129,6 @@ def rewrite_plan(
         (modify_endpoint(endpoint.id, policy=document),),
         _summary(endpoint, perimeter, actions, judgement),
         preview,
-    )
-
-
-def service_profile(entry: CatalogService | None, partition: str, region: str) -> ServiceProfile:
-    """The catalog's facts about a service, for the rewrite; a partner service (no entry) reaches another
-    organization's resources by design, so it gets no resource bound."""
-    if entry is None:
-        return ServiceProfile(iam_prefix=None, bounds_resources=False)
-    return ServiceProfile(
-        iam_prefix=entry.iam_prefix,
-        bounds_resources=entry.resource_org_id,
-        federated_actions=entry.federated_principals,
-        owned_resources=tuple(
-            OwnedResource(grant.arn, grant.actions, grant.callers, grant.purpose)
-            for grant in entry.aws_owned_resources_for(partition, region)
-        ),
     )
 
 
