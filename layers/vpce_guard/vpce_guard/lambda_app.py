@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
-from functools import cache, partial
+from functools import cache, lru_cache, partial
 from typing import Any
 
 from aws_lambda_powertools import Logger, Metrics, Tracer
@@ -27,11 +27,14 @@ from aws_lambda_powertools.utilities.idempotency import (
     IdempotencyConfig,
     idempotent_function,
 )
+from aws_lambda_powertools.utilities.parameters import SSMProvider
+from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from vpce_guard import identifiers
 from vpce_guard.accounts import AccountAccessError, Accounts, MemberRoles
 from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS, CollectionError
+from vpce_guard.collect import CollectionError
 from vpce_guard.config_rule import ConfigRule
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Evaluation, Pipeline
@@ -65,6 +68,7 @@ class Environment:
     state_table: str
     idempotency_table: str
     config_parameter: str
+    organization_id: str = ""  # the stack's OrganizationId: the one organization the functions may trust
     function_name: str = "vpce-guard"
     member_roles: MemberRoles | None = None  # set on a hub: the roles it assumes in member accounts (the
     # Config rule function is given no remediation role)
@@ -81,11 +85,18 @@ class Environment:
         read_role, remediation_role = environ.get("MEMBER_READ_ROLE_NAME"), environ.get("MEMBER_REMEDIATION_ROLE_NAME")
         if remediation_role and not read_role:
             raise ConfigurationError("MEMBER_REMEDIATION_ROLE_NAME is set without MEMBER_READ_ROLE_NAME")
+        organization_id = environ.get("VPCE_GUARD_ORGANIZATION_ID", "")
+        if organization_id:
+            try:
+                identifiers.org_id(organization_id)
+            except ValueError as error:
+                raise ConfigurationError(f"VPCE_GUARD_ORGANIZATION_ID: {error}") from error
         return cls(
             region=environ["AWS_REGION"],
             state_table=environ["STATE_TABLE_NAME"],
             idempotency_table=environ["IDEMPOTENCY_TABLE_NAME"],
             config_parameter=environ["VPCE_GUARD_CONFIG_PARAMETER"],
+            organization_id=organization_id,
             function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "vpce-guard",
             member_roles=MemberRoles(read_role, remediation_role or None) if read_role else None,
             sweep_queue_url=environ.get("SWEEP_QUEUE_URL", ""),
@@ -120,25 +131,57 @@ def accounts() -> Accounts:
     return Accounts(session_for, env.member_roles, session_name=env.function_name)
 
 
+# How long a warm function keeps the configuration before reading it again: the kill switch (dry_run, a check
+# set to off or ticket) reaches every function within this many seconds, at one GetParameter call per function
+# instance a minute.
+CONFIG_MAX_AGE_SECONDS = 60
+
+
 @cache
+def config_parameters() -> SSMProvider:
+    """The configuration's reader, with the function's own counted client; it keeps the value for
+    ``CONFIG_MAX_AGE_SECONDS``."""
+    return SSMProvider(boto3_client=own_session().client("ssm"))
+
+
 def guard_config() -> GuardConfig:
-    """The configuration in the stack's SSM parameter, read once per container."""
+    """The configuration in the stack's SSM parameter, at most ``CONFIG_MAX_AGE_SECONDS`` old. One that is
+    invalid or names another organization than the stack's is held (it changes nothing), logged as an error
+    and counted (``InvalidConfiguration``, which has an alarm) on every invocation until it is mended."""
     env = environment()
     try:
-        value = own_session().client("ssm").get_parameter(Name=env.config_parameter)["Parameter"]["Value"]
-    except CALL_ERRORS as error:
-        raise CollectionError("GetParameter", env.region, error) from error
-    return GuardConfig.from_toml(value, f"SSM parameter {env.config_parameter}")
+        text = config_parameters().get(env.config_parameter, max_age=CONFIG_MAX_AGE_SECONDS, decrypt=True)
+    except GetParameterError as error:
+        cause = error.__context__ if isinstance(error.__context__, Exception) else error
+        raise CollectionError("GetParameter", env.region, cause) from error
+    config = _config_of(str(text), env.config_parameter, env.organization_id)
+    if config.held_because is not None:
+        logger.error("configuration held: no change is made", extra={"reason": config.held_because})
+        metrics.add_metric(name="InvalidConfiguration", unit=MetricUnit.Count, value=1)
+    return config
 
 
-@cache
+@lru_cache(maxsize=1)
+def _config_of(text: str, parameter: str, organization_id: str) -> GuardConfig:
+    """One configuration object per text, so that the pipeline built for it is kept while the text stays."""
+    return GuardConfig.for_stack(text, f"SSM parameter {parameter}", organization_id)
+
+
+_pipelines: dict[bool, Pipeline] = {}
+
+
 def pipeline(act: bool = True) -> Pipeline:
-    """The pipeline; ``act`` is off for the Config rule, which reports and changes nothing."""
-    env = environment()
-    # An acting pipeline's change records carry integrity tags, which a rollback checks.
-    seal = ChangeSeal.for_table(own_session().client("kms"), env.state_table) if act else None
-    store = StateStore(own_session().client("dynamodb"), env.state_table, seal)
-    return Pipeline(accounts(), store, guard_config(), act=act)
+    """The pipeline for the current configuration, kept while the configuration stays the same; ``act`` is off
+    for the Config rule, which reports and changes nothing."""
+    config = guard_config()
+    current = _pipelines.get(act)
+    if current is None or current.config is not config:
+        table = environment().state_table
+        # An acting pipeline's change records carry integrity tags, which a rollback checks.
+        seal = ChangeSeal.for_table(own_session().client("kms"), table) if act else None
+        store = StateStore(own_session().client("dynamodb"), table, seal)
+        current = _pipelines[act] = Pipeline(accounts(), store, config, act=act)
+    return current
 
 
 # EventBridge delivers at least once; duplicates of one event share its id.
