@@ -163,18 +163,23 @@ def test_dynamodb_permissions_are_scoped_to_the_tables(transformed: TransformedT
                 assert named in tables
 
 
-def test_only_ec2_calls_config_reporting_and_opening_opsitems_take_any_resource(
+def test_only_ec2_calls_config_reporting_opening_opsitems_and_reading_cloudtrail_take_any_resource(
     transformed: TransformedTemplate,
 ) -> None:
     """These take no resource-level permission here (endpoints, VPCs and groups to change are found at run
-    time); everything else names its resources."""
+    time; LookupEvents has no resource type); everything else names its resources."""
     for function in FUNCTIONS:
         for statement in transformed.policy_statements(function):
             if statement["Resource"] == "*":
                 actions = as_list(statement["Action"])
                 assert all(
-                    a.startswith("ec2:") or a.startswith("config:") or a == "ssm:CreateOpsItem" for a in actions
+                    a.startswith(("ec2:", "config:")) or a in ("ssm:CreateOpsItem", "cloudtrail:LookupEvents")
+                    for a in actions
                 ), actions
+
+
+def cloudtrail_reads(transformed: TransformedTemplate, function: str) -> set[str]:
+    return {a for a in transformed.policy_actions(function) if a.startswith("cloudtrail:")}
 
 
 def ec2_changes(transformed: TransformedTemplate, function: str) -> set[str]:
@@ -189,7 +194,7 @@ def test_the_functions_that_act_are_granted_exactly_what_the_remediations_declar
 ) -> None:
     declared = {action for actions in PERMISSIONS.values() for action in actions}
 
-    assert ec2_changes(transformed, function) == declared
+    assert ec2_changes(transformed, function) | cloudtrail_reads(transformed, function) == declared
 
 
 def test_the_config_rule_function_reports_and_may_change_nothing(transformed: TransformedTemplate) -> None:

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import partial
 
-from vpce_guard.accounts import Accounts
+from vpce_guard.accounts import AccountAccessError, Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
 from vpce_guard.decisions import Decision, GuardConfig, Mode, decide
-from vpce_guard.evidence import RequestPacer, endpoint_activity, seen_calls
+from vpce_guard.evidence import EvidenceUnavailable, RequestPacer, endpoint_activity, seen_calls
 from vpce_guard.judge import Activity
 from vpce_guard.remediate import Acted, EvidenceReader, Remediator
 from vpce_guard.scan import ScanResult, scan_live
@@ -128,7 +128,7 @@ class Pipeline:
         existing_by_key = {record.key: record for record in existing}
         actor = partial(self.accounts.actor, account_id, scope.region)
         acted = (
-            self.remediator.act(actor, result.facts, decisions, judged, existing_by_key, evidence_reader(session))
+            self.remediator.act(actor, result.facts, decisions, judged, existing_by_key, evidence_reader(actor))
             if self.remediator is not None
             else Acted()
         )
@@ -146,12 +146,19 @@ class Pipeline:
         return Evaluation(judged, result, changes, dict(counter.calls - calls_before), acted.changes)
 
 
-def evidence_reader(session: AwsSession) -> EvidenceReader:
-    """CloudTrail's record of an endpoint's callers, read with the evaluation's own session; reads of one
-    account and region share AWS's 2 requests a second."""
+def evidence_reader(session_of: Callable[[], AwsSession]) -> EvidenceReader:
+    """CloudTrail's record of an endpoint's callers, read with the session that would make the change (the
+    remediation role in a member: reading the evidence is part of changing a policy); reads of one account
+    and region share AWS's 2 requests a second. A role that refuses makes the evidence unavailable."""
     pacer = RequestPacer()
 
     def read(endpoint_id: str, iam_prefix: str) -> Activity:
+        try:
+            session = session_of()
+        except AccountAccessError as error:
+            if not error.refused:
+                raise
+            raise EvidenceUnavailable(str(error)) from error
         return seen_calls(endpoint_activity(session, endpoint_id, iam_prefix, pacer=pacer))
 
     return read

@@ -178,6 +178,7 @@ def _summary(endpoint: Endpoint, perimeter: Perimeter, actions: tuple[str, ...] 
 PLAYBOOK = Playbook(
     action="restrict-endpoint-policy",
     check_ids=("policy-any-principal", "policy-wildcard-action", "policy-foreign-principal", "policy-any-resource"),
-    permissions=("ec2:ModifyVpcEndpoint",),
+    # LookupEvents reads the endpoint's callers before the rewrite is judged (vpce_guard.evidence).
+    permissions=("ec2:ModifyVpcEndpoint", "cloudtrail:LookupEvents"),
     plan=plan,
 )
