@@ -12,7 +12,7 @@ import pytest
 from vpce_guard.emulator import result_token_for
 from vpce_guard.local.router import NoRouteError, route
 from vpce_guard.local.stack import LocalRunError, LocalStack
-from vpce_guard.samples import event_names, load_event
+from vpce_guard.samples import SAMPLE_ACCOUNT, event_names, load_event, retarget
 
 pytestmark = pytest.mark.server
 
@@ -47,12 +47,13 @@ def test_an_ec2_call_the_stack_does_not_watch_reaches_no_function(shared_stack: 
 
 
 def test_an_eventbridge_event_is_delivered_as_sent(shared_stack: LocalStack) -> None:
-    """EventBridge hands the target the event it matched: same id, same body (duplicates share the id)."""
+    """EventBridge hands the target the event it matched: same id, same body (duplicates share the id); the
+    samples' account is sent as the stack's own."""
     event = load_event("cloudtrail-create-vpc-endpoint-interface")
 
     (delivery,) = route(shared_stack, event)
 
-    assert delivery.event == event
+    assert delivery.event == retarget(event, {SAMPLE_ACCOUNT: shared_stack.account_id})
     assert delivery.trigger == "OnChangeFunctionEndpointApiCall"
 
 
@@ -82,7 +83,7 @@ def test_a_scheduled_event_naming_another_rule_goes_to_the_schedule_rules_functi
     (delivery,) = route(shared_stack, event)
 
     assert (delivery.function, delivery.trigger) == (SWEEP, "SweepFunctionSweep")
-    assert delivery.event == event
+    assert delivery.event == retarget(event, {SAMPLE_ACCOUNT: shared_stack.account_id})
 
 
 def test_an_event_of_no_known_shape_is_refused(shared_stack: LocalStack) -> None:

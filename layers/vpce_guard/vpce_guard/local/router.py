@@ -1,7 +1,9 @@
 """``vpce-guard local send``: an event routed to the functions the way AWS would route it, then run locally.
 
+- A sample naming the samples' account (``SAMPLE_ACCOUNT``) is sent as the stack's own account's: that id is
+  replaced by the stack's account wherever it stands (envelope, body, ARNs), as AWS would have written it there.
 - An EventBridge event is put on the default bus of the account it names (PutEvents; an account that is not
-  a member of the stack's organization stands for the stack's own): the stack's own, where
+  a member of the stack's organization is put on the stack's own bus, as it is): the stack's own, where
   the template's rules match it with their own patterns, or a member's, whose forwarding rule (the member
   template's) puts it on the hub's bus, where the hub's rule matches it. Each rule's target is a queue
   standing for its function (see ``deploy``), so the functions whose queues received the event are the ones
@@ -35,6 +37,7 @@ from vpce_guard.local.deploy import EmulatorClients, require_loopback
 from vpce_guard.local.runtime import Container, Invocation
 from vpce_guard.local.stack import LocalRunError, LocalStack
 from vpce_guard.local.streams import lambda_record
+from vpce_guard.samples import SAMPLE_ACCOUNT, retarget
 
 SCHEDULED_EVENT = "Scheduled Event"
 SCHEDULER_SOURCE = "aws.events"
@@ -79,6 +82,8 @@ def route(stack: LocalStack, event: Mapping[str, Any]) -> list[Delivery]:
     """The deliveries AWS would make for ``event`` (see the module docstring); raises NoRouteError for none."""
     if not isinstance(event, Mapping):
         raise LocalRunError("an event is a JSON object")
+    if SAMPLE_ACCOUNT in (event.get("account"), event.get("accountId")):
+        event = retarget(event, {SAMPLE_ACCOUNT: stack.account_id})
     if "invokingEvent" in event:
         return _route_config_event(stack, event)
     if _is_stream_batch(event):
@@ -183,8 +188,7 @@ def _route_config_event(stack: LocalStack, event: Mapping[str, Any]) -> list[Del
 
 
 def _account_of(stack: LocalStack, account_id: Any) -> str:
-    """Where an event happens: a member account of the stack's organization, else the stack's own account
-    (the samples' story account stands for it)."""
+    """Whose bus an event is put on: a member account's of the stack's organization, else the stack's own."""
     members = stack.organization.member_account_ids if stack.organization else ()
     return str(account_id) if account_id in members else stack.account_id
 
