@@ -129,3 +129,17 @@ def test_a_rewrite_that_would_lock_out_a_caller_seen_in_cloudtrail_is_a_ticket_a
     assert all(f"{ci_runner} (seen in CloudTrail): sts:AssumeRole" in ticket for ticket in tickets)
     statuses = {r.check_id: r.status for r in store.records(ACCOUNT, REGION) if r.resource_id == endpoint_id}
     assert statuses["policy-any-principal"] is Status.TICKETED
+
+
+def test_one_rewrite_makes_every_policy_finding_of_the_endpoint_remediated_with_one_change(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint_id = gateway(ec2, vpc, "s3")
+
+    enforce(session, store, vpc)
+
+    made = [change for change in store.changes() if change.resource_id == endpoint_id]
+    assert [change.status for change in made] == ["REMEDIATED"]
+    records = [r for r in store.records(ACCOUNT, REGION) if r.resource_id == endpoint_id]
+    assert {r.check_id for r in records} == {"policy-any-principal", "policy-any-resource", "policy-wildcard-action"}
+    assert {r.status for r in records} == {Status.REMEDIATED}

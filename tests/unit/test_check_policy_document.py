@@ -26,7 +26,8 @@ def document(*statements: dict[str, Any]) -> str:
 
 
 def check(text: str, service_name: str = BEDROCK_RUNTIME, **options: Any) -> list[Finding]:
-    return scan_policy_document(text, service_name, OWNER, CheckSettings(), **options)
+    findings, _ = scan_policy_document(text, service_name, OWNER, CheckSettings(), **options)
+    return findings
 
 
 def test_default_policy_fails_any_principal_and_wildcard_action() -> None:
@@ -80,13 +81,17 @@ def test_trusted_accounts_of_the_settings_apply() -> None:
     )
     settings = CheckSettings(trusted_accounts=frozenset({FOREIGN}))
 
-    assert scan_policy_document(text, BEDROCK_RUNTIME, OWNER, settings) == []
+    assert scan_policy_document(text, BEDROCK_RUNTIME, OWNER, settings)[0] == []
 
 
 def test_gateway_endpoint_policy_is_judged() -> None:
     findings = check(DEFAULT_POLICY, "com.amazonaws.us-west-2.s3", endpoint_type="Gateway")
 
-    assert [finding.check_id for finding in findings] == ["policy-any-principal", "policy-wildcard-action"]
+    assert [finding.check_id for finding in findings] == [
+        "policy-any-principal",
+        "policy-any-resource",
+        "policy-wildcard-action",
+    ]
 
 
 def test_agentcore_gateway_policy_of_seed_001_passes() -> None:

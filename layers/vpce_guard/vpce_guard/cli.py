@@ -15,7 +15,7 @@ import sys
 import time
 import traceback
 import urllib.parse
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,10 +28,14 @@ from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
 from vpce_guard.decisions import ConfigError, GuardConfig
+from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
 from vpce_guard.findings import Finding, Severity
+from vpce_guard.judge import Activity
 from vpce_guard.local.cli import add_local_commands
 from vpce_guard.policy import PolicyError
 from vpce_guard.remediation.integrity import ChangeSeal, IntegrityError
+from vpce_guard.remediation.model import Plan, PlanOptions, TicketOnly
+from vpce_guard.remediation.playbooks.restrict_endpoint_policy import proposal
 from vpce_guard.remediation.rollback import REFUSED, RESTORED, RollbackPlan
 from vpce_guard.remediation.rollback_change import (
     BLOCKED,
@@ -48,12 +52,23 @@ from vpce_guard.render import (
     changes_table,
     findings_json,
     findings_table,
+    policy_preview_json,
+    policy_preview_text,
     records_json,
     records_table,
     sweep_results_json,
     sweep_results_table,
 )
-from vpce_guard.scan import ScanResult, load_snapshot, scan_accounts, scan_live, scan_policy_document, scan_snapshot
+from vpce_guard.scan import (
+    POLICY_CHECK_IDS,
+    POLICY_UNDER_TEST,
+    ScanResult,
+    load_snapshot,
+    scan_accounts,
+    scan_live,
+    scan_policy_document,
+    scan_snapshot,
+)
 from vpce_guard.snapshot import Scope, SnapshotError, check_destination
 from vpce_guard.state import StateStore, Status
 from vpce_guard.sweep import SweepLedger, organization_accounts
@@ -157,7 +172,27 @@ def build_parser() -> argparse.ArgumentParser:
     policy.add_argument("--policy", required=True, metavar="FILE", help="policy JSON file, or - for stdin")
     policy.add_argument("--endpoint-type", default="Interface", choices=("Interface", "Gateway"))
     policy.add_argument("--account-id", type=ACCOUNT_ID, help="the account that will own the endpoint")
+    policy.add_argument(
+        "--propose",
+        action="store_true",
+        help="also show the data-perimeter rewrite enforce mode would make, and every request it changes",
+    )
     _add_judgement_options(policy)
+
+    preview = commands.add_parser(
+        "policy-preview",
+        help="show what enforce mode would do to one endpoint's policy: the rewrite, the requests it changes, "
+        "the CloudTrail evidence read",
+    )
+    preview.set_defaults(command=run_policy_preview)
+    preview.add_argument("--endpoint-id", required=True, type=_argument(identifiers.endpoint_id), help="vpce-…")
+    preview.add_argument("--region", type=REGION, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    preview.add_argument("--profile", help="AWS named profile")
+    preview.add_argument("--endpoint-url", type=_endpoint_url, help="API endpoint URL, e.g. the local emulator's")
+    preview.add_argument(
+        "--no-evidence", action="store_true", help="do not read CloudTrail (LookupEvents) for the endpoint's callers"
+    )
+    _add_judgement_options(preview)
 
     findings = commands.add_parser("findings", help="list the findings recorded in the state table")
     findings.set_defaults(command=run_findings)
@@ -315,14 +350,64 @@ def run_check_policy(args: argparse.Namespace) -> int:
     document = (
         _policy_text(sys.stdin.buffer.read(), "on stdin") if args.policy == "-" else _read_policy_file(args.policy)
     )
-    findings = scan_policy_document(
+    settings = _settings(args)
+    if args.propose and not args.account_id:
+        raise UsageError("--propose needs --account-id: a rewrite bounds the policy to the owner's account or org")
+    findings, facts = scan_policy_document(
         document,
         service_name=args.service_name,
         owner_account=args.account_id or "",
-        settings=_settings(args),
+        settings=settings,
         endpoint_type=args.endpoint_type,
     )
-    return _report(findings, args)
+    if not args.propose:
+        return _report(findings, args)
+    _print_proposal(findings, POLICY_UNDER_TEST, proposal(findings, facts, _plan_options(settings)), args)
+    return _exit_code(findings, args)
+
+
+def run_policy_preview(args: argparse.Namespace) -> int:
+    """One endpoint scanned, its policy findings planned as enforce mode plans them (CloudTrail read unless
+    told not to), and the proposal shown; nothing is changed."""
+    region = _region(args)
+    session = AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
+    settings = _settings(args)
+    checks = [CHECKS[check_id] for check_id in POLICY_CHECK_IDS]
+    result = scan_live(session, Scope(region, endpoint_ids=(args.endpoint_id,)), settings, checks)
+    if args.endpoint_id not in {endpoint.id for endpoint in result.facts.endpoints}:
+        raise UsageError(f"{args.endpoint_id} is not an endpoint in {region}")
+    findings = [finding for finding in result.findings if finding.resource_id == args.endpoint_id]
+    activity = {}
+    endpoint = next(endpoint for endpoint in result.facts.endpoints if endpoint.id == args.endpoint_id)
+    entry = load_catalog().lookup(endpoint.service_name, endpoint.type)
+    if not args.no_evidence and entry is not None:
+        try:
+            activity = {endpoint.id: seen_calls(endpoint_activity(session, endpoint.id, entry.iam_prefix))}
+        except EvidenceUnavailable as error:
+            raise UsageError(f"{error} (or pass --no-evidence to preview without it)") from error
+    outcome = proposal(findings, result.facts, _plan_options(settings, activity))
+    _say(f"previewed {args.endpoint_id} with {session.counter.summary()}")
+    _print_proposal(findings, args.endpoint_id, outcome, args)
+    return _exit_code(findings, args)
+
+
+def _plan_options(settings: CheckSettings, activity: Mapping[str, Activity] | None = None) -> PlanOptions:
+    return PlanOptions(
+        org_id=next(iter(sorted(settings.org_ids)), None),
+        trusted_accounts=tuple(sorted(settings.trusted_accounts)),
+        activity=activity or {},
+    )
+
+
+def _print_proposal(
+    findings: Sequence[Finding], endpoint_id: str, outcome: Plan | TicketOnly | None, args: argparse.Namespace
+) -> None:
+    """The findings and the proposal: one JSON object, or the findings' table and the proposal's text."""
+    if args.format == "json":
+        print(f'{{"findings": {findings_json(findings)},\n"proposal": {policy_preview_json(endpoint_id, outcome)}}}')
+    else:
+        print(findings_table(findings))
+        print(policy_preview_text(endpoint_id, outcome))
 
 
 def _add_state_options(parser: argparse.ArgumentParser) -> None:
@@ -524,6 +609,10 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
 
 def _report(findings: Sequence[Finding], args: argparse.Namespace) -> int:
     print(findings_json(findings) if args.format == "json" else findings_table(findings))
+    return _exit_code(findings, args)
+
+
+def _exit_code(findings: Sequence[Finding], args: argparse.Namespace) -> int:
     if args.fail_on and any(f.severity.rank >= Severity(args.fail_on).rank for f in findings):
         return EXIT_FINDINGS
     return EXIT_OK

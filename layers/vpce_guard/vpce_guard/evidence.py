@@ -34,7 +34,6 @@ How it reads:
 
 from __future__ import annotations
 
-import re
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
@@ -45,6 +44,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from vpce_guard import identifiers
 from vpce_guard.aws import AwsSession
 from vpce_guard.judge import Activity, SeenCall
 
@@ -71,7 +71,6 @@ CANNOT_SEE = (
 _IAM_PREFIX_OF_SOURCE = {"monitoring": "cloudwatch"}
 _SOURCE_OF_IAM_PREFIX = {prefix: source for source, prefix in _IAM_PREFIX_OF_SOURCE.items()}
 _EVENT_SOURCE_SUFFIX = ".amazonaws.com"
-_ENDPOINT_ID = re.compile(r"^vpce-[0-9a-f]{8,17}$")
 # What to do when LookupEvents fails with a code.
 _NEXT_STEPS = {
     THROTTLING_CODE: (
@@ -281,8 +280,7 @@ def endpoint_activity(
     """The calls made through ``endpoint_id`` (in ``session``'s account and region) to the service whose IAM
     prefix is ``iam_prefix``, over the last ``days`` days, as event history holds them (see the module's
     limits). Raises ValueError for a wrong argument and ``EvidenceUnavailable`` when the read fails."""
-    if not _ENDPOINT_ID.fullmatch(endpoint_id):
-        raise ValueError(f"endpoint_id: {endpoint_id!r} is not a VPC endpoint id (vpce-…)")
+    identifiers.endpoint_id(endpoint_id)
     if not 1 <= days <= MAX_WINDOW_DAYS:
         raise ValueError(f"days: {days} is outside 1-{MAX_WINDOW_DAYS} (event history keeps {MAX_WINDOW_DAYS} days)")
     if max_pages < 1:

@@ -14,6 +14,7 @@ import boto3
 
 ACCOUNT_ID = re.compile(r"[0-9]{12}")
 ORG_ID = re.compile(r"o-[a-z0-9]{10,32}")
+ENDPOINT_ID = re.compile(r"vpce-[0-9a-f]{8,17}")
 # The partitions a scan may run in; the isolated partitions' regions are not ones this product serves.
 PARTITIONS = ("aws", "aws-cn", "aws-us-gov")
 
@@ -32,6 +33,13 @@ def org_id(value: str) -> str:
             f"{value!r} is not an organization id: one is o- and 10 to 32 lowercase letters or digits "
             "(aws organizations describe-organization shows yours)"
         )
+    return value
+
+
+def endpoint_id(value: str) -> str:
+    """A VPC endpoint id: ``vpce-`` and 8 or 17 hexadecimal digits."""
+    if not isinstance(value, str) or not ENDPOINT_ID.fullmatch(value):
+        raise ValueError(f"{value!r} is not a VPC endpoint id (vpce- and 8 or 17 hexadecimal digits)")
     return value
 
 

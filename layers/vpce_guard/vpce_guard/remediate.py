@@ -67,6 +67,7 @@ class Remediator:
         acted = Acted()
         budget = self.config.change_budget
         holder = uuid.uuid4().hex
+        rewritten: dict[str, str | None] = {}  # endpoint -> the change that rewrote its policy in this run
         for decision in sorted(
             (d for d in decisions if d.remediate), key=lambda d: (-d.finding.severity.rank, d.finding.sort_key)
         ):
@@ -76,6 +77,13 @@ class Remediator:
             seen = record is not None and record.digest == finding_digest(finding)
             if seen and record is not None and record.status is Status.FAILED:
                 acted.statuses[key] = Status.FAILED  # refused before, and nothing has changed since
+                continue
+            if finding.remediation.action == POLICY_REWRITE and finding.resource_id in rewritten:
+                # One rewrite clears every policy finding of the endpoint: the most severe made it.
+                acted.statuses[key] = Status.REMEDIATED
+                change_id = rewritten[finding.resource_id]
+                if change_id is not None:
+                    acted.change_ids[key] = change_id
                 continue
             try:
                 activity = self._activity(evidence, finding, facts)
@@ -120,6 +128,8 @@ class Remediator:
             if key in acted.change_ids:
                 budget -= 1  # a change was made (not one someone else had made already)
             acted.statuses[key] = status
+            if finding.remediation.action == POLICY_REWRITE and status is Status.REMEDIATED:
+                rewritten[finding.resource_id] = acted.change_ids.get(key)
         return acted
 
     @staticmethod

@@ -10,8 +10,10 @@ import textwrap
 from collections import Counter
 from collections.abc import Sequence
 from itertools import groupby
+from typing import Any
 
 from vpce_guard.findings import Finding, Severity
+from vpce_guard.remediation.model import Plan, TicketOnly
 from vpce_guard.state import ChangeRecord, Record
 from vpce_guard.sweep import JobResult
 
@@ -117,3 +119,56 @@ def sweep_results_table(results: Sequence[JobResult]) -> str:
         f"{len(results)} account-region(s): {done} done, {failed} failed, {len(results) - done - failed} pending"
     )
     return "\n".join(lines)
+
+
+def policy_preview_json(endpoint_id: str, outcome: Plan | TicketOnly | None) -> str:
+    """What enforce mode would do to one endpoint's policy, as JSON: ``decision`` is ``rewrite`` (the change
+    would be made), ``ticket`` (it would not: ``reason`` says why) or ``none`` (no policy finding)."""
+    return json.dumps(_policy_preview(endpoint_id, outcome), indent=2)
+
+
+def policy_preview_text(endpoint_id: str, outcome: Plan | TicketOnly | None) -> str:
+    """The same for a person: the decision, the current and proposed policies, every request whose outcome
+    changes, and the CloudTrail evidence read."""
+    preview = _policy_preview(endpoint_id, outcome)
+    lines = [f"{endpoint_id}: {_DECISIONS[preview['decision']]}"]
+    if preview.get("reason"):
+        lines.append(f"  why: {preview['reason']}")
+    for title, key in (("current policy", "current"), ("proposed policy", "proposed")):
+        if key in preview:
+            lines += [f"{title}:", textwrap.indent(json.dumps(preview[key], indent=2), "  ")]
+    judgement = preview.get("judgement")
+    if judgement:
+        lines.append(f"requests judged: {judgement['cases']}")
+        for title, key in _SHIFTS:
+            shifts = judgement[key]
+            lines.append(f"{title}: {len(shifts)}")
+            lines += [f"  - {s['caller']}: {s['action']} on {s['resource']}" for s in shifts]
+    evidence = preview.get("evidence")
+    if evidence:
+        partial = ", cut short by the page cap" if evidence["partial"] else ""
+        lines.append(f"CloudTrail, last {evidence['days']} days{partial}: {len(evidence['calls'])} caller-action(s)")
+        lines += [f"  - {call['caller']}: {call['action']}" for call in evidence["calls"]]
+        lines.append(f"  not visible there: {evidence['cannot_see']}")
+    return "\n".join(lines)
+
+
+_DECISIONS = {
+    "rewrite": "enforce mode would rewrite the policy (no legitimate request loses access)",
+    "ticket": "enforce mode would open a ticket and change nothing",
+    "none": "no policy finding: the policy stays as it is",
+}
+_SHIFTS = (
+    ("legitimate requests the rewrite would deny", "lost"),
+    ("requests the rewrite would newly allow", "gained"),
+    ("requests from outside the rewrite would deny", "refused"),
+)
+
+
+def _policy_preview(endpoint_id: str, outcome: Plan | TicketOnly | None) -> dict[str, Any]:
+    if outcome is None:
+        return {"endpoint_id": endpoint_id, "decision": "none"}
+    preview = dict(outcome.preview or {})
+    if isinstance(outcome, TicketOnly):
+        return {"endpoint_id": endpoint_id, "decision": "ticket", "reason": outcome.reason, **preview}
+    return {"endpoint_id": endpoint_id, "decision": "rewrite", "summary": outcome.summary, **preview}

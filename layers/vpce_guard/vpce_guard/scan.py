@@ -16,14 +16,7 @@ from pathlib import Path
 from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import parse_service_name
-from vpce_guard.checks import (
-    Check,
-    CheckSettings,
-    policy_any_principal,
-    policy_foreign_principal,
-    policy_wildcard_action,
-    run_checks,
-)
+from vpce_guard.checks import CHECKS, Check, CheckSettings, run_checks
 from vpce_guard.collect import (
     DNS_ATTRIBUTES,
     CollectionError,
@@ -46,6 +39,8 @@ from vpce_guard.snapshot import (
 )
 
 POLICY_UNDER_TEST = "policy-under-test"
+# The checks that judge an endpoint policy, and only it: what check-policy runs.
+POLICY_CHECK_IDS = ("policy-any-principal", "policy-wildcard-action", "policy-foreign-principal", "policy-any-resource")
 
 
 @dataclass(frozen=True)
@@ -144,10 +139,11 @@ def scan_policy_document(
     settings: CheckSettings,
     region: str | None = None,
     endpoint_type: str = "Interface",
-) -> list[Finding]:
+) -> tuple[list[Finding], Facts]:
     """The policy checks' findings on one document, judged as the policy of a new endpoint of
     ``service_name`` owned by ``owner_account`` (``vpce-guard check-policy``: review a policy before it is
-    attached). The region defaults to the service name's.
+    attached), and the facts they were found in (what a proposed rewrite is planned from). The region
+    defaults to the service name's.
 
     Raises PolicyError for a document that cannot be read.
     """
@@ -166,5 +162,5 @@ def scan_policy_document(
     if not (endpoint.is_interface or endpoint.is_gateway):
         raise ValueError(f"a {endpoint_type} endpoint takes no endpoint policy; use Interface or Gateway")
     facts = Facts(region=region or (ref.region if ref else ""), endpoints=(endpoint,))
-    checks = (policy_any_principal.CHECK, policy_wildcard_action.CHECK, policy_foreign_principal.CHECK)
-    return run_checks(facts, settings, checks)
+    checks = [CHECKS[check_id] for check_id in POLICY_CHECK_IDS]
+    return run_checks(facts, settings, checks), facts

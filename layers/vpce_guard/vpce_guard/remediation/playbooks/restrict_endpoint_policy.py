@@ -36,6 +36,7 @@ Scenarios:
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from vpce_guard.catalog import CatalogService, load_catalog, parse_service_name
@@ -130,6 +131,15 @@ def rewrite_plan(
         _summary(endpoint, perimeter, actions, judgement),
         preview,
     )
+
+
+def proposal(findings: Iterable[Finding], facts: Facts, options: PlanOptions) -> Plan | TicketOnly | None:
+    """What enforce mode would do about an endpoint's policy findings: the plan of the most severe, which the
+    act step plans first (its rewrite clears the others); None when no policy finding fired."""
+    policy_findings = [finding for finding in findings if finding.check_id in PLAYBOOK.check_ids]
+    if not policy_findings:
+        return None
+    return plan(min(policy_findings, key=lambda finding: finding.sort_key), facts, options)
 
 
 def old_document(endpoint: Endpoint) -> Any:
