@@ -230,3 +230,15 @@ def test_nothing_is_remediated_under_a_held_configuration() -> None:
     (decision,) = decide([finding()], config, {}, TODAY)
 
     assert (decision.mode, decision.remediate) == (Mode.TICKET, False)
+
+
+def test_partner_resources_are_resource_arns_our_principals_may_reach() -> None:
+    config = GuardConfig.from_toml('partner_resources = ["arn:aws:s3:::partner-exchange/*"]\n')
+
+    assert config.settings.partner_resources == frozenset({"arn:aws:s3:::partner-exchange/*"})
+
+
+@pytest.mark.parametrize("value", ["partner-exchange", "arn:aws:s3:::*", "arn:other:s3:::bucket"])
+def test_a_partner_resource_that_is_not_a_resource_arn_is_refused(value: str) -> None:
+    with pytest.raises(ConfigError, match="partner_resources"):
+        GuardConfig.from_toml(f'partner_resources = ["{value}"]\n')

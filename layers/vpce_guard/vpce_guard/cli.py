@@ -395,6 +395,7 @@ def _plan_options(settings: CheckSettings, activity: Mapping[str, Activity] | No
     return PlanOptions(
         org_id=next(iter(sorted(settings.org_ids)), None),
         trusted_accounts=tuple(sorted(settings.trusted_accounts)),
+        partner_resources=tuple(sorted(settings.partner_resources)),
         activity=activity or {},
     )
 
@@ -602,6 +603,7 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
         raise UsageError(str(error)) from error
     return CheckSettings(
         trusted_accounts=frozenset(args.trusted_accounts) if args.trusted_accounts else settings.trusted_accounts,
+        partner_resources=settings.partner_resources,
         org_ids=frozenset([args.org_id]) if args.org_id else settings.org_ids,
         baseline=baseline,
     )

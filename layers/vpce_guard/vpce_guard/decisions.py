@@ -7,6 +7,7 @@ an SSM parameter). Every key is optional::
     change_budget = 10         # automatic changes per invocation, 0 to 100
     exemption_max_days = 90    # how far ahead an exemption tag's until= may be, 1 to 365
     trusted_accounts = ["111122223333"]
+    partner_resources = ["arn:aws:s3:::partner-exchange/*"]   # outside resources our principals may reach
     org_id = "o-a1b2c3d4e5"
     baseline = ["s3", "sts", "logs"]
 
@@ -83,6 +84,16 @@ def _baseline_keys(keys: list[str] | None) -> list[str] | None:
     return keys
 
 
+def _resource_arn(value: str) -> str:
+    """A resource ARN of a served partition, naming a resource: a partner's bucket, queue, key, ..."""
+    parts = value.split(":", 5)
+    if len(parts) != 6 or parts[0] != "arn" or parts[1] not in identifiers.PARTITIONS or not parts[2] or not parts[5]:
+        raise ValueError(f"{value!r} is not a resource ARN (arn:<partition>:<service>:<region>:<account>:<resource>)")
+    if not parts[5].strip("*?/"):
+        raise ValueError(f"{value!r} names every resource of the service; name the partner's resources")
+    return value
+
+
 class ConfigurationFile(BaseModel):
     """The configuration's schema: every key optional, strict types, unknown keys refused."""
 
@@ -92,6 +103,7 @@ class ConfigurationFile(BaseModel):
     change_budget: Annotated[int, Field(ge=0, le=MAX_CHANGE_BUDGET)] = DEFAULT_CHANGE_BUDGET
     exemption_max_days: Annotated[int, Field(ge=1, le=MAX_EXEMPTION_MAX_DAYS)] = DEFAULT_EXEMPTION_MAX_DAYS
     trusted_accounts: list[Annotated[str, AfterValidator(identifiers.account_id)]] = []
+    partner_resources: list[Annotated[str, AfterValidator(_resource_arn)]] = []
     org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
     baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
     # Modes are read from their text (TOML has no enums), so that field alone is not strict.
@@ -118,6 +130,7 @@ _FIXES = {
     "change_budget": f"a whole number of changes from 0 to {MAX_CHANGE_BUDGET}, without quotes",
     "exemption_max_days": f"a whole number of days from 1 to {MAX_EXEMPTION_MAX_DAYS}, without quotes",
     "trusted_accounts": 'a list of 12-digit account ids in quotes, e.g. trusted_accounts = ["111122223333"]',
+    "partner_resources": 'a list of resource ARNs in quotes, e.g. partner_resources = ["arn:aws:s3:::bucket/*"]',
     "org_id": 'the organization id in quotes, e.g. org_id = "o-a1b2c3d4e5"',
     "baseline": 'a list of catalog service keys, e.g. baseline = ["s3", "sts", "logs"]',
     "modes": f'a table: a line [modes], then lines like private-dns-disabled = "enforce" (each {_MODE_NAMES})',
@@ -196,6 +209,7 @@ class GuardConfig:
             raise ConfigError(f"{source}: {count}:\n  " + "\n  ".join(problems)) from None
         settings = CheckSettings(
             trusted_accounts=frozenset(parsed.trusted_accounts),
+            partner_resources=frozenset(parsed.partner_resources),
             org_ids=frozenset([parsed.org_id] if parsed.org_id else []),
             baseline=load_catalog().baseline_for(tuple(parsed.baseline) if parsed.baseline is not None else None),
         )

@@ -100,6 +100,7 @@ class Remediator:
                     org_id=next(iter(sorted(self.config.settings.org_ids)), None),
                     fix_vpc_dns=self.config.mode("vpc-dns-disabled") is Mode.ENFORCE,
                     trusted_accounts=tuple(sorted(self.config.settings.trusted_accounts)),
+                    partner_resources=tuple(sorted(self.config.settings.partner_resources)),
                     activity=activity,
                 )
             if isinstance(plan, TicketOnly):

@@ -114,3 +114,10 @@ def test_several_unbounded_statements_make_one_finding() -> None:
     (finding,) = run(CHECK, s3_gateway(allow(sid="A", action="s3:GetObject"), allow(sid="B", action="s3:PutObject")))
 
     assert finding.evidence == {"statements": ["A", "B"]}
+
+
+def test_partner_resources_the_configuration_names_bound() -> None:
+    partner = "arn:aws:s3:::partner-exchange/*"
+    settings = CheckSettings(partner_resources=frozenset({partner}))
+
+    assert run(CHECK, s3_gateway(allow(resource=partner)), settings=settings) == []

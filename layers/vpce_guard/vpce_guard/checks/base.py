@@ -17,10 +17,12 @@ class CheckSettings:
     """Who counts as ours and what every VPC should have.
 
     ``trusted_accounts`` and ``org_ids`` widen "ours" beyond the endpoint owner's own account;
+    ``partner_resources`` are resource ARNs outside them that our principals may reach;
     ``baseline`` is the list of endpoints every private VPC should have (seed 002's production minimum).
     """
 
     trusted_accounts: frozenset[str] = frozenset()
+    partner_resources: frozenset[str] = frozenset()
     org_ids: frozenset[str] = frozenset()
     baseline: tuple[BaselineEntry, ...] = field(default_factory=lambda: load_catalog().baseline)
 

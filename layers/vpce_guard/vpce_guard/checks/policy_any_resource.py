@@ -18,8 +18,9 @@ Scenarios:
 - a positive condition on aws:ResourceOrgID, aws:ResourceOrgPaths or aws:ResourceAccount with literal values
   -> no finding; the same with ``...IfExists``, ``ForAllValues``, a negated operator or a wildcard value ->
   finding;
-- Resource ARNs each in the owner's or a trusted account, or each an AWS-owned resource of the catalog -> no
-  finding; an ARN without an account field (S3 buckets) that is not AWS-owned -> finding;
+- Resource ARNs each in the owner's or a trusted account, each an AWS-owned resource of the catalog, or each a
+  partner resource the configuration names -> no finding; an ARN without an account field (S3 buckets) that
+  is none of those -> finding;
 - a Deny for everyone on every resource unless aws:ResourceOrgID is ours, covering the Allow's actions -> no
   finding;
 - a statement for AWS service principals only (``Bool aws:PrincipalIsAWSService true``) -> no finding;
@@ -50,7 +51,7 @@ def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
             grant.arn for grant in entry.aws_owned_resources_for(partition_of(facts.region), facts.region)
         )
         known = frozenset({endpoint.owner_id, *settings.trusted_accounts})
-        statements = unbounded_resource_statements(policy, known, owned)
+        statements = unbounded_resource_statements(policy, known, owned | settings.partner_resources)
         if not statements:
             continue
         labels = ", ".join(statement.label for statement in statements)
