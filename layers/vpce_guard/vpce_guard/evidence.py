@@ -280,7 +280,10 @@ def endpoint_activity(
     """The calls made through ``endpoint_id`` (in ``session``'s account and region) to the service whose IAM
     prefix is ``iam_prefix``, over the last ``days`` days, as event history holds them (see the module's
     limits). Raises ValueError for a wrong argument and ``EvidenceUnavailable`` when the read fails."""
-    identifiers.endpoint_id(endpoint_id)
+    try:
+        identifiers.endpoint_id(endpoint_id)
+    except ValueError as error:
+        raise ValueError(f"endpoint_id: {error}") from None
     if not 1 <= days <= MAX_WINDOW_DAYS:
         raise ValueError(f"days: {days} is outside 1-{MAX_WINDOW_DAYS} (event history keeps {MAX_WINDOW_DAYS} days)")
     if max_pages < 1:
