@@ -2,7 +2,7 @@
 
 The event body is never evaluated. CloudTrail records the call, not the result: a CreateVpcEndpoint response shows
 ``state: pending`` and empty sets, and a later call may already have changed the endpoint again. So a change yields
-only ids, and the pipeline re-describes those resources before any check runs (DESIGN.md, "Pipeline").
+only ids, and the pipeline re-describes those resources before any check runs.
 
 EC2 records are XML-shaped JSON, and the ids sit in a different place for nearly every call:
 
