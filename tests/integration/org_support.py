@@ -100,6 +100,8 @@ def deploy_members(
             "ReadRoleName": roles.read,
             "RemediationRoleName": roles.remediate or "",
             "RoleRegion": REGION,
+            "MemberRegions": ",".join(regions),
+            "RemediationEnabled": "true",
             "ConfigRuleFunctionArn": f"arn:aws:lambda:{REGION}:{hub_account_id}:function:vpce-guard-config-rule",
         },
         [hub.organization.ou_id],
