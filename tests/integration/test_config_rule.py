@@ -9,7 +9,7 @@ import pytest
 from vpce_guard.config_rule import ANNOTATION_LIMIT, annotation
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator, result_token_for
-from vpce_guard.estate import BuiltVpc, EstateBuilder
+from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
 from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, load_event, retarget
 
 pytestmark = pytest.mark.server
@@ -32,8 +32,7 @@ def group(ec2: Any, vpc: BuiltVpc) -> str:
 def endpoint(ec2: Any, vpc: BuiltVpc, group: str, *, private_dns: bool) -> str:
     return EstateBuilder(ec2, REGION).interface_endpoint(
         vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=private_dns,
-        policy={"Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Principal": "*", "Action": "sts:AssumeRole",
-                "Resource": "*", "Condition": {"StringEquals": {"aws:PrincipalAccount": ACCOUNT}}}]},
+        policy=least_privilege_policy("sts", ACCOUNT, REGION),
     )  # fmt: skip
 
 

@@ -96,6 +96,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         endpoint("secretsmanager", policy=DEFAULT_ENDPOINT_POLICY),
         "Secrets Manager keeping the default full-access policy (seeds 001, 002)",
         "policy-any-principal",
+        "policy-any-resource",
         "policy-wildcard-action",
     )
     estate.plant(
@@ -122,7 +123,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
             "Effect": "Allow",
             "Principal": {"AWS": f"arn:aws:iam::{FOREIGN_ACCOUNT}:root"},
             "Action": "sqs:SendMessage",
-            "Resource": "*",
+            "Resource": f"arn:aws:sqs:{REGION}:{account}:partner-inbox",
         }
     )
     estate.plant(
@@ -172,6 +173,26 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
 
     private = build.vpc("10.1.0.0/16", zones=2, public_subnet=False, name="private-no-ssm")
     private_https = build.security_group(private, "vpce-https", https_from_cidrs=[private.cidr])
+    principals_only = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OurPrincipalsAnyTable",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": account}},
+            }
+        ],
+    }
+    estate.plant(
+        build.gateway_endpoint(
+            private, "dynamodb", route_table_ids=private.private_route_table_ids, policy=principals_only
+        ),
+        "DynamoDB gateway bounding who, not whose tables: the exfiltration path",
+        "policy-any-resource",
+    )
     estate.plant(
         build.gateway_endpoint(
             private,
