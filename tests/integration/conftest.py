@@ -11,6 +11,7 @@ from types import ModuleType
 from typing import Any
 
 import pytest
+from integration.remediation.sealed_state import create_change_record_key
 from org_support import ACTOR, ROLES, Hub, org_with_members
 
 from vpce_guard import lambda_app
@@ -83,6 +84,7 @@ def handler_of(
     }.items():
         monkeypatch.setenv(name, value)
     importlib.reload(lambda_app)  # a cold start: Powertools and the wiring read the environment afresh
+    create_change_record_key(aws_env.client("kms", REGION), state_table)
 
     def load(function: str, configuration: str = "# vpce-guard defaults") -> Callable[[dict[str, Any]], Any]:
         aws_env.client("ssm", REGION).put_parameter(Name=parameter, Value=configuration, Type="String", Overwrite=True)
