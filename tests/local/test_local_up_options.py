@@ -108,6 +108,7 @@ def test_the_self_check_would_catch_a_template_endpoint_left_with_the_default_po
     gateway = stack.physical_id("DynamoDbGatewayEndpoint")
     assert {f.check_id for f in result.findings if f.resource_id == gateway} == {
         "policy-any-principal",
+        "policy-any-resource",
         "policy-wildcard-action",
     }
 

@@ -407,17 +407,40 @@ def test_the_dynamodb_gateway_endpoint_sits_on_the_route_tables_given(transforme
 
 @pytest.mark.parametrize("endpoint", ["DynamoDbGatewayEndpoint", *INTERFACE_ENDPOINTS])
 def test_every_endpoint_policy_admits_this_account_only(single_account: TransformedTemplate, endpoint: str) -> None:
-    (statement,) = properties(single_account, endpoint)["PolicyDocument"]["Statement"]
+    for statement in properties(single_account, endpoint)["PolicyDocument"]["Statement"]:
+        assert (statement["Effect"], statement["Principal"]) == ("Allow", "*")
+        condition = resolved_condition(statement["Condition"])
+        assert condition["StringEquals"]["aws:PrincipalAccount"] == {"Ref": "AWS::AccountId"}
 
-    assert (statement["Effect"], statement["Principal"]) == ("Allow", "*")
-    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+
+def resolved_condition(condition: dict[str, Any]) -> dict[str, Any]:
+    """A statement's condition as a single account's stack has it (the If on IsHub taken as false)."""
+    if "Fn::If" in condition:
+        hub, _, single = condition["Fn::If"]
+        assert hub == "IsHub"
+        resolved: dict[str, Any] = single
+        return resolved
+    return condition
+
+
+@pytest.mark.parametrize(("endpoint", "service"), [("StsEndpoint", "sts"), ("LogsEndpoint", "logs")])
+def test_our_endpoints_bound_whose_resources_are_reached(
+    single_account: TransformedTemplate, endpoint: str, service: str
+) -> None:
+    """Our own endpoints pass policy-any-resource: a resource bound, or calls that name no resource."""
+    for statement in properties(single_account, endpoint)["PolicyDocument"]["Statement"]:
+        condition = resolved_condition(statement["Condition"])
+        assert (
+            condition["StringEquals"].get("aws:ResourceAccount") == {"Ref": "AWS::AccountId"}
+            or condition.get("Null") == {"aws:ResourceAccount": "true"}
+        ), (service, statement["Sid"])
 
 
 @pytest.mark.parametrize(("endpoint", "service"), ENDPOINTS_OF_FUNCTION_SERVICES.items())
 def test_endpoint_policies_admit_exactly_the_actions_the_functions_are_granted(
     transformed: TransformedTemplate, endpoint: str, service: str
 ) -> None:
-    (statement,) = properties(transformed, endpoint)["PolicyDocument"]["Statement"]
+    statements = properties(transformed, endpoint)["PolicyDocument"]["Statement"]
     granted = {
         action
         for function in FUNCTIONS
@@ -425,7 +448,7 @@ def test_endpoint_policies_admit_exactly_the_actions_the_functions_are_granted(
         if action.startswith(f"{service}:")
     }
 
-    assert set(as_list(statement["Action"])) == granted
+    assert {action for statement in statements for action in as_list(statement["Action"])} == granted
 
 
 def test_the_gateway_endpoint_admits_exactly_the_table_resources_the_functions_are_granted(

@@ -244,9 +244,18 @@ def test_on_a_hub_the_ec2_and_config_endpoints_admit_the_member_roles_of_the_org
 
 @pytest.mark.parametrize("endpoint", ["DynamoDbGatewayEndpoint", "StsEndpoint", "LogsEndpoint"])
 def test_on_a_hub_the_other_endpoints_still_admit_this_account_only(hub: TransformedTemplate, endpoint: str) -> None:
-    (statement,) = hub.properties(endpoint)["PolicyDocument"]["Statement"]
+    for statement in hub.properties(endpoint)["PolicyDocument"]["Statement"]:
+        conditions = statement["Condition"].get("Fn::If", [None, statement["Condition"]])[1:]
+        for condition in conditions:
+            assert condition["StringEquals"]["aws:PrincipalAccount"] == {"Ref": "AWS::AccountId"}
 
-    assert statement["Condition"] == {"StringEquals": {"aws:PrincipalAccount": {"Ref": "AWS::AccountId"}}}
+
+def test_on_a_hub_the_sts_endpoint_reaches_roles_of_the_organization_only(hub: TransformedTemplate) -> None:
+    (to_roles, _) = hub.properties("StsEndpoint")["PolicyDocument"]["Statement"]
+
+    condition = to_roles["Condition"]
+    hub_condition = condition["Fn::If"][1] if "Fn::If" in condition else condition
+    assert hub_condition["StringEquals"]["aws:ResourceOrgID"] == {"Ref": "OrganizationId"}
 
 
 # The StackSet -------------------------------------------------------------------------------------------------

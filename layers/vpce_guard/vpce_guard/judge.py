@@ -5,7 +5,8 @@ new one, and the new one allows nothing the old one denied. The requests stand f
 through an endpoint:
 
 - a principal of the organization (without one: of the owner's account) to a resource of the organization,
-  for each catalogued action and for any other action of the service;
+  and naming no resource at all (no resource keys: sts:GetCallerIdentity), for each catalogued action and
+  for any other action of the service;
 - the same principal to each AWS-owned resource the service's endpoint must reach, and an anonymous caller to
   those read unauthenticated;
 - an AWS service principal; a federated caller (web identity, SAML) assuming a role of the organization
@@ -264,6 +265,7 @@ class _Context:
             yield _case(f"a principal of trusted account {account}", trusted, action, self.ours, legitimate=needed)
         for arn in self.perimeter.partner_resources:
             yield _case(self.insider_label, self.insider, action, (arn.replace("*", "x"), {}), legitimate=needed)
+        yield _case(f"{self.insider_label} naming no resource", self.insider, action, _NO_RESOURCE, legitimate=needed)
         yield _case("an outsider's principal", self.outsider, action, self.ours, legitimate=False)
         yield _case("an anonymous caller", _ANONYMOUS, action, self.ours, legitimate=False)
         to_outside = needed and not self.service.bounds_resources
@@ -297,6 +299,8 @@ class _Context:
 _Principal = tuple[Caller | None, dict[str, tuple[str, ...]]]
 _Resource = tuple[str, dict[str, tuple[str, ...]]]
 _ANONYMOUS: _Principal = (None, {})
+# A call that names no resource (sts:GetCallerIdentity): no resource keys in the request.
+_NO_RESOURCE: _Resource = ("*", {})
 
 
 def _case(

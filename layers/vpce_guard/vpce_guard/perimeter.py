@@ -10,7 +10,8 @@ The rewritten policy admits:
 
 - principals of the organization (without an organization: the owner's and the trusted accounts) and of the
   trusted accounts, to resources of the organization and of those accounts, and to the partner resources the
-  configuration names; where the service cannot bound resources, to any resource;
+  configuration names; where the service cannot bound resources, to any resource; and their calls that name
+  no resource at all (no resource owner in the request: ``Null aws:ResourceAccount``);
 - AWS service principals acting for the account (``aws:PrincipalIsAWSService``);
 - for STS, federated callers (web identity, SAML) assuming roles of the organization: their requests are
   unsigned and carry no principal keys, so the role (the resource) is the bound;
@@ -166,6 +167,14 @@ def _perimeter_statements(
                 "*",
                 {STRING_EQUALS: {**principal_bound, **resource_bound}},
             )
+        # A call that names no resource (sts:GetCallerIdentity, sts:GetSessionToken, ...) carries no resource
+        # owner: the resource bound cannot hold, and there is nothing to exfiltrate to.
+        yield _statement(
+            f"{who}PrincipalsWithoutResource",
+            granted,
+            "*",
+            {STRING_EQUALS: principal_bound, "Null": {RESOURCE_ACCOUNT_KEY: "true"}},
+        )
         if perimeter.partner_resources:
             yield _statement(
                 f"{who}PrincipalsToPartnerResources",

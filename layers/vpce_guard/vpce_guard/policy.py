@@ -601,7 +601,18 @@ def _resource_limit(condition: Condition, *, negated: bool) -> bool:
 
 
 def _bounds_resources(statement: Statement) -> bool:
-    return any(_resource_limit(condition, negated=False) for condition in statement.conditions)
+    """A positive resource condition with literal values, or ``Null aws:ResourceAccount true``: only calls
+    that name no resource owner match, and they reach no one's resource."""
+    return any(
+        _resource_limit(condition, negated=False)
+        or (
+            condition.base_operator == "null"
+            and not condition.set_qualifier
+            and condition.key.lower() in _RESOURCE_KEYS
+            and tuple(value.lower() for value in condition.values) == ("true",)
+        )
+        for condition in statement.conditions
+    )
 
 
 def _names_known_resources(statement: Statement, accounts: frozenset[str], owned: frozenset[str]) -> bool:

@@ -19,9 +19,12 @@ from remediation_builders import (
 )
 from unit.checks.facts_builders import ACCOUNT_ID, aws_service, facts, gateway_endpoint, interface_endpoint
 
+from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.facts import Endpoint, Facts
-from vpce_guard.judge import Activity, SeenCall
+from vpce_guard.judge import Activity, SeenCall, judge, request_cases
+from vpce_guard.perimeter import Perimeter, ServiceProfile
+from vpce_guard.policy import parse_policy
 from vpce_guard.remediation.model import Plan, TicketOnly
 from vpce_guard.remediation.plans import plan_for
 
@@ -340,3 +343,31 @@ def test_an_account_bounded_policy_with_wildcard_actions_on_a_broad_service_is_n
         )
         == []
     )
+
+
+def test_calls_that_name_no_resource_stay_allowed_for_the_organizations_principals() -> None:
+    _, sts = endpoint_of("sts", "Interface")
+
+    document = new_policy(planned("policy-any-principal", sts, org_id=ORG_ID))
+
+    assert statement(document, "OrganizationPrincipalsWithoutResource")["Condition"] == {
+        "StringEquals": {"aws:PrincipalOrgID": ORG_ID},
+        "Null": {"aws:ResourceAccount": "true"},
+    }
+
+
+def test_the_judge_catches_a_rewrite_that_would_deny_calls_naming_no_resource() -> None:
+    _, sts = endpoint_of("sts", "Interface")
+    document = new_policy(planned("policy-any-principal", sts, org_id=ORG_ID))
+    without = [s for s in document["Statement"] if s.get("Sid") != "OrganizationPrincipalsWithoutResource"]
+    entry = load_catalog().services["sts"]
+    profile = ServiceProfile.of(entry, "aws", "us-east-1")
+    cases = request_cases(
+        profile, Perimeter(ACCOUNT_ID, ORG_ID), partition="aws", region="us-east-1", actions=entry.actions
+    )
+
+    judgement = judge(parse_policy(default_document()), parse_policy({**document, "Statement": without}), cases)
+
+    assert f"a principal of {ORG_ID} naming no resource: sts:GetCallerIdentity on *" in {
+        s.case.label for s in judgement.lost
+    }
