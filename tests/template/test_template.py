@@ -430,10 +430,9 @@ def test_our_endpoints_bound_whose_resources_are_reached(
     """Our own endpoints pass policy-any-resource: a resource bound, or calls that name no resource."""
     for statement in properties(single_account, endpoint)["PolicyDocument"]["Statement"]:
         condition = resolved_condition(statement["Condition"])
-        assert (
-            condition["StringEquals"].get("aws:ResourceAccount") == {"Ref": "AWS::AccountId"}
-            or condition.get("Null") == {"aws:ResourceAccount": "true"}
-        ), (service, statement["Sid"])
+        bounded = condition["StringEquals"].get("aws:ResourceAccount") == {"Ref": "AWS::AccountId"}
+        names_no_resource = condition.get("Null") == {"aws:ResourceAccount": "true"}
+        assert bounded or names_no_resource, (service, statement["Sid"])
 
 
 @pytest.mark.parametrize(("endpoint", "service"), ENDPOINTS_OF_FUNCTION_SERVICES.items())
