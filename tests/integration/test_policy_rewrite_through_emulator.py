@@ -143,3 +143,39 @@ def test_one_rewrite_makes_every_policy_finding_of_the_endpoint_remediated_with_
     records = [r for r in store.records(ACCOUNT, REGION) if r.resource_id == endpoint_id]
     assert {r.check_id for r in records} == {"policy-any-principal", "policy-any-resource", "policy-wildcard-action"}
     assert {r.status for r in records} == {Status.REMEDIATED}
+
+
+def test_a_dry_run_records_the_planned_rewrite_with_its_preview_and_says_so_on_the_finding(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, state_table: str
+) -> None:
+    endpoint_id = interface(ec2, vpc, "sts")
+    config = GuardConfig.from_toml("dry_run = true\n" + ENFORCE)
+
+    Pipeline(Accounts(lambda region: session), store, config).evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+    assert policy_of(ec2, endpoint_id) == DEFAULT_ENDPOINT_POLICY
+    (planned,) = [c for c in store.changes() if c.resource_id == endpoint_id and c.check_id == "policy-any-principal"]
+    assert planned.status == "PLANNED"
+    assert planned.preview is not None
+    assert planned.preview["current"] == DEFAULT_ENDPOINT_POLICY
+    assert planned.preview["judgement"]["lost"] == []
+    item = session.client("dynamodb").get_item(
+        TableName=state_table,
+        Key={"pk": {"S": f"{ACCOUNT}#{REGION}#{endpoint_id}"}, "sk": {"S": "policy-any-principal"}},
+    )["Item"]
+    assert item["remediation_note"]["S"].startswith("Dry run, nothing changed; enforce mode would rewrite the policy")
+
+
+def test_a_ticket_keeps_the_proposal_it_did_not_make(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator
+) -> None:
+    endpoint_id = interface(ec2, vpc, "sts")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    outsider = assumed_role("arn:aws:iam::444455556666:role/ci-runner")
+    aws_env.record_cloudtrail_events([record("AssumeRole", at=yesterday, identity=outsider, endpoint=endpoint_id)])
+
+    enforce(session, store, vpc)
+
+    tickets = [c for c in store.changes() if c.resource_id == endpoint_id]
+    assert tickets
+    assert all(ticket.preview is not None and ticket.preview["judgement"]["lost"] for ticket in tickets)

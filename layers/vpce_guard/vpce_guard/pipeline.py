@@ -141,7 +141,13 @@ class Pipeline:
         findings = [d.finding for d in decisions if (d.finding.resource_id, d.finding.check_id) not in acted.held]
         existing = [record for record in existing if record.key not in acted.held]
         changes = self.store.record(
-            judged, findings, claim=claim, statuses=statuses, change_ids=acted.change_ids, existing=existing
+            judged,
+            findings,
+            claim=claim,
+            statuses=statuses,
+            change_ids=acted.change_ids,
+            notes=acted.notes,
+            existing=existing,
         )
         return Evaluation(judged, result, changes, dict(counter.calls - calls_before), acted.changes)
 

@@ -45,6 +45,7 @@ class Acted:
     statuses: dict[tuple[str, str], Status] = field(default_factory=dict)
     changes: list[ChangeRecord] = field(default_factory=list)
     change_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # applied changes: rollback handles
+    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # the change made or planned, or why none
     held: set[tuple[str, str]] = field(default_factory=set)  # another change in flight: not recorded this time
 
 
@@ -105,14 +106,17 @@ class Remediator:
                 )
             if isinstance(plan, TicketOnly):
                 acted.statuses[key] = Status.TICKETED
+                acted.notes[key] = f"Not changed automatically: {plan.reason}"
                 if not (seen and record is not None and record.status is Status.TICKETED):
-                    self._put(acted, self._record(judged, finding, TICKET_ONLY, (), {}, error=plan.reason))
+                    ticket = self._record(judged, finding, TICKET_ONLY, (), {}, error=plan.reason, preview=plan.preview)
+                    self._put(acted, ticket)
                 continue
             held_by_tag = self._held_by_tag(plan, finding, facts, judged)
             if held_by_tag is not None:
                 acted.statuses[key] = held_by_tag  # a resource the change would touch opts out, or may want to
                 continue
             if self.config.dry_run:
+                acted.notes[key] = f"Dry run, nothing changed; enforce mode would {plan.summary}"
                 if not seen:
                     self._put(acted, self._record(judged, finding, PLANNED, plan.calls, {}, plan=plan))
                 continue
@@ -129,6 +133,7 @@ class Remediator:
             if key in acted.change_ids:
                 budget -= 1  # a change was made (not one someone else had made already)
             acted.statuses[key] = status
+            acted.notes[key] = plan.summary[0].upper() + plan.summary[1:]
             if finding.remediation.action == POLICY_REWRITE and status is Status.REMEDIATED:
                 rewritten[finding.resource_id] = acted.change_ids.get(key)
         return acted
@@ -207,7 +212,10 @@ class Remediator:
         after: Mapping[str, Any] | None = None,
         error: str | None = None,
         started_at: str | None = None,
+        preview: Mapping[str, Any] | None = None,
     ) -> ChangeRecord:
+        """A change record; a plan's preview (a policy rewrite's proposal) goes with it, or ``preview`` for a
+        ticket that carries one."""
         resource = plan.resource if plan is not None else None
         return ChangeRecord(
             change_id=change_id or f"{judged.observed_at:%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:8]}",
@@ -225,4 +233,5 @@ class Remediator:
             error=error,
             planned_calls=tuple(call.to_dict() for call in plan.calls) if plan is not None else (),
             started_at=started_at,
+            preview=plan.preview if plan is not None else preview,
         )

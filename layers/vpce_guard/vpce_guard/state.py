@@ -167,6 +167,7 @@ class ChangeRecord:
     error: str | None = None
     planned_calls: tuple[Mapping[str, Any], ...] = ()
     started_at: str | None = None
+    preview: Mapping[str, Any] | None = None  # a policy rewrite's proposal, judged (what a person reviews)
     document: str | None = field(default=None, compare=False, repr=False)
     integrity_tag: str | None = field(default=None, compare=False, repr=False)
     rolled_back_at: str | None = None
@@ -188,6 +189,7 @@ class ChangeRecord:
             "error": self.error,
             "planned_calls": [dict(call) for call in self.planned_calls],
             "started_at": self.started_at,
+            "preview": dict(self.preview) if self.preview is not None else None,
         }
 
     @property
@@ -266,11 +268,13 @@ class StateStore:
         claim: bool = False,
         statuses: Mapping[tuple[str, str], Status] | None = None,
         change_ids: Mapping[tuple[str, str], str] | None = None,
+        notes: Mapping[tuple[str, str], str] | None = None,
         existing: Iterable[Record] | None = None,
     ) -> Changes:
         """Bring the records of what was judged in line with its findings, each with its status (OPEN unless
         ``statuses`` says otherwise, by (resource, check)) and the id of the change made for it, if any
-        (``change_ids``: the notifications say how to roll it back); ``existing`` saves reading the records again. With
+        (``change_ids``: the notifications say how to roll it back) and what the act step made of it
+        (``notes``: the change, or why none was made); ``existing`` saves reading the records again. With
         ``claim``, first mark the VPCs as evaluated from these facts, so that older evaluations still running
         write nothing there."""
         changes = Changes()
@@ -282,7 +286,7 @@ class StateStore:
         done = change_ids or {}
         current = [f for f in findings if f.vpc_id not in stale_vpcs or (f.resource_id, f.check_id) in done]
         kept = [r for r in existing if r.vpc_id not in stale_vpcs or r.key in done]
-        self._apply(judged, kept, current, statuses or {}, change_ids or {}, changes)
+        self._apply(judged, kept, current, statuses or {}, change_ids or {}, changes, notes or {})
         changes.superseded.extend(f"{vpc_id}/*" for vpc_id in sorted(stale_vpcs))
         return changes
 
@@ -424,6 +428,7 @@ class StateStore:
         statuses: Mapping[tuple[str, str], Status],
         change_ids: Mapping[tuple[str, str], str],
         changes: Changes,
+        notes: Mapping[tuple[str, str], str] | None = None,
     ) -> None:
         stored = {record.key: record for record in existing}
         current = {(finding.resource_id, finding.check_id): finding for finding in findings}
@@ -432,6 +437,8 @@ class StateStore:
             status = statuses.get(key, Status.OPEN)
             item = _record_item(judged, finding, record, status)
             changed_at = None
+            if notes and key in notes:
+                item["remediation_note"] = notes[key]
             if key in change_ids:
                 item["change_id"] = change_ids[key]
                 changed_at = datetime.now(UTC)
