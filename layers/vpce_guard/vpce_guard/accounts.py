@@ -4,12 +4,13 @@ assumes there.
 A single-account deployment knows no member roles: every account is the home account. Deployed as the hub of an
 organization, the functions read a member through its read role and change it through its remediation role
 (member/template.yaml): two roles, so that an evaluation that only reports can never change anything. Assumed
-credentials are kept per (account, role), shared by every region, and renewed before they could expire within
-the longest invocation, so a warm function assumes each role once an hour, not once per event; the session
-name says which function (or the command line) acted, as CloudTrail in the member account records it. Calls
-are counted per account and region, the AssumeRole an evaluation caused included. An account whose role refused
-us is remembered for ``REFUSAL_MEMORY``: until then its refusal is raised again without asking STS, so a flood
-of events from an account out of reach costs no AssumeRole each.
+credentials are kept per (account, role), shared by every region, and renewed before they could expire within the
+longest invocation, so a warm function assumes each role once an hour, not once per event; the session name says
+which function (or the command line) acted, as CloudTrail in the member account records it. A member's session
+retries as the home session it is made from does (the command line's adaptive retries reach every account it
+scans). Calls are counted per account and region, the AssumeRole an evaluation caused included. An account whose
+role refused us is remembered for ``REFUSAL_MEMORY``: until then its refusal is raised again without asking STS,
+so a flood of events from an account out of reach costs no AssumeRole each.
 """
 
 from __future__ import annotations
@@ -126,11 +127,13 @@ class Accounts:
         with self._lock:
             session = self._sessions.get(key)
             if session is None or session.credentials is not credentials:
+                home = self.home(region)
                 session = AwsSession(
                     region,
-                    endpoint_url=self.home(region).endpoint_url,
+                    endpoint_url=home.endpoint_url,
                     counter=self._counter(account_id, region),
                     credentials=credentials,
+                    retries=home.retries,
                 )
                 self._sessions[key] = session
             return session
