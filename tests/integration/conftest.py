@@ -18,6 +18,7 @@ from vpce_guard import lambda_app
 from vpce_guard.aws import AwsSession
 from vpce_guard.demo import REGION, DemoEstate, build_demo_estate
 from vpce_guard.emulator import Emulator
+from vpce_guard.estate import BuiltVpc, EstateBuilder
 from vpce_guard.local.deploy import create_table
 from vpce_guard.local.template import SamTemplate
 from vpce_guard.state import StateStore
@@ -30,6 +31,12 @@ ACCOUNT = "123456789012"
 @pytest.fixture
 def ec2(aws_env: Emulator) -> Any:
     return aws_env.client("ec2", REGION)
+
+
+@pytest.fixture
+def vpc(ec2: Any) -> BuiltVpc:
+    """A VPC of two zones with private subnets only, for the tests that plant one mistake in it."""
+    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
 
 
 @pytest.fixture

@@ -20,11 +20,6 @@ SAMPLE_TOKEN = load_event("config-rule-scheduled")["resultToken"]
 
 
 @pytest.fixture
-def vpc(ec2: Any) -> BuiltVpc:
-    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
-
-
-@pytest.fixture
 def group(ec2: Any, vpc: BuiltVpc) -> str:
     return EstateBuilder(ec2, REGION).security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
 

@@ -28,11 +28,6 @@ STACK_ORGANIZATION = "o-a1b2c3d4e5"
 ENFORCE_PRIVATE_DNS = '[modes]\nprivate-dns-disabled = "enforce"\n'
 
 
-@pytest.fixture
-def vpc(ec2: Any) -> BuiltVpc:
-    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
-
-
 def endpoint_with_private_dns_off(ec2: Any, vpc: BuiltVpc) -> str:
     build = EstateBuilder(ec2, REGION)
     group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])

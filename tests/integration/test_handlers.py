@@ -20,11 +20,6 @@ pytestmark = pytest.mark.server
 ACCOUNT = "123456789012"
 
 
-@pytest.fixture
-def vpc(ec2: Any) -> BuiltVpc:
-    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
-
-
 def bad_endpoint(ec2: Any, vpc: BuiltVpc) -> str:
     build = EstateBuilder(ec2, REGION)
     group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])

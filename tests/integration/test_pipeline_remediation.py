@@ -30,11 +30,6 @@ ACCOUNT = "123456789012"
 ENFORCE_PRIVATE_DNS = '[modes]\nprivate-dns-disabled = "enforce"\n'
 
 
-@pytest.fixture
-def vpc(ec2: Any) -> BuiltVpc:
-    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
-
-
 def pipeline(session: AwsSession, store: StateStore, config: str, clock: Clock | None = None) -> Pipeline:
     return Pipeline(Accounts(lambda region: session), store, GuardConfig.from_toml(config), clock=clock or Clock())
 

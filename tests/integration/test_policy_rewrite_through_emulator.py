@@ -45,11 +45,6 @@ INTERFACE_SERVICES = ("sts", "s3", "ecr.api", "ecr.dkr", "ssm", "kms", "logs", "
 GATEWAY_SERVICES = ("s3", "dynamodb")
 
 
-@pytest.fixture
-def vpc(ec2: Any) -> BuiltVpc:
-    return EstateBuilder(ec2, REGION).vpc("10.0.0.0/16", zones=2, public_subnet=False)
-
-
 def interface(ec2: Any, vpc: BuiltVpc, service: str) -> str:
     build = EstateBuilder(ec2, REGION)
     group = build.security_group(vpc, f"vpce-{service}", https_from_cidrs=[vpc.cidr])
