@@ -112,7 +112,9 @@ def test_a_finding_record_without_a_status_is_malformed() -> None:
     raw = sample_record(APPEARED)
     del raw["dynamodb"]["NewImage"]["status"]
 
-    with pytest.raises(MalformedRecord, match="no status"):
+    with pytest.raises(
+        MalformedRecord, match=r"stream record 1f2e\w+ \(111122223333#.*: dynamodb\.NewImage\.status: Field"
+    ):
         change_of(raw)
 
 
@@ -120,7 +122,100 @@ def test_a_finding_record_whose_finding_is_not_json_is_malformed() -> None:
     raw = sample_record(APPEARED)
     set_attribute(raw["dynamodb"]["NewImage"], "finding", "{not json")
 
-    with pytest.raises(MalformedRecord, match="not a JSON string"):
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.NewImage\.finding\.S: Invalid JSON"):
+        change_of(raw)
+
+
+def test_a_finding_that_is_json_but_not_an_object_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    set_attribute(raw["dynamodb"]["NewImage"], "finding", "[1, 2]")
+
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.NewImage\.finding\.S: Input should be a valid dictionary"):
+        change_of(raw)
+
+
+def test_a_status_no_finding_has_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    set_attribute(raw["dynamodb"]["NewImage"], "status", "DONE")
+
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.NewImage\.status\.S: Input should be 'OPEN'"):
+        change_of(raw)
+
+
+def test_an_old_image_without_a_status_is_malformed() -> None:
+    raw = sample_record(UPDATED)
+    del raw["dynamodb"]["OldImage"]["status"]
+
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.OldImage\.status: Field required"):
+        change_of(raw)
+
+
+def test_an_account_id_that_is_not_twelve_digits_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    set_attribute(raw["dynamodb"]["NewImage"], "account_id", "11112222333")
+
+    with pytest.raises(
+        MalformedRecord, match=r"dynamodb\.NewImage\.account_id\.S: '11112222333' is not an AWS account id"
+    ):
+        change_of(raw)
+
+
+def test_a_change_id_of_another_type_is_malformed_not_read_as_absent() -> None:
+    raw = sample_record(RESOLVED)
+    raw["dynamodb"]["NewImage"]["change_id"] = {"N": "7"}
+
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.NewImage\.change_id\.S: Field required"):
+        change_of(raw)
+
+
+def test_an_unknown_event_name_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    raw["eventName"] = "UPSERT"
+
+    with pytest.raises(MalformedRecord, match=r"stream record 1f2e\w+: eventName: Input should be 'INSERT'"):
+        change_of(raw)
+
+
+def test_a_modify_without_its_old_image_is_malformed_since_appeared_and_updated_look_alike() -> None:
+    raw = sample_record(UPDATED)
+    del raw["dynamodb"]["OldImage"]
+
+    with pytest.raises(MalformedRecord, match=r"no dynamodb\.OldImage, which a MODIFY record of the stream carries"):
+        change_of(raw)
+
+
+def test_a_stream_without_old_and_new_images_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    raw["dynamodb"]["StreamViewType"] = "KEYS_ONLY"
+
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.StreamViewType: Input should be 'NEW_AND_OLD_IMAGES'"):
+        change_of(raw)
+
+
+def test_a_record_without_an_event_id_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    del raw["eventID"]
+
+    with pytest.raises(MalformedRecord, match=r"a stream record without an eventID: eventID: Field required"):
+        change_of(raw)
+
+
+def test_the_note_comes_from_the_records_remediation_note() -> None:
+    raw = sample_record(APPEARED)
+    set_attribute(raw["dynamodb"]["NewImage"], "remediation_note", "Another endpoint of the service holds the name.")
+
+    assert changed(raw).note == "Another endpoint of the service holds the name."
+
+
+def test_a_record_without_a_remediation_note_has_no_note() -> None:
+    assert changed(sample_record(APPEARED)).note is None
+
+
+def test_a_remediation_note_of_another_type_is_malformed_not_read_as_absent() -> None:
+    raw = sample_record(APPEARED)
+    raw["dynamodb"]["NewImage"]["remediation_note"] = {"NULL": True}
+
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.NewImage\.remediation_note\.S: Field required"):
         change_of(raw)
 
 

@@ -15,34 +15,106 @@ person should hear about a finding; every other record is ``None``. Scenarios (t
 - items that are not findings (the ``#evaluated`` VPC markers, leases, change records, the notifier's own
   ``delivery#`` and ``ticket#`` items): nothing, whatever happens to them. Finding records are the items of
   the ``by-scope`` index, the ones with ``gsi1pk`` (as ``StateStore`` reads them);
-- a finding record without its status, keys or a JSON finding: ``MalformedRecord`` (a poison record: retried,
+- a finding record without its status, keys or a JSON finding, a record of an unknown event, of a stream that
+  is not NEW_AND_OLD_IMAGES, or a MODIFY without its old image: ``MalformedRecord`` (a poison record: retried,
   then sent to the dead-letter destination, never silently dropped).
+
+Each record is validated against declared schemas (pydantic) in DynamoDB's attribute-value form, as Lambda
+delivers it: ``StateTableRecord`` (an id, INSERT, MODIFY or REMOVE, a NEW_AND_OLD_IMAGES stream, the images the
+event carries), then a finding record's new image against ``FindingRecord`` and its old one against
+``FindingState``. Any attribute read that is missing or of the wrong type, such as a status no ``Status`` names,
+an account id that is not 12 digits, a ``change_id`` that is not a string, is a ``MalformedRecord`` naming the
+record and each field's path (``dynamodb.NewImage.status.S``), never another exception and never a field read as
+absent. The images are not deserialized first (a deserializer raises TypeError on an unknown type tag and
+decimal errors on a bad number), and attributes not declared are not read. The optional ``remediation_note``
+(what an automatic change would do, or why it was not made) becomes the change's ``note``.
 """
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import (
-    DynamoDBRecord,
-    DynamoDBRecordEventName,
-)
+from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, ValidationError, model_validator
 
+from vpce_guard import identifiers
 from vpce_guard.state import Status
 
 # The by-scope index's partition key: finding records have it, no other item of the table does (state.py).
 FINDING_ATTRIBUTE = "gsi1pk"
 # Statuses of a finding that needs nobody any more (fixed by us, or gone).
 CLOSED_STATUSES = frozenset(status.value for status in Status if status.is_closed)
-_IDENTITY = ("account_id", "region", "resource_id", "check_id", "vpc_id")
+# The images each event carries on a NEW_AND_OLD_IMAGES stream.
+_IMAGES = {"INSERT": ("NewImage",), "MODIFY": ("NewImage", "OldImage"), "REMOVE": ("OldImage",)}
+
+Text = TypeVar("Text")
+Schema = TypeVar("Schema", bound=BaseModel)
 
 
 class MalformedRecord(ValueError):
     """A stream record of a finding that cannot be read; the message names the record and what is wrong."""
+
+
+class StringAttribute(BaseModel, Generic[Text]):
+    """A DynamoDB string attribute as the stream carries it, ``{"S": ...}``, its text read as ``Text``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    S: Text
+
+
+class TableKeys(BaseModel):
+    """The state table's key: partition and sort key, both strings."""
+
+    pk: StringAttribute[str]
+    sk: StringAttribute[str]
+
+
+class StreamImages(BaseModel):
+    """A stream record's ``dynamodb`` section; the images stay unread until the item is known to be a finding."""
+
+    StreamViewType: Literal["NEW_AND_OLD_IMAGES"]
+    Keys: TableKeys
+    NewImage: dict[str, Any] | None = None
+    OldImage: dict[str, Any] | None = None
+
+
+class StateTableRecord(BaseModel):
+    """A record of the state table's stream, as Lambda delivers it; only what is read here is declared."""
+
+    eventID: str = Field(min_length=1)
+    eventName: Literal["INSERT", "MODIFY", "REMOVE"]
+    dynamodb: StreamImages
+
+    @model_validator(mode="after")
+    def carries_the_images_of_its_event(self) -> StateTableRecord:
+        missing = [f"dynamodb.{name}" for name in _IMAGES[self.eventName] if getattr(self.dynamodb, name) is None]
+        if missing:
+            raise ValueError(f"no {' or '.join(missing)}, which a {self.eventName} record of the stream carries")
+        return self
+
+
+class FindingState(BaseModel):
+    """What an image of a finding record says of the finding: its status, and the finding as a JSON object."""
+
+    status: StringAttribute[Status]
+    finding: StringAttribute[Json[dict[str, Any]]]
+
+
+class FindingRecord(FindingState):
+    """A finding record's new image: also whose finding it is, the change that gave it its status, and the
+    note of what an automatic change would do or why it was not made."""
+
+    account_id: StringAttribute[Annotated[str, AfterValidator(identifiers.account_id)]]
+    region: StringAttribute[Annotated[str, AfterValidator(identifiers.region)]]
+    resource_id: StringAttribute[str]
+    check_id: StringAttribute[str]
+    vpc_id: StringAttribute[str]
+    change_id: StringAttribute[str] | None = None
+    remediation_note: StringAttribute[str] | None = None
 
 
 class ChangeKind(StrEnum):
@@ -66,6 +138,7 @@ class StateChange:
     new_status: str
     finding: Mapping[str, Any]
     change_id: str | None = None
+    note: str | None = None  # what an automatic change would do, or why it was not made
 
     @property
     def kind(self) -> ChangeKind:
@@ -94,48 +167,43 @@ class StateChange:
 
 def state_change(record: DynamoDBRecord) -> StateChange | None:
     """The state change a stream record carries, or None (see the module docstring for which records)."""
-    stream = record.dynamodb
-    if stream is None:
-        raise MalformedRecord(f"stream record {record.event_id}: no dynamodb section")
-    new, old = stream.new_image, stream.old_image
-    if record.event_name is DynamoDBRecordEventName.REMOVE or FINDING_ATTRIBUTE not in new:
+    raw = record.raw_event
+    event_id = raw.get("eventID") if isinstance(raw, Mapping) else None
+    named = f"stream record {event_id}" if isinstance(event_id, str) else "a stream record without an eventID"
+    parsed = _validated(StateTableRecord, raw, named, "")
+    stream = parsed.dynamodb
+    if parsed.eventName == "REMOVE" or stream.NewImage is None or FINDING_ATTRIBUTE not in stream.NewImage:
         return None
-    where = f"stream record {record.event_id} ({stream.keys.get('pk')}/{stream.keys.get('sk')})"
-    new_status = _status(new, where)
-    old_status = _status(old, where) if old else None
-    finding = _finding(new, where)
-    if old_status == new_status and (new_status in CLOSED_STATUSES or _finding(old, where) == finding):
+    where = f"stream record {parsed.eventID} ({stream.Keys.pk.S}/{stream.Keys.sk.S})"
+    new = _validated(FindingRecord, stream.NewImage, where, "dynamodb.NewImage")
+    old = _validated(FindingState, stream.OldImage, where, "dynamodb.OldImage") if stream.OldImage is not None else None
+    new_status, finding = new.status.S, new.finding.S
+    if old is not None and old.status.S is new_status and (new_status.is_closed or finding == old.finding.S):
         return None
-    missing = [name for name in _IDENTITY if not isinstance(new.get(name), str)]
-    if missing or record.event_id is None:
-        raise MalformedRecord(f"{where}: missing {', '.join(missing) or 'eventID'}")
-    change_id = new.get("change_id") or finding.get("change_id")
+    change_id = (new.change_id.S if new.change_id else None) or finding.get("change_id")
     return StateChange(
-        event_id=record.event_id,
-        account_id=new["account_id"],
-        region=new["region"],
-        resource_id=new["resource_id"],
-        check_id=new["check_id"],
-        vpc_id=new["vpc_id"],
-        old_status=old_status,
-        new_status=new_status,
+        event_id=parsed.eventID,
+        account_id=new.account_id.S,
+        region=new.region.S,
+        resource_id=new.resource_id.S,
+        check_id=new.check_id.S,
+        vpc_id=new.vpc_id.S,
+        old_status=old.status.S.value if old else None,
+        new_status=new_status.value,
         finding=finding,
         change_id=str(change_id) if change_id else None,
+        note=new.remediation_note.S if new.remediation_note else None,
     )
 
 
-def _status(image: Mapping[str, Any], where: str) -> str:
-    status = image.get("status")
-    if not isinstance(status, str) or not status:
-        raise MalformedRecord(f"{where}: the image has no status")
-    return status
-
-
-def _finding(image: Mapping[str, Any], where: str) -> dict[str, Any]:
+def _validated(schema: type[Schema], value: object, where: str, path: str) -> Schema:
+    """``value`` as ``schema``, or MalformedRecord naming ``where`` and the path of every wrong field."""
     try:
-        finding = json.loads(image["finding"])
-    except (KeyError, TypeError, ValueError) as error:
-        raise MalformedRecord(f"{where}: the finding attribute is not a JSON string ({error})") from None
-    if not isinstance(finding, dict):
-        raise MalformedRecord(f"{where}: the finding attribute is not a JSON object")
-    return finding
+        return schema.model_validate(value)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(part for part in (path, *map(str, problem['loc'])) if part) or 'the record'}: "
+            f"{problem['msg'].removeprefix('Value error, ')}"
+            for problem in error.errors(include_url=False, include_input=False, include_context=False)
+        )
+        raise MalformedRecord(f"{where}: {problems}") from None
