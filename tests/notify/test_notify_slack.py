@@ -16,6 +16,7 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.emulator import Emulator
 from vpce_guard.notify.function import SecretReader
 from vpce_guard.notify.http import DeliveryError
+from vpce_guard.notify.messages import plain_text
 from vpce_guard.notify.receiver import Receiver
 from vpce_guard.notify.secrets import SecretError
 from vpce_guard.notify.slack import SlackWebhook, slack_message, webhook_url_of
@@ -70,6 +71,14 @@ def test_a_remediated_change_says_what_was_done_and_how_to_roll_it_back() -> Non
     assert message["blocks"][0]["text"]["text"].startswith("Remediated automatically: HIGH private-dns-disabled")
     assert "*To roll back*\n```vpce-guard rollback chg-0042```" in texts(message)
     assert "REMEDIATING → REMEDIATED" in texts(message)
+
+
+def test_a_ticket_says_why_vpce_guard_changed_nothing() -> None:
+    why = "Not changed automatically: the rewrite of vpce-0abc would deny arn:aws:iam::444455556666:role/ci"
+    ticketed = replace(TICKETED, note=why)
+
+    assert f"*vpce-guard*\n{why}" in texts(slack_message(ticketed))
+    assert f"\n{why}\n" in plain_text(ticketed)
 
 
 def test_a_change_without_a_change_id_offers_no_rollback() -> None:

@@ -144,7 +144,7 @@ def deliver_batch(
                 failed_findings.add(change.finding_key)
             logger.warning(
                 "state change not delivered; Lambda retries it",
-                extra={"event_id": record.event_id, "sequence_number": _sequence_number(record), "error": str(error)},
+                extra={**_position(record), "error": str(error)},
             )
             metrics.add_metric(name="NotificationFailures", unit=MetricUnit.Count, value=1)
             raise
@@ -157,8 +157,14 @@ def deliver_batch(
     return process_partial_response(event=event, record_handler=deliver, processor=processor, context=context)
 
 
-def _sequence_number(record: DynamoDBRecord) -> str | None:
-    return record.dynamodb.sequence_number if record.dynamodb is not None else None
+def _position(record: DynamoDBRecord) -> dict[str, Any]:
+    """Where a record stands in the stream, read from the raw record so that a malformed one is named too."""
+    raw = record.raw_event
+    stream = raw.get("dynamodb")
+    return {
+        "event_id": raw.get("eventID"),
+        "sequence_number": stream.get("SequenceNumber") if isinstance(stream, dict) else None,
+    }
 
 
 def _report(change: StateChange, outcomes: Mapping[str, str]) -> None:

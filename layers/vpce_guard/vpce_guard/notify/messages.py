@@ -30,6 +30,7 @@ class Message:
     facts: tuple[tuple[str, str], ...]  # (label, value), in reading order
     rollback: str | None  # the command that undoes the change, when one was made
     reference: str  # what identifies the message: the finding and the state change
+    note: str | None = None  # what the automatic change did or would do, or why none was made
 
 
 def message(change: StateChange) -> Message:
@@ -52,6 +53,7 @@ def message(change: StateChange) -> Message:
         facts=tuple((label, value) for label, value in facts if value),
         rollback=f"{ROLLBACK_COMMAND} {change.change_id}" if change.change_id else None,
         reference=f"finding {change.finding_key}, state change {change.event_id}",
+        note=change.note,
     )
 
 
@@ -72,6 +74,8 @@ def plain_text(change: StateChange, escape: Callable[[str], str] = str) -> str:
     that renders markup (Jira)."""
     parts = message(change)
     lines = [escape(parts.headline), "", escape(parts.detail), ""]
+    if parts.note:
+        lines += [escape(parts.note), ""]
     lines += [f"{label}: {escape(value)}" for label, value in parts.facts]
     if parts.rollback:
         lines += ["", f"Roll back: {escape(parts.rollback)}"]

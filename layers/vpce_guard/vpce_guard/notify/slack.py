@@ -79,6 +79,8 @@ def slack_message(change: StateChange) -> dict[str, Any]:
         {"type": "header", "text": {"type": "plain_text", "text": shorten(parts.headline, HEADER_LIMIT)}},
         {"type": "section", "text": _mrkdwn(_escape(parts.detail), TEXT_LIMIT)},
     ]
+    if parts.note:
+        blocks.append({"type": "section", "text": _mrkdwn(f"*vpce-guard*\n{_escape(parts.note)}", TEXT_LIMIT)})
     for start in range(0, len(fields), FIELDS_PER_SECTION):
         blocks.append({"type": "section", "fields": fields[start : start + FIELDS_PER_SECTION]})
     if parts.rollback:
