@@ -3,6 +3,7 @@ throttling in every account, not only its own. In-process moto answers STS."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +24,22 @@ def no_retry_settings_outside(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("AWS_CONFIG_FILE", str(tmp_path / "config"))
     with mock_aws():
+        with monkeypatch.context() as member:
+            member.setenv("MOTO_ACCOUNT_ID", MEMBER)
+            create_read_role()
         yield
+
+
+def create_read_role() -> None:
+    """The member's read role, trusting the home account (moto's caller): where the emulator's enforcement of
+    role trust is loaded in this process, a role that is not there refuses."""
+    trust = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:root"}, "Action": "sts:AssumeRole"}
+        ],
+    }
+    AwsSession(REGION).client("iam").create_role(RoleName="read", AssumeRolePolicyDocument=json.dumps(trust))
 
 
 @pytest.mark.parametrize("retries", [SCAN_RETRIES, Retries()], ids=["adaptive-8", "standard"])
