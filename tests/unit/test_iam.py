@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from vpce_guard.iam import Caller, Outcome, Request, evaluate
-from vpce_guard.policy import parse_policy
+from vpce_guard.iam import OPERATORS, Caller, Outcome, Request, evaluate
+from vpce_guard.policy import CONDITION_OPERATORS, parse_policy
 
 ORG = "o-a1b2c3d4e5"
 ACCOUNT = "111122223333"
@@ -225,3 +225,7 @@ def test_a_policy_variable_takes_the_requests_value() -> None:
     assert evaluate(policy(statement), request(aws__ResourceAccount=(ACCOUNT,))).allowed
     assert not evaluate(policy(statement), request(aws__ResourceAccount=("444455556666",))).allowed
     assert not evaluate(policy(statement), request(caller=None, aws__ResourceAccount=(ACCOUNT,))).allowed
+
+
+def test_every_operator_the_policy_grammar_accepts_is_evaluated() -> None:
+    assert set(OPERATORS) == CONDITION_OPERATORS

@@ -32,10 +32,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from vpce_guard.policy import Condition, Policy, Statement
+from vpce_guard.policy import Condition, Policy, Statement
 
 ANY = "*"
 _ACCOUNT_ID = re.compile(r"^\d{12}$")
@@ -129,7 +127,7 @@ def resource_matches(pattern: str, resource: str) -> bool:
 
 def condition_holds(condition: Condition, request: Request) -> bool:
     """Whether one operator-and-key of a Condition element holds for ``request``."""
-    operator = _OPERATORS.get(condition.base_operator)
+    operator = OPERATORS.get(condition.base_operator)
     if operator is None:
         # An operator IAM does not know matches nothing: the statement never applies.
         return False
@@ -293,7 +291,7 @@ def _in_network(value: str, pattern: str) -> bool:
         return False
 
 
-_OPERATORS: Mapping[str, _Operator] = {
+OPERATORS: Mapping[str, _Operator] = {
     "stringequals": _Operator(lambda value, pattern: value == pattern),
     "stringnotequals": _Operator(lambda value, pattern: value == pattern, negated=True),
     "stringequalsignorecase": _Operator(lambda value, pattern: value.casefold() == pattern.casefold()),
@@ -322,4 +320,3 @@ _OPERATORS: Mapping[str, _Operator] = {
     "notipaddress": _Operator(_in_network, negated=True),
     "null": _Operator(lambda value, pattern: False),
 }
-KNOWN_OPERATORS = frozenset(_OPERATORS)

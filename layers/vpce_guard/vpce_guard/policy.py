@@ -28,8 +28,6 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
-from vpce_guard.iam import KNOWN_OPERATORS
-
 VERSIONS = ("2008-10-17", "2012-10-17")
 # The policy AWS attaches to an endpoint created without one, and restores on ResetPolicy.
 DEFAULT_ENDPOINT_POLICY: Mapping[str, Any] = {
@@ -64,6 +62,18 @@ _FOR_ANY_VALUE = "foranyvalue"
 _FOR_ALL_VALUES = "forallvalues"
 _IF_EXISTS = "ifexists"
 
+# IAM's condition operators, by their lower-case base name (without a set qualifier or IfExists): the
+# grammar a policy is read against; vpce_guard.iam evaluates each of them.
+CONDITION_OPERATORS = frozenset(
+    {
+        *("stringequals", "stringnotequals", "stringequalsignorecase", "stringnotequalsignorecase"),
+        *("stringlike", "stringnotlike", "arnequals", "arnlike", "arnnotequals", "arnnotlike"),
+        *("numericequals", "numericnotequals", "numericlessthan", "numericlessthanequals"),
+        *("numericgreaterthan", "numericgreaterthanequals", "dateequals", "datenotequals", "datelessthan"),
+        *("datelessthanequals", "dategreaterthan", "dategreaterthanequals", "bool", "binaryequals"),
+        *("ipaddress", "notipaddress", "null"),
+    }
+)
 _POLICY_ELEMENTS = frozenset({"Version", "Id", "Statement"})
 _STATEMENT_ELEMENTS = frozenset(
     {"Sid", "Effect", "Principal", "NotPrincipal", "Action", "NotAction", "Resource", "NotResource", "Condition"}
@@ -504,7 +514,7 @@ def _conditions(value: Any, where: str) -> tuple[Condition, ...]:
         qualifier, _, base = operator.lower().rpartition(":")
         if (
             qualifier not in ("", _FOR_ANY_VALUE, _FOR_ALL_VALUES)
-            or base.removesuffix(_IF_EXISTS) not in KNOWN_OPERATORS
+            or base.removesuffix(_IF_EXISTS) not in CONDITION_OPERATORS
         ):
             raise PolicyError(f"{where}: {operator!r} is not a condition operator IAM knows")
         if not isinstance(block, Mapping) or not block:
