@@ -20,6 +20,7 @@ from vpce_guard.decisions import GuardConfig
 from vpce_guard.demo import REGION
 from vpce_guard.emulator import Emulator
 from vpce_guard.estate import BuiltVpc, EstateBuilder
+from vpce_guard.iam import Caller, Request, evaluate
 from vpce_guard.judge import judge, request_cases
 from vpce_guard.perimeter import Perimeter, ServiceProfile
 from vpce_guard.pipeline import Pipeline
@@ -174,3 +175,48 @@ def test_a_ticket_keeps_the_proposal_it_did_not_make(
     tickets = [c for c in store.changes() if c.resource_id == endpoint_id]
     assert tickets
     assert all(ticket.preview is not None and ticket.preview["judgement"]["lost"] for ticket in tickets)
+
+
+def test_a_partner_service_endpoint_naming_an_outside_account_is_rewritten_to_the_organization(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator
+) -> None:
+    balancer = aws_env.client("elbv2", REGION).create_load_balancer(
+        Name="partner", Type="network", Scheme="internal", Subnets=vpc.private_subnet_ids
+    )["LoadBalancers"][0]["LoadBalancerArn"]
+    service = ec2.create_vpc_endpoint_service_configuration(NetworkLoadBalancerArns=[balancer])["ServiceConfiguration"]
+    owner_and_outsider = {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:PrincipalAccount": [ACCOUNT, "444455556666"]}},
+            }
+        ],
+    }
+    endpoint_id = ec2.create_vpc_endpoint(
+        VpcEndpointType="Interface",
+        VpcId=vpc.id,
+        ServiceName=service["ServiceName"],
+        SubnetIds=vpc.private_subnet_ids[:1],
+        PolicyDocument=json.dumps(owner_and_outsider),
+    )["VpcEndpoint"]["VpcEndpointId"]
+    config = f'org_id = "{ORG_ID}"\n[modes]\npolicy-foreign-principal = "enforce"\n'
+
+    Pipeline(Accounts(lambda region: session), store, GuardConfig.from_toml(config)).evaluate(
+        ACCOUNT, Scope(REGION, (vpc.id,))
+    )
+
+    rewritten = parse_policy(policy_of(ec2, endpoint_id))
+    profile, perimeter = ServiceProfile.of(None, "aws", REGION), Perimeter(owner=ACCOUNT, org_id=ORG_ID)
+    cases = request_cases(profile, perimeter, partition="aws", region=REGION, actions=())
+    judgement = judge(parse_policy(owner_and_outsider), rewritten, cases)
+    assert (judgement.lost, judgement.gained) == ((), ())
+    outsider = "arn:aws:iam::444455556666:role/partner"
+    named = Request(
+        "partner:Call", "*", Caller("AWS", outsider, "444455556666"), {"aws:PrincipalAccount": ("444455556666",)}
+    )
+    assert evaluate(parse_policy(owner_and_outsider), named).allowed
+    assert not evaluate(rewritten, named).allowed
