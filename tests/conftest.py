@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from template_support import TEMPLATE
 
 from vpce_guard.emulator import Emulator
+from vpce_guard.local.template import SamTemplate
 
 
 @pytest.fixture(scope="session")
@@ -37,3 +39,9 @@ def emulator_env(emulator: Emulator, monkeypatch: pytest.MonkeyPatch) -> Emulato
 def aws_env(aws: Emulator, emulator_env: Emulator) -> Emulator:
     """A wiped emulator, with the process environment pointed at it."""
     return aws
+
+
+@pytest.fixture(scope="session")
+def sam_template() -> SamTemplate:
+    """template.yaml, parsed once for the whole run: parsing it takes most of a second."""
+    return SamTemplate.load(TEMPLATE)

@@ -23,7 +23,6 @@ from vpce_guard.local.deploy import create_table
 from vpce_guard.local.template import SamTemplate
 from vpce_guard.state import StateStore
 
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 FUNCTIONS = Path(__file__).parents[2] / "functions"
 ACCOUNT = "123456789012"
 
@@ -44,22 +43,22 @@ def demo_estate(aws_env: Emulator, ec2: Any) -> DemoEstate:
     return build_demo_estate(ec2, aws_env.restrict_service_zones)
 
 
-def table_from_template(emulator: Emulator, logical_id: str) -> str:
+def table_from_template(emulator: Emulator, template: SamTemplate, logical_id: str) -> str:
     """A table created in the emulator from template.yaml's own definition of it."""
-    properties = SamTemplate.load(TEMPLATE).resources[logical_id]["Properties"]
+    properties = template.resources[logical_id]["Properties"]
     name = f"vpce-guard-{logical_id}"
     create_table(emulator.client("dynamodb", REGION), name, properties)
     return name
 
 
 @pytest.fixture
-def state_table(aws_env: Emulator) -> str:
-    return table_from_template(aws_env, "StateTable")
+def state_table(aws_env: Emulator, sam_template: SamTemplate) -> str:
+    return table_from_template(aws_env, sam_template, "StateTable")
 
 
 @pytest.fixture
-def idempotency_table(aws_env: Emulator) -> str:
-    return table_from_template(aws_env, "IdempotencyTable")
+def idempotency_table(aws_env: Emulator, sam_template: SamTemplate) -> str:
+    return table_from_template(aws_env, sam_template, "IdempotencyTable")
 
 
 @dataclass(frozen=True)

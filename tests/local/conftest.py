@@ -5,17 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from template_support import TEMPLATE
 
 from vpce_guard.emulator import Emulator
 from vpce_guard.local.deploy import local_up
 from vpce_guard.local.stack import LocalStack
 from vpce_guard.local.template import SamTemplate
-
-
-@pytest.fixture(scope="session")
-def sam_template() -> SamTemplate:
-    return SamTemplate.load(TEMPLATE)
 
 
 @pytest.fixture

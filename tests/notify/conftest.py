@@ -4,7 +4,6 @@ template.yaml, secrets and a topic in the emulator, and the notifier wired as it
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -19,7 +18,6 @@ from vpce_guard.notify.notifier import Notifier
 from vpce_guard.notify.receiver import Receiver
 from vpce_guard.state import StateStore
 
-TEMPLATE = Path(__file__).parents[2] / "template.yaml"
 REGION = "us-east-1"
 
 
@@ -30,10 +28,10 @@ def receiver() -> Iterator[Receiver]:
 
 
 @pytest.fixture
-def state_table(aws_env: Emulator) -> str:
+def state_table(aws_env: Emulator, sam_template: SamTemplate) -> str:
     """The state table, created in the emulator from template.yaml's own definition."""
     name = "vpce-guard-StateTable"
-    create_table(aws_env.client("dynamodb"), name, SamTemplate.load(TEMPLATE).resources["StateTable"]["Properties"])
+    create_table(aws_env.client("dynamodb"), name, sam_template.resources["StateTable"]["Properties"])
     return name
 
 

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from samtranslator.yaml_helper import yaml_parse
-from template_support import PARAMETERS, REPO, TEMPLATE
+from template_support import PARAMETERS, REPO
 
 from vpce_guard.local.intrinsics import NO_VALUE, Resolver
 from vpce_guard.local.template import SamTemplate, TransformedTemplate
@@ -55,11 +55,6 @@ def as_created(template: TransformedTemplate) -> TransformedTemplate:
     }
     document = {**template.document, "Resources": resources}
     return TransformedTemplate(document, template.root, template.code_dirs, template.parameter_values)
-
-
-@pytest.fixture(scope="session")
-def sam_template() -> SamTemplate:
-    return SamTemplate.load(TEMPLATE)
 
 
 @pytest.fixture(scope="session")
