@@ -135,20 +135,20 @@ def test_a_handler_that_cannot_be_imported_fails_every_invocation(tmp_path: Path
 
 def test_an_invocation_past_the_timeout_is_killed_and_the_next_starts_fresh(tmp_path: Path) -> None:
     code = """
-        import time
+        import threading
         invocations = 0
         def handler(event, context):
             global invocations
             invocations += 1
-            if event.get("sleep"):
-                time.sleep(event["sleep"])
+            if event.get("hang"):
+                threading.Event().wait()  # never set: only the timeout ends this invocation
             return invocations
     """
     stack, function = stack_with(tmp_path, code, timeout=1)
 
     with Container(stack, function) as container:
         container.invoke({})
-        timed_out = container.invoke({"sleep": 5})
+        timed_out = container.invoke({"hang": True})
         after = container.invoke({})
 
     assert timed_out.error is not None

@@ -1,7 +1,7 @@
 """Every function's handler imports with nothing but what Lambda gives it: the layer and its own requirements.
 
 The development environment holds moto, the SAM translator and every Powertools extra, so an import that
-works here can still fail in Lambda (LOCAL-AWS.md: ``Tracer()`` needs aws-xray-sdk even with tracing off).
+works here can still fail in Lambda (measured: ``Tracer()`` needs aws-xray-sdk even with tracing off).
 So the layer is built as ``sam build`` builds it: its requirements.txt (and the function's own, if any)
 pip-installed into a directory of its own, with the boto3 the Lambda runtime provides, and the ``vpce_guard``
 package copied beside them. Each handler is then imported in an isolated interpreter (``-I -S``: no

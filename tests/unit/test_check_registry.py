@@ -1,4 +1,4 @@
-"""The registry of checks: the stable ids of DESIGN.md, one module per check, named for its id."""
+"""The registry of checks: the stable ids the README lists, one module per check, named for its id."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The finding: the one JSON shape every interface speaks (DESIGN.md, "Finding")."""
+"""The finding: the one JSON shape every interface speaks."""
 
 from __future__ import annotations
 

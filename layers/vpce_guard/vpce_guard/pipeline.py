@@ -1,4 +1,4 @@
-"""The pipeline the functions run (DESIGN.md): resolve → collect facts → checks → record.
+"""The pipeline the functions run: resolve → collect facts → checks → record.
 
 A trigger names what changed; the pipeline works out which VPCs that can affect, reads fresh facts for just
 those VPCs (never the event body), runs the checks and brings the state table in line. The same evaluation

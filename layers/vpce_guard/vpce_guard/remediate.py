@@ -1,4 +1,4 @@
-"""The act step of the pipeline (DESIGN.md): for each finding a team set to ``enforce``, plan, record the
+"""The act step of the pipeline: for each finding a team set to ``enforce``, plan, record the
 snapshot, apply, verify and record the outcome, within the safety rules.
 
 - Most severe first, at most ``change_budget`` changes per invocation; the rest wait for the next one.

@@ -1,4 +1,4 @@
-"""How findings, state records, changes and sweeps are shown: JSON for machines (findings in the DESIGN.md
+"""How findings, state records, changes and sweeps are shown: JSON for machines (findings in the README's
 shape), grouped tables for people."""
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The eleven checks, registered by their stable ids (DESIGN.md, "Checks").
+"""The eleven checks, registered by their stable ids (README, "What it finds, and why").
 
 A check is a pure function of the facts and the settings: no AWS call, no clock, no I/O. Each lives in the
 module named after its id, with its scenarios in the module docstring.

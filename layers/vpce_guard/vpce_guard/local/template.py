@@ -1,6 +1,6 @@
 """template.yaml, transformed offline into the CloudFormation that ``sam deploy`` would send, and read back.
 
-The transform is aws-sam-translator's own, run without AWS (see LOCAL-AWS.md): the region comes from
+The transform is aws-sam-translator's own, run without AWS: the region comes from
 AWS_DEFAULT_REGION, local CodeUri/ContentUri paths are first rewritten to ``s3://`` URIs as ``sam package``
 would (and mapped back to the local directories afterwards), and the managed-policy loader answers with an
 empty map, since the template names no managed policy (SAM's own ARNs need no lookup).

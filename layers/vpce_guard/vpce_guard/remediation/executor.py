@@ -1,6 +1,6 @@
 """The executor: snapshot, apply a plan's calls in order, read again, verify.
 
-The "before" snapshot is read first, so that every change can be rolled back exactly (DESIGN.md, Safety).
+The "before" snapshot is read first, so that every change can be rolled back exactly.
 Only the plan's calls are made, through ``session.client(service)`` so that they are counted. A call AWS
 rejects (permissions, a private hosted zone conflict, a service not offered in a zone) ends the apply as
 FAILED with the AWS error, never as an exception: the finding then becomes a ticket instead of a retry loop.

@@ -1,6 +1,6 @@
 """What a remediation is before it runs: the resources it changes, the exact API calls, and why not when not.
 
-A plan is data (DESIGN.md, "Remediations are plans before they are calls"): dry-run prints it, the state table
+A plan is data (remediations are plans before they are calls): dry-run prints it, the state table
 records it before it is applied, and the executor makes exactly its calls and no other.
 """
 

@@ -1,7 +1,7 @@
 """create-endpoint (missing-baseline-endpoint): a ticket, never a change.
 
 Why: an interface endpoint costs money every hour in every zone, and whether a VPC needs one is a team's
-decision (DESIGN.md, Safety: never create an endpoint without being told to).
+decision (never create an endpoint without being told to).
 
 Scenarios:
 - any missing baseline entry -> ticket listing the service names to create.
