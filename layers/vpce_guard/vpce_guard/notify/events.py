@@ -41,6 +41,7 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, ValidationError, model_validator
 
 from vpce_guard import identifiers
+from vpce_guard.schemas import problems
 from vpce_guard.state import Status
 
 # The by-scope index's partition key: finding records have it, no other item of the table does (state.py).
@@ -201,9 +202,4 @@ def _validated(schema: type[Schema], value: object, where: str, path: str) -> Sc
     try:
         return schema.model_validate(value)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(part for part in (path, *map(str, problem['loc'])) if part) or 'the record'}: "
-            f"{problem['msg'].removeprefix('Value error, ')}"
-            for problem in error.errors(include_url=False, include_input=False, include_context=False)
-        )
-        raise MalformedRecord(f"{where}: {problems}") from None
+        raise MalformedRecord(f"{where}: {problems(error, 'the record', path)}") from None

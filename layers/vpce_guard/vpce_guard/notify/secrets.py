@@ -12,6 +12,7 @@ from typing import TypeVar
 from pydantic import BaseModel, ValidationError
 
 from vpce_guard.notify.http import DeliveryError
+from vpce_guard.schemas import problems
 
 Schema = TypeVar("Schema", bound=BaseModel)
 
@@ -25,9 +26,6 @@ def read_secret(schema: type[Schema], text: str, secret_id: str, channel: str) -
     try:
         return schema.model_validate_json(text)
     except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']) or 'the secret'}: "
-            f"{problem['msg'].removeprefix('Value error, ')}"
-            for problem in error.errors(include_url=False, include_input=False, include_context=False)
-        )
-        raise SecretError(f"{channel} secret {secret_id}: {problems}; correct the secret's value") from None
+        raise SecretError(
+            f"{channel} secret {secret_id}: {problems(error, 'the secret')}; correct the secret's value"
+        ) from None
