@@ -220,3 +220,19 @@ def test_a_partner_service_endpoint_naming_an_outside_account_is_rewritten_to_th
     )
     assert evaluate(parse_policy(owner_and_outsider), named).allowed
     assert not evaluate(rewritten, named).allowed
+
+
+def test_an_endpoint_with_several_policy_findings_has_its_callers_read_once(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator
+) -> None:
+    endpoint_id = interface(ec2, vpc, "sts")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    outsider = assumed_role("arn:aws:iam::444455556666:role/ci-runner")
+    aws_env.record_cloudtrail_events([record("AssumeRole", at=yesterday, identity=outsider, endpoint=endpoint_id)])
+    aws_env.clear_recorded_calls()
+
+    enforce(session, store, vpc)
+
+    tickets = {c.check_id for c in store.changes() if c.resource_id == endpoint_id}
+    assert {"policy-any-principal", "policy-any-resource"} <= tickets
+    assert [call.operation for call in aws_env.recorded_calls()].count("LookupEvents") == 1

@@ -155,17 +155,30 @@ class Pipeline:
 def evidence_reader(session_of: Callable[[], AwsSession]) -> EvidenceReader:
     """CloudTrail's record of an endpoint's callers, read with the session that would make the change (the
     remediation role in a member: reading the evidence is part of changing a policy); reads of one account
-    and region share AWS's 2 requests a second. A role that refuses makes the evidence unavailable."""
+    and region share AWS's 2 requests a second, and an endpoint with several policy findings is read once. A
+    role that refuses makes the evidence unavailable."""
     pacer = RequestPacer()
+    read_before: dict[tuple[str, str], Activity | EvidenceUnavailable] = {}
 
     def read(endpoint_id: str, iam_prefix: str) -> Activity:
+        key = (endpoint_id, iam_prefix)
+        if key not in read_before:
+            try:
+                read_before[key] = seen_calls(endpoint_activity(session(), endpoint_id, iam_prefix, pacer=pacer))
+            except EvidenceUnavailable as error:
+                read_before[key] = error
+        outcome = read_before[key]
+        if isinstance(outcome, EvidenceUnavailable):
+            raise outcome
+        return outcome
+
+    def session() -> AwsSession:
         try:
-            session = session_of()
+            return session_of()
         except AccountAccessError as error:
             if not error.refused:
                 raise
             raise EvidenceUnavailable(str(error)) from error
-        return seen_calls(endpoint_activity(session, endpoint_id, iam_prefix, pacer=pacer))
 
     return read
 
