@@ -2,7 +2,7 @@
 
 An endpoint policy is an IAM resource policy on the endpoint. The analyses here are generic (who a statement
 admits, what bounds them, which actions it grants, which accounts it names); each policy check specialises
-them for one concern (the Cloud Custodian idea in STYLE.md).
+them for one concern (Cloud Custodian's idea: generic filters, specialised per rule).
 
 The IAM semantics they rely on:
 

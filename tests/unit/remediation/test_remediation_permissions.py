@@ -1,5 +1,5 @@
 """Each remediation action declares the IAM actions its plans and their rollbacks may call (Cloud Custodian's
-idea, STYLE.md); a deployment's policy is derived from the declarations, so they must hold every call."""
+idea); a deployment's policy is derived from the declarations, so they must hold every call."""
 
 from __future__ import annotations
 
