@@ -1,15 +1,16 @@
-"""How the emulator's fixes are wired into moto: a module lists its patches, (class, attribute, replacement),
-and applies them once per process, keeping the originals its fixes call through to."""
+"""How the emulator's fixes are wired into moto: a module lists its patches, (class or module, attribute,
+replacement), and applies them once per process, keeping the originals its fixes call through to."""
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from types import ModuleType
 from typing import Any
 
 
 class Patches:
-    def __init__(self, patches: Sequence[tuple[type, str, Any]]) -> None:
+    def __init__(self, patches: Sequence[tuple[type | ModuleType, str, Any]]) -> None:
         self._patches = tuple(patches)
         self._lock = threading.Lock()
         self._installed = False
