@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test unit lint bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -22,8 +22,13 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
+# The whole suite, one worker per core (each with its own emulator).
 test: lint
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n auto
+
+# The fast loop: the unit tests, no emulator.
+unit: $(INSTALLED)
+	$(BIN)/python -m pytest -m "not server" tests/unit
 
 bench: $(INSTALLED)
 	$(BIN)/python benchmarks/scan_benchmark.py

@@ -12,6 +12,7 @@ The installed packages are cached between sessions (keyed by the requirements), 
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import os
 import shutil
@@ -63,16 +64,19 @@ def installed_requirements(pytestconfig: pytest.Config) -> Callable[[Path], Path
         if digest in sites:
             return sites[digest]
         site = Path(pytestconfig.cache.mkdir(f"lambda-layer-{digest}"))
-        if not (site / ".complete").is_file():
-            shutil.rmtree(site)
-            site.mkdir()
-            command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
-            command += ["--target", str(site), RUNTIME_BOTO3]
-            for path in requirements:
-                command += ["-r", str(path)]
-            installed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
-            assert installed.returncode == 0, f"pip install failed:\n{installed.stdout}\n{installed.stderr}"
-            (site / ".complete").write_text("\n".join(command))
+        # The suite's workers share the cache: one installs while the others wait on the lock.
+        with (site.parent / f"{site.name}.lock").open("w") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            if not (site / ".complete").is_file():
+                shutil.rmtree(site)
+                site.mkdir()
+                command = [sys.executable, "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+                command += ["--target", str(site), RUNTIME_BOTO3]
+                for path in requirements:
+                    command += ["-r", str(path)]
+                installed = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+                assert installed.returncode == 0, f"pip install failed:\n{installed.stdout}\n{installed.stderr}"
+                (site / ".complete").write_text("\n".join(command))
         sites[digest] = site
         return site
 
