@@ -11,8 +11,10 @@ notification channel on (secrets pointing at a local receiver), and compared wit
 with the same parameters. The emulator records each call with the access key id of
 the function that signed it (``LOCAL-<LogicalId>``).
 
-Calls the Lambda service makes for a function (logs, traces, the dead-letter queue's sqs:SendMessage) are
-not the function's code and are not recorded; the policies SAM adds for them are not compared.
+Calls the Lambda service makes with a function's role (its logs and traces, network interfaces in the VPC,
+reading its event source, sending to its dead-letter queue) are not the function's code and are not recorded
+here: the role's other policy, ``LambdaService``, grants them, and tests/template/test_template_roles.py holds
+it to what the function's configuration needs. No role has any other policy.
 """
 
 from __future__ import annotations

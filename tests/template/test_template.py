@@ -145,15 +145,6 @@ def test_every_function_sends_failed_asynchronous_invocations_to_its_own_dead_le
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
-def test_each_function_policy_is_written_in_one_place(sam_template: SamTemplate, function: str) -> None:
-    """One ``Policies`` document per function, so the both-ways IAM test has one place to adjust."""
-    policies = sam_template.resources[function]["Properties"]["Policies"]
-
-    assert len(policies) == 1
-    assert policies[0]["Version"] == "2012-10-17"
-
-
-@pytest.mark.parametrize("function", FUNCTIONS)
 def test_dynamodb_permissions_are_scoped_to_the_tables(transformed: TransformedTemplate, function: str) -> None:
     tables = {"StateTable", "IdempotencyTable"}
     for statement in transformed.policy_statements(function):
