@@ -9,24 +9,30 @@ import pytest
 from org_support import OUTSIDER, Hub
 
 from vpce_guard import lambda_app
-from vpce_guard.emulator import result_token_for
+from vpce_guard.emulator import Emulator, result_token_for
 from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 
 pytestmark = pytest.mark.server
 
 
 def test_a_config_rule_of_an_account_outside_the_organization_gets_nothing_and_no_retry(
-    hub_handler_of: Any, hub: Hub
+    hub_handler_of: Any, hub: Hub, aws_env: Emulator
 ) -> None:
-    """Any account's Config may invoke the evaluator: the read role is assumed before the hub's state is
-    touched, and a refusal is logged and counted, not raised into the dead-letter queue."""
+    """Any account's Config may invoke the evaluator: the account is looked up in the organization's list before
+    anything else, and an account it does not hold is logged and counted, not raised into the dead-letter queue,
+    with no call to STS; the list is read once for a flood of such invocations."""
     config_rule = hub_handler_of("config_rule")
     event = retarget(load_event("config-rule-item-change-vpc-endpoint-deleted"), {SAMPLE_ACCOUNT: OUTSIDER})
+    aws_env.clear_recorded_calls()
 
-    result = config_rule(event)
+    results = [config_rule(event) for _ in range(3)]
 
-    assert f"account {OUTSIDER} is out of reach" in result["ignored"]
-    assert not {call for call in lambda_app.own_session().counter.calls if call != "GetParameter"}
+    assert all(f"account {OUTSIDER} is out of reach: it is not an active account" in r["ignored"] for r in results)
+    # the hub's own identity, asked once per container, then the organization's list: no AssumeRole
+    assert [call.operation for call in aws_env.recorded_calls() if call.operation != "GetParameter"] == [
+        "GetCallerIdentity",
+        "ListAccounts",
+    ]
 
 
 def test_a_members_config_rule_is_reported_in_the_member(hub_handler_of: Any, hub: Hub) -> None:

@@ -10,13 +10,16 @@ which function (or the command line) acted, as CloudTrail in the member account 
 retries as the home session it is made from does (the command line's adaptive retries reach every account it
 scans). Calls are counted per account and region, the AssumeRole an evaluation caused included. An account whose
 role refused us is remembered for ``REFUSAL_MEMORY``: until then its refusal is raised again without asking STS,
-so a flood of events from an account out of reach costs no AssumeRole each.
+so a flood of events from an account out of reach costs no AssumeRole each. A hub function that any account may
+invoke (the Config rule's) first looks the account up in the organization's list of accounts
+(``OrganizationAccounts``): an account outside the organization is refused without a call to STS.
 """
 
 from __future__ import annotations
 
+import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
@@ -29,6 +32,12 @@ RENEW_BEFORE_EXPIRY = timedelta(minutes=15)
 SESSION_NAME_LIMIT = 64  # sts:AssumeRole's RoleSessionName
 # Less than the sweep queue's visibility timeout (12 minutes), so that a retried sweep job asks STS again.
 REFUSAL_MEMORY = timedelta(minutes=10)
+# How long the organization's list of accounts is trusted: an account that joins is served at the latest this
+# long after, and accounts outside the organization cost no more than one ListAccounts per this long.
+ORGANIZATION_MEMORY = timedelta(minutes=5)
+NOT_IN_ORGANIZATION = "NotInOrganization"
+
+logger = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -54,11 +63,65 @@ class AccountAccessError(CollectionError):
         self.code = code
         self.account_id = account_id
 
+    @classmethod
+    def outside_organization(cls, account_id: str) -> AccountAccessError:
+        """The account is not in the organization's list: no role of it is asked for."""
+        refused = cls.__new__(cls)
+        Exception.__init__(
+            refused,
+            f"account {account_id} is out of reach: it is not an active account of the organization "
+            "(ListAccounts), so no role of it was assumed.",
+        )
+        refused.operation, refused.code, refused.account_id = "ListAccounts", NOT_IN_ORGANIZATION, account_id
+        return refused
+
     @property
     def refused(self) -> bool:
-        """The role is missing or does not trust the caller (AWS answers both alike), as opposed to a call
-        that failed on the way (throttling, the network), which a retry may get through."""
-        return self.code == "AccessDenied"
+        """The role is missing or does not trust the caller (AWS answers both alike), or the account is not the
+        organization's, as opposed to a call that failed on the way (throttling, the network), which a retry
+        may get through."""
+        return self.code in ("AccessDenied", NOT_IN_ORGANIZATION)
+
+
+def organization_accounts(session: AwsSession) -> list[str]:
+    """The organization's active accounts (suspended and closing ones have nothing left to fix)."""
+    try:
+        pages = session.client("organizations").get_paginator("list_accounts").paginate()
+        return sorted(account["Id"] for page in pages for account in page["Accounts"] if account["Status"] == "ACTIVE")
+    except CALL_ERRORS as error:
+        raise CollectionError("ListAccounts", session.region, error) from error
+
+
+class OrganizationAccounts:
+    """The organization's active accounts, read again at most once per ``ORGANIZATION_MEMORY`` and only to
+    look up an account the last read did not hold. The list saves STS calls, it is not the boundary (each
+    member role's trust policy is): where it cannot be read, ``holds`` cannot tell, and STS decides."""
+
+    def __init__(
+        self, read: Callable[[], Iterable[str]], clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
+        self._read = read
+        self._clock = clock
+        self._account_ids: frozenset[str] = frozenset()
+        self._read_at: datetime | None = None
+        self._readable = True
+        self._lock = threading.Lock()
+
+    def holds(self, account_id: str) -> bool | None:
+        """Whether ``account_id`` is an active account of the organization; None when the list could not be read."""
+        with self._lock:
+            if account_id in self._account_ids:
+                return True
+            if self._read_at is None or self._clock() - self._read_at >= ORGANIZATION_MEMORY:
+                self._read_at = self._clock()
+                try:
+                    self._account_ids, self._readable = frozenset(self._read()), True
+                except CollectionError as error:
+                    logger.warning("the organization's accounts could not be read; STS decides: %s", error)
+                    self._readable = False
+            if not self._readable:
+                return None
+            return account_id in self._account_ids
 
 
 class Accounts:
@@ -70,9 +133,11 @@ class Accounts:
         roles: MemberRoles | None = None,
         session_name: str = "vpce-guard",
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        organization: OrganizationAccounts | None = None,
     ) -> None:
         self.home = home
         self.roles = roles
+        self.organization = organization
         self.session_name = session_name[:SESSION_NAME_LIMIT]
         self.clock = clock
         self._home_account_id: str | None = None
@@ -148,6 +213,8 @@ class Accounts:
             refusal = self.refusal(account_id)
             if refusal is not None:
                 raise refusal
+            if self.organization is not None and self.organization.holds(account_id) is False:
+                raise AccountAccessError.outside_organization(account_id)
             credentials = self._credentials.get(key)
             if credentials is None or credentials.expiration - self.clock() < RENEW_BEFORE_EXPIRY:
                 credentials = self._assume(account_id, role_name, region)

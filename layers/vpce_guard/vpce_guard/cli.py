@@ -22,7 +22,7 @@ from typing import TypeVar
 from botocore.exceptions import ProfileNotFound
 
 from vpce_guard import __version__, identifiers
-from vpce_guard.accounts import Accounts, MemberRoles
+from vpce_guard.accounts import Accounts, MemberRoles, organization_accounts
 from vpce_guard.aws import SCAN_RETRIES, AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
@@ -71,7 +71,7 @@ from vpce_guard.scan import (
 )
 from vpce_guard.snapshot import Scope, SnapshotError, check_destination
 from vpce_guard.state import StateStore, Status
-from vpce_guard.sweep import SweepLedger, organization_accounts
+from vpce_guard.sweep import SweepLedger
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 T = TypeVar("T")

@@ -32,7 +32,7 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vpce_guard import identifiers
-from vpce_guard.accounts import AccountAccessError, Accounts, MemberRoles
+from vpce_guard.accounts import AccountAccessError, Accounts, MemberRoles, OrganizationAccounts, organization_accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CollectionError
 from vpce_guard.config_rule import ConfigRule
@@ -131,6 +131,17 @@ def accounts() -> Accounts:
     return Accounts(session_for, env.member_roles, session_name=env.function_name)
 
 
+@cache
+def config_rule_accounts() -> Accounts:
+    """The Config rule's accounts. Any account's Config may invoke it: a hub looks the account up in the
+    organization's list (read at most every few minutes) before it asks STS for the account's role."""
+    env = environment()
+    if env.member_roles is None:
+        return accounts()
+    organization = OrganizationAccounts(lambda: organization_accounts(own_session()))
+    return Accounts(session_for, env.member_roles, session_name=env.function_name, organization=organization)
+
+
 # How long a warm function keeps the configuration before reading it again: the kill switch (dry_run, a check
 # set to off or ticket) reaches every function within this many seconds, at one GetParameter call per function
 # instance a minute.
@@ -180,7 +191,7 @@ def pipeline(act: bool = True) -> Pipeline:
         # An acting pipeline's change records carry integrity tags, which a rollback checks.
         seal = ChangeSeal.for_table(own_session().client("kms"), table) if act else None
         store = StateStore(own_session().client("dynamodb"), table, seal)
-        current = _pipelines[act] = Pipeline(accounts(), store, config, act=act)
+        current = _pipelines[act] = Pipeline(accounts() if act else config_rule_accounts(), store, config, act=act)
     return current
 
 

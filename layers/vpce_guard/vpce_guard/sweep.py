@@ -110,15 +110,6 @@ def sweep_id_for(event_time: str, event_id: str) -> str:
     return f"{event_time}-{event_id[:8]}"
 
 
-def organization_accounts(session: AwsSession) -> list[str]:
-    """The organization's active accounts (suspended and closing ones have nothing left to fix)."""
-    try:
-        pages = session.client("organizations").get_paginator("list_accounts").paginate()
-        return sorted(account["Id"] for page in pages for account in page["Accounts"] if account["Status"] == "ACTIVE")
-    except CALL_ERRORS as error:
-        raise CollectionError("ListAccounts", session.region, error) from error
-
-
 def member_accounts(session: AwsSession, unit_ids: Sequence[str]) -> list[str]:
     """The active accounts where the member stacks are: in the organizational units and the units under
     them, less the management account (service-managed StackSets never deploy there)."""
