@@ -27,3 +27,10 @@ PARAMETERS = {
     "RemediationEnabled": "true",
     **NOTIFICATION_PARAMETERS,
 }
+# Values as an organization's hub would be deployed with (ids in the formats AWS gives them).
+ORGANIZATION_PARAMETERS = {
+    "OrganizationId": "o-a1b2c3d4e5",
+    "OrganizationalUnitIds": "ou-ab12-cdef3456,ou-ab12-fedc6543",
+    "MemberRegions": "us-east-1,eu-west-1",
+    "StackSetCallAs": "DELEGATED_ADMIN",
+}

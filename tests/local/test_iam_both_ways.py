@@ -50,10 +50,19 @@ AUTHORISED_AS: dict[str, tuple[str, ...]] = {
     "dynamodb:BatchGetItem": ("dynamodb:GetItem",),
     "sqs:SendMessageBatch": ("sqs:SendMessage",),
 }
-# The stack runs in the default ticket mode, so nothing is remediated here: the grants for changes (and for
-# releasing a change's lease) are held to what the playbooks declare by tests/template, and each playbook's
-# calls to its declaration by tests/integration/remediation.
+# The stack runs in the default ticket mode, so nothing is remediated here: the acting functions' grants for
+# changes (and for releasing a change's lease) are held to what the playbooks declare by tests/template, and
+# each playbook's calls to its declaration by tests/integration/remediation.
+ACTORS = ("OnChangeFunction", "SweepWorkerFunction")
 REMEDIATION_GRANTS = {action for actions in PERMISSIONS.values() for action in actions} | {"dynamodb:DeleteItem"}
+# Granted for the next change, whose code makes these calls: remove this allowance when it lands. The
+# evaluating functions read who set a vpce-guard:exempt tag from CloudTrail's event history; the Config rule
+# function lists the organization's accounts, as the hub only (this single-account stack is not granted it).
+GRANTED_FOR_THE_NEXT_CHANGE = {
+    "OnChangeFunction": {"cloudtrail:LookupEvents"},
+    "ConfigRuleFunction": {"cloudtrail:LookupEvents", "organizations:ListAccounts"},
+    "SweepWorkerFunction": {"cloudtrail:LookupEvents"},
+}
 # Runs first, its jobs worked off at once: a sweep of a fresh state table records what it finds (a sweep of an
 # unchanged estate writes nothing).
 RUN_ORDER = ("SweepFunction", "OnChangeFunction", "ConfigRuleFunction", "NotifierFunction")
@@ -87,6 +96,12 @@ def notifying_stack(
         parameters=channels,
         stack_file=stack_file,
     )
+
+
+def not_called_here(function: str) -> set[str]:
+    """The function's grants this run cannot call: the remediations (ticket mode), and the next change's."""
+    remediations = REMEDIATION_GRANTS if function in ACTORS else set()
+    return remediations | GRANTED_FOR_THE_NEXT_CHANGE.get(function, set())
 
 
 def actions_of(calls: Iterable[RecordedCall]) -> set[str]:
@@ -153,7 +168,7 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(
     mismatches = {}
     for function in FUNCTIONS:
         used = actions_of(calls_by_key[local_stack.functions[function].access_key_id])
-        granted = set(transformed.policy_actions(function)) - (REMEDIATION_GRANTS - used)
+        granted = set(transformed.policy_actions(function)) - (not_called_here(function) - used)
         if used != granted:
             mismatches[function] = {"missing": sorted(used - granted), "extra": sorted(granted - used)}
 

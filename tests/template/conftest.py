@@ -8,18 +8,11 @@ from typing import Any
 
 import pytest
 from samtranslator.yaml_helper import yaml_parse
-from template_support import PARAMETERS, REPO
+from template_support import ORGANIZATION_PARAMETERS, PARAMETERS, REPO
 
 from vpce_guard.local.intrinsics import NO_VALUE, Resolver
 from vpce_guard.local.template import SamTemplate, TransformedTemplate
 
-# Values as an organization's hub would be deployed with (ids in the formats AWS gives them).
-ORGANIZATION_PARAMETERS = {
-    "OrganizationId": "o-a1b2c3d4e5",
-    "OrganizationalUnitIds": "ou-ab12-cdef3456,ou-ab12-fedc6543",
-    "MemberRegions": "us-east-1,eu-west-1",
-    "StackSetCallAs": "DELEGATED_ADMIN",
-}
 REGION = "us-east-1"
 PSEUDO_PARAMETERS = {"AWS::Region": REGION, "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}
 

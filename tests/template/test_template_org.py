@@ -163,14 +163,23 @@ def test_hub_functions_may_assume_the_member_roles_of_the_organization_only(
         assert statement["Condition"] == {"StringEquals": {"aws:ResourceOrgID": ORGANIZATION}}
 
 
-def test_only_the_sweep_lists_the_organizations_accounts(hub: TransformedTemplate) -> None:
-    listing = {f for f in FUNCTIONS if any(a.startswith("organizations:") for a in hub.policy_actions(f))}
+def test_the_sweep_lists_the_member_stacks_accounts_and_the_config_rule_function_the_organizations(
+    hub: TransformedTemplate,
+) -> None:
+    """The Config rule function refuses a rule of an account outside the organization before any AssumeRole."""
+    listing = {
+        f: {a for a in hub.policy_actions(f) if a.startswith("organizations:")}
+        for f in FUNCTIONS
+        if any(a.startswith("organizations:") for a in hub.policy_actions(f))
+    }
 
-    assert listing == {"SweepFunction"}
-    assert {a for a in hub.policy_actions("SweepFunction") if a.startswith("organizations:")} == {
-        "organizations:DescribeOrganization",
-        "organizations:ListAccountsForParent",
-        "organizations:ListOrganizationalUnitsForParent",
+    assert listing == {
+        "SweepFunction": {
+            "organizations:DescribeOrganization",
+            "organizations:ListAccountsForParent",
+            "organizations:ListOrganizationalUnitsForParent",
+        },
+        "ConfigRuleFunction": {"organizations:ListAccounts"},
     }
 
 
@@ -387,7 +396,7 @@ def test_the_read_role_grants_exactly_the_reads_the_hub_functions_are_granted_at
         action
         for function in READERS
         for action in single_account.policy_actions(function)
-        if action.startswith(("ec2:Describe", "config:"))
+        if action.startswith(("ec2:Describe", "config:", "cloudtrail:"))
     }
 
     assert member_actions(member, "ReadRole") == reads

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from template_support import FUNCTIONS, PARAMETERS
+from template_support import FUNCTIONS, ORGANIZATION_PARAMETERS, PARAMETERS
 
 from vpce_guard.iam import Caller, Request, evaluate
 from vpce_guard.local.intrinsics import PhysicalResource, Resolver
@@ -21,6 +21,7 @@ from vpce_guard.policy import parse_policy
 from vpce_guard.remediation.plans import PERMISSIONS
 
 ACTORS = ("OnChangeFunction", "SweepWorkerFunction")
+READERS = ("OnChangeFunction", "ConfigRuleFunction", "SweepWorkerFunction")
 # What the remediations may change; cloudtrail:LookupEvents, which they also declare, reads and names no resource.
 CHANGES = sorted({action for actions in PERMISSIONS.values() for action in actions if action.startswith("ec2:")})
 EXEMPT_TAG = "aws:ResourceTag/vpce-guard:exempt"
@@ -192,6 +193,41 @@ def test_in_a_single_account_the_acting_functions_change_their_own_region_only(
 
     assert evaluate(policy, change("ec2:ModifyVpcEndpoint")).allowed
     assert not evaluate(policy, change("ec2:ModifyVpcEndpoint", region="eu-west-1")).allowed
+
+
+# Reading CloudTrail's event history: who set an exemption, who calls through an endpoint --------------------
+
+
+def reading_cloudtrail(statements: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [s for s in statements if "cloudtrail:LookupEvents" in as_list(s["Action"])]
+
+
+@pytest.mark.parametrize("reader", ["member read role", *READERS])
+def test_the_evaluating_functions_read_cloudtrail_event_history_in_the_judged_regions_only(
+    hub: TransformedTemplate, member: dict[str, Any], reader: str
+) -> None:
+    if reader == "member read role":
+        (policy,) = member["Resources"]["ReadRole"]["Properties"]["Policies"]
+        statements = reading_cloudtrail(policy["PolicyDocument"]["Statement"])
+        parameters: dict[str, Any] = MEMBER_PARAMETERS
+    else:
+        statements = reading_cloudtrail(hub.policy_statements(reader))
+        parameters = hub.parameter_values_with_defaults()
+    policy = role_policy(statements, parameters)
+
+    assert evaluate(policy, change("cloudtrail:LookupEvents", "*")).allowed
+    assert evaluate(policy, change("cloudtrail:LookupEvents", "*", region="eu-west-1")).allowed
+    assert not evaluate(policy, change("cloudtrail:LookupEvents", "*", region="ap-southeast-2")).allowed
+
+
+@pytest.mark.parametrize("reader", READERS)
+def test_the_evaluating_functions_read_cloudtrail_event_history_with_remediation_off_too(
+    sam_template: SamTemplate, reader: str
+) -> None:
+    """An EXEMPT finding records who set the tag, whatever the modes."""
+    off = sam_template.transform(PARAMETERS | ORGANIZATION_PARAMETERS | {"RemediationEnabled": "false"})
+
+    assert "cloudtrail:LookupEvents" in off.policy_actions(reader)
 
 
 def test_the_hub_deploys_from_a_delegated_administrator_by_default(sam_template: SamTemplate) -> None:
