@@ -34,3 +34,6 @@ ORGANIZATION_PARAMETERS = {
     "MemberRegions": "us-east-1,eu-west-1",
     "StackSetCallAs": "DELEGATED_ADMIN",
 }
+# The functions but the notifier reach AWS through the stack's endpoints only (the prefix list of DynamoDB in
+# us-east-1, in the format AWS gives it).
+ENDPOINTS_EGRESS = {"ApiEgress": "endpoints", "DynamoDbPrefixListId": "pl-02cd2c6b"}

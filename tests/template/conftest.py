@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from samtranslator.yaml_helper import yaml_parse
-from template_support import ORGANIZATION_PARAMETERS, PARAMETERS, REPO
+from template_support import ENDPOINTS_EGRESS, ORGANIZATION_PARAMETERS, PARAMETERS, REPO
 
 from vpce_guard.local.intrinsics import NO_VALUE, Resolver
 from vpce_guard.local.template import SamTemplate, TransformedTemplate
@@ -71,6 +71,19 @@ def hub_transformed(sam_template: SamTemplate) -> TransformedTemplate:
 def hub(hub_transformed: TransformedTemplate) -> TransformedTemplate:
     """What the hub of an organization creates."""
     return as_created(hub_transformed)
+
+
+@pytest.fixture(scope="session")
+def endpoints_only(sam_template: SamTemplate) -> TransformedTemplate:
+    """What a single account creates with ApiEgress "endpoints"."""
+    return as_created(sam_template.transform(PARAMETERS | ENDPOINTS_EGRESS, region=REGION))
+
+
+@pytest.fixture(scope="session")
+def hub_endpoints_only(sam_template: SamTemplate) -> TransformedTemplate:
+    """What the hub of an organization creates with ApiEgress "endpoints" (in us-east-1, judging it alone)."""
+    parameters = PARAMETERS | ORGANIZATION_PARAMETERS | ENDPOINTS_EGRESS | {"MemberRegions": REGION}
+    return as_created(sam_template.transform(parameters, region=REGION))
 
 
 @pytest.fixture(scope="session")

@@ -11,6 +11,7 @@ from template_support import ASYNC_FUNCTIONS, FUNCTIONS, REPO, TEMPLATE
 from vpce_guard.catalog import load_catalog
 from vpce_guard.local.intrinsics import Resolver
 from vpce_guard.local.template import FUNCTION, SamTemplate, TransformedTemplate
+from vpce_guard.remediation.integrity import SEAL_PERMISSIONS
 from vpce_guard.remediation.plans import PERMISSIONS
 from vpce_guard.trigger import ACCEPTED_EVENT_NAMES
 
@@ -34,12 +35,24 @@ OWN_ENVIRONMENT = {
         "VPCE_GUARD_OPSCENTER": {"Ref": "EnableOpsCenter"},
     },
 }
-INTERFACE_ENDPOINTS = {"Ec2Endpoint": "ec2", "ConfigEndpoint": "config", "StsEndpoint": "sts", "LogsEndpoint": "logs"}
+INTERFACE_ENDPOINTS = {
+    "Ec2Endpoint": "ec2",
+    "ConfigEndpoint": "config",
+    "StsEndpoint": "sts",
+    "LogsEndpoint": "logs",
+    "SsmEndpoint": "ssm",
+    "SqsEndpoint": "sqs",
+    "KmsEndpoint": "kms",
+    "CloudTrailEndpoint": "cloudtrail",
+}
 # Endpoints whose policy is exactly what the functions are granted for that service.
 ENDPOINTS_OF_FUNCTION_SERVICES = {
     "DynamoDbGatewayEndpoint": "dynamodb",
     "Ec2Endpoint": "ec2",
     "ConfigEndpoint": "config",
+    "SsmEndpoint": "ssm",
+    "SqsEndpoint": "sqs",
+    "CloudTrailEndpoint": "cloudtrail",
 }
 
 
@@ -121,10 +134,8 @@ def test_every_function_runs_python312_on_arm64_traced_with_the_layer_in_the_vpc
     assert (props["Runtime"], props["Architectures"], props["Handler"]) == ("python3.12", ["arm64"], "app.handler")
     assert props["TracingConfig"] == {"Mode": "Active"}
     assert props["Layers"] == [{"Ref": layer}]
-    assert props["VpcConfig"] == {
-        "SecurityGroupIds": [{"Fn::GetAtt": ["FunctionSecurityGroup", "GroupId"]}],
-        "SubnetIds": {"Ref": "SubnetIds"},
-    }
+    assert props["VpcConfig"]["SubnetIds"] == {"Ref": "SubnetIds"}
+    assert props["VpcConfig"]["SecurityGroupIds"][0] == {"Fn::GetAtt": ["FunctionSecurityGroup", "GroupId"]}
     assert 30 <= props["Timeout"] <= 900
 
 
@@ -365,6 +376,14 @@ def test_interface_endpoints_and_their_group_exist_only_when_asked_for(sam_templ
     for logical_id in [*INTERFACE_ENDPOINTS, "EndpointSecurityGroup"]:
         assert sam_template.resources[logical_id]["Condition"] == "CreateInterfaceEndpoints"
     assert sam_template.resources["DynamoDbGatewayEndpoint"]["Condition"] == "CreateDynamoDbEndpoint"
+    assert sam_template.resources["OrganizationsEndpoint"]["Condition"] == "CreateOrganizationsEndpoint"
+    assert sam_template.document["Conditions"]["CreateOrganizationsEndpoint"] == {
+        "Fn::And": [
+            {"Condition": "CreateInterfaceEndpoints"},
+            {"Condition": "IsHub"},
+            {"Fn::Equals": [{"Ref": "AWS::Region"}, "us-east-1"]},
+        ]
+    }
 
 
 @pytest.mark.parametrize(("endpoint", "service"), INTERFACE_ENDPOINTS.items())
@@ -414,7 +433,9 @@ def resolved_condition(condition: dict[str, Any]) -> dict[str, Any]:
     return condition
 
 
-@pytest.mark.parametrize(("endpoint", "service"), [("StsEndpoint", "sts"), ("LogsEndpoint", "logs")])
+@pytest.mark.parametrize(
+    ("endpoint", "service"), [("StsEndpoint", "sts"), ("LogsEndpoint", "logs"), ("SsmEndpoint", "ssm")]
+)
 def test_our_endpoints_bound_whose_resources_are_reached(
     single_account: TransformedTemplate, endpoint: str, service: str
 ) -> None:
@@ -426,19 +447,41 @@ def test_our_endpoints_bound_whose_resources_are_reached(
         assert bounded or names_no_resource, (service, statement["Sid"])
 
 
-@pytest.mark.parametrize(("endpoint", "service"), ENDPOINTS_OF_FUNCTION_SERVICES.items())
+@pytest.mark.parametrize(
+    ("endpoint", "service", "template"),
+    [
+        *((e, s, "transformed") for e, s in ENDPOINTS_OF_FUNCTION_SERVICES.items()),
+        ("OrganizationsEndpoint", "organizations", "hub"),
+    ],
+)
 def test_endpoint_policies_admit_exactly_the_actions_the_functions_are_granted(
-    transformed: TransformedTemplate, endpoint: str, service: str
+    request: pytest.FixtureRequest, endpoint: str, service: str, template: str
 ) -> None:
-    statements = properties(transformed, endpoint)["PolicyDocument"]["Statement"]
+    created: TransformedTemplate = request.getfixturevalue(template)
+    statements = properties(created, endpoint)["PolicyDocument"]["Statement"]
     granted = {
         action
         for function in FUNCTIONS
-        for action in transformed.policy_actions(function)
+        for action in created.policy_actions(function)
         if action.startswith(f"{service}:")
     }
 
     assert {action for statement in statements for action in as_list(statement["Action"])} == granted
+
+
+def test_the_kms_endpoint_admits_sealing_with_the_change_record_key_only(transformed: TransformedTemplate) -> None:
+    """The key's policy grants the acting roles kms:GenerateMac; no IAM statement does."""
+    (statement,) = properties(transformed, "KmsEndpoint")["PolicyDocument"]["Statement"]
+
+    assert as_list(statement["Action"]) == list(SEAL_PERMISSIONS)
+    assert statement["Resource"] == {"Fn::GetAtt": ["ChangeRecordKey", "Arn"]}
+
+
+def test_the_sqs_endpoint_admits_the_sweep_jobs_only(transformed: TransformedTemplate) -> None:
+    """The Lambda service reads the jobs and sends to the dead-letter queues outside the VPC."""
+    (statement,) = properties(transformed, "SqsEndpoint")["PolicyDocument"]["Statement"]
+
+    assert statement["Resource"] == {"Fn::GetAtt": ["SweepJobQueue", "Arn"]}
 
 
 def test_the_gateway_endpoint_admits_exactly_the_table_resources_the_functions_are_granted(
