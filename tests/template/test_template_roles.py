@@ -126,13 +126,18 @@ def test_every_function_has_a_role_of_its_own_that_only_lambda_may_assume(
     ]
 
 
-def test_no_role_of_the_stack_has_an_aws_managed_policy_or_a_policy_outside_it(hub: TransformedTemplate) -> None:
-    """The hub creates every role a single account does, and the hub's own."""
-    for role in hub.resources(ROLE).values():
+def test_no_role_of_either_stack_has_an_aws_managed_policy_or_a_policy_outside_it(
+    hub: TransformedTemplate, member: dict[str, Any]
+) -> None:
+    """The hub creates every role a single account does, and the hub's own; the member stack its three."""
+    member_resources = member["Resources"].values()
+    roles = [*hub.resources(ROLE).values(), *(r for r in member_resources if r["Type"] == ROLE)]
+    types = {resource["Type"] for resource in [*hub.resources().values(), *member_resources]}
+
+    assert len(roles) == len(FUNCTIONS) + 3
+    for role in roles:
         assert not {"ManagedPolicyArns", "PermissionsBoundary"} & set(role["Properties"])
-    assert not hub.resources("AWS::IAM::ManagedPolicy")
-    assert not hub.resources("AWS::IAM::Policy")
-    assert not hub.resources("AWS::IAM::RolePolicy")
+    assert not {"AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"} & types
 
 
 @pytest.mark.parametrize("function", FUNCTIONS)
