@@ -56,11 +56,10 @@ AUTHORISED_AS: dict[str, tuple[str, ...]] = {
 ACTORS = ("OnChangeFunction", "SweepWorkerFunction")
 REMEDIATION_GRANTS = {action for actions in PERMISSIONS.values() for action in actions} | {"dynamodb:DeleteItem"}
 # Granted for the next change, whose code makes these calls: remove this allowance when it lands. The
-# evaluating functions read who set a vpce-guard:exempt tag from CloudTrail's event history; the Config rule
-# function lists the organization's accounts, as the hub only (this single-account stack is not granted it).
+# evaluating functions read who set a vpce-guard:exempt tag from CloudTrail's event history.
 GRANTED_FOR_THE_NEXT_CHANGE = {
     "OnChangeFunction": {"cloudtrail:LookupEvents"},
-    "ConfigRuleFunction": {"cloudtrail:LookupEvents", "organizations:ListAccounts"},
+    "ConfigRuleFunction": {"cloudtrail:LookupEvents"},
     "SweepWorkerFunction": {"cloudtrail:LookupEvents"},
 }
 # Runs first, its jobs worked off at once: a sweep of a fresh state table records what it finds (a sweep of an
