@@ -53,6 +53,25 @@ def record(
     return made
 
 
+def create_tags(
+    resource_id: str, value: str, role_arn: str = ROLE_ARN, at: datetime = NOW - timedelta(days=1), **fields: Any
+) -> dict[str, Any]:
+    """CloudTrail's record of a CreateTags call that set ``vpce-guard:exempt`` to ``value`` on ``resource_id``."""
+    return record(
+        "CreateTags",
+        source="ec2.amazonaws.com",
+        at=at,
+        identity=assumed_role(role_arn, session="alice"),
+        endpoint=None,
+        requestParameters={
+            "resourcesSet": {"items": [{"resourceId": resource_id}]},
+            "tagSet": {"items": [{"key": "vpce-guard:exempt", "value": value}]},
+        },
+        resources=[{"ARN": resource_id, "type": "AWS::EC2::VPCEndpoint"}],
+        **fields,
+    )
+
+
 @dataclass
 class FakeTime:
     """A monotonic clock that only ``sleep`` moves: tests pace and back off without waiting."""

@@ -1,5 +1,6 @@
 """CloudTrail evidence read through the emulator over HTTP: one endpoint's calls among others', every page read,
-2 requests per second kept, throttling retried, and a read cut by its page cap said to be partial."""
+2 requests per second kept, throttling retried, and a read cut by its page cap said to be partial; and who last
+set a tag on a resource."""
 
 from __future__ import annotations
 
@@ -9,7 +10,18 @@ from datetime import timedelta
 from typing import Any
 
 import pytest
-from cloudtrail_support import ACCOUNT, ENDPOINT, NOW, OTHER_ENDPOINT, REGION, ROLE_ARN, FakeTime, assumed_role, record
+from cloudtrail_support import (
+    ACCOUNT,
+    ENDPOINT,
+    NOW,
+    OTHER_ENDPOINT,
+    REGION,
+    ROLE_ARN,
+    FakeTime,
+    assumed_role,
+    create_tags,
+    record,
+)
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.emulator import Emulator
@@ -22,6 +34,7 @@ from vpce_guard.evidence import (
     EvidenceUnavailable,
     RequestPacer,
     endpoint_activity,
+    tag_setter,
 )
 
 pytestmark = pytest.mark.server
@@ -171,3 +184,50 @@ def test_a_read_that_ends_on_the_cap_exactly_is_whole(
     activity = read(session, fake_time, max_pages=2)
 
     assert (activity.pages_read, activity.partial) == (2, False)
+
+
+def test_who_set_a_tag_is_the_latest_successful_create_tags_of_that_key_on_the_resource(
+    aws_env: Emulator, session: AwsSession, fake_time: FakeTime
+) -> None:
+    owner, intruder = f"arn:aws:iam::{ACCOUNT}:role/owner", f"arn:aws:iam::{ACCOUNT}:role/intruder"
+    other_key = create_tags(ENDPOINT, "x", intruder, at=NOW - timedelta(hours=1))
+    other_key["requestParameters"]["tagSet"]["items"][0]["key"] = "team"
+    aws_env.record_cloudtrail_events(
+        [
+            create_tags(ENDPOINT, "all until=2026-03-30", ROLE_ARN, at=NOW - timedelta(days=3)),
+            create_tags(ENDPOINT, "all until=2026-03-31", owner, at=NOW - timedelta(days=2)),
+            create_tags(
+                ENDPOINT, "all until=2026-04-30", intruder, at=NOW - timedelta(days=1), errorCode="Client.Unauthorized"
+            ),
+            create_tags(OTHER_ENDPOINT, "all until=2026-04-30", intruder, at=NOW - timedelta(hours=2)),
+            other_key,
+        ]
+    )
+    pacer = RequestPacer(monotonic=fake_time.monotonic, sleep=fake_time.sleep)
+
+    setter = tag_setter(session, ENDPOINT, "vpce-guard:exempt", now=lambda: NOW, pacer=pacer)
+
+    assert setter is not None
+    assert (setter.principal, setter.value, setter.event_time) == (
+        owner,
+        "all until=2026-03-31",
+        NOW - timedelta(days=2),
+    )
+
+
+def test_a_tag_set_outside_event_history_has_no_setter(aws_env: Emulator, session: AwsSession) -> None:
+    aws_env.record_cloudtrail_events([create_tags(ENDPOINT, "all until=2026-03-31", at=NOW - timedelta(days=91))])
+
+    assert tag_setter(session, ENDPOINT, "vpce-guard:exempt", now=lambda: NOW) is None
+
+
+def test_a_create_tags_record_not_in_ec2s_shape_is_an_error_naming_the_event(
+    aws_env: Emulator, session: AwsSession
+) -> None:
+    broken = create_tags(ENDPOINT, "all until=2026-03-31")
+    broken["requestParameters"] = {"tagSet": {"items": [{"value": "no key"}]}}
+    (event_id,) = aws_env.record_cloudtrail_events([broken])
+
+    with pytest.raises(EvidenceUnavailable, match=f"CreateTags event {event_id} whose requestParameters") as failed:
+        tag_setter(session, ENDPOINT, "vpce-guard:exempt", now=lambda: NOW)
+    assert "tagSet.items.0.key: Field required" in str(failed.value)

@@ -8,7 +8,6 @@ from typing import Any
 import pytest
 from org_support import OUTSIDER, Hub
 
-from vpce_guard import lambda_app
 from vpce_guard.emulator import Emulator, result_token_for
 from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import cloudtrail_support
 import pytest
 from evaluation_clock import Clock
 
@@ -111,8 +113,39 @@ def test_an_exempt_resource_is_recorded_exempt_with_its_tag_and_left_alone(
     record = private_dns_record(store, endpoint)
     assert (record.status, private_dns(ec2, endpoint), store.changes()) == (Status.EXEMPT, False, [])
     assert record.finding["evidence"]["exemption"] == {
-        "tag": "vpce-guard:exempt", "value": tag, "until": "2026-12-31"
+        "tag": "vpce-guard:exempt", "value": tag, "until": "2026-12-31",
+        "set_by_unknown": f"no CreateTags of vpce-guard:exempt on {endpoint} in the 90 days of CloudTrail event "
+        "history (set earlier, or when the resource was created)",
     }  # fmt: skip
+
+
+def test_an_exempt_finding_records_who_set_the_tag_and_reads_cloudtrail_again_only_when_the_tag_changes(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator
+) -> None:
+    owner, successor = f"arn:aws:iam::{ACCOUNT}:role/network-admin", f"arn:aws:iam::{ACCOUNT}:role/platform"
+    first, second = "private-dns-disabled until=2026-12-31", "all until=2026-12-24"
+    endpoint = endpoint_without_private_dns(ec2, vpc, tags={"vpce-guard:exempt": first})
+    set_at = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+    aws_env.record_cloudtrail_events([cloudtrail_support.create_tags(endpoint, first, owner, set_at)])
+    clock = Clock()
+    scope = Scope(REGION, (vpc.id,))
+
+    def evaluate() -> tuple[dict[str, str], int]:
+        aws_env.clear_recorded_calls()
+        pipeline(session, store, ENFORCE_PRIVATE_DNS, clock).evaluate(ACCOUNT, scope)
+        lookups = sum(call.operation == "LookupEvents" for call in aws_env.recorded_calls())
+        return dict(private_dns_record(store, endpoint).finding["evidence"]["exemption"]), lookups
+
+    exemption, lookups = evaluate()
+    assert (exemption["set_by"], exemption["set_at"], lookups) == (owner, set_at.isoformat(), 1)
+    assert evaluate() == (exemption, 0)  # the tag unchanged: who set it is kept, CloudTrail not asked
+
+    ec2.create_tags(Resources=[endpoint], Tags=[{"Key": "vpce-guard:exempt", "Value": second}])
+    aws_env.record_cloudtrail_events(
+        [cloudtrail_support.create_tags(endpoint, second, successor, set_at + timedelta(days=1))]
+    )
+    exemption, lookups = evaluate()
+    assert (exemption["value"], exemption["set_by"], lookups) == (second, successor, 1)
 
 
 @pytest.mark.parametrize(

@@ -44,7 +44,7 @@ from typing import Any
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from vpce_guard import identifiers
+from vpce_guard import identifiers, schemas
 from vpce_guard.aws import AwsSession
 from vpce_guard.judge import Activity, SeenCall
 
@@ -114,6 +114,7 @@ class UserIdentity(_Record):
 
 class CloudTrailRecord(_Record):
     event_id: str = Field(alias="eventID")
+    request_parameters: dict[str, Any] | None = Field(default=None, alias="requestParameters")
     event_name: str = Field(min_length=1, alias="eventName")
     event_source: str = Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$", alias="eventSource")
     event_time: AwareDatetime = Field(alias="eventTime")
@@ -341,6 +342,91 @@ def _failure_message(error: ClientError, code: str, region: str) -> str:
     message = error.response.get("Error", {}).get("Message", "")
     next_step = _NEXT_STEPS.get(code, "")
     return f"LookupEvents failed in {region}: {code}: {message}.{' ' + next_step if next_step else ''}"
+
+
+# --- Who set a tag ---------------------------------------------------------------------------------------------
+
+
+class _Tag(_Record):
+    key: str
+    value: str | None = None
+
+
+class _TagSet(_Record):
+    items: list[_Tag] = Field(default_factory=list)
+
+
+class _CreateTagsParameters(_Record):
+    tag_set: _TagSet = Field(alias="tagSet")
+
+
+@dataclass(frozen=True)
+class TagSetter:
+    """Who last set a tag on a resource, as CloudTrail recorded the CreateTags call (see ``Caller``)."""
+
+    principal: str
+    identity_type: str
+    value: str | None
+    event_time: datetime
+    event_id: str
+
+    def to_evidence(self) -> dict[str, str]:
+        return {
+            "set_by": self.principal,
+            "set_at": self.event_time.isoformat(),
+            "set_in_event": self.event_id,
+        }
+
+
+def tag_setter(
+    session: AwsSession,
+    resource_id: str,
+    tag_key: str,
+    *,
+    now: Callable[[], datetime] = lambda: datetime.now(UTC),
+    pacer: RequestPacer | None = None,
+) -> TagSetter | None:
+    """The latest successful CreateTags in event history (90 days, management events) that set ``tag_key`` on
+    ``resource_id``, found by the resource's name (one lookup attribute, newest first, ``MAX_PAGES`` at most);
+    None when event history holds none (set longer ago, or when the resource was created with the tag, which
+    the creating call records). Raises ``EvidenceUnavailable`` when the read fails."""
+    pacer = pacer or RequestPacer()
+    end = now()
+    request: dict[str, Any] = {
+        "LookupAttributes": [{"AttributeKey": "ResourceName", "AttributeValue": resource_id}],
+        "StartTime": end - timedelta(days=MAX_WINDOW_DAYS),
+        "EndTime": end,
+        "MaxResults": PAGE_SIZE,
+    }
+    client = session.client("cloudtrail")
+    next_token: str | None = None
+    for _ in range(MAX_PAGES):
+        page = _lookup_page(client, request | ({"NextToken": next_token} if next_token else {}), pacer, session)
+        for event in page.get("Events", []):
+            setter = _setter_in(record_of(event, session.region), tag_key, session.region)
+            if setter is not None:
+                return setter
+        next_token = page.get("NextToken")
+        if not next_token:
+            break
+    return None
+
+
+def _setter_in(record: CloudTrailRecord, tag_key: str, region: str) -> TagSetter | None:
+    if record.event_name != "CreateTags" or record.error_code is not None:
+        return None
+    try:
+        parameters = _CreateTagsParameters.model_validate(record.request_parameters or {})
+    except ValidationError as error:
+        raise EvidenceUnavailable(
+            f"LookupEvents in {region} returned CreateTags event {record.event_id} whose requestParameters are "
+            f"not EC2's shape ({schemas.problems(error, 'requestParameters')}); who set the tag is not guessed."
+        ) from None
+    for tag in parameters.tag_set.items:
+        if tag.key == tag_key:
+            caller = caller_of(record.user_identity)
+            return TagSetter(caller.principal, caller.identity_type, tag.value, record.event_time, record.event_id)
+    return None
 
 
 def seen_calls(activity: EndpointActivity) -> Activity:

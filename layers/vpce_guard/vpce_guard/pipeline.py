@@ -8,21 +8,28 @@ serves a CloudTrail event, a Config rule invocation and the scheduled sweep.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
-from functools import partial
+from functools import cache, partial
 
 from vpce_guard.accounts import AccountAccessError, Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
-from vpce_guard.decisions import Decision, GuardConfig, Mode, decide
-from vpce_guard.evidence import EvidenceUnavailable, RequestPacer, endpoint_activity, seen_calls
+from vpce_guard.decisions import EXEMPT_TAG, Decision, GuardConfig, Mode, decide
+from vpce_guard.evidence import (
+    MAX_WINDOW_DAYS,
+    EvidenceUnavailable,
+    RequestPacer,
+    endpoint_activity,
+    seen_calls,
+    tag_setter,
+)
 from vpce_guard.judge import Activity
 from vpce_guard.remediate import Acted, EvidenceReader, Remediator
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import ChangeRecord, Changes, Judged, StateStore, Status
+from vpce_guard.state import ChangeRecord, Changes, Judged, Record, StateStore, Status
 from vpce_guard.trigger import ApiChange
 
 # A deleted subnet's VPC can no longer be described from the event; the VPCs where it mattered are those with
@@ -122,10 +129,14 @@ class Pipeline:
         region_wide = not (scope.vpc_ids or scope.endpoint_ids)
         judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
         tags = {finding.resource_id: result.facts.tags_of(finding.resource_id) for finding in result.findings}
-        decisions = decide(result.findings, self.config, tags, observed_at.date())
         existing = self.store.records(account_id, scope.region, judged.vpc_ids)
-        statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
         existing_by_key = {record.key: record for record in existing}
+        decisions = with_exemption_setters(
+            decide(result.findings, self.config, tags, observed_at.date()),
+            existing_by_key,
+            exemption_setters(session, self.clock),
+        )
+        statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
         actor = partial(self.accounts.actor, account_id, scope.region)
         acted = (
             self.remediator.act(actor, result.facts, decisions, judged, existing_by_key, evidence_reader(actor))
@@ -181,6 +192,60 @@ def evidence_reader(session_of: Callable[[], AwsSession]) -> EvidenceReader:
             raise EvidenceUnavailable(str(error)) from error
 
     return read
+
+
+# What an EXEMPT finding records of who set its tag: found in CloudTrail, or why not (both kept while the tag
+# stays the same), or why event history could not be read (asked again at the next evaluation).
+SETTER_FIELDS = ("set_by", "set_at", "set_in_event", "set_by_unknown")
+
+
+def with_exemption_setters(
+    decisions: Sequence[Decision],
+    existing: Mapping[tuple[str, str], Record],
+    setter_of: Callable[[str], Mapping[str, str]],
+) -> list[Decision]:
+    """Each granted exemption with who set its tag: kept from the finding's EXEMPT record while the tag's value
+    is the same, otherwise looked up (CloudTrail, once per resource), so that a standing exemption costs no
+    call. The exemption stands either way: who set it is the audit trail, not a condition."""
+    attributed = []
+    for decision in decisions:
+        if not decision.exempt:
+            attributed.append(decision)
+            continue
+        finding = decision.finding
+        shown = finding.evidence["exemption"]
+        record = existing.get((finding.resource_id, finding.check_id))
+        before: Mapping[str, str] = {}
+        if record is not None and record.status is Status.EXEMPT:
+            before = record.finding.get("evidence", {}).get("exemption", {})
+        if before.get("value") == shown["value"] and ("set_by" in before or "set_by_unknown" in before):
+            setter: Mapping[str, str] = {name: before[name] for name in SETTER_FIELDS if name in before}
+        else:
+            setter = setter_of(finding.resource_id)
+        evidence = {**finding.evidence, "exemption": {**shown, **setter}}
+        attributed.append(replace(decision, finding=replace(finding, evidence=evidence)))
+    return attributed
+
+
+def exemption_setters(session: AwsSession, now: Callable[[], datetime]) -> Callable[[str], Mapping[str, str]]:
+    """Who set a resource's ``vpce-guard:exempt`` tag, read once per resource per evaluation with ``session``
+    (the read role in a member), in the event history up to ``now``."""
+    pacer = RequestPacer()
+
+    @cache
+    def setter_of(resource_id: str) -> Mapping[str, str]:
+        try:
+            setter = tag_setter(session, resource_id, EXEMPT_TAG, now=now, pacer=pacer)
+        except EvidenceUnavailable as error:
+            return {"set_by_unread": str(error)}
+        if setter is None:
+            return {
+                "set_by_unknown": f"no CreateTags of {EXEMPT_TAG} on {resource_id} in the {MAX_WINDOW_DAYS} days of "
+                "CloudTrail event history (set earlier, or when the resource was created)"
+            }
+        return setter.to_evidence()
+
+    return setter_of
 
 
 def status_of(decision: Decision) -> Status:
