@@ -1,7 +1,8 @@
 """Runs a function's handler locally the way Lambda runs it: in its own process, warm between invocations.
 
 A ``Container`` is one subprocess for one function: it imports ``app`` from the function's CodeUri directory
-(with the layer's directory after it on the path, as Lambda puts ``/var/task`` before ``/opt/python``) once,
+(with the layers after it on the path, as Lambda puts ``/var/task`` before ``/opt/python``: a layer's
+``python`` directory when it has one, as a built layer does, else the layer's directory itself) once,
 at start, and then calls ``handler(event, context)`` for each invocation, with a minimal Lambda context. Its
 environment is exactly the template's environment of that function, the emulator's client environment, the
 variables the Lambda runtime itself sets, and fake credentials whose access key id names the function
@@ -12,8 +13,9 @@ Results come back on a pipe of their own; whatever the function prints (its logs
 after each invocation. An invocation that outlives the function's Timeout is killed, as Lambda does, and the
 next one starts a fresh container.
 
-The container side is ``worker`` (``python -m vpce_guard.local.worker``), which imports nothing but the
-standard library, so the function's own imports make its cold start.
+The container side is ``worker``, run as a script (``python -P .../worker.py``: nothing of this package on the
+path), which imports nothing but the standard library, so the function's own imports make its cold start. The
+function's ``interpreter`` starts it when set (a built function: python3.12 without site-packages).
 """
 
 from __future__ import annotations
@@ -86,7 +88,7 @@ def function_environment(stack: LocalStack, function: LocalFunction) -> dict[str
         "LANG": "C.UTF-8",
         "TZ": "UTC",
         "PATH": os.environ.get("PATH", os.defpath),
-        "PYTHONPATH": os.pathsep.join([function.code_dir, *function.layer_dirs]),
+        "PYTHONPATH": os.pathsep.join([function.code_dir, *map(layer_path, function.layer_dirs)]),
         "PYTHONUNBUFFERED": "1",
         "PYTHONDONTWRITEBYTECODE": "1",
     }
@@ -177,9 +179,10 @@ class Container:
         read_fd, write_fd = os.pipe()
         self._logs = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close(), with the container
         self._log_offset = 0
+        python = self.function.interpreter or (sys.executable,)
         try:
             self._process = subprocess.Popen(
-                [sys.executable, "-m", worker.__name__, str(write_fd), self.function.handler],
+                [*python, "-P", worker.__file__, str(write_fd), self.function.handler],
                 stdin=subprocess.PIPE,
                 stdout=self._logs,
                 stderr=subprocess.STDOUT,
@@ -232,6 +235,13 @@ class Container:
         data = self._logs.read()
         self._log_offset += len(data)
         return data.decode("utf-8", errors="replace")
+
+
+def layer_path(layer_dir: str) -> str:
+    """Where Python finds a layer's packages: its ``python`` directory, as Lambda's ``/opt/python``, when it has
+    one (a built layer); else the directory itself (a layer's source, which the build puts under ``python``)."""
+    python = os.path.join(layer_dir, "python")
+    return python if os.path.isdir(python) else layer_dir
 
 
 def _missing_code(function: LocalFunction) -> dict[str, Any]:

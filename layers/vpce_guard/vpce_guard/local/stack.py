@@ -40,6 +40,9 @@ class LocalFunction:
     code_dir: str
     layer_dirs: tuple[str, ...]
     environment: Mapping[str, str]
+    # The command that starts the function's Python; empty: this process's interpreter, with its packages.
+    # A built function runs in an interpreter of its runtime without site-packages (``-S``), as in Lambda.
+    interpreter: tuple[str, ...] = ()
 
     @property
     def access_key_id(self) -> str:

@@ -5,8 +5,8 @@ is one JSON line (``result``, or ``error`` as Lambda reports it) on the file des
 argument, so nothing the function prints can be mistaken for a reply. Standard library only: the function's
 own imports make its cold start.
 
-Run as ``python -m vpce_guard.local.worker FD MODULE.FUNCTION`` with the function's directory as the working
-directory.
+Run as ``python -P path/to/worker.py FD MODULE.FUNCTION`` with the function's directory as the working
+directory (``-P``: the script's own directory stays off the path).
 """
 
 from __future__ import annotations
