@@ -4,7 +4,16 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: install demo test unit lint bench clean
+# The AWS SAM CLI, in a virtualenv of its own (it pins an older boto3 and click than ours), at the versions of
+# build-constraints.txt.
+SAM_VENV := .venv-sam
+SAM := SAM_CLI_TELEMETRY=0 $(SAM_VENV)/bin/sam
+SAM_INSTALLED := $(SAM_VENV)/.installed
+# python3.12, the functions' runtime, which `sam build` builds for: from PATH, else a 3.12 of pyenv's.
+PYTHON312 := $(or $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null),$(lastword $(sort \
+	$(wildcard $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)/versions/3.12.*/bin/python3.12))))
+
+.PHONY: install demo test unit lint build bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -14,6 +23,12 @@ $(INSTALLED): pyproject.toml constraints.txt
 
 install: $(INSTALLED)
 
+$(SAM_INSTALLED): build-constraints.txt
+	$(PYTHON) -m venv $(SAM_VENV)
+	$(SAM_VENV)/bin/python -m pip install --quiet --upgrade pip
+	$(SAM_VENV)/bin/python -m pip install --quiet -c build-constraints.txt aws-sam-cli
+	touch $(SAM_INSTALLED)
+
 demo: $(INSTALLED)
 	$(BIN)/vpce-guard demo
 
@@ -22,8 +37,18 @@ lint: $(INSTALLED)
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy
 
-# The whole suite, one worker per core (each with its own emulator).
-test: lint
+# Both templates linted (offline), then the layer and the functions built as `sam deploy` ships them (arm64,
+# python3.12, no Docker; --cached: only what changed is built again), and made runnable here for the tests.
+build: $(INSTALLED) $(SAM_INSTALLED)
+	@test -n "$(PYTHON312)" || { echo "make build needs python3.12 (the functions' runtime) on PATH:" \
+		"install it (pyenv install 3.12, or your system's python3.12 package) and run make build again" >&2; exit 1; }
+	$(SAM) validate --lint --region us-east-1 --template template.yaml
+	$(SAM) validate --lint --region us-east-1 --template member/template.yaml
+	PATH="$(dir $(PYTHON312)):$$PATH" $(SAM) build --cached --template template.yaml
+	$(BIN)/python -m vpce_guard.local.built .aws-sam $(PYTHON312)
+
+# The whole suite, one worker per core (each with its own emulator), after the build its tests read.
+test: lint build
 	$(BIN)/python -m pytest -n auto
 
 # The fast loop: the unit tests, no emulator.
@@ -38,4 +63,4 @@ bench: $(INSTALLED)
 	$(BIN)/python benchmarks/evidence_benchmark.py
 
 clean:
-	rm -rf $(VENV) .pytest_cache .mypy_cache .ruff_cache
+	rm -rf $(VENV) $(SAM_VENV) .aws-sam .pytest_cache .mypy_cache .ruff_cache
