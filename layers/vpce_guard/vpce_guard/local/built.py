@@ -36,6 +36,13 @@ def normalized(name: str) -> str:
     return re.sub(r"[-_.]+", "-", name).lower()
 
 
+def pinned(path: Path) -> dict[str, str]:
+    """The ``name==version`` lines of a requirements or constraints file, by normalized name (extras dropped)."""
+    lines = (line.strip() for line in path.read_text(encoding="utf-8").splitlines())
+    found = (re.fullmatch(r"([A-Za-z0-9._-]+)(?:\[[^]]*])?==(\S+)", line) for line in lines)
+    return {normalized(match[1]): match[2] for match in found if match}
+
+
 def installed(site: Path) -> dict[str, str]:
     """The distributions installed in ``site`` (a layer's ``python`` directory): normalized name -> version."""
     return {normalized(dist.metadata["Name"]): dist.version for dist in distributions(path=[str(site)])}
