@@ -1,0 +1,64 @@
+"""Every built function's handler imports with nothing but what Lambda gives it: its built directory and the
+built layer, under python3.12.
+
+The development environment holds moto, the SAM translator and every Powertools extra, so an import that
+works there can still fail in Lambda (``Tracer()`` needs aws-xray-sdk even with tracing off). So each handler
+is imported in an isolated interpreter (``-I -S``: no site-packages, no environment paths) that sees only the
+function's directory and its layers as the built template gives them, after this machine's build of the
+layer's compiled packages (see ``vpce_guard.local.built``); ``-B`` leaves the build as it was built. The
+environment is Lambda's own variables only: the functions that run in ``test_built_functions`` get the
+template's environment.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+
+import pytest
+from template_support import FUNCTIONS
+
+from vpce_guard.local.built import Build
+from vpce_guard.local.runtime import layer_path
+from vpce_guard.local.template import TransformedTemplate
+
+IMPORT_HANDLER = """
+import sys
+sys.path[:0] = sys.argv[1:]
+import app
+assert callable(app.handler), "app.handler is not callable"
+print("imported", app.__file__, "on python%d.%d" % sys.version_info[:2])
+"""
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_built_handler_imports_with_only_its_directory_and_the_built_layer(
+    function: str, built: TransformedTemplate, build: Build
+) -> None:
+    spec = built.function(function)
+    assert spec.code_dir is not None
+    assert spec.layer_dirs, f"{function} has no layer in the built template"
+    path = [str(spec.code_dir), str(build.host_packages), *(layer_path(str(layer)) for layer in spec.layer_dirs)]
+    environment = {
+        "PATH": os.environ.get("PATH", os.defpath),
+        "AWS_REGION": "us-east-1",
+        "AWS_DEFAULT_REGION": "us-east-1",
+        "AWS_ACCESS_KEY_ID": "import-test",
+        "AWS_SECRET_ACCESS_KEY": "import-test",
+        "AWS_LAMBDA_FUNCTION_NAME": function,
+        "AWS_CONFIG_FILE": os.devnull,
+        "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
+    }
+
+    imported = subprocess.run(
+        [build.python, "-I", "-S", "-B", "-c", IMPORT_HANDLER, *path],
+        capture_output=True,
+        text=True,
+        cwd=spec.code_dir,
+        env=environment,
+        timeout=60,
+        check=False,
+    )
+
+    assert imported.returncode == 0, f"{function} does not import in Lambda's environment:\n{imported.stderr}"
+    assert f"imported {spec.code_dir / 'app.py'} on {spec.runtime}" in imported.stdout
