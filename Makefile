@@ -55,7 +55,8 @@ test: lint build
 unit: $(INSTALLED)
 	$(BIN)/python -m pytest -m "not server" tests/unit
 
-bench: $(INSTALLED)
+bench: $(INSTALLED) build
+	$(BIN)/python benchmarks/build_benchmark.py
 	$(BIN)/python benchmarks/scan_benchmark.py
 	$(BIN)/python benchmarks/event_benchmark.py
 	$(BIN)/python benchmarks/sweep_benchmark.py
