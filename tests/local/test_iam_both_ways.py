@@ -51,10 +51,14 @@ AUTHORISED_AS: dict[str, tuple[str, ...]] = {
     "sqs:SendMessageBatch": ("sqs:SendMessage",),
 }
 # The stack runs in the default ticket mode, so nothing is remediated here: the acting functions' grants for
-# changes (and for releasing a change's lease) are held to what the playbooks declare by tests/template, and
-# each playbook's calls to its declaration by tests/integration/remediation.
+# changes (and for releasing a change's lease, and taking it from the organization-wide rate) are held to what
+# the playbooks declare by tests/template, and each playbook's calls to its declaration by
+# tests/integration/remediation.
 ACTORS = ("OnChangeFunction", "SweepWorkerFunction")
-REMEDIATION_GRANTS = {action for actions in PERMISSIONS.values() for action in actions} | {"dynamodb:DeleteItem"}
+REMEDIATION_GRANTS = {action for actions in PERMISSIONS.values() for action in actions} | {
+    "dynamodb:DeleteItem",
+    "dynamodb:UpdateItem",
+}
 # Granted for the next change, whose code makes these calls: remove this allowance when it lands. The
 # evaluating functions read who set a vpce-guard:exempt tag from CloudTrail's event history.
 GRANTED_FOR_THE_NEXT_CHANGE = {

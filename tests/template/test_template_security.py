@@ -19,6 +19,7 @@ from vpce_guard.local.intrinsics import PhysicalResource, Resolver
 from vpce_guard.local.template import SamTemplate, TransformedTemplate
 from vpce_guard.policy import parse_policy
 from vpce_guard.remediation.plans import PERMISSIONS
+from vpce_guard.throttle import RATE_KEY
 
 ACTORS = ("OnChangeFunction", "SweepWorkerFunction")
 READERS = ("OnChangeFunction", "ConfigRuleFunction", "SweepWorkerFunction")
@@ -328,6 +329,45 @@ def test_on_change_drops_events_older_than_an_hour_to_its_dead_letter_queue(tran
 
     assert config["MaximumEventAgeInSeconds"] <= 3600
     assert [target["RetryPolicy"]["MaximumEventAgeInSeconds"] <= 3600 for target in targets] == [True, True]
+
+
+STATE_TABLE = f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/state"
+TABLES = {
+    "StateTable": PhysicalResource("AWS::DynamoDB::Table", "state", {"Arn": STATE_TABLE}),
+    "IdempotencyTable": PhysicalResource(
+        "AWS::DynamoDB::Table", "idempotency", {"Arn": f"arn:aws:dynamodb:us-east-1:{ACCOUNT}:table/idempotency"}
+    ),
+}
+
+
+def table_policy(hub: TransformedTemplate, function: str) -> Any:
+    """The function's statements on DynamoDB, as IAM evaluates them for its role."""
+    statements = [
+        s for s in hub.policy_statements(function) if any(a.startswith("dynamodb:") for a in as_list(s["Action"]))
+    ]
+    resolved = resolver(hub.parameter_values_with_defaults(), TABLES).resolve(statements)
+    return parse_policy({"Version": "2012-10-17", "Statement": [{**s, "Principal": {"AWS": ROLE}} for s in resolved]})
+
+
+@pytest.mark.parametrize("function", ACTORS)
+@pytest.mark.parametrize(
+    ("partition_key", "allowed"),
+    [
+        (RATE_KEY, True),
+        (f"{ACCOUNT}#us-east-1#vpce-0123456789abcdef0", False),  # a finding record, a lease, a change record
+        ("sweep#2026-11-22T12:00:00Z-0a1b2c3d", False),
+    ],
+    ids=["the-change-counter", "a-resources-items", "a-sweep-result"],
+)
+def test_the_acting_functions_may_update_the_change_counter_and_no_other_item(
+    hub: TransformedTemplate, function: str, partition_key: str, allowed: bool
+) -> None:
+    """UpdateItem takes the organization-wide rate of changes; it cannot rewrite findings or change records."""
+    request = Request(
+        "dynamodb:UpdateItem", STATE_TABLE, Caller("AWS", ROLE, ACCOUNT), {"dynamodb:LeadingKeys": (partition_key,)}
+    )
+
+    assert evaluate(table_policy(hub, function), request).allowed is allowed
 
 
 # Logs ---------------------------------------------------------------------------------------------------------

@@ -8,7 +8,15 @@ from pathlib import Path
 import pytest
 
 from vpce_guard.checks import CHECKS
-from vpce_guard.decisions import MAX_CHANGE_BUDGET, ConfigError, GuardConfig, Mode, decide
+from vpce_guard.decisions import (
+    DEFAULT_MAX_CHANGES_PER_HOUR,
+    MAX_CHANGE_BUDGET,
+    MAX_CHANGES_PER_HOUR,
+    ConfigError,
+    GuardConfig,
+    Mode,
+    decide,
+)
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
 
 TODAY = date(2026, 11, 22)
@@ -119,6 +127,22 @@ def test_the_change_budget_is_a_whole_number_up_to_the_cap(line: str) -> None:
 
 def test_the_cap_itself_is_a_valid_budget() -> None:
     assert GuardConfig.from_toml(f"change_budget = {MAX_CHANGE_BUDGET}").change_budget == MAX_CHANGE_BUDGET
+
+
+@pytest.mark.parametrize(
+    "line",
+    [f"max_changes_per_hour = {MAX_CHANGES_PER_HOUR + 1}", "max_changes_per_hour = -1", 'max_changes_per_hour = "30"'],
+)
+def test_the_organization_wide_rate_of_changes_is_a_whole_number_up_to_the_cap(line: str) -> None:
+    with pytest.raises(
+        ConfigError, match=f"max_changes_per_hour: .*Fix: a whole number of changes from 0 to {MAX_CHANGES_PER_HOUR}"
+    ):
+        GuardConfig.from_toml(line)
+
+
+def test_the_organization_wide_rate_of_changes_is_thirty_an_hour_unless_set() -> None:
+    assert (GuardConfig.from_toml("").max_changes_per_hour, DEFAULT_MAX_CHANGES_PER_HOUR) == (30, 30)
+    assert GuardConfig.from_toml(f"max_changes_per_hour = {MAX_CHANGES_PER_HOUR}").max_changes_per_hour == 500
 
 
 @pytest.mark.parametrize("line", ['dry_run = "true"', "dry_run = 1"])

@@ -5,6 +5,7 @@ an SSM parameter). Every key is optional::
 
     dry_run = false            # plan and record, call nothing that mutates
     change_budget = 10         # automatic changes per invocation, 0 to 100
+    max_changes_per_hour = 30  # automatic changes by every acting function together, per clock hour, 0 to 500
     exemption_max_days = 90    # how far ahead an exemption tag's until= may be, 1 to 365
     trusted_accounts = ["111122223333"]
     partner_resources = ["arn:aws:s3:::partner-exchange/*"]   # outside resources our principals may reach
@@ -54,6 +55,11 @@ DEFAULT_CHANGE_BUDGET = 10
 # Changes one invocation may make: enough for a VPC's worth of fixes, few enough that a wrong configuration
 # cannot rewrite an estate in one go.
 MAX_CHANGE_BUDGET = 100
+# Changes every acting function together (on-change and sweep workers, every account) may make in one clock hour
+# (``vpce_guard.throttle.ChangeRate``): invocations each within their budget cannot add up to an organization's
+# estate rewritten in an hour by a wrong configuration, a bug or whoever steers the functions.
+DEFAULT_MAX_CHANGES_PER_HOUR = 30
+MAX_CHANGES_PER_HOUR = 500
 # An exemption must end: its until= at most this many days ahead (the configuration may lower or raise it,
 # within a year, so no tag exempts a resource for good).
 DEFAULT_EXEMPTION_MAX_DAYS = 90
@@ -101,6 +107,7 @@ class ConfigurationFile(BaseModel):
 
     dry_run: bool = False
     change_budget: Annotated[int, Field(ge=0, le=MAX_CHANGE_BUDGET)] = DEFAULT_CHANGE_BUDGET
+    max_changes_per_hour: Annotated[int, Field(ge=0, le=MAX_CHANGES_PER_HOUR)] = DEFAULT_MAX_CHANGES_PER_HOUR
     exemption_max_days: Annotated[int, Field(ge=1, le=MAX_EXEMPTION_MAX_DAYS)] = DEFAULT_EXEMPTION_MAX_DAYS
     trusted_accounts: list[Annotated[str, AfterValidator(identifiers.account_id)]] = []
     partner_resources: list[Annotated[str, AfterValidator(_resource_arn)]] = []
@@ -128,6 +135,7 @@ _MODE_NAMES = '"enforce", "ticket", "notify" or "off"'
 _FIXES = {
     "dry_run": "true or false, without quotes",
     "change_budget": f"a whole number of changes from 0 to {MAX_CHANGE_BUDGET}, without quotes",
+    "max_changes_per_hour": f"a whole number of changes from 0 to {MAX_CHANGES_PER_HOUR}, without quotes",
     "exemption_max_days": f"a whole number of days from 1 to {MAX_EXEMPTION_MAX_DAYS}, without quotes",
     "trusted_accounts": 'a list of 12-digit account ids in quotes, e.g. trusted_accounts = ["111122223333"]',
     "partner_resources": 'a list of resource ARNs in quotes, e.g. partner_resources = ["arn:aws:s3:::bucket/*"]',
@@ -167,6 +175,7 @@ class GuardConfig:
     modes: Mapping[str, Mode] = field(default_factory=dict)
     dry_run: bool = False
     change_budget: int = DEFAULT_CHANGE_BUDGET
+    max_changes_per_hour: int = DEFAULT_MAX_CHANGES_PER_HOUR
     exemption_max_days: int = DEFAULT_EXEMPTION_MAX_DAYS
     settings: CheckSettings = field(default_factory=CheckSettings)
     # Why nothing may be changed (an invalid configuration, another organization's id): every finding an
@@ -217,6 +226,7 @@ class GuardConfig:
             modes=dict(parsed.modes),
             dry_run=parsed.dry_run,
             change_budget=parsed.change_budget,
+            max_changes_per_hour=parsed.max_changes_per_hour,
             exemption_max_days=parsed.exemption_max_days,
             settings=settings,
         )

@@ -355,7 +355,8 @@ def handle_config_rule(event: AWSConfigRuleEvent) -> dict[str, Any]:
 
 
 def report(evaluation: Evaluation) -> dict[str, Any]:
-    """Log each state change with its resource, and publish findings by check, writes and API calls."""
+    """Log each state change with its resource, and publish findings by check, writes, API calls and changes
+    the organization-wide rate left undone."""
     changes = evaluation.changes
     for kind, labels in (("opened", changes.opened), ("updated", changes.updated), ("resolved", changes.resolved)):
         for label in labels:
@@ -365,6 +366,10 @@ def report(evaluation: Evaluation) -> dict[str, Any]:
         with single_metric(name="Findings", unit=MetricUnit.Count, value=count) as metric:
             metric.add_dimension(name="check_id", value=check_id)
     metrics.add_metric(name="StateWrites", unit=MetricUnit.Count, value=changes.writes)
+    if evaluation.rate_reached:
+        # Changes left undone because the organization-wide rate was spent (or could not be read): alarmed.
+        logger.warning("organization-wide rate of changes reached", extra={"tickets": evaluation.rate_reached})
+        metrics.add_metric(name="ChangeRateReached", unit=MetricUnit.Count, value=evaluation.rate_reached)
     metrics.add_metric(name="ApiCalls", unit=MetricUnit.Count, value=sum(evaluation.api_calls.values()))
     summary = evaluation.to_dict()
     logger.info("evaluated", extra=summary)

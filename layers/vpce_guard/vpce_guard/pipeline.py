@@ -45,6 +45,7 @@ class Evaluation:
     changes: Changes
     api_calls: Mapping[str, int]
     remediations: Sequence[ChangeRecord] = ()
+    rate_reached: int = 0  # changes not made: the organization-wide rate was spent (or unreadable)
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -74,7 +75,7 @@ class Pipeline:
         self.store = store
         self.config = config
         self.checks = select_checks(config.enabled_checks)
-        self.remediator = Remediator(store, config) if act else None
+        self.remediator = Remediator(store, config, clock) if act else None
         self.clock = clock
         # Per account: what a region offers an account differs (zone names are the account's own mapping,
         # and endpoint services may be shared with some accounts only).
@@ -160,7 +161,9 @@ class Pipeline:
             notes=acted.notes,
             existing=existing,
         )
-        return Evaluation(judged, result, changes, dict(counter.calls - calls_before), acted.changes)
+        return Evaluation(
+            judged, result, changes, dict(counter.calls - calls_before), acted.changes, acted.rate_reached
+        )
 
 
 def evidence_reader(session_of: Callable[[], AwsSession]) -> EvidenceReader:

@@ -2,6 +2,10 @@
 snapshot, apply, verify and record the outcome, within the safety rules.
 
 - Most severe first, at most ``change_budget`` changes per invocation; the rest wait for the next one.
+- At most ``max_changes_per_hour`` changes in a clock hour by every acting function together
+  (``throttle.ChangeRate``), taken just before each change: a change beyond it is not made, and its finding is
+  TICKETED saying so (it is tried again once an hour has an allowance left). A count that cannot be written
+  is doubt: no change, a ticket.
 - At most one change in flight per resource: a lease in the state table. Under the lease the configuration
   is read again, and a change someone else already made is not made twice.
 - A change AWS refuses, or that does not read back as made, is FAILED: a ticket, and it is not retried
@@ -31,6 +35,7 @@ from vpce_guard.remediation import executor
 from vpce_guard.remediation.model import Plan, TicketOnly
 from vpce_guard.remediation.plans import plan_for
 from vpce_guard.state import ChangeRecord, Judged, Record, StateStore, Status, finding_digest
+from vpce_guard.throttle import ChangeRate, RateUnknown
 
 PLANNED, APPLYING, TICKET_ONLY = "PLANNED", "APPLYING", "TICKET_ONLY"
 POLICY_REWRITE = "restrict-endpoint-policy"
@@ -47,12 +52,16 @@ class Acted:
     change_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # applied changes: rollback handles
     notes: dict[tuple[str, str], str] = field(default_factory=dict)  # the change made or planned, or why none
     held: set[tuple[str, str]] = field(default_factory=set)  # another change in flight: not recorded this time
+    rate_reached: int = 0  # changes not made: the organization-wide rate was spent, or could not be read
 
 
 class Remediator:
-    def __init__(self, store: StateStore, config: GuardConfig) -> None:
+    def __init__(
+        self, store: StateStore, config: GuardConfig, clock: Callable[[], datetime] = lambda: datetime.now(UTC)
+    ) -> None:
         self.store = store
         self.config = config
+        self.rate = ChangeRate(store.dynamodb, store.table_name, config.max_changes_per_hour, clock)
 
     def act(
         self,
@@ -69,6 +78,7 @@ class Remediator:
         budget = self.config.change_budget
         holder = uuid.uuid4().hex
         rewritten: dict[str, str | None] = {}  # endpoint -> the change that rewrote its policy in this run
+        rate_refusal: str | None = None  # once the hour's allowance is spent, it stays spent for this run
         for decision in sorted(
             (d for d in decisions if d.remediate), key=lambda d: (-d.finding.severity.rank, d.finding.sort_key)
         ):
@@ -76,6 +86,7 @@ class Remediator:
             key = (finding.resource_id, finding.check_id)
             record = existing.get(key)
             seen = record is not None and record.digest == finding_digest(finding)
+            ticketed = seen and record is not None and record.status is Status.TICKETED
             if seen and record is not None and record.status is Status.FAILED:
                 acted.statuses[key] = Status.FAILED  # refused before, and nothing has changed since
                 continue
@@ -105,11 +116,7 @@ class Remediator:
                     activity=activity,
                 )
             if isinstance(plan, TicketOnly):
-                acted.statuses[key] = Status.TICKETED
-                acted.notes[key] = f"Not changed automatically: {plan.reason}"
-                if not (seen and record is not None and record.status is Status.TICKETED):
-                    ticket = self._record(judged, finding, TICKET_ONLY, (), {}, error=plan.reason, preview=plan.preview)
-                    self._put(acted, ticket)
+                self._ticket(acted, judged, finding, ticketed, plan.reason, preview=plan.preview)
                 continue
             held_by_tag = self._held_by_tag(plan, finding, facts, judged)
             if held_by_tag is not None:
@@ -127,6 +134,11 @@ class Remediator:
                 acted.held.add(key)  # another change to these resources is in flight: leave its record alone
                 continue
             try:
+                rate_refusal = rate_refusal or self._refused_by_rate()
+                if rate_refusal is not None:
+                    acted.rate_reached += 1
+                    self._ticket(acted, judged, finding, ticketed, rate_refusal, plan=plan)
+                    continue
                 status = self._apply(actor, judged, finding, plan, acted)
             finally:
                 self.store.release_leases(judged.account_id, judged.region, resources, holder)
@@ -137,6 +149,39 @@ class Remediator:
             if finding.remediation.action == POLICY_REWRITE and status is Status.REMEDIATED:
                 rewritten[finding.resource_id] = acted.change_ids.get(key)
         return acted
+
+    def _refused_by_rate(self) -> str | None:
+        """Take one change from the organization's hourly allowance; why not, when it cannot be taken."""
+        try:
+            if self.rate.take():
+                return None
+        except RateUnknown as error:
+            return f"the organization-wide rate of automatic changes could not be read, so nothing is changed: {error}"
+        return (
+            f"the organization-wide rate of automatic changes was reached (max_changes_per_hour = "
+            f"{self.rate.limit}, spent for this hour by every function together); it is tried again in a later hour"
+        )
+
+    def _ticket(
+        self,
+        acted: Acted,
+        judged: Judged,
+        finding: Finding,
+        ticketed: bool,
+        reason: str,
+        *,
+        plan: Plan | None = None,
+        preview: Mapping[str, Any] | None = None,
+    ) -> None:
+        """Leave the finding to people, saying why; a ticket record is written unless the finding, unchanged,
+        was already ticketed (``ticketed``)."""
+        key = (finding.resource_id, finding.check_id)
+        acted.statuses[key] = Status.TICKETED
+        acted.notes[key] = f"Not changed automatically: {reason}"
+        if not ticketed:
+            self._put(
+                acted, self._record(judged, finding, TICKET_ONLY, (), {}, plan=plan, error=reason, preview=preview)
+            )
 
     @staticmethod
     def _activity(evidence: EvidenceReader | None, finding: Finding, facts: Facts) -> dict[str, Activity]:
