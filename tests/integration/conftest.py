@@ -79,11 +79,13 @@ def handler_of(
     """Load a function's handler with the environment the template gives it, fresh as a cold start; its
     configuration (TOML) is in the SSM parameter the template creates."""
     parameter = "/vpce-guard/configuration"
+    follow_ups = aws_env.client("sqs", REGION).create_queue(QueueName="vpce-guard-follow-ups")["QueueUrl"]
     for name, value in {
         "AWS_REGION": REGION,
         "STATE_TABLE_NAME": state_table,
         "IDEMPOTENCY_TABLE_NAME": idempotency_table,
         "VPCE_GUARD_CONFIG_PARAMETER": parameter,
+        "FOLLOW_UP_QUEUE_URL": follow_ups,
         "POWERTOOLS_SERVICE_NAME": "vpce-guard",
         "POWERTOOLS_METRICS_NAMESPACE": "VpceGuard",
         "POWERTOOLS_TRACE_DISABLED": "true",

@@ -3,13 +3,14 @@
 Both ways: every call a function makes is granted (nothing missing: it would fail with AccessDenied in AWS),
 and every action granted is called (nothing extra: least privilege). Each function runs locally through every
 sample event (retargeted at the samples' story built in the emulator, so every path that reads or writes
-runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record), the
-sweep's jobs handed from its queue to the sweep worker, the state table's own stream drained into the
-notifier, and an evaluation that fails (the state table gone, as a throttled or refused call would fail: the
-handler raises, so idempotency deletes its in-progress record). The stack is deployed with every
-notification channel on (secrets pointing at a local receiver), and compared with the template transformed
-with the same parameters. The emulator records each call with the access key id of
-the function that signed it (``LOCAL-<LogicalId>``).
+runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record), a
+flood of events from one account (more than its event window evaluates at once: one follow-up is queued, the
+rest coalesced), the sweep's jobs handed from its queue to the sweep worker, the state table's own stream
+drained into the notifier, and an evaluation that fails (the state table gone, as a throttled or refused call
+would fail: the handler raises, so idempotency deletes its in-progress record). The stack is deployed with
+every notification channel on (secrets pointing at a local receiver), and compared with the template
+transformed with the same parameters. The emulator records each call with the access key id of the function
+that signed it (``LOCAL-<LogicalId>``).
 
 Calls the Lambda service makes with a function's role (its logs and traces, network interfaces in the VPC,
 reading its event source, sending to its dead-letter queue) are not the function's code and are not recorded
@@ -37,7 +38,8 @@ from vpce_guard.local.streams import drain, positions_file
 from vpce_guard.local.template import SamTemplate
 from vpce_guard.notify.receiver import Receiver
 from vpce_guard.remediation.plans import PERMISSIONS
-from vpce_guard.samples import event_names
+from vpce_guard.samples import SAMPLE_GROUP, event_names
+from vpce_guard.throttle import EVALUATIONS_PER_WINDOW
 
 pytestmark = pytest.mark.server
 
@@ -119,7 +121,17 @@ def deliveries(stack: LocalStack, ids: dict[str, str]) -> list[Delivery]:
         for delivery in route(stack, story_event(name, ids))
     ]
     duplicate = route(stack, story_event("cloudtrail-create-vpc-endpoint-interface", ids))
-    return [*planned, *duplicate]
+    return [*planned, *duplicate, *flood(stack, ids)]
+
+
+def flood(stack: LocalStack, ids: dict[str, str]) -> list[Delivery]:
+    """Rule changes on a group no endpoint uses, each a new event: more than one minute's evaluations at once
+    whichever minutes they fall in, so that a follow-up is queued."""
+    events = []
+    for n in range(2 * EVALUATIONS_PER_WINDOW + 1):
+        event = story_event("cloudtrail-authorize-security-group-ingress", {**ids, SAMPLE_GROUP: "sg-0f100d0000000000"})
+        events.append({**event, "id": f"{n:08d}-f100-4d00-8000-000000000000"})
+    return [delivery for event in events for delivery in route(stack, event)]
 
 
 def failing_evaluation(stack: LocalStack, ids: dict[str, str], emulator: Emulator) -> list[Invocation]:

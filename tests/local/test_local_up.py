@@ -211,6 +211,7 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
     }
     sweep = {"SWEEP_QUEUE_URL": shared_stack.physical_id("SweepJobQueue"), "SWEEP_REGIONS": shared_stack.region}
     worker = {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8"}
+    on_change = {"FOLLOW_UP_QUEUE_URL": shared_stack.physical_id("OnChangeFollowUpQueue")}
     for function in shared_stack.functions.values():
         assert function.environment == {
             "STATE_TABLE_NAME": shared_stack.physical_id("StateTable"),
@@ -223,6 +224,7 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
             **(notifier if function.logical_id == "NotifierFunction" else {}),
             **(sweep if function.logical_id == "SweepFunction" else {}),
             **(worker if function.logical_id == "SweepWorkerFunction" else {}),
+            **(on_change if function.logical_id == "OnChangeFunction" else {}),
         }
 
 

@@ -27,6 +27,7 @@ ENVIRONMENT = {
 }
 # What a function's environment holds besides the contract: the notifier's channels (secret ids, never secrets).
 OWN_ENVIRONMENT = {
+    "OnChangeFunction": {"FOLLOW_UP_QUEUE_URL": {"Ref": "OnChangeFollowUpQueue"}},
     "SweepFunction": {"SWEEP_QUEUE_URL": {"Ref": "SweepJobQueue"}, "SWEEP_REGIONS": {"Ref": "AWS::Region"}},
     "SweepWorkerFunction": {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8"},
     "NotifierFunction": {

@@ -176,6 +176,7 @@ def test_the_configurations_that_need_the_lambda_service_are_the_ones_the_functi
     }
 
     assert {f: r for f, r in reads.items() if r} == {
+        "OnChangeFunction": [{"Fn::GetAtt": ["OnChangeFollowUpQueue", "Arn"]}],
         "SweepWorkerFunction": [{"Fn::GetAtt": ["SweepJobQueue", "Arn"]}],
         "NotifierFunction": [{"Fn::GetAtt": ["StateTable", "StreamArn"]}],
     }
@@ -248,6 +249,7 @@ LAMBDAS_OWN_CALLS = [
         ("ec2:DeleteNetworkInterface", arn("ec2", "network-interface/eni-0123456789abcdef0")),
     ]
 ] + [
+    ("OnChangeFunction", "sqs:ReceiveMessage", arn("sqs", "OnChangeFollowUpQueue")),
     ("SweepWorkerFunction", "sqs:ReceiveMessage", arn("sqs", "SweepJobQueue")),
     ("SweepWorkerFunction", "sqs:DeleteMessage", arn("sqs", "SweepJobQueue")),
     ("NotifierFunction", "dynamodb:GetRecords", arn("dynamodb", "table/StateTable/stream/1")),

@@ -19,7 +19,7 @@ from vpce_guard.local.intrinsics import PhysicalResource, Resolver
 from vpce_guard.local.template import SamTemplate, TransformedTemplate
 from vpce_guard.policy import parse_policy
 from vpce_guard.remediation.plans import PERMISSIONS
-from vpce_guard.throttle import RATE_KEY
+from vpce_guard.throttle import EVENTS_PREFIX, RATE_KEY
 
 ACTORS = ("OnChangeFunction", "SweepWorkerFunction")
 READERS = ("OnChangeFunction", "ConfigRuleFunction", "SweepWorkerFunction")
@@ -37,6 +37,7 @@ QUEUES = (
     "ConfigRuleDeadLetterQueue",
     "SweepDeadLetterQueue",
     "SweepJobQueue",
+    "OnChangeFollowUpQueue",
     "EventDeliveryDeadLetterQueue",
     "NotifierDeadLetterQueue",
 )
@@ -349,25 +350,82 @@ def table_policy(hub: TransformedTemplate, function: str) -> Any:
     return parse_policy({"Version": "2012-10-17", "Statement": [{**s, "Principal": {"AWS": ROLE}} for s in resolved]})
 
 
-@pytest.mark.parametrize("function", ACTORS)
 @pytest.mark.parametrize(
-    ("partition_key", "allowed"),
+    ("function", "partition_key", "allowed"),
     [
-        (RATE_KEY, True),
-        (f"{ACCOUNT}#us-east-1#vpce-0123456789abcdef0", False),  # a finding record, a lease, a change record
-        ("sweep#2026-11-22T12:00:00Z-0a1b2c3d", False),
+        *[(function, RATE_KEY, True) for function in ACTORS],
+        ("OnChangeFunction", f"{EVENTS_PREFIX}{ACCOUNT}#us-east-1", True),
+        ("SweepWorkerFunction", f"{EVENTS_PREFIX}{ACCOUNT}#us-east-1", False),
+        *[(function, f"{ACCOUNT}#us-east-1#vpce-0123456789abcdef0", False) for function in ACTORS],
+        *[(function, "sweep#2026-11-22T12:00:00Z-0a1b2c3d", False) for function in ACTORS],
     ],
-    ids=["the-change-counter", "a-resources-items", "a-sweep-result"],
+    ids=[
+        "on-change-the-change-counter",
+        "sweep-worker-the-change-counter",
+        "on-change-an-event-window",
+        "sweep-worker-an-event-window",
+        "on-change-a-resources-items",
+        "sweep-worker-a-resources-items",
+        "on-change-a-sweep-result",
+        "sweep-worker-a-sweep-result",
+    ],
 )
-def test_the_acting_functions_may_update_the_change_counter_and_no_other_item(
+def test_the_acting_functions_may_update_their_counters_and_no_other_item(
     hub: TransformedTemplate, function: str, partition_key: str, allowed: bool
 ) -> None:
-    """UpdateItem takes the organization-wide rate of changes; it cannot rewrite findings or change records."""
+    """UpdateItem takes the organization-wide rate of changes, and on-change counts its event windows; it cannot
+    rewrite a finding, a lease, a change record or a sweep result."""
     request = Request(
         "dynamodb:UpdateItem", STATE_TABLE, Caller("AWS", ROLE, ACCOUNT), {"dynamodb:LeadingKeys": (partition_key,)}
     )
 
     assert evaluate(table_policy(hub, function), request).allowed is allowed
+
+
+@pytest.fixture(scope="module")
+def follow_up_queue_policy(single_account: TransformedTemplate) -> Any:
+    roles = {
+        role: PhysicalResource("AWS::IAM::Role", role, {"Arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"})
+        for role in ("OnChangeFunctionRole", "SweepWorkerFunctionRole")
+    }
+    queue = PhysicalResource("AWS::SQS::Queue", "url", {"Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:follow-ups"})
+    statements = queue_policies(single_account)["OnChangeFollowUpQueue"]
+    resolved = resolver({}, {**roles, "OnChangeFollowUpQueue": queue}).resolve(statements)
+    return parse_policy({"Version": "2012-10-17", "Statement": resolved})
+
+
+@pytest.mark.parametrize(
+    ("role", "admitted"),
+    [("OnChangeFunctionRole", True), ("SweepWorkerFunctionRole", False), ("Administrator", False)],
+)
+def test_the_follow_up_queue_takes_follow_ups_from_the_on_change_function_alone(
+    follow_up_queue_policy: Any, role: str, admitted: bool
+) -> None:
+    """A follow-up names an account and Region to judge: no other principal may queue one."""
+    arn = f"arn:aws:iam::{ACCOUNT}:role/{role}"
+    request = Request(
+        "sqs:SendMessage",
+        f"arn:aws:sqs:us-east-1:{ACCOUNT}:follow-ups",
+        Caller("AWS", arn, ACCOUNT),
+        {"aws:PrincipalArn": (arn,), "aws:SecureTransport": ("true",)},
+    )
+
+    assert evaluate(follow_up_queue_policy, request).allowed is admitted
+
+
+def test_follow_ups_take_at_most_two_of_the_on_change_functions_reserved_concurrency(
+    transformed: TransformedTemplate,
+) -> None:
+    (mapping,) = [
+        r["Properties"]
+        for r in transformed.resources("AWS::Lambda::EventSourceMapping").values()
+        if r["Properties"]["FunctionName"] == {"Ref": "OnChangeFunction"}
+    ]
+    reserved = transformed.document["Parameters"]["OnChangeReservedConcurrency"]
+
+    assert mapping["EventSourceArn"] == {"Fn::GetAtt": ["OnChangeFollowUpQueue", "Arn"]}
+    assert mapping["ScalingConfig"]["MaximumConcurrency"] == 2
+    assert reserved["Default"] > 2
 
 
 # Logs ---------------------------------------------------------------------------------------------------------

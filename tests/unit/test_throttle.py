@@ -1,5 +1,6 @@
 """The organization-wide rate of changes: clock windows every function computes alike, and a counter per window
-whose refusal, or failure, means no change."""
+whose refusal, or failure, means no change. The follow-ups of busy event windows: validated messages, never
+delivered before their window has ended."""
 
 from __future__ import annotations
 
@@ -9,7 +10,16 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError, EndpointConnectionError
 
-from vpce_guard.throttle import HOUR, RATE_KEY, ChangeRate, RateUnknown, Window
+from vpce_guard.throttle import (
+    HOUR,
+    RATE_KEY,
+    ChangeRate,
+    FollowUp,
+    FollowUpError,
+    RateUnknown,
+    Window,
+    queue_follow_up,
+)
 
 NOON = datetime(2026, 11, 22, 12, 0, tzinfo=UTC)
 
@@ -107,3 +117,43 @@ def test_a_counter_that_cannot_be_written_is_doubt_not_a_yes(error: Exception) -
 
     with pytest.raises(RateUnknown, match="could not be written"):
         rate.take()
+
+
+class Queue:
+    def __init__(self) -> None:
+        self.sent: list[dict[str, Any]] = []
+
+    def send_message(self, **request: Any) -> dict[str, Any]:
+        self.sent.append(request)
+        return {"MessageId": "m"}
+
+
+@pytest.mark.parametrize(
+    ("delay", "seconds"),
+    [(timedelta(seconds=52), 52), (timedelta(seconds=1, microseconds=1), 2), (timedelta(hours=1), 900)],
+    ids=["whole-seconds", "rounded-up", "at-most-sqs-longest"],
+)
+def test_a_follow_up_is_never_delivered_before_its_delay(delay: timedelta, seconds: int) -> None:
+    queue = Queue()
+
+    queue_follow_up(queue, "https://sqs/follow-ups", FollowUp("111122223333", "us-east-1", NOON.isoformat()), delay)
+
+    (sent,) = queue.sent
+    assert sent["DelaySeconds"] == seconds
+    assert FollowUp.from_message(sent["MessageBody"]) == FollowUp("111122223333", "us-east-1", NOON.isoformat())
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        '{"account_id": "1111", "region": "us-east-1", "window": "w"}',
+        '{"account_id": "111122223333", "region": "not a region!", "window": "w"}',
+        '{"account_id": "111122223333", "region": "us-east-1"}',
+        '{"account_id": "111122223333", "region": "us-east-1", "window": "w", "vpc": "vpc-1"}',
+        "not json",
+    ],
+    ids=["short-account", "bad-region", "no-window", "unknown-field", "not-json"],
+)
+def test_a_message_that_is_no_follow_up_is_refused(body: str) -> None:
+    with pytest.raises(FollowUpError, match="not a follow-up"):
+        FollowUp.from_message(body)

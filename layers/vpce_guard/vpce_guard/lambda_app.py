@@ -51,6 +51,7 @@ from vpce_guard.sweep import (
     send_jobs,
     sweep_id_for,
 )
+from vpce_guard.throttle import Admission, EventWindows, FollowUp, FollowUpError, queue_follow_up
 from vpce_guard.trigger import ApiChange, Ignored, TriggerError, parse_api_change
 
 logger = Logger()
@@ -73,6 +74,7 @@ class Environment:
     member_roles: MemberRoles | None = None  # set on a hub: the roles it assumes in member accounts (the
     # Config rule function is given no remediation role)
     sweep_queue_url: str = ""
+    follow_up_queue_url: str = ""  # the on-change function's: follow-ups of busy event windows
     sweep_regions: tuple[str, ...] = ()
     sweep_organizational_units: tuple[str, ...] = ()
 
@@ -100,6 +102,7 @@ class Environment:
             function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "vpce-guard",
             member_roles=MemberRoles(read_role, remediation_role or None) if read_role else None,
             sweep_queue_url=environ.get("SWEEP_QUEUE_URL", ""),
+            follow_up_queue_url=environ.get("FOLLOW_UP_QUEUE_URL", ""),
             sweep_regions=_csv(environ.get("SWEEP_REGIONS", "")),
             sweep_organizational_units=_csv(environ.get("SWEEP_ORGANIZATIONAL_UNITS", "")),
         )
@@ -195,6 +198,16 @@ def pipeline(act: bool = True) -> Pipeline:
     return current
 
 
+@cache
+def event_windows() -> EventWindows:
+    """The per-account windows of change events, in the state table; the on-change function's alone, and only
+    with the queue its follow-ups go to."""
+    env = environment()
+    if not env.follow_up_queue_url:
+        raise ConfigurationError("missing environment variable FOLLOW_UP_QUEUE_URL; deploy with template.yaml")
+    return EventWindows(own_session().client("dynamodb"), env.state_table)
+
+
 # EventBridge delivers at least once; duplicates of one event share its id.
 IDEMPOTENCY = IdempotencyConfig(event_key_jmespath="event_id", raise_on_no_idempotency_key=True)
 
@@ -206,6 +219,9 @@ def evaluate_change_once() -> Callable[..., dict[str, Any]]:
     store = DynamoDBPersistenceLayer(table_name=env.idempotency_table, boto3_client=own_session().client("dynamodb"))
 
     def evaluate_change(change: ApiChange) -> dict[str, Any]:
+        admission = event_windows().admit(change.account_id, change.region, change.event_id)
+        if not admission.evaluate:
+            return coalesced(change, admission)
         evaluation = pipeline().on_change(change)
         if evaluation is None:
             return ignored(change.event_id, f"{change.event_name} touched no VPC endpoint")
@@ -215,6 +231,65 @@ def evaluate_change_once() -> Callable[..., dict[str, Any]]:
         evaluate_change, data_keyword_argument="change", persistence_store=store, config=IDEMPOTENCY
     )
     return once
+
+
+def coalesced(change: ApiChange, admission: Admission) -> dict[str, Any]:
+    """An event of a busy window is not evaluated: the window's follow-up judges its account and Region once the
+    window has ended. The first such event queues the follow-up."""
+    follow_up = FollowUp(change.account_id, change.region, admission.window.key)
+    if admission.follow_up_in is not None:
+        queue_follow_up(
+            own_session().client("sqs"), environment().follow_up_queue_url, follow_up, admission.follow_up_in
+        )
+        metrics.add_metric(name="FollowUpsQueued", unit=MetricUnit.Count, value=1)
+    reason = f"coalesced into the follow-up of {change.account_id} {change.region} after {admission.window.end}"
+    logger.info("event coalesced", extra={"event_id": change.event_id, "reason": reason})
+    metrics.add_metric(name="EventsCoalesced", unit=MetricUnit.Count, value=1)
+    return {"coalesced": reason, "follow_up_queued": admission.follow_up_in is not None}
+
+
+@tracer.capture_method
+def handle_on_change(event: Any, context: LambdaContext) -> Any:
+    """The on-change function's two inputs: EventBridge's change events, and the follow-ups it queued itself
+    (anything else is a malformed change event)."""
+    records = event.get("Records") if isinstance(event, Mapping) else None
+    if isinstance(records, list) and records and all(_from_a_queue(record) for record in records):
+        return handle_follow_ups(SQSEvent(event), context)
+    return handle_change(EventBridgeEvent(event), context)
+
+
+def _from_a_queue(record: Any) -> bool:
+    return isinstance(record, Mapping) and record.get("eventSource") == "aws:sqs"
+
+
+@tracer.capture_method
+def handle_follow_ups(event: SQSEvent, context: LambdaContext) -> PartialItemFailureResponse:
+    """Each follow-up evaluated on its own; a failed one is reported for the queue to hand out again."""
+    processor = BatchProcessor(event_type=EventType.SQS)
+    return process_partial_response(
+        event=event.raw_event, record_handler=run_follow_up, processor=processor, context=context
+    )
+
+
+def run_follow_up(record: SQSRecord, lambda_context: LambdaContext) -> dict[str, Any]:
+    """Judge a whole account and Region after a busy window; an account out of reach is dropped, as its events
+    are."""
+    try:
+        follow_up = FollowUp.from_message(record.body)
+    except FollowUpError as error:
+        return dropped("malformed follow-up dropped", "MalformedEvents", str(error), message_id=record.message_id)
+    where = {"account_id": follow_up.account_id, "region": follow_up.region, "window": follow_up.window}
+    logger.append_keys(**where)
+    unreachable = out_of_reach(follow_up.account_id, lambda_context)
+    if unreachable is not None:
+        return dropped("follow-up of an account out of reach dropped", "UnreachableAccounts", unreachable, **where)
+    try:
+        evaluation = pipeline().evaluate(follow_up.account_id, Scope(follow_up.region))
+    except AccountAccessError as error:
+        if not error.refused:
+            raise
+        return dropped("follow-up of an account out of reach dropped", "UnreachableAccounts", str(error), **where)
+    return report(evaluation)
 
 
 @tracer.capture_method

@@ -1,32 +1,56 @@
-"""Bounds that hold under a flood, kept in the state table: the organization-wide rate of automatic changes.
+"""Bounds that hold under a flood, kept in the state table: the organization-wide rate of automatic changes, and
+per-account windows of change events.
 
-Every acting function (on-change and sweep workers, for every account) takes one change from the clock hour's
-allowance, ``max_changes_per_hour``, just before it makes a change. The allowance is one counter item per
-window, taken with an atomic conditional UpdateItem, so functions running at once never overspend it; an
-hour's item expires a day after the hour (``expires_at``, the table's TTL). A counter that cannot be read or
-written (throttling, access denied) is doubt: no change is made.
+**The rate of changes.** Every acting function (on-change and sweep workers, for every account) takes one change
+from the clock hour's allowance, ``max_changes_per_hour``, just before it makes a change. The allowance is one
+counter item per window, taken with an atomic conditional UpdateItem, so functions running at once never
+overspend it. A counter that cannot be read or written (throttling, access denied) is doubt: no change is made.
 
-Windows are clock windows (an hour starts on the hour, UTC), the same for every function, so no function needs
-to agree with another on when one began: at most ``max_changes_per_hour`` changes in each clock hour, and so
-at most twice that in any sixty minutes that straddle two hours.
+**Event windows.** Evaluations are per VPC and read fresh facts, so many events of one account and Region need
+not each be evaluated: one evaluation after the last of them sees what they all did. In each clock minute an
+(account, Region) gets at most ``EVALUATIONS_PER_WINDOW`` evaluations at once; the first event beyond that
+queues one follow-up, an evaluation of the whole account and Region once the minute has ended, and every other
+event of the minute is coalesced into it (dropped, counted). So a flood from one account costs at most
+``EVALUATIONS_PER_WINDOW + 1`` evaluations a minute, whatever its rate, and every event is still judged by an
+evaluation that reads the facts after it: its own, or the follow-up, which starts after the minute in which
+the event was taken.
 
-Items (no ``gsi1pk``: they are no findings to any reader, nor to the notifier's stream filter):
+Windows are clock windows (an hour starts on the hour, a minute on the minute, UTC), the same for every
+function, so no function needs to agree with another on when one began: at most ``max_changes_per_hour``
+changes in each clock hour, and so at most twice that in any sixty minutes that straddle two hours.
 
-- change rate: ``pk`` = ``rate#changes``, ``sk`` = the hour's start (ISO 8601, UTC), ``changes`` (N), ``expires_at``.
+Items (no ``gsi1pk``: they are no findings to any reader, nor to the notifier's stream filter); a window's item
+expires a day after the window (``expires_at``, the table's TTL):
+
+- change rate: ``pk`` = ``rate#changes``, ``sk`` = the hour's start (ISO 8601, UTC), ``changes`` (N);
+- event window: ``pk`` = ``events#<account>#<region>``, ``sk`` = the minute's start, ``evaluations`` (N), and
+  ``follow_up`` (S: the id of the event that queued the minute's follow-up).
 """
 
 from __future__ import annotations
 
+import json
+import math
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
+from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
+from pydantic.dataclasses import dataclass as validated_dataclass
+
+from vpce_guard import identifiers
 from vpce_guard.collect import CALL_ERRORS
 
 RATE_KEY = "rate#changes"
+EVENTS_PREFIX = "events#"
 HOUR = timedelta(hours=1)
+MINUTE = timedelta(minutes=1)
+EVALUATIONS_PER_WINDOW = 10  # evaluations at once per (account, Region) and minute: a person's edits, not a loop's
+# The follow-up is delivered this long after its minute ends: more than the clocks of two Lambda hosts differ.
+FOLLOW_UP_MARGIN = timedelta(seconds=2)
 KEPT_AFTER_WINDOW = timedelta(days=1)  # an expired window's item stays a day, for people to read
+MAX_DELAY_SECONDS = 900  # SQS's longest delay
 
 
 class RateUnknown(RuntimeError):
@@ -91,8 +115,116 @@ class ChangeRate:
                 },
             )
         except CALL_ERRORS as error:
-            code = getattr(error, "response", {}).get("Error", {}).get("Code")
-            if code == "ConditionalCheckFailedException":
+            if _condition_failed(error):
                 return False
             raise RateUnknown(f"the count of this hour's automatic changes could not be written: {error}") from error
         return True
+
+
+@dataclass(frozen=True)
+class Admission:
+    """What an event's window says to do: evaluate it now, or not (coalesced); and, for the first event beyond the
+    window's evaluations, queue the window's follow-up, delivered ``follow_up_in`` from now."""
+
+    evaluate: bool
+    window: Window
+    follow_up_in: timedelta | None = None
+
+
+class EventWindows:
+    """Per (account, Region) and clock minute: ``per_window`` evaluations at once, then one follow-up."""
+
+    def __init__(
+        self,
+        dynamodb: Any,
+        table_name: str,
+        per_window: int = EVALUATIONS_PER_WINDOW,
+        clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+    ) -> None:
+        self.dynamodb = dynamodb
+        self.table_name = table_name
+        self.per_window = per_window
+        self.clock = clock
+
+    def admit(self, account_id: str, region: str, event_id: str) -> Admission:
+        """Count the event in its window: at most two conditional writes, no other call. A retried delivery of
+        the event that queued the follow-up (its queueing failed) is told to queue it again."""
+        now = self.clock()
+        window = Window.of(now, MINUTE)
+        key = {"pk": {"S": f"{EVENTS_PREFIX}{account_id}#{region}"}, "sk": {"S": window.key}}
+        expires_at = {":expires_at": {"N": str(window.expires_at)}}
+        if self._updated(
+            key,
+            "ADD evaluations :one SET expires_at = :expires_at",
+            "attribute_not_exists(evaluations) OR evaluations < :limit",
+            {":one": {"N": "1"}, ":limit": {"N": str(self.per_window)}, **expires_at},
+        ):
+            return Admission(True, window)
+        if self._updated(
+            key,
+            "SET follow_up = :event, expires_at = :expires_at",
+            "attribute_not_exists(follow_up) OR follow_up = :event",
+            {":event": {"S": event_id}, **expires_at},
+        ):
+            return Admission(False, window, window.end + FOLLOW_UP_MARGIN - now)
+        return Admission(False, window)
+
+    def _updated(self, key: dict[str, Any], update: str, condition: str, values: dict[str, Any]) -> bool:
+        """Whether the conditional update was made; an error other than the condition's is raised."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table_name,
+                Key=key,
+                UpdateExpression=update,
+                ConditionExpression=condition,
+                ExpressionAttributeValues=values,
+            )
+        except CALL_ERRORS as error:
+            if _condition_failed(error):
+                return False
+            raise
+        return True
+
+
+class FollowUpError(ValueError):
+    """A queue message that is no follow-up; retrying cannot mend it."""
+
+
+@validated_dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
+class FollowUp:
+    """The evaluation of a whole account and Region that the events coalesced in one window wait for; validated
+    where it is read, so that a message never steers a role assumption or a call anywhere else."""
+
+    account_id: Annotated[str, AfterValidator(identifiers.account_id)]
+    region: Annotated[str, AfterValidator(identifiers.region)]
+    window: str  # the window's start: which events it follows up, for people reading the logs
+
+    def to_message(self) -> str:
+        return json.dumps(asdict(self), sort_keys=True)
+
+    @classmethod
+    def from_message(cls, body: str) -> FollowUp:
+        try:
+            return _FOLLOW_UP_MESSAGE.validate_json(body)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(part) for part in problem['loc']) or 'the message'}: {problem['msg']}"
+                for problem in error.errors(include_url=False)
+            )
+            raise FollowUpError(f"not a follow-up ({problems}): {body[:200]!r}") from None
+
+
+_FOLLOW_UP_MESSAGE = TypeAdapter(FollowUp)
+
+
+def queue_follow_up(sqs: Any, queue_url: str, follow_up: FollowUp, delay: timedelta) -> None:
+    """The follow-up onto its queue, delivered after ``delay`` (whole seconds, rounded up: never early)."""
+    sqs.send_message(
+        QueueUrl=queue_url,
+        MessageBody=follow_up.to_message(),
+        DelaySeconds=min(max(math.ceil(delay.total_seconds()), 0), MAX_DELAY_SECONDS),
+    )
+
+
+def _condition_failed(error: Exception) -> bool:
+    return bool(getattr(error, "response", {}).get("Error", {}).get("Code") == "ConditionalCheckFailedException")
