@@ -4,15 +4,14 @@
   zipped for a direct upload and 250 MB unzipped for a function and its layers), and its largest packages.
 - Each built handler's import time under python3.12: the median over fresh interpreters (``-I -S``: only the
   function's directory and the built layer), against ``import boto3`` alone and ``import boto3`` with one
-  client made, from the same layer. Twice: compiling every module (``-B``), as Lambda must with the layer as
-  built (it holds no bytecode, and ``/opt`` is read-only), and with the bytecode compiled beforehand (what a
-  layer shipping it would give; kept outside the build).
+  client made, from the same layer. Twice: as shipped, with the bytecode the build compiles into the layer
+  (Lambda cannot write it: ``/opt`` is read-only), and compiling every module, as a layer without it costs.
 - The first invocation of each built function on a sample event against the emulator (its process started,
   the handler imported, the event handled: a cold start, the emulator's answers included), and a second one
   in the same process (warm), the sweep worker on the job the sweep queued.
 
 The layer is built for arm64; where this machine is another, the layer's compiled packages are this machine's
-build of the same versions (``vpce_guard.local.built``). Prints figures; asserts nothing about time.
+build of the same versions (``vpce_guard_local.sam.built``). Prints figures; asserts nothing about time.
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ import tempfile
 import zipfile
 from pathlib import Path
 
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import EstateBuilder
-from vpce_guard.local.built import Build
-from vpce_guard.local.queues import drain_queues
-from vpce_guard.local.router import send
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import EstateBuilder
+from vpce_guard_local.sam.built import Build
+from vpce_guard_local.sam.queues import drain_queues
+from vpce_guard_local.sam.router import send
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
 
 BUILD = Build(Path(__file__).resolve().parents[1] / ".aws-sam")
 REGION = "us-east-1"
@@ -66,11 +65,11 @@ def zipped_size(path: Path) -> int:
     return len(buffer.getvalue())
 
 
-def import_seconds(code: str, path: list[str], cwd: Path, bytecode: Path | None = None) -> float:
-    """The median time ``code`` takes in fresh isolated python3.12 interpreters seeing only ``path``: compiling
-    every module (no bytecode cache, as the layer is shipped), or with ``bytecode`` holding the compiled
-    modules (written there by a first run that is not counted, the build left as it is)."""
-    cache = ["-X", f"pycache_prefix={bytecode}"] if bytecode else ["-B"]
+def import_seconds(code: str, path: list[str], cwd: Path, no_bytecode: Path | None = None) -> float:
+    """The median time ``code`` takes in fresh isolated python3.12 interpreters seeing only ``path``, nothing
+    written (``-B``): with the bytecode the build ships, or compiling every module when ``no_bytecode`` (an
+    empty directory) is where the interpreter looks for bytecode instead."""
+    cache = ["-B", *(["-X", f"pycache_prefix={no_bytecode}"] if no_bytecode else [])]
     environment = {
         "PATH": os.defpath,
         "AWS_REGION": REGION,
@@ -88,8 +87,6 @@ def import_seconds(code: str, path: list[str], cwd: Path, bytecode: Path | None 
             raise SystemExit(f"{code!r} failed under {BUILD.python}:\n{timed.stderr}")
         return float(timed.stdout)
 
-    if bytecode:
-        run()
     return statistics.median(run() for _ in range(IMPORT_RUNS))
 
 
@@ -115,19 +112,19 @@ def print_import_times() -> None:
         **{function: ("import app", BUILD.build_dir / function) for function in FUNCTIONS},
     }
     print(f"\nImport under {BUILD.python}, median of {IMPORT_RUNS} fresh interpreters:")
-    print("compiling every module, as the layer is shipped / with its bytecode compiled beforehand")
-    with tempfile.TemporaryDirectory() as bytecode:
+    print("as shipped, with the build's bytecode / compiling every module (a layer without bytecode)")
+    with tempfile.TemporaryDirectory() as empty:
         times = {
-            case: tuple(import_seconds(code, [str(cwd), *layers], cwd, cache) for cache in (None, Path(bytecode)))
+            case: tuple(import_seconds(code, [str(cwd), *layers], cwd, cache) for cache in (None, Path(empty)))
             for case, (code, cwd) in cases.items()
         }
-    for case, (compiling, compiled) in times.items():
+    for case, (shipped, compiling) in times.items():
         ratio = (
-            f"; {compiling / times[CLIENT][0]:.1f}x / {compiled / times[CLIENT][1]:.1f}x {CLIENT}"
+            f"; {shipped / times[CLIENT][0]:.1f}x / {compiling / times[CLIENT][1]:.1f}x {CLIENT}"
             if case in FUNCTIONS
             else ""
         )
-        print(f"  {case}: {compiling * 1000:.0f} ms / {compiled * 1000:.0f} ms{ratio}")
+        print(f"  {case}: {shipped * 1000:.0f} ms / {compiling * 1000:.0f} ms{ratio}")
 
 
 def print_first_invocations() -> None:

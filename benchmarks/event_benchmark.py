@@ -20,14 +20,14 @@ from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import EstateBuilder
-from vpce_guard.local.deploy import create_table
-from vpce_guard.local.template import SamTemplate
 from vpce_guard.pipeline import Pipeline
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
 from vpce_guard.state import KEYS_PER_READ, StateStore
 from vpce_guard.trigger import ApiChange, parse_api_change
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import EstateBuilder
+from vpce_guard_local.sam.deploy import create_table
+from vpce_guard_local.sam.template import SamTemplate
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC, load_event, retarget
 
 ENDPOINTS = 1_000
 DELETED = 1_000

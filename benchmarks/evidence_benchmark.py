@@ -15,8 +15,8 @@ import time
 from datetime import UTC, datetime, timedelta
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.emulator import Emulator
 from vpce_guard.evidence import PAGE_SIZE, endpoint_activity
+from vpce_guard_local.emulator import Emulator
 
 REGION = "us-east-1"
 ACCOUNT = "123456789012"

@@ -19,10 +19,10 @@ from typing import Any
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings, run_checks
 from vpce_guard.collect import collect_snapshot
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import EstateBuilder, least_privilege_policy
 from vpce_guard.facts import build_facts
 from vpce_guard.snapshot import Scope
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import EstateBuilder, least_privilege_policy
 
 REGION = "us-east-1"
 VPCS = 50

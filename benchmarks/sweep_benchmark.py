@@ -19,14 +19,14 @@ import time
 from pathlib import Path
 from typing import Any
 
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import EstateBuilder, least_privilege_policy
-from vpce_guard.local.deploy import local_up
-from vpce_guard.local.queues import drain_queues
-from vpce_guard.local.router import send
-from vpce_guard.local.template import SamTemplate
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 from vpce_guard.sweep import SweepLedger
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import EstateBuilder, least_privilege_policy
+from vpce_guard_local.sam.deploy import local_up
+from vpce_guard_local.sam.queues import drain_queues
+from vpce_guard_local.sam.router import send
+from vpce_guard_local.sam.template import SamTemplate
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, load_event, retarget
 
 REGION = "us-east-1"
 MEMBERS = 20

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 import pytest
 from template_support import TEMPLATE
 
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.template import SamTemplate
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.template import SamTemplate
 
 
 @pytest.fixture(scope="session")

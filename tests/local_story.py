@@ -8,8 +8,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from vpce_guard.estate import EstateBuilder
-from vpce_guard.samples import (
+from vpce_guard_local.estate import EstateBuilder
+from vpce_guard_local.samples import (
     SAMPLE_ACCOUNT,
     SAMPLE_ENDPOINT,
     SAMPLE_GATEWAY,

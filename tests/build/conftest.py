@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from template_support import PARAMETERS, REPO
 
-from vpce_guard.local.built import Build
-from vpce_guard.local.stack import LocalRunError
-from vpce_guard.local.template import SamTemplate, TransformedTemplate
+from vpce_guard_local.sam.built import Build
+from vpce_guard_local.sam.stack import LocalRunError
+from vpce_guard_local.sam.template import SamTemplate, TransformedTemplate
 
 
 @pytest.fixture(scope="session")

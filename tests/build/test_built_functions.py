@@ -11,14 +11,14 @@ import pytest
 from local_story import build_story, story_event
 from template_support import FUNCTIONS
 
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.built import Build
-from vpce_guard.local.queues import drain_queues
-from vpce_guard.local.router import send
-from vpce_guard.local.stack import LocalStack
-from vpce_guard.samples import SAMPLE_ENDPOINT, load_event
 from vpce_guard.state import StateStore
 from vpce_guard.sweep import SweepLedger
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.built import Build
+from vpce_guard_local.sam.queues import drain_queues
+from vpce_guard_local.sam.router import send
+from vpce_guard_local.sam.stack import LocalStack
+from vpce_guard_local.samples import SAMPLE_ENDPOINT, load_event
 
 pytestmark = pytest.mark.server
 

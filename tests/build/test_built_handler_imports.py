@@ -5,7 +5,7 @@ The development environment holds moto, the SAM translator and every Powertools 
 works there can still fail in Lambda (``Tracer()`` needs aws-xray-sdk even with tracing off). So each handler
 is imported in an isolated interpreter (``-I -S``: no site-packages, no environment paths) that sees only the
 function's directory and its layers as the built template gives them, after this machine's build of the
-layer's compiled packages (see ``vpce_guard.local.built``); ``-B`` leaves the build as it was built. The
+layer's compiled packages (see ``vpce_guard_local.sam.built``); ``-B`` leaves the build as it was built. The
 environment is Lambda's own variables only: the functions that run in ``test_built_functions`` get the
 template's environment.
 """
@@ -18,9 +18,9 @@ import subprocess
 import pytest
 from template_support import FUNCTIONS
 
-from vpce_guard.local.built import Build
-from vpce_guard.local.runtime import layer_path
-from vpce_guard.local.template import TransformedTemplate
+from vpce_guard_local.sam.built import Build
+from vpce_guard_local.sam.runtime import layer_path
+from vpce_guard_local.sam.template import TransformedTemplate
 
 IMPORT_HANDLER = """
 import sys

@@ -11,7 +11,7 @@ import pytest
 from botocore.exceptions import ClientError
 from cloudtrail_support import ACCOUNT, ENDPOINT, NOW, REGION, assumed_role, record
 
-from vpce_guard.emulator import Emulator
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import Emulator, result_token_for
+from vpce_guard_local.emulator import Emulator, result_token_for
 
 pytestmark = pytest.mark.server
 

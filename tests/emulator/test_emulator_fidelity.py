@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import Emulator, fidelity
+from vpce_guard_local.emulator import Emulator, fidelity
 
 pytestmark = pytest.mark.server
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import Emulator
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

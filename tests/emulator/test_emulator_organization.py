@@ -11,8 +11,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import CLIENT_CONFIG, Emulator
-from vpce_guard.emulator.organization import ACCESS_ROLE, Organization
+from vpce_guard_local.emulator import CLIENT_CONFIG, Emulator
+from vpce_guard_local.emulator.organization import ACCESS_ROLE, Organization
 
 pytestmark = pytest.mark.server
 

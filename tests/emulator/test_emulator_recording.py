@@ -13,8 +13,8 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import CLIENT_CONFIG, Emulator, RecordedCall
-from vpce_guard.emulator.recording import UNKNOWN_OPERATION
+from vpce_guard_local.emulator import CLIENT_CONFIG, Emulator, RecordedCall
+from vpce_guard_local.emulator.recording import UNKNOWN_OPERATION
 
 pytestmark = pytest.mark.server
 

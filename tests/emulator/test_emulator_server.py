@@ -13,7 +13,7 @@ import boto3
 import pytest
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import Emulator, fidelity
+from vpce_guard_local.emulator import Emulator, fidelity
 
 pytestmark = pytest.mark.server
 
@@ -140,14 +140,14 @@ def test_fidelity_install_is_idempotent() -> None:
 
 
 def test_importing_the_package_does_not_import_moto() -> None:
-    code = "import sys, vpce_guard, vpce_guard.emulator; sys.exit('moto' in sys.modules)"
+    code = "import sys, vpce_guard, vpce_guard_local.emulator; sys.exit('moto' in sys.modules)"
 
     assert subprocess.run([sys.executable, "-c", code], check=False, timeout=30).returncode == 0
 
 
 def test_run_forever_prints_exports_and_stops_on_sigterm(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.delenv("AWS_PROFILE", raising=False)
-    code = "from vpce_guard.emulator import run_forever; run_forever('eu-west-1', 0)"
+    code = "from vpce_guard_local.emulator import run_forever; run_forever('eu-west-1', 0)"
     with subprocess.Popen([sys.executable, "-c", code], stdout=subprocess.PIPE, text=True) as process:
         assert process.stdout is not None
         banner = process.stdout.readline()

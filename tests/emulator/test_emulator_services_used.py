@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from vpce_guard.emulator import Emulator
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import Emulator
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

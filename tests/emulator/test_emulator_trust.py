@@ -11,8 +11,8 @@ import pytest
 from botocore.exceptions import ClientError
 from moto import mock_aws
 
-from vpce_guard.emulator import trust
-from vpce_guard.emulator.trust import Caller, trust_admits
+from vpce_guard_local.emulator import trust
+from vpce_guard_local.emulator.trust import Caller, trust_admits
 
 ORG = "o-exampleorg1"
 HUB_ARN = "arn:aws:iam::111111111111:role/hub"

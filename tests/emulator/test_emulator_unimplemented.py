@@ -9,7 +9,7 @@ import pytest
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator import Emulator
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

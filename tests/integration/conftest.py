@@ -16,12 +16,12 @@ from org_support import ACTOR, ROLES, Hub, org_with_members
 
 from vpce_guard import lambda_app
 from vpce_guard.aws import AwsSession
-from vpce_guard.demo import REGION, DemoEstate, build_demo_estate
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import BuiltVpc, EstateBuilder
-from vpce_guard.local.deploy import create_table
-from vpce_guard.local.template import SamTemplate
 from vpce_guard.state import StateStore
+from vpce_guard_local.demo import REGION, DemoEstate, build_demo_estate
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import BuiltVpc, EstateBuilder
+from vpce_guard_local.sam.deploy import create_table
+from vpce_guard_local.sam.template import SamTemplate
 
 FUNCTIONS = Path(__file__).parents[2] / "functions"
 ACCOUNT = "123456789012"

@@ -10,13 +10,13 @@ from typing import Any
 
 from vpce_guard.accounts import Accounts, MemberRoles
 from vpce_guard.aws import AwsSession, TemporaryCredentials
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.emulator.organization import Organization
-from vpce_guard.estate import PlantedMistake, plant_private_dns_mistake
-from vpce_guard.local.members import deploy_member_stack_set
-from vpce_guard.samples import load_event, retarget
 from vpce_guard.trigger import ApiChange, parse_api_change
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.emulator.organization import Organization
+from vpce_guard_local.estate import PlantedMistake, plant_private_dns_mistake
+from vpce_guard_local.sam.members import deploy_member_stack_set
+from vpce_guard_local.samples import load_event, retarget
 
 ROLES = MemberRoles(read="vpce-guard-read", remediate="vpce-guard-remediate")
 HUB_BUS = f"arn:aws:events:{REGION}:123456789012:event-bus/vpce-guard-hub"

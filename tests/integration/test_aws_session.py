@@ -8,8 +8,8 @@ import pytest
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CALL_ERRORS
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

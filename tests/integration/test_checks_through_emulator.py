@@ -7,11 +7,11 @@ import pytest
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS, CheckSettings
-from vpce_guard.demo import REGION, DemoEstate
-from vpce_guard.emulator import Emulator
 from vpce_guard.findings import Finding
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
+from vpce_guard_local.demo import REGION, DemoEstate
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

@@ -24,12 +24,12 @@ from vpce_guard.checks import CheckSettings
 from vpce_guard.cli import main
 from vpce_guard.collect import CollectionError
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.demo import REGION, DemoEstate
-from vpce_guard.emulator import Emulator
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE, Scope
 from vpce_guard.state import StateStore
+from vpce_guard_local.demo import REGION, DemoEstate
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

@@ -11,10 +11,10 @@ from org_support import ACTOR, Hub, created
 
 from vpce_guard.cli import main
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.state import StateStore
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

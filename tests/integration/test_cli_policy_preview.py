@@ -12,10 +12,10 @@ import pytest
 from cloudtrail_support import assumed_role, record
 
 from vpce_guard.cli import main
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import EstateBuilder
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import EstateBuilder
 
 pytestmark = pytest.mark.server
 

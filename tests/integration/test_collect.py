@@ -10,11 +10,11 @@ from botocore.awsrequest import AWSResponse
 from vpce_guard import collect
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CollectionError, collect_snapshot
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import EstateBuilder
 from vpce_guard.facts import build_facts
 from vpce_guard.snapshot import OPERATIONS, Scope
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import EstateBuilder
 
 pytestmark = pytest.mark.server
 

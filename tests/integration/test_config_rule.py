@@ -7,10 +7,10 @@ from typing import Any
 import pytest
 
 from vpce_guard.config_rule import ANNOTATION_LIMIT, annotation
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator, result_token_for
-from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, load_event, retarget
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator, result_token_for
+from vpce_guard_local.estate import BuiltVpc, EstateBuilder, least_privilege_policy
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, load_event, retarget
 
 pytestmark = pytest.mark.server
 

@@ -12,11 +12,11 @@ from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.demo import REGION
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.state import KEYS_PER_READ, Judged, StateStore
 from vpce_guard.trigger import ApiChange
+from vpce_guard_local.demo import REGION
 
 pytestmark = pytest.mark.server
 

@@ -14,10 +14,10 @@ from hypothesis import strategies as st
 from org_support import OUTSIDER, Hub
 
 from vpce_guard import lambda_app
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 from vpce_guard.trigger import TriggerError, parse_api_change
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, load_event, retarget
 
 pytestmark = pytest.mark.server
 

@@ -24,7 +24,6 @@ from cloudtrail_support import (
 )
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.emulator import Emulator
 from vpce_guard.evidence import (
     BACKOFF_SECONDS,
     CANNOT_SEE,
@@ -36,6 +35,7 @@ from vpce_guard.evidence import (
     endpoint_activity,
     tag_setter,
 )
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

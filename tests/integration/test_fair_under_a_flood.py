@@ -17,13 +17,13 @@ import pytest
 from org_support import Hub
 
 from vpce_guard import lambda_app
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import PlantedMistake
-from vpce_guard.local.queues import lambda_sqs_event
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_GROUP, load_event, retarget
 from vpce_guard.state import StateStore
 from vpce_guard.throttle import EVALUATIONS_PER_WINDOW, FOLLOW_UP_MARGIN, MINUTE, EventWindows, FollowUp, Window
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import PlantedMistake
+from vpce_guard_local.sam.queues import lambda_sqs_event
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_GROUP, load_event, retarget
 
 pytestmark = pytest.mark.server
 

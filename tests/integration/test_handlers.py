@@ -7,13 +7,13 @@ from typing import Any
 import pytest
 
 from vpce_guard import lambda_app
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import BuiltVpc, EstateBuilder
-from vpce_guard.local.queues import lambda_sqs_event
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
 from vpce_guard.state import StateStore, Status
 from vpce_guard.sweep import SweepJob, SweepLedger
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import BuiltVpc, EstateBuilder
+from vpce_guard_local.sam.queues import lambda_sqs_event
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
 
 pytestmark = pytest.mark.server
 

@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 from org_support import OUTSIDER, Hub
 
-from vpce_guard.emulator import Emulator, result_token_for
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
+from vpce_guard_local.emulator import Emulator, result_token_for
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, load_event, retarget
 
 pytestmark = pytest.mark.server
 

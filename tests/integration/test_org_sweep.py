@@ -16,12 +16,12 @@ from org_support import ACTOR, ROLES, Hub
 
 from vpce_guard import lambda_app
 from vpce_guard.cli import main
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.queues import QueueDelivery, deliver_queue
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 from vpce_guard.state import StateStore
 from vpce_guard.sweep import SweepLedger
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.queues import QueueDelivery, deliver_queue
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, load_event, retarget
 
 pytestmark = pytest.mark.server
 

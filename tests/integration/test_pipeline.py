@@ -11,10 +11,13 @@ from evaluation_clock import Clock
 from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.demo import REGION
-from vpce_guard.estate import BuiltVpc, EstateBuilder
 from vpce_guard.pipeline import Pipeline
-from vpce_guard.samples import (
+from vpce_guard.snapshot import Scope
+from vpce_guard.state import StateStore
+from vpce_guard.trigger import ApiChange, parse_api_change
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.estate import BuiltVpc, EstateBuilder
+from vpce_guard_local.samples import (
     SAMPLE_ACCOUNT,
     SAMPLE_ENDPOINT,
     SAMPLE_GATEWAY,
@@ -26,9 +29,6 @@ from vpce_guard.samples import (
     load_event,
     retarget,
 )
-from vpce_guard.snapshot import Scope
-from vpce_guard.state import StateStore
-from vpce_guard.trigger import ApiChange, parse_api_change
 
 pytestmark = pytest.mark.server
 

@@ -17,14 +17,14 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.cli import main
 from vpce_guard.collect import ServiceDetailsCache
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import BuiltVpc, EstateBuilder, least_privilege_policy
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.remediation.integrity import ChangeSeal, key_alias
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import ChangeRecord, Record, StateStore, Status
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import BuiltVpc, EstateBuilder, least_privilege_policy
 
 pytestmark = pytest.mark.server
 

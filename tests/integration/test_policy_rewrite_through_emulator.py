@@ -17,9 +17,6 @@ from vpce_guard.aws import AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import BuiltVpc, EstateBuilder
 from vpce_guard.iam import Caller, Request, evaluate
 from vpce_guard.judge import judge, request_cases
 from vpce_guard.perimeter import Perimeter, ServiceProfile
@@ -28,6 +25,9 @@ from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY, parse_policy
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore, Status
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import BuiltVpc, EstateBuilder
 
 pytestmark = pytest.mark.server
 

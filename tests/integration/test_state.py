@@ -9,9 +9,9 @@ from typing import Any
 import pytest
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.demo import REGION
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
 from vpce_guard.state import ChangeRecord, Judged, StateStore, Status
+from vpce_guard_local.demo import REGION
 
 pytestmark = pytest.mark.server
 

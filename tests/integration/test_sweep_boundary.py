@@ -8,10 +8,10 @@ from typing import Any
 
 import pytest
 
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event
 from vpce_guard.sweep import SweepJob
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, load_event
 
 pytestmark = pytest.mark.server
 

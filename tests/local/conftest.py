@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.deploy import local_up
-from vpce_guard.local.stack import LocalStack
-from vpce_guard.local.template import SamTemplate
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.deploy import local_up
+from vpce_guard_local.sam.stack import LocalStack
+from vpce_guard_local.sam.template import SamTemplate
 
 
 @pytest.fixture

@@ -28,18 +28,18 @@ import pytest
 from local_story import build_story, story_event
 from template_support import FUNCTIONS
 
-from vpce_guard.emulator import Emulator, RecordedCall
-from vpce_guard.local.deploy import local_up
-from vpce_guard.local.queues import drain_queues
-from vpce_guard.local.router import Delivery, route
-from vpce_guard.local.runtime import Container, Invocation
-from vpce_guard.local.stack import LocalStack
-from vpce_guard.local.streams import drain, positions_file
-from vpce_guard.local.template import SamTemplate
-from vpce_guard.notify.receiver import Receiver
 from vpce_guard.remediation.plans import PERMISSIONS
-from vpce_guard.samples import SAMPLE_GROUP, event_names
 from vpce_guard.throttle import EVALUATIONS_PER_WINDOW
+from vpce_guard_local.emulator import Emulator, RecordedCall
+from vpce_guard_local.receiver import Receiver
+from vpce_guard_local.sam.deploy import local_up
+from vpce_guard_local.sam.queues import drain_queues
+from vpce_guard_local.sam.router import Delivery, route
+from vpce_guard_local.sam.runtime import Container, Invocation
+from vpce_guard_local.sam.stack import LocalStack
+from vpce_guard_local.sam.streams import drain, positions_file
+from vpce_guard_local.sam.template import SamTemplate
+from vpce_guard_local.samples import SAMPLE_GROUP, event_names
 
 pytestmark = pytest.mark.server
 

@@ -6,8 +6,8 @@ from typing import Any
 
 import pytest
 
-from vpce_guard.local.deploy import creation_order
-from vpce_guard.local.intrinsics import PhysicalResource, Resolver, TemplateReferenceError, references
+from vpce_guard_local.sam.deploy import creation_order
+from vpce_guard_local.sam.intrinsics import PhysicalResource, Resolver, TemplateReferenceError, references
 
 
 def resolver(**conditions: Any) -> Resolver:

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from vpce_guard.local.built import foreign, installed
+from vpce_guard_local.sam.built import foreign, installed
 
 
 def dist_info(site: Path, name: str, version: str, wheel: str) -> None:

@@ -12,13 +12,13 @@ import pytest
 from local_story import build_story, story_event
 
 from vpce_guard.cli import main
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.deploy import local_up
-from vpce_guard.local.router import send
-from vpce_guard.local.stack import LocalRunError, LocalStack
-from vpce_guard.local.streams import drain, positions_file
-from vpce_guard.local.template import SamTemplate
-from vpce_guard.notify.receiver import Receiver
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.receiver import Receiver
+from vpce_guard_local.sam.deploy import local_up
+from vpce_guard_local.sam.router import send
+from vpce_guard_local.sam.stack import LocalRunError, LocalStack
+from vpce_guard_local.sam.streams import drain, positions_file
+from vpce_guard_local.sam.template import SamTemplate
 
 pytestmark = pytest.mark.server
 

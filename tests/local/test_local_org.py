@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 
 from vpce_guard.cli import main
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import plant_private_dns_mistake
-from vpce_guard.local.deploy import local_up
-from vpce_guard.local.queues import drain_queues
-from vpce_guard.local.router import route, send
-from vpce_guard.local.stack import LocalStack
-from vpce_guard.local.template import SamTemplate
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, load_event, retarget
 from vpce_guard.state import StateStore, Status
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import plant_private_dns_mistake
+from vpce_guard_local.sam.deploy import local_up
+from vpce_guard_local.sam.queues import drain_queues
+from vpce_guard_local.sam.router import route, send
+from vpce_guard_local.sam.stack import LocalStack
+from vpce_guard_local.sam.template import SamTemplate
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, load_event, retarget
 
 pytestmark = pytest.mark.server
 

@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from vpce_guard.local.runtime import Container, function_environment
-from vpce_guard.local.stack import LocalFunction, LocalStack
+from vpce_guard_local.sam.runtime import Container, function_environment
+from vpce_guard_local.sam.stack import LocalFunction, LocalStack
 
 TEMPLATE_ENVIRONMENT = {"STATE_TABLE_NAME": "local-state", "POWERTOOLS_SERVICE_NAME": "vpce-guard"}
 

@@ -6,13 +6,13 @@ from __future__ import annotations
 import pytest
 from local_story import build_story, story_event
 
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.queues import drain_queues
-from vpce_guard.local.router import route, send
-from vpce_guard.local.stack import LocalStack
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event
 from vpce_guard.state import StateStore
 from vpce_guard.sweep import SweepLedger
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.queues import drain_queues
+from vpce_guard_local.sam.router import route, send
+from vpce_guard_local.sam.stack import LocalStack
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, load_event
 
 pytestmark = pytest.mark.server
 

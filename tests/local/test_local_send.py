@@ -10,9 +10,9 @@ import pytest
 from local_story import SAMPLE_ENDPOINT, build_story, story_event
 
 from vpce_guard.cli import main
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.router import send
-from vpce_guard.local.stack import LocalRunError, LocalStack
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.router import send
+from vpce_guard_local.sam.stack import LocalRunError, LocalStack
 
 pytestmark = pytest.mark.server
 

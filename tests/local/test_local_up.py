@@ -12,11 +12,11 @@ import pytest
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.stack import LocalStack
-from vpce_guard.local.template import SamTemplate
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.stack import LocalStack
+from vpce_guard_local.sam.template import SamTemplate
 
 pytestmark = pytest.mark.server
 

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import pytest
 
-from vpce_guard.emulator import result_token_for
-from vpce_guard.local.router import NoRouteError, route
-from vpce_guard.local.stack import LocalRunError, LocalStack
-from vpce_guard.samples import SAMPLE_ACCOUNT, event_names, load_event, retarget
+from vpce_guard_local.emulator import result_token_for
+from vpce_guard_local.sam.router import NoRouteError, route
+from vpce_guard_local.sam.stack import LocalRunError, LocalStack
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, event_names, load_event, retarget
 
 pytestmark = pytest.mark.server
 

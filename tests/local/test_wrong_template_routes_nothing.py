@@ -8,11 +8,11 @@ from typing import Any
 
 import pytest
 
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.deploy import local_up
-from vpce_guard.local.router import NoRouteError, route
-from vpce_guard.local.template import SamTemplate
-from vpce_guard.samples import load_event
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.sam.deploy import local_up
+from vpce_guard_local.sam.router import NoRouteError, route
+from vpce_guard_local.sam.template import SamTemplate
+from vpce_guard_local.samples import load_event
 
 pytestmark = pytest.mark.server
 

@@ -9,14 +9,14 @@ from typing import Any
 import pytest
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.emulator import Emulator
-from vpce_guard.local.deploy import create_table
-from vpce_guard.local.streams import stream_records
-from vpce_guard.local.template import SamTemplate
 from vpce_guard.notify.function import NotifierEnvironment, build_notifier
 from vpce_guard.notify.notifier import Notifier
-from vpce_guard.notify.receiver import Receiver
 from vpce_guard.state import StateStore
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.receiver import Receiver
+from vpce_guard_local.sam.deploy import create_table
+from vpce_guard_local.sam.streams import stream_records
+from vpce_guard_local.sam.template import SamTemplate
 
 REGION = "us-east-1"
 

@@ -11,7 +11,7 @@ from contextlib import contextmanager
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
-from vpce_guard.serving import ServingThread
+from vpce_guard_local.serving import ServingThread
 
 HOST = "127.0.0.1"
 

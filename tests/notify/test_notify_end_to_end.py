@@ -22,12 +22,12 @@ from notify_support import (
     record,
 )
 
-from vpce_guard.emulator import Emulator
 from vpce_guard.notify.function import deliver_batch
 from vpce_guard.notify.function import logger as function_logger
 from vpce_guard.notify.notifier import Notifier
-from vpce_guard.notify.receiver import Receiver
 from vpce_guard.state import StateStore, Status
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.receiver import Receiver
 
 pytestmark = pytest.mark.server
 

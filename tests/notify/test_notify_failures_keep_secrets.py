@@ -19,13 +19,13 @@ from misbehaving import closed_port, serving, silent_port
 from notify_support import REGION, dns_finding, record, ticketed_change
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.emulator import Emulator
 from vpce_guard.notify.function import NotifierEnvironment, build_notifier, deliver_batch
 from vpce_guard.notify.function import logger as function_logger
 from vpce_guard.notify.http import REDACTED, DeliveryError
 from vpce_guard.notify.jira import JiraSettings, JiraTickets
 from vpce_guard.notify.slack import SlackWebhook
 from vpce_guard.state import StateStore
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

@@ -12,8 +12,8 @@ from notify_support import ACCOUNT, ENDPOINT, ticketed_change
 
 from vpce_guard.notify.http import DeliveryError
 from vpce_guard.notify.jira import JiraSettings, JiraTickets, finding_label, summary, wiki_escaped
-from vpce_guard.notify.receiver import Receiver
 from vpce_guard.notify.secrets import SecretError
+from vpce_guard_local.receiver import Receiver
 
 TICKETED = ticketed_change("9a8b7c6d5e4f4a3b2c1d0e9f8a7b6c5d")
 UPDATED = replace(TICKETED, event_id="0b1c2d3e4f5a4b6c7d8e9f0a1b2c3d4e", old_status="TICKETED")

@@ -10,9 +10,9 @@ from typing import Any
 import pytest
 from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
-from vpce_guard.emulator import Emulator
 from vpce_guard.notify.opscenter import FINDING_KEY, LAST_CHANGE, OpsCenterTickets
 from vpce_guard.notify.sns import SnsAnnouncer
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

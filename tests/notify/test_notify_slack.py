@@ -13,13 +13,13 @@ import pytest
 from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.emulator import Emulator
 from vpce_guard.notify.function import SecretReader
 from vpce_guard.notify.http import DeliveryError
 from vpce_guard.notify.messages import plain_text
-from vpce_guard.notify.receiver import Receiver
 from vpce_guard.notify.secrets import SecretError
 from vpce_guard.notify.slack import SlackWebhook, slack_message, webhook_url_of
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.receiver import Receiver
 
 pytestmark = pytest.mark.server
 

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes import DynamoDBStreamEvent
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 
 from vpce_guard.notify.events import ChangeKind, MalformedRecord, StateChange, state_change
-from vpce_guard.samples import load_event
+from vpce_guard_local.samples import load_event
 
 SAMPLE = "dynamodb-stream-state-changes"
 MARKER, APPEARED, UPDATED, RESOLVED, EXPIRED = range(5)

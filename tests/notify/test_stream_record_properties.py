@@ -16,8 +16,8 @@ from hypothesis import strategies as st
 
 from vpce_guard import identifiers
 from vpce_guard.notify.events import FINDING_ATTRIBUTE, FindingRecord, MalformedRecord, StateChange, state_change
-from vpce_guard.samples import load_event
 from vpce_guard.state import Status
+from vpce_guard_local.samples import load_event
 
 SAMPLE_RECORDS: list[dict[str, Any]] = load_event("dynamodb-stream-state-changes")["Records"]
 JSON = st.recursive(

@@ -10,8 +10,8 @@ import pytest
 from samtranslator.yaml_helper import yaml_parse
 from template_support import ENDPOINTS_EGRESS, ORGANIZATION_PARAMETERS, PARAMETERS, REPO
 
-from vpce_guard.local.intrinsics import NO_VALUE, Resolver
-from vpce_guard.local.template import SamTemplate, TransformedTemplate
+from vpce_guard_local.sam.intrinsics import NO_VALUE, Resolver
+from vpce_guard_local.sam.template import SamTemplate, TransformedTemplate
 
 REGION = "us-east-1"
 PSEUDO_PARAMETERS = {"AWS::Region": REGION, "AWS::Partition": "aws", "AWS::AccountId": "123456789012"}

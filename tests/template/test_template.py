@@ -9,12 +9,12 @@ from cfnlint.api import lint, lint_file
 from template_support import ASYNC_FUNCTIONS, FUNCTIONS, REPO, TEMPLATE
 
 from vpce_guard.catalog import load_catalog
-from vpce_guard.local.built import pinned
-from vpce_guard.local.intrinsics import Resolver
-from vpce_guard.local.template import FUNCTION, SamTemplate, TransformedTemplate
 from vpce_guard.remediation.integrity import SEAL_PERMISSIONS
 from vpce_guard.remediation.plans import PERMISSIONS
 from vpce_guard.trigger import ACCEPTED_EVENT_NAMES
+from vpce_guard_local.sam.built import pinned
+from vpce_guard_local.sam.intrinsics import Resolver
+from vpce_guard_local.sam.template import FUNCTION, SamTemplate, TransformedTemplate
 
 ENVIRONMENT = {
     "STATE_TABLE_NAME": {"Ref": "StateTable"},

@@ -8,7 +8,7 @@ from typing import Any
 
 from moto.events.models import EventPattern
 
-from vpce_guard.local.template import TransformedTemplate
+from vpce_guard_local.sam.template import TransformedTemplate
 
 PARAMETER_NAME = "/vpce-guard/configuration"
 

@@ -19,10 +19,10 @@ import pytest
 from template_support import ENDPOINTS_EGRESS, FUNCTIONS, ORGANIZATION_PARAMETERS, PARAMETERS
 
 from vpce_guard.checks import CheckSettings
-from vpce_guard.local.intrinsics import PhysicalResource, Resolver
-from vpce_guard.local.template import SamTemplate, TransformedTemplate
 from vpce_guard.remediation.integrity import SEAL_PERMISSIONS
 from vpce_guard.scan import scan_policy_document
+from vpce_guard_local.sam.intrinsics import PhysicalResource, Resolver
+from vpce_guard_local.sam.template import SamTemplate, TransformedTemplate
 
 NOTIFIER = "NotifierFunction"
 ACCOUNT = "123456789012"

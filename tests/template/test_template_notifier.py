@@ -10,8 +10,8 @@ import pytest
 from moto.events.models import EventPattern
 from template_support import FUNCTIONS, NOTIFICATION_PARAMETERS, PARAMETERS
 
-from vpce_guard.local.template import SamTemplate, TransformedTemplate
-from vpce_guard.samples import load_event
+from vpce_guard_local.sam.template import SamTemplate, TransformedTemplate
+from vpce_guard_local.samples import load_event
 
 NOTIFIER = "NotifierFunction"
 MAPPING = "NotifierFunctionStateChanges"

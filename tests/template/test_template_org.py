@@ -15,11 +15,11 @@ import pytest
 from cfnlint.api import lint, lint_file
 from template_support import FUNCTIONS, TEMPLATE
 
-from vpce_guard.local.intrinsics import Resolver
-from vpce_guard.local.template import SamTemplate, TransformedTemplate, get_att_target
 from vpce_guard.remediation.configuration import READ_PERMISSIONS
 from vpce_guard.remediation.plans import PERMISSIONS
 from vpce_guard.trigger import ACCEPTED_EVENT_NAMES
+from vpce_guard_local.sam.intrinsics import Resolver
+from vpce_guard_local.sam.template import SamTemplate, TransformedTemplate, get_att_target
 
 HUB_RESOURCES = {
     "HubEventBus",

@@ -17,9 +17,9 @@ import pytest
 from template_support import FUNCTIONS
 
 from vpce_guard.iam import Caller, Request, evaluate
-from vpce_guard.local.intrinsics import PhysicalResource, Resolver
-from vpce_guard.local.template import ROLE, TransformedTemplate, get_att_target
 from vpce_guard.policy import parse_policy
+from vpce_guard_local.sam.intrinsics import PhysicalResource, Resolver
+from vpce_guard_local.sam.template import ROLE, TransformedTemplate, get_att_target
 
 LAMBDA_SERVICE_POLICY = "LambdaService"
 ACCOUNT = "123456789012"

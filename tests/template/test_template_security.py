@@ -15,11 +15,11 @@ import pytest
 from template_support import FUNCTIONS, ORGANIZATION_PARAMETERS, PARAMETERS
 
 from vpce_guard.iam import Caller, Request, evaluate
-from vpce_guard.local.intrinsics import PhysicalResource, Resolver
-from vpce_guard.local.template import SamTemplate, TransformedTemplate
 from vpce_guard.policy import parse_policy
 from vpce_guard.remediation.plans import PERMISSIONS
 from vpce_guard.throttle import EVENTS_PREFIX, RATE_KEY
+from vpce_guard_local.sam.intrinsics import PhysicalResource, Resolver
+from vpce_guard_local.sam.template import SamTemplate, TransformedTemplate
 
 ACTORS = ("OnChangeFunction", "SweepWorkerFunction")
 READERS = ("OnChangeFunction", "ConfigRuleFunction", "SweepWorkerFunction")

@@ -10,7 +10,6 @@ from typing import Any
 
 import pytest
 
-from vpce_guard.samples import EVENTS_DIR, event_names, load_event
 from vpce_guard.trigger import (
     ACCEPTED_EVENT_NAMES,
     ENDPOINT_EVENTS,
@@ -22,6 +21,7 @@ from vpce_guard.trigger import (
     TriggerError,
     parse_api_change,
 )
+from vpce_guard_local.samples import EVENTS_DIR, event_names, load_event
 
 ACCOUNT = "111122223333"
 VPC = "vpc-07c11c05dff7b9c8f"

@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vpce_guard import identifiers
-from vpce_guard.samples import event_names, load_event
 from vpce_guard.trigger import ApiChange, Ignored, TriggerError, parse_api_change
+from vpce_guard_local.samples import event_names, load_event
 
 CLOUDTRAIL_SAMPLES = [name for name in event_names() if name.startswith("cloudtrail-")]
 JSON = st.recursive(

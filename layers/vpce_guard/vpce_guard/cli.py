@@ -8,6 +8,8 @@ Arguments are checked as they are parsed, and output paths before any AWS call.
 from __future__ import annotations
 
 import argparse
+import importlib
+import importlib.util
 import io
 import json
 import os
@@ -31,7 +33,6 @@ from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.judge import Activity
-from vpce_guard.local.cli import add_local_commands
 from vpce_guard.policy import PolicyError
 from vpce_guard.remediation.integrity import ChangeSeal, IntegrityError
 from vpce_guard.remediation.model import Plan, PlanOptions, TicketOnly
@@ -74,6 +75,8 @@ from vpce_guard.state import StateStore, Status
 from vpce_guard.sweep import SweepLedger
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+# The local tooling's commands: installed with this package, usable with the `local` extra.
+LOCAL_TOOLING_COMMANDS = "vpce_guard_local.commands"
 T = TypeVar("T")
 
 
@@ -228,15 +231,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_state_options(rollback)
 
-    demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")
-    demo.set_defaults(command=run_demo)
-    demo.add_argument("--format", choices=("table", "json"), default="table")
-
-    emulator = commands.add_parser("emulator", help="run the local AWS emulator until interrupted")
-    emulator.set_defaults(command=run_emulator)
-    emulator.add_argument("--region", type=REGION, default="us-east-1")
-    emulator.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
-    add_local_commands(commands)
+    # The local tooling (demo, emulator, local) adds its commands where it is installed; the runtime never
+    # imports it by name (the Lambda layer holds the runtime alone).
+    if importlib.util.find_spec(LOCAL_TOOLING_COMMANDS) is not None:
+        importlib.import_module(LOCAL_TOOLING_COMMANDS).add_local_commands(commands)
     return parser
 
 
@@ -558,19 +556,6 @@ def _rollback_reported(outcome: RollbackOutcome) -> int:
     raise UsageError(f"rollback of {change.change_id} failed: {outcome.error}")
 
 
-def run_demo(args: argparse.Namespace) -> int:
-    from vpce_guard.demo import run_demo as demo
-
-    return demo(output_format=args.format)
-
-
-def run_emulator(args: argparse.Namespace) -> int:
-    from vpce_guard.emulator import run_forever
-
-    run_forever(region=args.region, port=args.port)
-    return EXIT_OK
-
-
 def _region(args: argparse.Namespace) -> str:
     region: str | None = args.region or os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION")
     if not region:
@@ -685,13 +670,6 @@ def _endpoint_url(value: str) -> str:
     if not valid:
         raise argparse.ArgumentTypeError(f"{value!r} is not an endpoint URL: give http(s)://HOST[:PORT]")
     return value
-
-
-def _port(value: str) -> int:
-    """A TCP port, or 0 for a free one."""
-    if not (value.isascii() and value.isdigit() and int(value) <= 65535):
-        raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port: give 1 to 65535 (0 picks a free one)")
-    return int(value)
 
 
 def _count(value: str) -> int:

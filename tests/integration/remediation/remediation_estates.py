@@ -13,8 +13,6 @@ from typing import Any
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
 from vpce_guard.collect import ServiceDetailsCache
-from vpce_guard.demo import FOREIGN_ACCOUNT, REGION
-from vpce_guard.estate import EstateBuilder, least_privilege_policy
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
@@ -23,6 +21,8 @@ from vpce_guard.remediation.model import Plan
 from vpce_guard.remediation.rollback import Restored, plan_rollback, restore, undo_of
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
+from vpce_guard_local.demo import FOREIGN_ACCOUNT, REGION
+from vpce_guard_local.estate import EstateBuilder, least_privilege_policy
 
 ORG_ID = "o-a1b2c3d4e5"
 KEEP_DENY = {

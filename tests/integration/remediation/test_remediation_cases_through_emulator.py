@@ -12,15 +12,15 @@ from remediation_estates import KEEP_DENY, ORG_ID, Estate, Planted, rolled_back
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
-from vpce_guard.estate import least_privilege_policy
 from vpce_guard.remediation.configuration import read_configurations
 from vpce_guard.remediation.executor import FAILED, REMEDIATED, Applied, apply
 from vpce_guard.remediation.model import Plan
 from vpce_guard.remediation.plans import TicketOnly, plan_for
 from vpce_guard.remediation.rollback import REFUSED, RESTORED
 from vpce_guard.remediation.runbooks import set_vpc_attribute
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
+from vpce_guard_local.estate import least_privilege_policy
 
 pytestmark = pytest.mark.server
 

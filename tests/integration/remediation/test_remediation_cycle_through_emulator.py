@@ -13,12 +13,12 @@ from remediation_estates import Estate, Planted, rolled_back
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
 from vpce_guard.remediation.configuration import READ_PERMISSIONS, Configurations, read_configurations
 from vpce_guard.remediation.executor import REMEDIATED, Applied, apply
 from vpce_guard.remediation.plans import PERMISSIONS, Plan, plan_for
 from vpce_guard.remediation.rollback import RESTORED, Restored
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

@@ -13,11 +13,11 @@ from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.demo import REGION
-from vpce_guard.emulator import Emulator
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore, Status
+from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
 
 pytestmark = pytest.mark.server
 

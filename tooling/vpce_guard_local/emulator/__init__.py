@@ -51,14 +51,14 @@ import boto3
 import botocore.session
 from botocore.config import Config
 
-from vpce_guard.emulator.recording import RecordedCall
-from vpce_guard.emulator.result_tokens import result_token_for
-from vpce_guard.serving import ServingThread
+from vpce_guard_local.emulator.recording import RecordedCall
+from vpce_guard_local.emulator.result_tokens import result_token_for
+from vpce_guard_local.serving import ServingThread
 
 if TYPE_CHECKING:
     from werkzeug.serving import BaseWSGIServer
 
-    from vpce_guard.emulator.organization import Organization
+    from vpce_guard_local.emulator.organization import Organization
 
 __all__ = [
     "Emulator",
@@ -106,7 +106,7 @@ class Emulator:
         from moto.moto_server.werkzeug_app import DomainDispatcherApplication, create_backend_app
         from werkzeug.serving import make_server
 
-        from vpce_guard.emulator import (
+        from vpce_guard_local.emulator import (
             cloudtrail,
             config_service,
             fidelity,
@@ -116,7 +116,7 @@ class Emulator:
             trust,
             unimplemented,
         )
-        from vpce_guard.emulator.control import ControlPath
+        from vpce_guard_local.emulator.control import ControlPath
 
         _quiet_known_gaps()
         fidelity.install()
@@ -243,7 +243,7 @@ class Emulator:
         """An AWS Organization with all features: the default account (123456789012) manages it, and
         ``members`` accounts sit in its OU ``workloads``. Calling it again returns the same organization (see
         ``organization.host_organization``); ``reset()`` wipes it."""
-        from vpce_guard.emulator.organization import host_organization
+        from vpce_guard_local.emulator.organization import host_organization
 
         return host_organization(self.client("organizations"), members)
 

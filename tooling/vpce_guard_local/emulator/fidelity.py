@@ -20,10 +20,10 @@ from moto.ec2.models.subnets import Subnet
 from moto.ec2.models.vpcs import VPCBackend, VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
 
-from vpce_guard.emulator import services
-from vpce_guard.emulator.paging import offset_token, token_offset
-from vpce_guard.emulator.patching import Patches
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
+from vpce_guard_local.emulator import services
+from vpce_guard_local.emulator.paging import offset_token, token_offset
+from vpce_guard_local.emulator.patching import Patches
 
 MIN_PAGE_SIZE = 5
 MAX_PAGE_SIZE = 1000

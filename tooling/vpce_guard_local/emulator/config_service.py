@@ -39,9 +39,9 @@ from moto.core.common_models import ConfigQueryModel
 from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.vpcs import VPCEndPoint
 
-from vpce_guard.emulator.paging import offset_token, token_offset
-from vpce_guard.emulator.patching import Patches
-from vpce_guard.emulator.result_tokens import rule_name_of
+from vpce_guard_local.emulator.paging import offset_token, token_offset
+from vpce_guard_local.emulator.patching import Patches
+from vpce_guard_local.emulator.result_tokens import rule_name_of
 
 ENDPOINT_TYPE = "AWS::EC2::VPCEndpoint"
 MAX_EVALUATIONS_PER_CALL = 100

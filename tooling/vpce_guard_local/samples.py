@@ -1,18 +1,19 @@
 """The sample trigger events in ``events/``, as AWS sends them: the one loader for the tests, the demo and the
 local run, which also retargets a sample at resources that exist (the samples tell a story with fixed ids).
 
-The samples live in the repository, beside the template, not in the package: this module finds them in the
-checkout it is installed from.
+The samples live in the repository, beside the template, not in the package: this module reads them from the
+clone the local tooling runs from (``in_checkout``).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
-EVENTS_DIR = Path(__file__).resolve().parents[3] / "events"
+from vpce_guard_local import CHECKOUT, in_checkout
+
+EVENTS_DIR = CHECKOUT / "events"
 # The ids of the samples' story (events/README.md), for retargeting at resources that exist.
 SAMPLE_ACCOUNT = "111122223333"
 SAMPLE_VPC = "vpc-07c11c05dff7b9c8f"
@@ -27,7 +28,7 @@ SAMPLE_NEW_TABLE = "rtb-039aae99aca8f3b30"
 
 def load_event(name: str) -> dict[str, Any]:
     """The event ``events/<name>.json`` (``name`` without the extension), as a fresh dict each call."""
-    path = EVENTS_DIR / f"{name}.json"
+    path = in_checkout("events") / f"{name}.json"
     if not path.is_file():
         raise FileNotFoundError(
             f"no sample event {name!r}: {path} does not exist (samples: {', '.join(event_names())})"
@@ -38,7 +39,7 @@ def load_event(name: str) -> dict[str, Any]:
 
 def event_names() -> list[str]:
     """The names of every sample event, sorted."""
-    return sorted(path.stem for path in EVENTS_DIR.glob("*.json"))
+    return sorted(path.stem for path in in_checkout("events").glob("*.json"))
 
 
 def retarget(event: Mapping[str, Any], ids: Mapping[str, str]) -> dict[str, Any]:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from vpce_guard.local.intrinsics import PhysicalResource
+from vpce_guard_local.sam.intrinsics import PhysicalResource
 
 DEFAULT_STACK_FILE = Path(".vpce-guard") / "local-stack.json"
 STACK_FILE_VERSION = 2

@@ -38,9 +38,9 @@ from typing import Any
 from urllib.parse import urlparse
 
 from vpce_guard.collect import CALL_ERRORS
-from vpce_guard.local.intrinsics import PhysicalResource, Resolver, TemplateReferenceError, references
-from vpce_guard.local.members import MOTO_SKIPS, deploy_member_stack_set
-from vpce_guard.local.stack import (
+from vpce_guard_local.sam.intrinsics import PhysicalResource, Resolver, TemplateReferenceError, references
+from vpce_guard_local.sam.members import MOTO_SKIPS, deploy_member_stack_set
+from vpce_guard_local.sam.stack import (
     LOOPBACK_HOSTS,
     LocalConfigRule,
     LocalEventRule,
@@ -51,7 +51,7 @@ from vpce_guard.local.stack import (
     LocalStack,
     LocalStreamSource,
 )
-from vpce_guard.local.template import (
+from vpce_guard_local.sam.template import (
     DEFAULT_REGION,
     FUNCTION,
     TEMPLATE_FILE_NAME,
@@ -101,7 +101,7 @@ def local_up(
     account_id = clients.account_id()
     values = dict(parameters or {})
     if organization_members:
-        from vpce_guard.emulator.organization import host_organization
+        from vpce_guard_local.emulator.organization import host_organization
 
         organization = host_organization(clients("organizations"), organization_members)
         values.setdefault("OrganizationId", organization.id)
@@ -181,7 +181,7 @@ class EmulatorClients:
 
     def __call__(self, service: str) -> Any:
         if service not in self._clients:
-            from vpce_guard.emulator import CLIENT_CONFIG
+            from vpce_guard_local.emulator import CLIENT_CONFIG
 
             with _SESSION_LOCK:  # a boto3 session is not safe to make clients from in several threads at once
                 client = _shared_session().client(
@@ -194,7 +194,7 @@ class EmulatorClients:
                     config=CLIENT_CONFIG,
                 )
             if self._account_id is not None:
-                from vpce_guard.emulator import naming_account
+                from vpce_guard_local.emulator import naming_account
 
                 client.meta.events.register("before-sign", naming_account(self._account_id))
             self._clients[service] = client
@@ -236,7 +236,7 @@ def _network(clients: EmulatorClients, values: Mapping[str, str], region: str, s
         raise LocalRunError(f"give all of {', '.join(NETWORK_PARAMETERS)} or none (missing: {missing})")
     if given:
         return {name: values[name] for name in NETWORK_PARAMETERS}
-    from vpce_guard.estate import EstateBuilder
+    from vpce_guard_local.estate import EstateBuilder
 
     vpc = EstateBuilder(clients("ec2"), region).vpc(
         LOCAL_VPC_CIDR, zones=LOCAL_VPC_ZONES, public_subnet=False, name=f"{stack_name}-vpc"
@@ -464,7 +464,7 @@ class _Deployer:
             layer_dirs=tuple(str(path) for path in spec.layer_dirs),
             environment=environment,
         )
-        from vpce_guard.emulator import register_function_session
+        from vpce_guard_local.emulator import register_function_session
 
         # Lambda runs a function with a session of its execution role: the emulator's trust checks see that role.
         register_function_session(

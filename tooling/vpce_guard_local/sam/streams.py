@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from vpce_guard.collect import CALL_ERRORS
-from vpce_guard.local.deploy import EmulatorClients, require_loopback
-from vpce_guard.local.runtime import Container, Invocation
-from vpce_guard.local.stack import LocalRunError, LocalStack, LocalStreamSource
+from vpce_guard_local.sam.deploy import EmulatorClients, require_loopback
+from vpce_guard_local.sam.runtime import Container, Invocation
+from vpce_guard_local.sam.stack import LocalRunError, LocalStack, LocalStreamSource
 
 UNLIMITED_RETRIES_LOCALLY = 10
 MAX_ROUNDS = 10

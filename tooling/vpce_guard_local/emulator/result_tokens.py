@@ -3,7 +3,7 @@
 In AWS the token is an opaque, encrypted string that ties a PutEvaluations call to the rule (and the
 invocation) it answers. The emulator's token is opaque to callers too, but only encodes the rule name: a pure
 function of it, so a test can build the event Config would send without asking the emulator. Kept free of
-moto, so ``import vpce_guard.emulator`` stays light.
+moto, so ``import vpce_guard_local.emulator`` stays light.
 """
 
 from __future__ import annotations

@@ -34,7 +34,7 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlparse
 
-from vpce_guard.serving import ServingThread
+from vpce_guard_local.serving import ServingThread
 
 HOST = "127.0.0.1"
 JIRA_API = "/rest/api/2"

@@ -25,8 +25,8 @@ from moto.core.responses import ActionResult, EmptyResult
 from moto.ssm.models import SimpleSystemManagerBackend
 from moto.ssm.responses import SimpleSystemManagerResponse
 
-from vpce_guard.emulator.paging import offset_token, token_offset
-from vpce_guard.emulator.patching import Patches
+from vpce_guard_local.emulator.paging import offset_token, token_offset
+from vpce_guard_local.emulator.patching import Patches
 
 OPS_ITEM_ID = re.compile(r"^(oi)-[0-9a-f]{12}$")
 ISSUE_TYPE = "/aws/issue"

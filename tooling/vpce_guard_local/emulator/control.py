@@ -15,8 +15,8 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.wrappers import Request, Response
 
-from vpce_guard.emulator import cloudtrail, services, trust
-from vpce_guard.emulator.recording import CallRecorder
+from vpce_guard_local.emulator import cloudtrail, services, trust
+from vpce_guard_local.emulator.recording import CallRecorder
 
 PREFIX = "/_emulator/"
 SERVICE_ZONES_PATH = PREFIX + "service-zones"

@@ -14,7 +14,7 @@ from typing import Any
 from vpce_guard.catalog import load_catalog
 from vpce_guard.identifiers import partition_of
 from vpce_guard.perimeter import Perimeter, ServiceProfile, rewrite
-from vpce_guard.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_GROUP, SAMPLE_VPC
 
 HTTPS = 443
 

@@ -14,11 +14,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from vpce_guard.local.stack import LocalRunError
+from vpce_guard_local import CHECKOUT
+from vpce_guard_local.sam.stack import LocalRunError
 
 # The member template's resource types moto's CloudFormation does not create: ``local up`` creates them itself.
 MOTO_SKIPS = frozenset({"AWS::Config::ConfigRule"})
-MEMBER_TEMPLATE = Path(__file__).resolve().parents[4] / "member" / "template.yaml"
+MEMBER_TEMPLATE = CHECKOUT / "member" / "template.yaml"
 STACK_SET_NAME = "vpce-guard-members"
 
 

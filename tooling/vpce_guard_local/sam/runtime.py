@@ -33,8 +33,8 @@ from dataclasses import dataclass
 from types import TracebackType
 from typing import IO, Any
 
-from vpce_guard.local import worker
-from vpce_guard.local.stack import LocalFunction, LocalStack, client_environment
+from vpce_guard_local.sam import worker
+from vpce_guard_local.sam.stack import LocalFunction, LocalStack, client_environment
 
 INIT_SECONDS = 10.0  # Lambda's init phase limit
 

@@ -8,9 +8,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vpce_guard.collect import CALL_ERRORS
-from vpce_guard.local.deploy import EmulatorClients, require_loopback
-from vpce_guard.local.runtime import Container, Invocation
-from vpce_guard.local.stack import LocalRunError, LocalStack
+from vpce_guard_local.sam.deploy import EmulatorClients, require_loopback
+from vpce_guard_local.sam.runtime import Container, Invocation
+from vpce_guard_local.sam.stack import LocalRunError, LocalStack
 
 
 def lambda_sqs_event(messages: Iterable[Mapping[str, Any]], queue_arn: str) -> dict[str, Any]:

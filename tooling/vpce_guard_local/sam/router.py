@@ -33,11 +33,11 @@ from datetime import datetime
 from typing import Any
 
 from vpce_guard.collect import CALL_ERRORS
-from vpce_guard.local.deploy import EmulatorClients, require_loopback
-from vpce_guard.local.runtime import Container, Invocation
-from vpce_guard.local.stack import LocalRunError, LocalStack
-from vpce_guard.local.streams import lambda_record
-from vpce_guard.samples import SAMPLE_ACCOUNT, retarget
+from vpce_guard_local.sam.deploy import EmulatorClients, require_loopback
+from vpce_guard_local.sam.runtime import Container, Invocation
+from vpce_guard_local.sam.stack import LocalRunError, LocalStack
+from vpce_guard_local.sam.streams import lambda_record
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, retarget
 
 SCHEDULED_EVENT = "Scheduled Event"
 SCHEDULER_SOURCE = "aws.events"
@@ -151,7 +151,7 @@ def _route_scheduled_event(stack: LocalStack, event: Mapping[str, Any]) -> list[
 
 
 def _route_config_event(stack: LocalStack, event: Mapping[str, Any]) -> list[Delivery]:
-    from vpce_guard.emulator.result_tokens import result_token_for
+    from vpce_guard_local.emulator.result_tokens import result_token_for
 
     try:
         invoking = json.loads(event["invokingEvent"])

@@ -18,7 +18,7 @@ from moto.core import errors
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult, BaseResponse
 
-from vpce_guard.emulator.patching import Patches
+from vpce_guard_local.emulator.patching import Patches
 
 NOT_IMPLEMENTED_STATUS = 501
 ERROR_CODE = "NotImplemented"

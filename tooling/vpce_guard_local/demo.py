@@ -16,17 +16,17 @@ from typing import TYPE_CHECKING, Any
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
-from vpce_guard.estate import EstateBuilder, least_privilege_policy, plant_private_dns_mistake
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.render import findings_json, findings_table
-from vpce_guard.samples import SAMPLE_ACCOUNT, load_event, retarget
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
+from vpce_guard_local.estate import EstateBuilder, least_privilege_policy, plant_private_dns_mistake
+from vpce_guard_local.samples import SAMPLE_ACCOUNT, load_event, retarget
 
 if TYPE_CHECKING:
-    from vpce_guard.emulator import Emulator
+    from vpce_guard_local.emulator import Emulator
 
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
@@ -239,7 +239,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
 
 
 def run_demo(output_format: str = "table") -> int:
-    from vpce_guard.emulator import Emulator
+    from vpce_guard_local.emulator import Emulator
 
     with Emulator(region=REGION) as emulator:
         say(f"emulator listening on {emulator.url}")
@@ -275,13 +275,13 @@ def follow_an_event(emulator: Emulator) -> bool:
     tells Slack how to roll back; the member's Config rule is evaluated by the hub; the sweep covers every
     account; and the rollback restores the original."""
     from vpce_guard.cli import main as cli
-    from vpce_guard.local.deploy import local_up
-    from vpce_guard.local.queues import drain_queues
-    from vpce_guard.local.router import send
-    from vpce_guard.local.stack import LocalRunError
-    from vpce_guard.local.streams import drain, positions_file
-    from vpce_guard.local.template import SamTemplate
-    from vpce_guard.notify.receiver import Receiver
+    from vpce_guard_local.receiver import Receiver
+    from vpce_guard_local.sam.deploy import local_up
+    from vpce_guard_local.sam.queues import drain_queues
+    from vpce_guard_local.sam.router import send
+    from vpce_guard_local.sam.stack import LocalRunError
+    from vpce_guard_local.sam.streams import drain, positions_file
+    from vpce_guard_local.sam.template import SamTemplate
 
     with Receiver() as slack, tempfile.TemporaryDirectory() as workdir:
         secret = emulator.client("secretsmanager").create_secret(

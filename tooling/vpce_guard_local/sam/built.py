@@ -7,7 +7,7 @@ wheels that are not pure Python: pydantic-core, wrapt) cannot load, so ``prepare
 build of each, at the version the layer holds, into a directory the functions find before the layer. Every
 other module they import is the built layer's.
 
-``python -m vpce_guard.local.built .aws-sam PYTHON`` prepares a build (``make build`` runs it): it records the
+``python -m vpce_guard_local.sam.built .aws-sam PYTHON`` prepares a build (``make build`` runs it): it records the
 interpreter and installs those packages, once per set of versions.
 """
 
@@ -24,9 +24,9 @@ from importlib.metadata import Distribution, distributions
 from pathlib import Path
 from typing import Any
 
-from vpce_guard.local.deploy import local_up
-from vpce_guard.local.stack import LocalRunError, LocalStack
-from vpce_guard.local.template import SamTemplate
+from vpce_guard_local.sam.deploy import local_up
+from vpce_guard_local.sam.stack import LocalRunError, LocalStack
+from vpce_guard_local.sam.template import SamTemplate
 
 LAYER = "CoreLayer"
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from botocore.exceptions import ClientError
 
-from vpce_guard.emulator.patching import Patches
+from vpce_guard_local.emulator.patching import Patches
 
 if TYPE_CHECKING:
     from moto.organizations.models import OrganizationsBackendDict

@@ -38,8 +38,8 @@ from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
-from vpce_guard.emulator.paging import offset_token, token_offset
-from vpce_guard.emulator.patching import Patches
+from vpce_guard_local.emulator.paging import offset_token, token_offset
+from vpce_guard_local.emulator.patching import Patches
 
 DEFAULT_ACCOUNT_ID = "123456789012"
 ACCOUNT_ID = re.compile(r"^\d{12}$")

@@ -61,8 +61,8 @@ from moto.sts.models import sts_backends
 from moto.sts.responses import TokenResponse
 from moto.utilities.utils import get_partition
 
-from vpce_guard.emulator.patching import Patches
-from vpce_guard.emulator.recording import access_key_in
+from vpce_guard_local.emulator.patching import Patches
+from vpce_guard_local.emulator.recording import access_key_in
 
 ACTION = "sts:AssumeRole"
 ERROR_CODE = "AccessDenied"

@@ -1,4 +1,6 @@
-"""``vpce-guard local up``, ``local send`` and ``local drain``: the whole application on the local emulator.
+"""The local tooling's commands: ``vpce-guard demo``, ``emulator``, and ``local up``, ``local send`` and
+``local drain`` (the whole application on the local emulator). Each says which extra to install where moto or
+the SAM translator is missing.
 
 ``local drain`` plays Lambda's polling event sources: the sweep queue's jobs to the sweep worker, then the
 state table's stream to the notifier.
@@ -11,18 +13,51 @@ be deployed), with a message saying what to do next.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import os
 import sys
+from collections.abc import Callable
+from functools import wraps
 from pathlib import Path
 
-from vpce_guard.local.stack import DEFAULT_STACK_FILE, LocalRunError, LocalStack
+from vpce_guard.cli import REGION, UsageError
+from vpce_guard_local.sam.stack import DEFAULT_STACK_FILE, LocalRunError, LocalStack
 
 EXIT_OK, EXIT_FAILED, EXIT_ERROR = 0, 1, 2
 
 
+# What the local commands need beyond the runtime: the `local` extra's packages.
+LOCAL_EXTRA = {"moto": "moto[server]", "samtranslator": "aws-sam-translator"}
+
+
+def needs_local_extra(run: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+    """The command, refused with what to install where the `local` extra is missing."""
+
+    @wraps(run)
+    def checked(args: argparse.Namespace) -> int:
+        missing = [package for module, package in LOCAL_EXTRA.items() if importlib.util.find_spec(module) is None]
+        if missing:
+            raise UsageError(
+                f"this command needs the local tooling's packages ({', '.join(missing)} missing): "
+                "pip install 'vpce-guard[local]'"
+            )
+        return run(args)
+
+    return checked
+
+
 def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
-    """Add ``local up``, ``local send`` and ``local drain`` to the ``vpce-guard`` command line."""
+    """Add ``demo``, ``emulator`` and ``local up``/``send``/``drain`` to the ``vpce-guard`` command line."""
+    demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")
+    demo.set_defaults(command=run_demo)
+    demo.add_argument("--format", choices=("table", "json"), default="table")
+
+    emulator = commands.add_parser("emulator", help="run the local AWS emulator until interrupted")
+    emulator.set_defaults(command=run_emulator)
+    emulator.add_argument("--region", type=REGION, default="us-east-1")
+    emulator.add_argument("--port", type=_port, default=0, help="TCP port on 127.0.0.1 (default: a free one)")
+
     local = commands.add_parser("local", help="run the whole application on the local emulator")
     actions = local.add_subparsers(required=True, metavar="ACTION")
 
@@ -67,9 +102,25 @@ def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     drain.add_argument("--stack-file", type=Path, default=DEFAULT_STACK_FILE, help=f"default: {DEFAULT_STACK_FILE}")
 
 
+@needs_local_extra
+def run_demo(args: argparse.Namespace) -> int:
+    from vpce_guard_local.demo import run_demo as demo
+
+    return demo(output_format=args.format)
+
+
+@needs_local_extra
+def run_emulator(args: argparse.Namespace) -> int:
+    from vpce_guard_local.emulator import run_forever
+
+    run_forever(region=args.region, port=args.port)
+    return EXIT_OK
+
+
+@needs_local_extra
 def run_local_up(args: argparse.Namespace) -> int:
-    from vpce_guard.local.deploy import local_up
-    from vpce_guard.local.template import SamTemplate, TemplateError
+    from vpce_guard_local.sam.deploy import local_up
+    from vpce_guard_local.sam.template import SamTemplate, TemplateError
 
     endpoint_url = args.endpoint_url or os.environ.get("AWS_ENDPOINT_URL")
     try:
@@ -95,8 +146,9 @@ def run_local_up(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@needs_local_extra
 def run_local_send(args: argparse.Namespace) -> int:
-    from vpce_guard.local.router import send
+    from vpce_guard_local.sam.router import send
 
     try:
         stack = LocalStack.load(args.stack_file)
@@ -113,9 +165,10 @@ def run_local_send(args: argparse.Namespace) -> int:
     return EXIT_OK if all(invocation.ok for invocation in invocations) else EXIT_FAILED
 
 
+@needs_local_extra
 def run_local_drain(args: argparse.Namespace) -> int:
-    from vpce_guard.local.queues import drain_queues
-    from vpce_guard.local.streams import drain, positions_file
+    from vpce_guard_local.sam.queues import drain_queues
+    from vpce_guard_local.sam.streams import drain, positions_file
 
     try:
         stack = LocalStack.load(args.stack_file)
@@ -155,6 +208,13 @@ def _print_stack(stack: LocalStack, stack_file: Path) -> None:
     state_table = stack.resources.get("StateTable")
     if state_table is not None:
         print(f"export STATE_TABLE_NAME={state_table.ref}")
+
+
+def _port(value: str) -> int:
+    """A TCP port, or 0 for a free one."""
+    if not (value.isascii() and value.isdigit() and int(value) <= 65535):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a TCP port: give 1 to 65535 (0 picks a free one)")
+    return int(value)
 
 
 def _overrides(pairs: list[str]) -> dict[str, str]:

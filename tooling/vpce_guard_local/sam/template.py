@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-from vpce_guard.local.intrinsics import NO_VALUE, Resolver
+from vpce_guard_local.sam.intrinsics import NO_VALUE, Resolver
 
 TEMPLATE_FILE_NAME = "template.yaml"
 LOCAL_CODE_BUCKET = "vpce-guard-local-code"

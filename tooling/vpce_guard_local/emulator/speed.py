@@ -31,7 +31,7 @@ from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
 
-from vpce_guard.emulator.patching import Patches
+from vpce_guard_local.emulator.patching import Patches
 
 # The keys each table's Updates of the running transaction change in place (one transaction per thread).
 _UPDATED_KEYS: ContextVar[Mapping[str, list[Mapping[str, Any]]]] = ContextVar("updated_keys")
