@@ -17,8 +17,9 @@ from org_support import ACTOR, Hub, created
 from vpce_guard.aws import AwsSession
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Evaluation, Pipeline
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
 from vpce_guard.throttle import HOUR, RATE_KEY, Window
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.estate import PlantedMistake, plant_private_dns_mistake
 from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget

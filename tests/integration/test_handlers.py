@@ -7,8 +7,9 @@ from typing import Any
 import pytest
 
 from vpce_guard import lambda_app
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
 from vpce_guard.sweep import SweepJob, SweepLedger
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import BuiltVpc, EstateBuilder

@@ -23,7 +23,8 @@ from org_support import (
 from vpce_guard.accounts import AccountAccessError, Accounts, MemberRoles
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Pipeline
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 

@@ -21,7 +21,8 @@ from vpce_guard.pipeline import Pipeline
 from vpce_guard.remediation.integrity import ChangeSeal, key_alias
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import ChangeRecord, Record, StateStore, Status
+from vpce_guard.state import ChangeRecord, Record, StateStore
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import BuiltVpc, EstateBuilder, least_privilege_policy

@@ -24,7 +24,8 @@ from vpce_guard.pipeline import Pipeline
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY, parse_policy
 from vpce_guard.scan import scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import BuiltVpc, EstateBuilder

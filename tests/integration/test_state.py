@@ -10,7 +10,8 @@ import pytest
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
-from vpce_guard.state import ChangeRecord, Judged, StateStore, Status
+from vpce_guard.state import ChangeRecord, Judged, StateStore
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
 
 pytestmark = pytest.mark.server

@@ -16,7 +16,8 @@ from pathlib import Path
 import pytest
 
 from vpce_guard.cli import main
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import plant_private_dns_mistake
 from vpce_guard_local.sam.deploy import local_up

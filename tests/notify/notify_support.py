@@ -11,7 +11,8 @@ from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severit
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.function import deliver_batch
 from vpce_guard.notify.notifier import Notifier
-from vpce_guard.state import Judged, StateStore, Status
+from vpce_guard.state import Judged, StateStore
+from vpce_guard.vocabulary import Status
 
 ACCOUNT = "123456789012"
 REGION = "us-east-1"

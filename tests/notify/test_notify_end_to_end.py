@@ -25,7 +25,8 @@ from notify_support import (
 from vpce_guard.notify.function import deliver_batch
 from vpce_guard.notify.function import logger as function_logger
 from vpce_guard.notify.notifier import Notifier
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.receiver import Receiver
 

@@ -17,7 +17,7 @@ from vpce_guard_local.emulator import Emulator
 pytestmark = pytest.mark.server
 
 TICKETED = ticketed_change("7e6d5c4b3a2f4e1d0c9b8a7f6e5d4c3b")
-FAILED = replace(TICKETED, event_id="8f7e", old_status="REMEDIATING", new_status="FAILED")
+FAILED = replace(TICKETED, event_id="8f7e", old_status="OPEN", new_status="FAILED")
 RESOLVED = replace(TICKETED, event_id="9a8f", old_status="TICKETED", new_status="RESOLVED")
 
 

@@ -64,13 +64,13 @@ def test_a_state_change_is_posted_as_a_readable_block_kit_message(receiver: Rece
 
 
 def test_a_remediated_change_says_what_was_done_and_how_to_roll_it_back() -> None:
-    remediated = replace(TICKETED, old_status="REMEDIATING", new_status="REMEDIATED", change_id="chg-0042")
+    remediated = replace(TICKETED, old_status="OPEN", new_status="REMEDIATED", change_id="chg-0042")
 
     message = slack_message(remediated)
 
     assert message["blocks"][0]["text"]["text"].startswith("Remediated automatically: HIGH private-dns-disabled")
     assert "*To roll back*\n```vpce-guard rollback chg-0042```" in texts(message)
-    assert "REMEDIATING → REMEDIATED" in texts(message)
+    assert "OPEN → REMEDIATED" in texts(message)
 
 
 def test_a_ticket_says_why_vpce_guard_changed_nothing() -> None:

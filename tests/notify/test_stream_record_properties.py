@@ -15,8 +15,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from vpce_guard import identifiers
-from vpce_guard.notify.events import FINDING_ATTRIBUTE, FindingRecord, MalformedRecord, StateChange, state_change
-from vpce_guard.state import Status
+from vpce_guard.notify.events import FindingRecord, MalformedRecord, StateChange, state_change
+from vpce_guard.vocabulary import FINDING_ATTRIBUTE, Status
 from vpce_guard_local.samples import load_event
 
 SAMPLE_RECORDS: list[dict[str, Any]] = load_event("dynamodb-stream-state-changes")["Records"]

@@ -14,7 +14,7 @@ import pytest
 
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import Mode
-from vpce_guard.state import Status
+from vpce_guard.vocabulary import Status
 
 ROOT = Path(__file__).resolve().parents[2]
 DOCS = ROOT / "docs"

@@ -11,7 +11,7 @@ import pytest
 from vpce_guard.decisions import EXEMPT_TAG, ConfigError, GuardConfig, Mode, decide, exemption_of
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Remediation, Severity
 from vpce_guard.pipeline import status_of
-from vpce_guard.state import Status
+from vpce_guard.vocabulary import Status
 
 TODAY = date(2026, 11, 22)
 ENFORCE = GuardConfig.from_toml('[modes]\nprivate-dns-disabled = "enforce"\n')

@@ -43,7 +43,6 @@ from vpce_guard.remediation.rollback_change import (
     DECLINED,
     HELD,
     MOVED,
-    UNDOABLE,
     RollbackError,
     RollbackOutcome,
     roll_back,
@@ -71,8 +70,9 @@ from vpce_guard.scan import (
     scan_snapshot,
 )
 from vpce_guard.snapshot import Scope, SnapshotError, check_destination
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
 from vpce_guard.sweep import SweepLedger
+from vpce_guard.vocabulary import UNDOABLE, Status
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 # The local tooling's commands: installed with this package, usable with the `local` extra.

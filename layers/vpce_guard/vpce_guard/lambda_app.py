@@ -53,6 +53,7 @@ from vpce_guard.sweep import (
 )
 from vpce_guard.throttle import Admission, EventWindows, FollowUp, FollowUpError, queue_follow_up
 from vpce_guard.trigger import ApiChange, Ignored, TriggerError, parse_api_change
+from vpce_guard.vocabulary import JobStatus
 
 logger = Logger()
 tracer = Tracer()
@@ -386,14 +387,14 @@ def run_sweep_job(record: SQSRecord) -> dict[str, Any]:
     try:
         evaluation = pipeline().evaluate(job.account_id, Scope(job.region))
     except CollectionError as error:
-        sweep_ledger().put(finished("FAILED", updated_at=_now(), error=str(error)))
+        sweep_ledger().put(finished(JobStatus.FAILED, updated_at=_now(), error=str(error)))
         logger.error("sweep job failed", extra={"attempt": attempt, "reason": str(error)})
         metrics.add_metric(name="SweepJobsFailed", unit=MetricUnit.Count, value=1)
         raise
     summary = report(evaluation)
     sweep_ledger().put(
         finished(
-            "DONE",
+            JobStatus.DONE,
             updated_at=_now(),
             findings=len(evaluation.result.findings),
             state_writes=evaluation.changes.writes,

@@ -29,8 +29,9 @@ from vpce_guard.judge import Activity
 from vpce_guard.remediate import Acted, EvidenceReader, Remediator
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import ChangeRecord, Changes, Judged, Record, StateStore, Status
+from vpce_guard.state import ChangeRecord, Changes, Judged, Record, StateStore
 from vpce_guard.trigger import ApiChange
+from vpce_guard.vocabulary import Status
 
 # A deleted subnet's VPC can no longer be described from the event; the VPCs where it mattered are those with
 # open findings that depend on the VPC's subnets. A deletion that opens a finding elsewhere (the last private

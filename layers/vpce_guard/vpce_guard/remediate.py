@@ -34,10 +34,10 @@ from vpce_guard.judge import Activity
 from vpce_guard.remediation import executor
 from vpce_guard.remediation.model import Plan, TicketOnly
 from vpce_guard.remediation.plans import plan_for
-from vpce_guard.state import ChangeRecord, Judged, Record, StateStore, Status, finding_digest
+from vpce_guard.state import ChangeRecord, Judged, Record, StateStore, finding_digest
 from vpce_guard.throttle import ChangeRate, RateUnknown
+from vpce_guard.vocabulary import ChangeStatus, Status
 
-PLANNED, APPLYING, TICKET_ONLY = "PLANNED", "APPLYING", "TICKET_ONLY"
 POLICY_REWRITE = "restrict-endpoint-policy"
 # Reads what CloudTrail shows of one endpoint's callers: (endpoint id, the service's IAM prefix).
 EvidenceReader = Callable[[str, str], Activity]
@@ -125,7 +125,7 @@ class Remediator:
             if self.config.dry_run:
                 acted.notes[key] = f"Dry run, nothing changed; enforce mode would {plan.summary}"
                 if not seen:
-                    self._put(acted, self._record(judged, finding, PLANNED, plan.calls, {}, plan=plan))
+                    self._put(acted, self._record(judged, finding, ChangeStatus.PLANNED, plan.calls, {}, plan=plan))
                 continue
             if budget <= 0:
                 continue  # stays as it is; the next invocation has a budget of its own
@@ -180,7 +180,10 @@ class Remediator:
         acted.notes[key] = f"Not changed automatically: {reason}"
         if not ticketed:
             self._put(
-                acted, self._record(judged, finding, TICKET_ONLY, (), {}, plan=plan, error=reason, preview=preview)
+                acted,
+                self._record(
+                    judged, finding, ChangeStatus.TICKET_ONLY, (), {}, plan=plan, error=reason, preview=preview
+                ),
             )
 
     @staticmethod
@@ -219,13 +222,20 @@ class Remediator:
             if not error.refused:
                 raise  # throttled or unreachable: nothing is known, the trigger's retry tries again
             # The remediation role is missing or refuses: a person must look.
-            self._put(acted, self._record(judged, finding, executor.FAILED, (), {}, plan=plan, error=str(error)))
+            self._put(acted, self._record(judged, finding, ChangeStatus.FAILED, (), {}, plan=plan, error=str(error)))
             return Status.FAILED
 
         def record_snapshot(before: Mapping[str, Any]) -> None:
             self.store.put_change(
                 self._record(
-                    judged, finding, APPLYING, plan.calls, before, plan=plan, change_id=change_id, started_at=started_at
+                    judged,
+                    finding,
+                    ChangeStatus.APPLYING,
+                    plan.calls,
+                    before,
+                    plan=plan,
+                    change_id=change_id,
+                    started_at=started_at,
                 )
             )
 
@@ -238,7 +248,7 @@ class Remediator:
         )  # fmt: skip
         self._put(acted, change)
         acted.change_ids[(finding.resource_id, finding.check_id)] = change_id
-        return Status.REMEDIATED if applied.status == executor.REMEDIATED else Status.FAILED
+        return Status.REMEDIATED if applied.status == ChangeStatus.REMEDIATED else Status.FAILED
 
     def _put(self, acted: Acted, change: ChangeRecord) -> None:
         self.store.put_change(change)

@@ -1,8 +1,8 @@
 """The state table: one record per (account, region, resource, check), written only when something changed.
 
-Keys: ``pk`` = ``<account>#<region>#<resource>``, ``sk`` = the check id; the ``by-scope`` index
-(``gsi1pk`` = ``<account>#<region>``, ``gsi1sk`` = ``<vpc>#<resource>#<check>``) finds every record of a
-region or of a VPC, so an evaluation can tell which open findings stopped firing.
+Keys (``vpce_guard.vocabulary``): ``pk`` = ``<account>#<region>#<resource>``, ``sk`` = the check id; the
+``by-scope`` index (``gsi1pk`` = ``<account>#<region>``, ``gsi1sk`` = ``<vpc>#<resource>#<check>``) finds every
+record of a region or of a VPC, so an evaluation can tell which open findings stopped firing.
 
 Rules:
 - a run that changes nothing writes nothing (a record is rewritten only when its finding's content or its
@@ -26,7 +26,6 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from enum import StrEnum
 from typing import Any
 
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
@@ -36,8 +35,16 @@ from vpce_guard.checks import CHECKS
 from vpce_guard.findings import Finding
 from vpce_guard.remediation.integrity import ChangeSeal
 from vpce_guard.sweep import until_taken
+from vpce_guard.vocabulary import (
+    FINDING_ATTRIBUTE,
+    SCOPE_INDEX,
+    ChangeStatus,
+    Status,
+    record_key,
+    scope_key,
+    scope_sort_key,
+)
 
-SCOPE_INDEX = "by-scope"
 VPC_MARKER = "#evaluated"
 CHANGE_PREFIX = "change#"
 LEASE = "#lease"
@@ -48,21 +55,6 @@ READ_WORKERS = 8
 
 _serializer = TypeSerializer()
 _deserializer = TypeDeserializer()
-
-
-class Status(StrEnum):
-    OPEN = "OPEN"  # found, and announced only (notify mode) or awaiting its change
-    TICKETED = "TICKETED"  # found, and left to people (ticket mode, or no safe automatic change)
-    EXEMPT = "EXEMPT"  # found on a resource whose tag exempts it
-    REMEDIATING = "REMEDIATING"  # a change is being applied
-    REMEDIATED = "REMEDIATED"  # changed automatically and verified
-    FAILED = "FAILED"  # the change was refused or did not verify: a ticket, never retried blindly
-    RESOLVED = "RESOLVED"  # no longer found
-
-    @property
-    def is_closed(self) -> bool:
-        """The finding no longer needs anyone: fixed by us, or gone."""
-        return self in (Status.REMEDIATED, Status.RESOLVED)
 
 
 class StateReadError(RuntimeError):
@@ -211,7 +203,7 @@ class StateStore:
     ) -> list[Record]:
         """The live records of a region, or of some of its VPCs (expired history is left out); with
         ``unresolved_only``, the table leaves out resolved and remediated ones before they are read."""
-        partition = f"{account_id}#{region}"
+        partition = scope_key(account_id, region)
         if vpc_ids is None:
             return list(self._query_index(partition, None, unresolved_only))
         return [
@@ -233,7 +225,7 @@ class StateStore:
         one per resource and check, ``KEYS_PER_READ`` keys to a BatchGetItem call and ``READ_WORKERS`` calls at
         a time, so that a call naming a thousand endpoints costs a hundred reads, not a thousand queries."""
         keys = [
-            {"pk": {"S": f"{account_id}#{region}#{resource_id}"}, "sk": {"S": check_id}}
+            {"pk": {"S": record_key(account_id, region, resource_id)}, "sk": {"S": check_id}}
             for resource_id in sorted(set(resource_ids))
             for check_id in CHECKS
         ]
@@ -302,7 +294,7 @@ class StateStore:
         The record's content is stored as canonical JSON, with its integrity tag when the store has a seal."""
         document = json.dumps(change.to_dict(), sort_keys=True)
         item = {
-            "pk": f"{change.account_id}#{change.region}#{change.resource_id}",
+            "pk": record_key(change.account_id, change.region, change.resource_id),
             "sk": f"{CHANGE_PREFIX}{change.change_id}",
             "document": document,
             "change_id": change.change_id,
@@ -332,7 +324,7 @@ class StateStore:
             TableName=self.table_name,
             KeyConditionExpression="pk = :pk AND begins_with(sk, :prefix)",
             ExpressionAttributeValues={
-                ":pk": {"S": f"{account_id}#{region}#{resource_id}"},
+                ":pk": {"S": record_key(account_id, region, resource_id)},
                 ":prefix": {"S": CHANGE_PREFIX},
             },
         )
@@ -343,7 +335,7 @@ class StateStore:
         self.dynamodb.update_item(
             TableName=self.table_name,
             Key={
-                "pk": {"S": f"{change.account_id}#{change.region}#{change.resource_id}"},
+                "pk": {"S": record_key(change.account_id, change.region, change.resource_id)},
                 "sk": {"S": f"{CHANGE_PREFIX}{change.change_id}"},
             },
             UpdateExpression="SET rolled_back_at = :at",
@@ -373,7 +365,7 @@ class StateStore:
             self.dynamodb.put_item(
                 TableName=self.table_name,
                 Item={
-                    "pk": {"S": f"{account_id}#{region}#{resource_id}"},
+                    "pk": {"S": record_key(account_id, region, resource_id)},
                     "sk": {"S": LEASE},
                     "holder": {"S": holder},
                     "lease_until": {"N": str(int(now.timestamp()) + LEASE_SECONDS)},
@@ -391,7 +383,7 @@ class StateStore:
         try:
             self.dynamodb.delete_item(
                 TableName=self.table_name,
-                Key={"pk": {"S": f"{account_id}#{region}#{resource_id}"}, "sk": {"S": LEASE}},
+                Key={"pk": {"S": record_key(account_id, region, resource_id)}, "sk": {"S": LEASE}},
                 ConditionExpression="holder = :holder",
                 ExpressionAttributeValues={":holder": {"S": holder}},
             )
@@ -407,7 +399,7 @@ class StateStore:
                 self.dynamodb.put_item(
                     TableName=self.table_name,
                     Item={
-                        "pk": {"S": f"{judged.account_id}#{judged.region}#{vpc_id}"},
+                        "pk": {"S": record_key(judged.account_id, judged.region, vpc_id)},
                         "sk": {"S": VPC_MARKER},
                         "observed_at": {"N": str(_millis(judged.observed_at))},
                     },
@@ -469,7 +461,10 @@ class StateStore:
         superseded."""
         label = f"{item['resource_id']}/{item['check_id']}"
         observed_at = {":observed_at": {"N": str(item["observed_at"])}}
-        marker_key = {"pk": {"S": f"{judged.account_id}#{judged.region}#{item['vpc_id']}"}, "sk": {"S": VPC_MARKER}}
+        marker_key = {
+            "pk": {"S": record_key(judged.account_id, judged.region, item["vpc_id"])},
+            "sk": {"S": VPC_MARKER},
+        }
         put = {
             "Put": {
                 "TableName": self.table_name,
@@ -522,7 +517,7 @@ class StateStore:
         """The finding records among ``items`` (not VPC markers, leases or changes), less expired history."""
         now = datetime.now(UTC).timestamp()
         for item in items:
-            if "gsi1pk" not in item:
+            if FINDING_ATTRIBUTE not in item:
                 continue
             record = _record(item)
             if record.expires_at is None or record.expires_at > now:
@@ -574,10 +569,10 @@ def _resolved_item(record: Record, judged: Judged) -> dict[str, Any]:
 
 def _keys(account_id: str, region: str, vpc_id: str, resource_id: str, check_id: str) -> dict[str, Any]:
     return {
-        "pk": f"{account_id}#{region}#{resource_id}",
+        "pk": record_key(account_id, region, resource_id),
         "sk": check_id,
-        "gsi1pk": f"{account_id}#{region}",
-        "gsi1sk": f"{vpc_id}#{resource_id}#{check_id}",
+        FINDING_ATTRIBUTE: scope_key(account_id, region),
+        "gsi1sk": scope_sort_key(vpc_id, resource_id, check_id),
         "account_id": account_id,
         "region": region,
         "vpc_id": vpc_id,
@@ -614,7 +609,7 @@ def _change(item: Mapping[str, Any]) -> ChangeRecord:
             **content,
             "calls": tuple(content["calls"]),
             "planned_calls": tuple(content.get("planned_calls", ())),
-            "status": "ROLLED_BACK" if rolled_back_at else content["status"],
+            "status": ChangeStatus.ROLLED_BACK if rolled_back_at else content["status"],
         },
         document=raw["document"],
         integrity_tag=raw.get("integrity_tag"),

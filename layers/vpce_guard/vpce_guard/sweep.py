@@ -33,6 +33,7 @@ from pydantic.dataclasses import dataclass as validated_dataclass
 from vpce_guard import identifiers
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CALL_ERRORS, CollectionError
+from vpce_guard.vocabulary import JobStatus, scope_key
 
 SWEEP_PREFIX = "sweep#"
 SWEEP_HISTORY = timedelta(days=30)
@@ -88,7 +89,7 @@ class JobResult:
     sweep_id: str
     account_id: str
     region: str
-    status: str  # PENDING (queued), DONE or FAILED
+    status: str  # a JobStatus
     attempt: int
     updated_at: str
     findings: int = 0
@@ -98,11 +99,11 @@ class JobResult:
 
     @property
     def failed(self) -> bool:
-        return self.status == "FAILED"
+        return self.status == JobStatus.FAILED
 
     @property
     def done(self) -> bool:
-        return self.status == "DONE"
+        return self.status == JobStatus.DONE
 
 
 def sweep_id_for(event_time: str, event_id: str) -> str:
@@ -189,7 +190,9 @@ class SweepLedger:
     def put_pending(self, jobs: Sequence[SweepJob], queued_at: str) -> None:
         """A PENDING result for every job, before the jobs are queued: a job that never reports (a worker that
         timed out or ran out of memory) still shows in the sweep's results as not done."""
-        items = [_item(JobResult(job.sweep_id, job.account_id, job.region, "PENDING", 0, queued_at)) for job in jobs]
+        items = [
+            _item(JobResult(job.sweep_id, job.account_id, job.region, JobStatus.PENDING, 0, queued_at)) for job in jobs
+        ]
 
         def write(requests: list[dict[str, Any]]) -> list[dict[str, Any]]:
             answer = self._dynamodb.batch_write_item(RequestItems={self._table: requests})
@@ -221,7 +224,7 @@ def _item(result: JobResult) -> dict[str, Any]:
     updated = datetime.fromisoformat(result.updated_at)
     item = {
         "pk": f"{SWEEP_PREFIX}{result.sweep_id}",
-        "sk": f"{result.account_id}#{result.region}",
+        "sk": scope_key(result.account_id, result.region),
         "result": json.dumps(asdict(result), sort_keys=True),
         "expires_at": int((updated + SWEEP_HISTORY).timestamp()),
     }

@@ -39,8 +39,9 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass as validated_dataclass
 
-from vpce_guard import identifiers
+from vpce_guard import identifiers, schemas
 from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.vocabulary import scope_key
 
 RATE_KEY = "rate#changes"
 EVENTS_PREFIX = "events#"
@@ -151,7 +152,7 @@ class EventWindows:
         the event that queued the follow-up (its queueing failed) is told to queue it again."""
         now = self.clock()
         window = Window.of(now, MINUTE)
-        key = {"pk": {"S": f"{EVENTS_PREFIX}{account_id}#{region}"}, "sk": {"S": window.key}}
+        key = {"pk": {"S": f"{EVENTS_PREFIX}{scope_key(account_id, region)}"}, "sk": {"S": window.key}}
         expires_at = {":expires_at": {"N": str(window.expires_at)}}
         if self._updated(
             key,
@@ -207,11 +208,7 @@ class FollowUp:
         try:
             return _FOLLOW_UP_MESSAGE.validate_json(body)
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in problem['loc']) or 'the message'}: {problem['msg']}"
-                for problem in error.errors(include_url=False)
-            )
-            raise FollowUpError(f"not a follow-up ({problems}): {body[:200]!r}") from None
+            raise FollowUpError(f"not a follow-up ({schemas.problems(error, 'the message')}): {body[:200]!r}") from None
 
 
 _FOLLOW_UP_MESSAGE = TypeAdapter(FollowUp)

@@ -13,11 +13,12 @@ from remediation_estates import KEEP_DENY, ORG_ID, Estate, Planted, rolled_back
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CheckSettings
 from vpce_guard.remediation.configuration import read_configurations
-from vpce_guard.remediation.executor import FAILED, REMEDIATED, Applied, apply
+from vpce_guard.remediation.executor import Applied, apply
 from vpce_guard.remediation.model import Plan
 from vpce_guard.remediation.plans import TicketOnly, plan_for
 from vpce_guard.remediation.rollback import REFUSED, RESTORED
 from vpce_guard.remediation.runbooks import set_vpc_attribute
+from vpce_guard.vocabulary import ChangeStatus
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import least_privilege_policy
@@ -62,7 +63,7 @@ def test_a_policy_bounded_to_the_org_passes_an_org_scan(session: AwsSession, est
 
     applied = apply(session, planned(estate, session, planted, org_id=ORG_ID))
 
-    assert applied.status == REMEDIATED
+    assert applied.status == ChangeStatus.REMEDIATED
     findings, _ = estate.scan(session, settings)
     assert not [f for f in findings if f.resource_id == planted.resource_id and f.check_id.startswith("policy-")]
 
@@ -82,7 +83,7 @@ def test_private_dns_after_the_vpc_dns_attributes_when_those_are_enforced(sessio
 
     applied = apply(session, plan)
 
-    assert applied.status == REMEDIATED
+    assert applied.status == ChangeStatus.REMEDIATED
     assert applied.after[estate.vpc.id] == {"EnableDnsSupport": True, "EnableDnsHostnames": True}
     findings, _ = estate.scan(session)
     assert not [f for f in findings if f.resource_id == planted.resource_id]
@@ -142,7 +143,7 @@ def test_a_subnet_in_a_zone_the_service_left_fails_with_the_aws_error(
 
     applied = apply(session, plan)
 
-    assert (applied.status, applied.calls_made) == (FAILED, ())
+    assert (applied.status, applied.calls_made) == (ChangeStatus.FAILED, ())
     assert applied.error is not None
     assert "ModifyVpcEndpoint" in applied.error
     assert "InvalidParameter" in applied.error
@@ -158,7 +159,7 @@ def test_a_group_that_vanished_fails_with_the_aws_error_and_no_change(
 
     applied = apply(session, plan)
 
-    assert applied.status == FAILED
+    assert applied.status == ChangeStatus.FAILED
     assert applied.error is not None
     assert "InvalidGroup.NotFound" in applied.error
     assert mutating_calls(session) == 0
@@ -177,7 +178,7 @@ def test_a_failure_after_some_calls_reports_them_and_rolls_back(
     applied = apply(session, two_steps)
     restored = rolled_back(session, two_steps, applied, force=False)
 
-    assert (applied.status, applied.calls_made) == (FAILED, (hostnames,))
+    assert (applied.status, applied.calls_made) == (ChangeStatus.FAILED, (hostnames,))
     assert restored.status == RESTORED
     assert read_configurations(session, two_steps.resources) == applied.before
 

@@ -14,9 +14,10 @@ from remediation_estates import Estate, Planted, rolled_back
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
 from vpce_guard.remediation.configuration import READ_PERMISSIONS, Configurations, read_configurations
-from vpce_guard.remediation.executor import REMEDIATED, Applied, apply
+from vpce_guard.remediation.executor import Applied, apply
 from vpce_guard.remediation.plans import PERMISSIONS, Plan, plan_for
 from vpce_guard.remediation.rollback import RESTORED, Restored
+from vpce_guard.vocabulary import ChangeStatus
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 
@@ -75,7 +76,7 @@ def cycle(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[Cycle]
 
 
 def test_the_remediation_is_applied_and_verified(cycle: Cycle) -> None:
-    assert (cycle.applied.status, cycle.applied.error) == (REMEDIATED, None)
+    assert (cycle.applied.status, cycle.applied.error) == (ChangeStatus.REMEDIATED, None)
 
 
 def test_a_fresh_scan_no_longer_reports_the_finding(cycle: Cycle) -> None:

@@ -15,7 +15,8 @@ from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import StateStore, Status
+from vpce_guard.state import StateStore
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 

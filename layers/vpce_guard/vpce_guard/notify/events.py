@@ -5,7 +5,7 @@ person should hear about a finding; every other record is ``None``. Scenarios (t
 
 - INSERT of a finding record: the finding appeared, with the status its decision gave it (OPEN, TICKETED,
   EXEMPT) or any status a later writer records first;
-- MODIFY with another status: a transition (TICKETED -> RESOLVED, OPEN -> REMEDIATING -> REMEDIATED or FAILED,
+- MODIFY with another status: a transition (TICKETED -> RESOLVED, OPEN -> REMEDIATED or FAILED,
   RESOLVED -> TICKETED: it appeared again, ...);
 - MODIFY of a finding that is not closed, same status, new content (new evidence, severity): an update;
 - MODIFY changing neither status nor content (a newer ``last_seen``, a rewrite of the same finding), or the
@@ -42,10 +42,8 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, Validat
 
 from vpce_guard import identifiers
 from vpce_guard.schemas import problems
-from vpce_guard.state import Status
+from vpce_guard.vocabulary import FINDING_ATTRIBUTE, Status, record_key
 
-# The by-scope index's partition key: finding records have it, no other item of the table does (state.py).
-FINDING_ATTRIBUTE = "gsi1pk"
 # Statuses of a finding that needs nobody any more (fixed by us, or gone).
 CLOSED_STATUSES = frozenset(status.value for status in Status if status.is_closed)
 # The images each event carries on a NEW_AND_OLD_IMAGES stream.
@@ -150,7 +148,7 @@ class StateChange:
     @property
     def partition_key(self) -> str:
         """The state table partition of the finding's record (``state.py``)."""
-        return f"{self.account_id}#{self.region}#{self.resource_id}"
+        return record_key(self.account_id, self.region, self.resource_id)
 
     @property
     def finding_key(self) -> str:

@@ -7,17 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from vpce_guard.notify.events import ChangeKind, StateChange
+from vpce_guard.vocabulary import Status
 
 ROLLBACK_COMMAND = "vpce-guard rollback"
 # What reaching each status means, said as what happened.
-_DONE = {
-    "OPEN": "found",
-    "TICKETED": "ticketed",
-    "EXEMPT": "exempted by tag",
-    "REMEDIATING": "remediation started",
-    "REMEDIATED": "remediated automatically",
-    "FAILED": "remediation failed",
-    "RESOLVED": "resolved",
+_DONE: dict[str, str] = {
+    Status.OPEN: "found",
+    Status.TICKETED: "ticketed",
+    Status.EXEMPT: "exempted by tag",
+    Status.REMEDIATED: "remediated automatically",
+    Status.FAILED: "remediation failed",
+    Status.RESOLVED: "resolved",
 }
 
 

@@ -5,7 +5,7 @@ Tickets follow the status the decisions and remediation give a finding (``state.
 - TICKETED (ticket mode, or no safe automatic change) and FAILED (a change was refused or did not verify)
   need a person: the finding gets a ticket on each ticket channel, one per finding, opened if none is open;
 - RESOLVED, REMEDIATED and EXEMPT need nobody: the open ticket is closed, saying why;
-- OPEN (announced only, in notify mode; or awaiting its change) and REMEDIATING open no ticket; an open one
+- OPEN (announced only, in notify mode; or awaiting its change) opens no ticket; an open one
   gets a comment, as it does for every other change, including new content of the finding.
 
 Every change of status is announced (Slack, SNS): a finding appearing, a transition; new content alone is
@@ -32,7 +32,7 @@ from typing import Protocol
 
 from vpce_guard.notify.events import CLOSED_STATUSES, ChangeKind, StateChange
 from vpce_guard.notify.ledger import DeliveryLedger, Ticket
-from vpce_guard.state import Status
+from vpce_guard.vocabulary import Status
 
 # Statuses whose finding needs a person: it gets a ticket.
 NEEDS_A_PERSON = frozenset({Status.TICKETED.value, Status.FAILED.value})

@@ -24,9 +24,8 @@ from vpce_guard.collect import CALL_ERRORS
 from vpce_guard.remediation.configuration import Configurations, read_configurations
 from vpce_guard.remediation.model import ApiCall, Plan, ResourceRef
 from vpce_guard.remediation.runbooks import expectations
+from vpce_guard.vocabulary import ChangeStatus
 
-REMEDIATED = "REMEDIATED"
-FAILED = "FAILED"
 UNNEEDED = "UNNEEDED"  # the configuration already reads as the plan would leave it (a concurrent change)
 
 
@@ -50,7 +49,9 @@ def apply(session: AwsSession, plan: Plan, before_change: Callable[[Configuratio
     try:
         before = read_configurations(session, plan.resources)
     except CALL_ERRORS as error:
-        return Applied(FAILED, {}, {}, f"reading the configuration before the change: {call_error(error)}", ())
+        return Applied(
+            ChangeStatus.FAILED, {}, {}, f"reading the configuration before the change: {call_error(error)}", ()
+        )
     if all(expectation.met(before) for call in plan.calls for expectation in expectations(call)):
         return Applied(UNNEEDED, before, before, None, ())
     if before_change is not None:
@@ -60,9 +61,9 @@ def apply(session: AwsSession, plan: Plan, before_change: Callable[[Configuratio
         after = read_configurations(session, plan.resources)
     except CALL_ERRORS as error:
         reread = f"reading the configuration after the change: {call_error(error)}"
-        return Applied(FAILED, before, {}, f"{failure}; {reread}" if failure else reread, made)
+        return Applied(ChangeStatus.FAILED, before, {}, f"{failure}; {reread}" if failure else reread, made)
     if failure is not None:
-        return Applied(FAILED, before, after, failure, made)
+        return Applied(ChangeStatus.FAILED, before, after, failure, made)
     unmet = [
         expectation.describe(after)
         for call in plan.calls
@@ -70,8 +71,10 @@ def apply(session: AwsSession, plan: Plan, before_change: Callable[[Configuratio
         if not expectation.met(after)
     ]
     if unmet:
-        return Applied(FAILED, before, after, f"the change did not read back as made: {'; '.join(unmet)}", made)
-    return Applied(REMEDIATED, before, after, None, made)
+        return Applied(
+            ChangeStatus.FAILED, before, after, f"the change did not read back as made: {'; '.join(unmet)}", made
+        )
+    return Applied(ChangeStatus.REMEDIATED, before, after, None, made)
 
 
 def run_calls(session: AwsSession, calls: tuple[ApiCall, ...]) -> tuple[tuple[ApiCall, ...], str | None]:

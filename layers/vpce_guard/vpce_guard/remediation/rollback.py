@@ -36,7 +36,7 @@ from vpce_guard.remediation.configuration import (
     read_configurations,
     rule_key,
 )
-from vpce_guard.remediation.executor import FAILED, call_error, require_region, run_calls
+from vpce_guard.remediation.executor import call_error, require_region, run_calls
 from vpce_guard.remediation.model import ENDPOINT, SECURITY_GROUP, VPC, ApiCall, ResourceRef
 from vpce_guard.remediation.runbooks import (
     authorize_ingress,
@@ -45,6 +45,7 @@ from vpce_guard.remediation.runbooks import (
     revoke_ingress,
     set_vpc_attribute,
 )
+from vpce_guard.vocabulary import ChangeStatus
 
 RESTORED = "RESTORED"
 REFUSED = "REFUSED"
@@ -231,14 +232,18 @@ def restore(session: AwsSession, plan: RollbackPlan, *, force: bool) -> Restored
         return Restored(REFUSED, plan.changed_since, ())
     made, failure = run_calls(session, plan.calls)
     if failure is not None:
-        return Restored(FAILED, None, made, failure)
+        return Restored(ChangeStatus.FAILED, None, made, failure)
     try:
         restored = read_configurations(session, plan.undo.resources)
     except CALL_ERRORS as error:
-        return Restored(FAILED, None, made, f"reading the configuration after the rollback: {call_error(error)}")
+        return Restored(
+            ChangeStatus.FAILED, None, made, f"reading the configuration after the rollback: {call_error(error)}"
+        )
     left = not_restored(plan.undo, restored)
     if left:
-        return Restored(FAILED, None, made, f"the rollback did not restore the snapshot: {'; '.join(left)}")
+        return Restored(
+            ChangeStatus.FAILED, None, made, f"the rollback did not restore the snapshot: {'; '.join(left)}"
+        )
     return Restored(RESTORED, None, made)
 
 

@@ -21,15 +21,14 @@ from datetime import UTC, datetime
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CALL_ERRORS
-from vpce_guard.remediation.executor import FAILED, call_error
+from vpce_guard.remediation.executor import call_error
 from vpce_guard.remediation.integrity import ChangeSeal
 from vpce_guard.remediation.model import ApiCall, ResourceRef
 from vpce_guard.remediation.rollback import REFUSED, RESTORED, RollbackPlan, Undo, plan_rollback, restore, undo_of
 from vpce_guard.state import ChangeRecord, StateStore
+from vpce_guard.vocabulary import UNDOABLE, ChangeStatus
 
-ROLLED_BACK = "ROLLED_BACK"
 # What a change record's status must be for its change to be undone; APPLYING is an interrupted change.
-UNDOABLE = ("REMEDIATED", "FAILED", "APPLYING")
 DECLINED = "DECLINED"
 HELD = "HELD"  # a change or another rollback holds a lease on a resource
 BLOCKED = "BLOCKED"  # a later change of vpce-guard's must be rolled back first
@@ -56,12 +55,12 @@ class RollbackOutcome:
 
 def undo_of_change(change: ChangeRecord) -> Undo:
     """What rolling back ``change`` means, from its record."""
-    if change.status == ROLLED_BACK:
+    if change.status == ChangeStatus.ROLLED_BACK:
         raise RollbackError(f"change {change.change_id} was rolled back at {change.rolled_back_at}")
     if change.status not in UNDOABLE:
         raise RollbackError(
             f"change {change.change_id} is {change.status}: only changes made or begun "
-            f"({', '.join(UNDOABLE)}) can be rolled back"
+            f"({', '.join(sorted(UNDOABLE))}) can be rolled back"
         )
     if change.after is None and not change.planned_calls:
         raise RollbackError(
@@ -112,7 +111,7 @@ def roll_back(
     try:
         shown = plan_rollback(session, undo)
     except CALL_ERRORS as error:
-        return RollbackOutcome(change, FAILED, error=f"reading the configuration now: {call_error(error)}")
+        return RollbackOutcome(change, ChangeStatus.FAILED, error=f"reading the configuration now: {call_error(error)}")
     if shown.changed_since and not force:
         return RollbackOutcome(change, REFUSED, shown, changed_since=shown.changed_since)
     if shown.calls and not confirm(shown):
@@ -125,13 +124,15 @@ def roll_back(
         try:
             planned = plan_rollback(session, undo)
         except CALL_ERRORS as error:
-            return RollbackOutcome(change, FAILED, shown, error=f"reading the configuration: {call_error(error)}")
+            return RollbackOutcome(
+                change, ChangeStatus.FAILED, shown, error=f"reading the configuration: {call_error(error)}"
+            )
         if planned.calls != shown.calls or (planned.changed_since and not force):
             return RollbackOutcome(change, MOVED, planned, changed_since=planned.changed_since)
         restored = restore(session, planned, force=force)
     finally:
         store.release_leases(change.account_id, change.region, leased, holder)
     if restored.status != RESTORED:
-        return RollbackOutcome(change, FAILED, planned, restored.calls_made, error=restored.error)
+        return RollbackOutcome(change, ChangeStatus.FAILED, planned, restored.calls_made, error=restored.error)
     store.mark_rolled_back(change, now())
     return RollbackOutcome(change, RESTORED, planned, restored.calls_made)
