@@ -50,9 +50,10 @@ build: $(INSTALLED) $(SAM_INSTALLED)
 	$(PYTHON312) -m compileall -q -f -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 	$(BIN)/python -m vpce_guard_local.sam.built .aws-sam $(PYTHON312)
 
-# The whole suite, one worker per core (each with its own emulator), after the build its tests read.
+# The whole suite, one worker per core (each with its own emulator), after the build its tests read. A worker
+# that runs out of tests takes some of another's (worksteal): the long end-to-end tests do not all land last.
 test: lint build
-	$(BIN)/python -m pytest -n auto
+	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # The fast loop: the unit tests, no emulator.
 unit: $(INSTALLED)
