@@ -53,6 +53,15 @@ def interface(ec2: Any, vpc: BuiltVpc, service: str) -> str:
     return build.interface_endpoint(vpc, service, subnet_ids=vpc.private_subnet_ids, group_ids=[group])
 
 
+def sts_endpoint_an_outsider_called(ec2: Any, vpc: BuiltVpc, aws_env: Emulator) -> str:
+    """An STS endpoint through which CloudTrail saw another account's role call yesterday."""
+    endpoint_id = interface(ec2, vpc, "sts")
+    yesterday = datetime.now(UTC) - timedelta(days=1)
+    outsider = assumed_role("arn:aws:iam::444455556666:role/ci-runner")
+    aws_env.record_cloudtrail_events([record("AssumeRole", at=yesterday, identity=outsider, endpoint=endpoint_id)])
+    return endpoint_id
+
+
 def gateway(ec2: Any, vpc: BuiltVpc, service: str) -> str:
     tables = [*vpc.private_route_table_ids, *vpc.public_route_table_ids]
     return EstateBuilder(ec2, REGION).gateway_endpoint(vpc, service, route_table_ids=tables)
@@ -166,10 +175,7 @@ def test_a_dry_run_records_the_planned_rewrite_with_its_preview_and_says_so_on_t
 def test_a_ticket_keeps_the_proposal_it_did_not_make(
     session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator
 ) -> None:
-    endpoint_id = interface(ec2, vpc, "sts")
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    outsider = assumed_role("arn:aws:iam::444455556666:role/ci-runner")
-    aws_env.record_cloudtrail_events([record("AssumeRole", at=yesterday, identity=outsider, endpoint=endpoint_id)])
+    endpoint_id = sts_endpoint_an_outsider_called(ec2, vpc, aws_env)
 
     enforce(session, store, vpc)
 
@@ -226,10 +232,7 @@ def test_a_partner_service_endpoint_naming_an_outside_account_is_rewritten_to_th
 def test_an_endpoint_with_several_policy_findings_has_its_callers_read_once(
     session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc, aws_env: Emulator
 ) -> None:
-    endpoint_id = interface(ec2, vpc, "sts")
-    yesterday = datetime.now(UTC) - timedelta(days=1)
-    outsider = assumed_role("arn:aws:iam::444455556666:role/ci-runner")
-    aws_env.record_cloudtrail_events([record("AssumeRole", at=yesterday, identity=outsider, endpoint=endpoint_id)])
+    endpoint_id = sts_endpoint_an_outsider_called(ec2, vpc, aws_env)
     aws_env.clear_recorded_calls()
 
     enforce(session, store, vpc)

@@ -287,16 +287,23 @@ def test_the_notification_topic_refuses_plain_http(transformed: TransformedTempl
     assert refuses_plain_http(policy["Properties"]["PolicyDocument"]["Statement"], "sns:Publish")
 
 
+def resolved_queue_policy(template: TransformedTemplate, queue: str, queue_name: str, roles: tuple[str, ...]) -> Any:
+    """The policy of the stack's queue ``queue``, with ``roles`` and the queue resolved to ARNs of ``ACCOUNT``."""
+    physical = {
+        role: PhysicalResource("AWS::IAM::Role", role, {"Arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"}) for role in roles
+    }
+    physical[queue] = PhysicalResource(
+        "AWS::SQS::Queue", "url", {"Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:{queue_name}"}
+    )
+    resolved = resolver({}, physical).resolve(queue_policies(template)[queue])
+    return parse_policy({"Version": "2012-10-17", "Statement": resolved})
+
+
 @pytest.fixture(scope="module")
 def sweep_queue_policy(single_account: TransformedTemplate) -> Any:
-    roles = {
-        role: PhysicalResource("AWS::IAM::Role", role, {"Arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"})
-        for role in ("SweepFunctionRole", "SweepWorkerFunctionRole")
-    }
-    queue = PhysicalResource("AWS::SQS::Queue", "url", {"Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:jobs"})
-    statements = queue_policies(single_account)["SweepJobQueue"]
-    resolved = resolver({}, {**roles, "SweepJobQueue": queue}).resolve(statements)
-    return parse_policy({"Version": "2012-10-17", "Statement": resolved})
+    return resolved_queue_policy(
+        single_account, "SweepJobQueue", "jobs", ("SweepFunctionRole", "SweepWorkerFunctionRole")
+    )
 
 
 @pytest.mark.parametrize(
@@ -384,14 +391,8 @@ def test_the_acting_functions_may_update_their_counters_and_no_other_item(
 
 @pytest.fixture(scope="module")
 def follow_up_queue_policy(single_account: TransformedTemplate) -> Any:
-    roles = {
-        role: PhysicalResource("AWS::IAM::Role", role, {"Arn": f"arn:aws:iam::{ACCOUNT}:role/{role}"})
-        for role in ("OnChangeFunctionRole", "SweepWorkerFunctionRole")
-    }
-    queue = PhysicalResource("AWS::SQS::Queue", "url", {"Arn": f"arn:aws:sqs:us-east-1:{ACCOUNT}:follow-ups"})
-    statements = queue_policies(single_account)["OnChangeFollowUpQueue"]
-    resolved = resolver({}, {**roles, "OnChangeFollowUpQueue": queue}).resolve(statements)
-    return parse_policy({"Version": "2012-10-17", "Statement": resolved})
+    roles = ("OnChangeFunctionRole", "SweepWorkerFunctionRole")
+    return resolved_queue_policy(single_account, "OnChangeFollowUpQueue", "follow-ups", roles)
 
 
 @pytest.mark.parametrize(
