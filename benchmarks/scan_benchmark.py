@@ -5,6 +5,14 @@ scanner of these facts can avoid: ⌈endpoints / 1,000⌉ DescribeVpcEndpoints p
 DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups and DescribeRouteTables,
 and two DescribeVpcAttribute calls per VPC with interface endpoints (the API has no batched form).
 Target: all ten checks with API calls at most 1.2 times the floor, wall time dominated by the emulator's responses.
+
+Then, on an estate of 2,000 endpoints, the scan against its floor in wall time: a plain boto3 script making
+exactly the calls ``collect_snapshot`` makes for a whole region (same operations, same page sizes, the
+DescribeVpcAttribute calls in a thread pool of the same width) and nothing else, against vpce-guard's scan
+(collect, then facts and checks, as ``scan_live`` runs them). Both on the same emulator and estate, each
+with its client made beforehand, in turns (which goes first alternates); the median of each is printed with
+their ratio. Target: at most 1.15 times the plain script. The two must make the same calls by operation
+(asserted).
 """
 
 from __future__ import annotations
@@ -12,14 +20,20 @@ from __future__ import annotations
 import json
 import math
 import os
+import statistics
 import sys
 import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from vpce_guard.aws import AwsSession
+import boto3
+
+from vpce_guard.aws import ApiCallCounter, AwsSession
 from vpce_guard.checks import CheckSettings, run_checks
-from vpce_guard.collect import collect_snapshot
+from vpce_guard.collect import ATTRIBUTE_WORKERS, DNS_ATTRIBUTES, PAGE_SIZE, collect_snapshot
 from vpce_guard.facts import build_facts
+from vpce_guard.scan import scan_snapshot
 from vpce_guard.snapshot import Scope
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import EstateBuilder, least_privilege_policy
@@ -28,6 +42,9 @@ REGION = "us-east-1"
 VPCS = 50
 ESTATES = (1_000, 5_000)
 REGION_WIDE_DESCRIBES = 5
+FLOOR_ESTATE = 2_000
+FLOOR_RUNS = 6
+FLOOR_TARGET = 1.15
 
 
 def build_estate(ec2: Any, endpoints: int) -> None:
@@ -96,12 +113,75 @@ def measure(emulator: Emulator, endpoints: int) -> None:
         print(f"    {operation:<30} {count}")
 
 
+def plain_boto3_scan(ec2: Any) -> None:
+    """The floor: the calls ``collect_snapshot`` makes for a whole region, with boto3 alone, every page kept
+    and nothing else done with the answers."""
+
+    def pages(method: str, **parameters: Any) -> list[Any]:
+        return list(ec2.get_paginator(method).paginate(**parameters))
+
+    paging = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
+    endpoints = [item for page in pages("describe_vpc_endpoints", **paging) for item in page["VpcEndpoints"]]
+    pages("describe_vpc_endpoint_services", **paging)
+    for method in ("describe_vpcs", "describe_subnets", "describe_security_groups", "describe_route_tables"):
+        pages(method)
+    vpc_ids = sorted({endpoint["VpcId"] for endpoint in endpoints if endpoint["VpcEndpointType"] == "Interface"})
+    requests = [(vpc_id, attribute) for vpc_id in vpc_ids for attribute in DNS_ATTRIBUTES]
+    with ThreadPoolExecutor(max_workers=ATTRIBUTE_WORKERS) as pool:
+        list(pool.map(lambda request: ec2.describe_vpc_attribute(VpcId=request[0], Attribute=request[1]), requests))
+
+
+def timed_plain_scan(emulator: Emulator) -> tuple[float, Counter[str]]:
+    counter = ApiCallCounter()
+    ec2 = counter.watch(boto3.Session(region_name=REGION).client("ec2", endpoint_url=emulator.url))
+    started = time.perf_counter()
+    plain_boto3_scan(ec2)
+    return time.perf_counter() - started, counter.calls
+
+
+def timed_scan(emulator: Emulator) -> tuple[float, float, Counter[str]]:
+    """vpce-guard's scan of the whole region: its wall time, the collection's part of it, and its calls."""
+    session = AwsSession(REGION, endpoint_url=emulator.url)
+    session.client("ec2")
+    started = time.perf_counter()
+    snapshot = collect_snapshot(session, Scope(REGION))
+    collected = time.perf_counter()
+    scan_snapshot(snapshot, CheckSettings())
+    return time.perf_counter() - started, collected - started, session.counter.calls
+
+
+def measure_against_floor(emulator: Emulator, endpoints: int) -> None:
+    emulator.reset()
+    build_estate(emulator.client("ec2"), endpoints)
+    plain: list[float] = []
+    scans: list[tuple[float, float]] = []
+    for run in range(FLOOR_RUNS):
+        if run % 2:  # each goes first as often as the other
+            scan_wall, collection, scan_calls = timed_scan(emulator)
+            plain_wall, plain_calls = timed_plain_scan(emulator)
+        else:
+            plain_wall, plain_calls = timed_plain_scan(emulator)
+            scan_wall, collection, scan_calls = timed_scan(emulator)
+        assert scan_calls == plain_calls, f"the scan made {dict(scan_calls)}, the plain script {dict(plain_calls)}"
+        plain.append(plain_wall)
+        scans.append((scan_wall, collection))
+    floor, scan = statistics.median(plain), statistics.median(wall for wall, _ in scans)
+    collection = statistics.median(collection for _, collection in scans)
+    checks = statistics.median(wall - collection for wall, collection in scans)
+    print(f"\nThe scan against a plain boto3 script making the same calls: {endpoints:,} endpoints over {VPCS} VPCs,")
+    print(f"median of {FLOOR_RUNS} runs each, alternating which goes first")
+    print(f"  plain boto3 script  {floor:6.2f} s  ({sum(plain_calls.values())} API calls, the same by operation)")
+    print(f"  vpce-guard scan     {scan:6.2f} s  (collection {collection:.2f} s, facts and checks {checks:.2f} s)")
+    print(f"  ratio               {scan / floor:6.2f}x (target ≤ {FLOOR_TARGET:.2f}x)")
+
+
 def main() -> None:
     os.environ.setdefault("AWS_DEFAULT_REGION", REGION)
     with Emulator(region=REGION) as emulator:
         os.environ.update(emulator.client_environment())
         for endpoints in ESTATES:
             measure(emulator, endpoints)
+        measure_against_floor(emulator, FLOOR_ESTATE)
 
 
 if __name__ == "__main__":

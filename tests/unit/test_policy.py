@@ -72,6 +72,12 @@ def test_parsed_object_reads_like_its_text() -> None:
     assert parse_policy(document) == parse_policy(json.dumps(document))
 
 
+def test_one_text_is_parsed_once_and_its_policy_shared() -> None:
+    text = json.dumps({"Statement": [FULL_ACCESS]})
+
+    assert parse_policy(text) is parse_policy(text)
+
+
 def test_single_statement_object_is_a_statement_list_of_one() -> None:
     assert len(parse_policy({"Statement": FULL_ACCESS}).statements) == 1
 

@@ -296,8 +296,20 @@ class ForeignGrant:
 def parse_policy(document: str | Mapping[str, Any]) -> Policy:
     """Read a policy from its JSON text (compact or pretty-printed, as the API or a file gives it) or from
     an already parsed object. Anything AWS would refuse as an endpoint policy is a PolicyError: more than
-    20,480 characters, an element of the wrong type, an empty value, an unknown condition operator."""
-    raw = _json_object(document)
+    20,480 characters, an element of the wrong type, an empty value, an unknown condition operator.
+
+    Endpoints often share one document (AWS's default, an organization's standard policy): each text is
+    parsed once and its policy, immutable, shared, with the analyses it caches."""
+    return _parse_text(_json_text(document))
+
+
+# Distinct policy texts kept parsed (each at most MAX_POLICY_CHARACTERS long), the least recently used dropped.
+_PARSED_POLICIES = 1024
+
+
+@lru_cache(maxsize=_PARSED_POLICIES)
+def _parse_text(text: str) -> Policy:
+    raw = _json_object(text)
     unknown = sorted(set(raw) - _POLICY_ELEMENTS)
     if unknown:
         raise PolicyError(f"unknown policy element(s) {', '.join(unknown)}; a policy has Version, Id and Statement")
@@ -412,9 +424,9 @@ def foreign_grants(policy: Policy, own_accounts: frozenset[str], org_ids: frozen
     return tuple(grants)
 
 
-def _json_object(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
-    """The document as a plain JSON object; a parsed one is copied through JSON so that findings can quote
-    its statements as JSON."""
+def _json_text(document: str | Mapping[str, Any]) -> str:
+    """The document as JSON text; a parsed one is written as JSON so that findings can quote its statements
+    as JSON."""
     try:
         text = document if isinstance(document, str) else json.dumps(document)
     except (TypeError, ValueError, RecursionError) as error:
@@ -424,6 +436,11 @@ def _json_object(document: str | Mapping[str, Any]) -> Mapping[str, Any]:
             f"the policy has {len(text):,} characters; AWS accepts at most {MAX_POLICY_CHARACTERS:,} in an "
             "endpoint policy"
         )
+    return text
+
+
+def _json_object(text: str) -> Mapping[str, Any]:
+    """The text as a plain JSON object."""
     try:
         raw = json.loads(text)
     except json.JSONDecodeError as error:
