@@ -1,14 +1,20 @@
-"""Fixtures for the whole suite: one emulator for the test session, wiped before each test that uses it."""
+"""Fixtures for the whole suite: one emulator for the test session, wiped before each test that uses it; botocore's
+data files parsed once per process (see botocore_models)."""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 
 import pytest
+from botocore_models import share_models
 from template_support import TEMPLATE
 
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.sam.template import SamTemplate
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    share_models()
 
 
 @pytest.fixture(scope="session")
