@@ -18,6 +18,7 @@ transaction changes in place, and the stream's record list.
 from __future__ import annotations
 
 import copy
+import functools
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -25,6 +26,7 @@ from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
+from moto.core import responses
 from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
@@ -98,9 +100,16 @@ def transact_write_items(backend: DynamoDBBackend, transact_items: list[dict[str
         PATCHES.originals["DynamoDBBackend.transact_write_items"](backend, transact_items)
 
 
+@functools.cache
+def method_names_from_class(clazz: type) -> frozenset[str]:
+    """The names of the functions of a response class, which moto's dispatch looks an action up in."""
+    return frozenset(PATCHES.originals["moto.core.responses.method_names_from_class"](clazz))
+
+
 PATCHES = Patches(
     (
         (BackendDict, "reset", classmethod(lambda cls: drop_backends())),
+        (responses, "method_names_from_class", method_names_from_class),
         (DynamoDBBackend, "transact_write_items", transact_write_items),
         (dynamodb_models, "copy", SimpleNamespace(deepcopy=_deepcopy)),
     )
