@@ -1,11 +1,13 @@
 """`pip install vpce-guard` without extras: the commands that read or change AWS work, the local tooling's say
 which extra to install, and neither moto nor the SAM translator is installed. The package is built as a wheel
-from this checkout and installed into a virtualenv of its own (packages from pip's cache after the first run)."""
+from this checkout and installed into a virtualenv of its own (packages from pip's cache after the first run) by
+this environment's pip: the virtualenv needs none of its own, and installing one took a quarter of the time."""
 
 from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import venv
 from pathlib import Path
 
@@ -23,11 +25,14 @@ OPEN_POLICY = {
 def base_install(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A virtualenv with vpce-guard installed from this checkout, no extras; its bin directory."""
     root = tmp_path_factory.mktemp("base-install")
-    venv.create(root / "venv", with_pip=True)
+    venv.create(root / "venv")
     python = root / "venv" / "bin" / "python"
-    install = [str(python), "-m", "pip", "install", "--quiet", "--disable-pip-version-check"]
+    pip = [sys.executable, "-m", "pip", "--python", str(python), "--disable-pip-version-check"]
     installed = subprocess.run(
-        [*install, "-c", str(REPO / "constraints.txt"), str(REPO)], capture_output=True, text=True, timeout=600
+        [*pip, "install", "--quiet", "-c", str(REPO / "constraints.txt"), str(REPO)],
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     assert installed.returncode == 0, installed.stderr
     return python.parent
