@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -11,6 +12,7 @@ from vpce_guard import collect
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import CollectionError, collect_snapshot
 from vpce_guard.facts import build_facts
+from vpce_guard.scan import traffic_window
 from vpce_guard.snapshot import OPERATIONS, Scope
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
@@ -45,6 +47,9 @@ def test_region_scan_reads_every_operation_once_plus_dns_attributes_per_vpc(aws_
         "DescribeSubnets": 1,
         "DescribeSecurityGroups": 1,
         "DescribeRouteTables": 1,
+        "DescribeNetworkAcls": 1,
+        "DescribeVpnGateways": 1,
+        "DescribeTransitGatewayVpcAttachments": 1,
         "DescribeVpcAttribute": 4,
     }
 
@@ -140,3 +145,61 @@ def test_an_unreachable_api_is_an_error_not_an_empty_scan(aws_env: Emulator) -> 
 
     with pytest.raises(CollectionError, match="DescribeVpcEndpoints failed"):
         collect_snapshot(session, Scope(REGION))
+
+
+def test_a_vpc_scope_reads_the_network_acls_and_paths_elsewhere_of_that_vpc_only(aws_env: Emulator, ec2: Any) -> None:
+    first, second = _estate(ec2, vpcs=2)
+    gateway = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpnGatewayId=gateway, VpcId=first)
+    transit = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [second]}])["Subnets"]]
+    attachment = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=transit, VpcId=second, SubnetIds=subnets[:1]
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+
+    facts = build_facts(collect_snapshot(session, Scope(REGION, vpc_ids=(first,))))
+
+    assert facts.vpcs[first].on_premises_paths == (gateway,)
+    assert {acl.vpc_id for acl in facts.network_acls.values()} == {first}
+    assert all(subnet.network_acl_id in facts.network_acls for subnet in facts.subnets.values())
+    assert build_facts(collect_snapshot(session, Scope(REGION, vpc_ids=(second,)))).vpcs[second].on_premises_paths == (
+        attachment,
+    )
+
+
+def test_the_traffic_of_each_interface_endpoint_is_read_in_one_call_over_the_window(
+    aws_env: Emulator, ec2: Any
+) -> None:
+    (vpc_id,) = _estate(ec2, vpcs=1)
+    busy, quiet = sorted(
+        ec2.describe_vpc_endpoints()["VpcEndpoints"], key=lambda endpoint: endpoint["ServiceName"], reverse=True
+    )
+    window = traffic_window(datetime.now(UTC), days=14)
+    aws_env.client("cloudwatch").put_metric_data(
+        Namespace=collect.PRIVATELINK_NAMESPACE,
+        MetricData=[
+            {
+                "MetricName": "BytesProcessed",
+                "Dimensions": [
+                    {"Name": "Endpoint Type", "Value": "Interface"},
+                    {"Name": "Service Name", "Value": busy["ServiceName"]},
+                    {"Name": "VPC Endpoint Id", "Value": busy["VpcEndpointId"]},
+                    {"Name": "VPC Id", "Value": vpc_id},
+                ],
+                "Timestamp": window.end - timedelta(days=days_ago, hours=1),
+                "Value": value,
+                "Unit": "Bytes",
+            }
+            for days_ago, value in ((1, 4096.0), (3, 1024.0), (20, 1e9))
+        ],
+    )
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+
+    snapshot = collect_snapshot(session, Scope(REGION, traffic_window=window))
+
+    traffic = build_facts(snapshot).traffic
+    assert traffic is not None
+    assert traffic.window == window
+    assert traffic.bytes_processed == {busy["VpcEndpointId"]: 5120.0, quiet["VpcEndpointId"]: 0.0}
+    assert session.counter.calls["GetMetricData"] == 1
