@@ -2,8 +2,8 @@
 
 Prints, per estate: wall time by phase, API calls by operation, and the API-call floor — the calls no
 scanner of these facts can avoid: ⌈endpoints / 1,000⌉ DescribeVpcEndpoints pages, one each of
-DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups, DescribeRouteTables,
-DescribeNetworkAcls, DescribeVpnGateways and DescribeTransitGatewayVpcAttachments,
+DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups, DescribeRouteTables and
+DescribeNetworkAcls,
 and two DescribeVpcAttribute calls per VPC with interface endpoints (the API has no batched form).
 Target: all ten checks with API calls at most 1.2 times the floor, wall time dominated by the emulator's responses.
 """
@@ -28,7 +28,7 @@ from vpce_guard_local.estate import EstateBuilder, least_privilege_policy
 REGION = "us-east-1"
 VPCS = 50
 ESTATES = (1_000, 5_000)
-REGION_WIDE_DESCRIBES = 8
+REGION_WIDE_DESCRIBES = 6
 
 
 def build_estate(ec2: Any, endpoints: int) -> None:

@@ -2,11 +2,13 @@
 
 Calls per scan (the floor ``make bench`` measures against): DescribeVpcEndpoints in pages of 1,000, one
 paginated DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups,
-DescribeRouteTables, DescribeNetworkAcls, DescribeVpnGateways and DescribeTransitGatewayVpcAttachments for the
-whole region (or filtered to the VPCs in scope), two DescribeVpcAttribute calls (DNS support, DNS hostnames)
-per VPC that has an interface endpoint — the API has no batched form — and, where a check judges traffic,
-one CloudWatch GetMetricData per 500 interface endpoints. VPC-level facts are read once and shared by every
-endpoint of that VPC.
+DescribeRouteTables and DescribeNetworkAcls for the whole region (or filtered to the VPCs in scope), two
+DescribeVpcAttribute calls (DNS support, DNS hostnames) per VPC that has an interface endpoint — the API has
+no batched form —, DescribeVpnGateways and DescribeTransitGatewayVpcAttachments only where a VPC has an S3 or
+DynamoDB interface endpoint and no gateway endpoint of that service (whether the VPC has a path from
+elsewhere decides if a gateway would serve it), and, where a check judges traffic, one CloudWatch
+GetMetricData per 500 interface endpoints. VPC-level facts are read once and shared by every endpoint of that
+VPC.
 
 A describe that fails raises ``CollectionError``: a scan that could not see is an error, never "no findings".
 """
@@ -23,7 +25,8 @@ from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.facts import INACTIVE_STATES, INTERFACE
+from vpce_guard.catalog import load_catalog
+from vpce_guard.facts import GATEWAY, INACTIVE_STATES, INTERFACE
 from vpce_guard.snapshot import (
     DESCRIBE_ENDPOINTS,
     DESCRIBE_NETWORK_ACLS,
@@ -64,6 +67,9 @@ _VPC_LEVEL = {
     DESCRIBE_SECURITY_GROUPS: ("describe_security_groups", "vpc-id"),
     DESCRIBE_ROUTE_TABLES: ("describe_route_tables", "vpc-id"),
     DESCRIBE_NETWORK_ACLS: ("describe_network_acls", "vpc-id"),
+}
+# The VPCs' paths from elsewhere (on premises, other VPCs), read for the VPCs ``vpcs_needing_paths`` names.
+_PATHS = {
     DESCRIBE_VPN_GATEWAYS: ("describe_vpn_gateways", "attachment.vpc-id"),
     DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS: ("describe_transit_gateway_vpc_attachments", "vpc-id"),
 }
@@ -168,6 +174,11 @@ class _Collector:
         responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(
             endpoints["VpcEndpoints"], responses[DESCRIBE_SERVICES]["ServiceDetails"]
         )
+        needing_paths = vpcs_needing_paths(endpoints["VpcEndpoints"])
+        for operation, (method, by_vpc) in _PATHS.items():
+            responses[operation] = {
+                RESULT_KEYS[operation]: self._describe_filtered(operation, method, by_vpc, needing_paths)
+            }
         if self.scope.traffic_window is not None:
             responses[GET_METRIC_DATA] = read_traffic(
                 self.session, endpoints["VpcEndpoints"], self.scope.traffic_window, self.progress
@@ -312,6 +323,24 @@ def read_traffic(
             EndTime=window.end,
         )["MetricDataResults"]
     return {"MetricDataResults": results}
+
+
+def vpcs_needing_paths(endpoints: Iterable[Any]) -> list[str]:
+    """The VPCs whose private gateways and transit gateway attachments a scan reads: those with an active
+    interface endpoint of a service that also takes a gateway endpoint (S3, DynamoDB), and no active gateway
+    endpoint of it."""
+    active = [endpoint for endpoint in endpoints if endpoint.get("State", "").lower() not in INACTIVE_STATES]
+    gateways = {(e["VpcId"], e.get("ServiceName")) for e in active if e.get("VpcEndpointType") == GATEWAY}
+    catalog = load_catalog()
+    return sorted(
+        {
+            endpoint["VpcId"]
+            for endpoint in active
+            if endpoint.get("VpcEndpointType") == INTERFACE
+            and catalog.lookup(endpoint.get("ServiceName"), GATEWAY) is not None
+            and (endpoint["VpcId"], endpoint.get("ServiceName")) not in gateways
+        }
+    )
 
 
 def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
