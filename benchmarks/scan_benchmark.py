@@ -2,8 +2,10 @@
 
 Prints, per estate: wall time by phase, API calls by operation, and the API-call floor — the calls no
 scanner of these facts can avoid: ⌈endpoints / 1,000⌉ DescribeVpcEndpoints pages, one each of
-DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups and DescribeRouteTables,
-and two DescribeVpcAttribute calls per VPC with interface endpoints (the API has no batched form).
+DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups, DescribeRouteTables and
+DescribeNetworkAcls, DescribeVpnGateways and DescribeTransitGatewayVpcAttachments filtered to the VPCs with an S3
+or DynamoDB interface endpoint and no gateway endpoint of it (where there are any), and two DescribeVpcAttribute
+calls per VPC with interface endpoints (the API has no batched form).
 Target: all ten checks with API calls at most 1.2 times the floor, wall time dominated by the emulator's responses.
 
 Then, on an estate of 2,000 endpoints, the scan against its floor in wall time: a plain boto3 script making
@@ -31,7 +33,7 @@ import boto3
 
 from vpce_guard.aws import ApiCallCounter, AwsSession
 from vpce_guard.checks import CheckSettings, run_checks
-from vpce_guard.collect import ATTRIBUTE_WORKERS, DNS_ATTRIBUTES, PAGE_SIZE, collect_snapshot
+from vpce_guard.collect import ATTRIBUTE_WORKERS, DNS_ATTRIBUTES, PAGE_SIZE, collect_snapshot, vpcs_needing_paths
 from vpce_guard.facts import build_facts
 from vpce_guard.scan import scan_snapshot
 from vpce_guard.snapshot import Scope
@@ -41,7 +43,7 @@ from vpce_guard_local.estate import EstateBuilder, least_privilege_policy
 REGION = "us-east-1"
 VPCS = 50
 ESTATES = (1_000, 5_000)
-REGION_WIDE_DESCRIBES = 5
+REGION_WIDE_DESCRIBES = 6
 FLOOR_ESTATE = 2_000
 FLOOR_RUNS = 6
 FLOOR_TARGET = 1.15
@@ -99,7 +101,8 @@ def measure(emulator: Emulator, endpoints: int) -> None:
     checked = time.perf_counter()
 
     total = checked - started
-    floor = math.ceil(endpoints / 1000) + REGION_WIDE_DESCRIBES + 2 * VPCS
+    paths = 2 if vpcs_needing_paths(snapshot.response("DescribeVpcEndpoints")["VpcEndpoints"]) else 0
+    floor = math.ceil(endpoints / 1000) + REGION_WIDE_DESCRIBES + paths + 2 * VPCS
     calls = session.counter
     print(f"  wall time        {total:6.2f} s")
     print(
@@ -123,8 +126,18 @@ def plain_boto3_scan(ec2: Any) -> None:
     paging = {"PaginationConfig": {"PageSize": PAGE_SIZE}}
     endpoints = [item for page in pages("describe_vpc_endpoints", **paging) for item in page["VpcEndpoints"]]
     pages("describe_vpc_endpoint_services", **paging)
-    for method in ("describe_vpcs", "describe_subnets", "describe_security_groups", "describe_route_tables"):
+    for method in (
+        "describe_vpcs",
+        "describe_subnets",
+        "describe_security_groups",
+        "describe_route_tables",
+        "describe_network_acls",
+    ):
         pages(method)
+    needing_paths = vpcs_needing_paths(endpoints)
+    if needing_paths:
+        ec2.describe_vpn_gateways(Filters=[{"Name": "attachment.vpc-id", "Values": needing_paths}])
+        pages("describe_transit_gateway_vpc_attachments", Filters=[{"Name": "vpc-id", "Values": needing_paths}])
     vpc_ids = sorted({endpoint["VpcId"] for endpoint in endpoints if endpoint["VpcEndpointType"] == "Interface"})
     requests = [(vpc_id, attribute) for vpc_id in vpc_ids for attribute in DNS_ATTRIBUTES]
     with ThreadPoolExecutor(max_workers=ATTRIBUTE_WORKERS) as pool:

@@ -1,7 +1,7 @@
 """The samples' story (events/README.md) built in the emulator, so the sample events can be retargeted at real
 resources: a VPC with private subnets in two zones, an SSM interface endpoint in one subnet with private DNS
 off behind an HTTPS group, an S3 gateway endpoint on the first subnet's route table, and a subnet in a third
-zone with a route table of its own."""
+zone with a route table of its own; and, which no sample names, a DynamoDB interface endpoint in both subnets."""
 
 from __future__ import annotations
 
@@ -33,6 +33,9 @@ def build_story(ec2: Any, region: str, account_id: str) -> dict[str, str]:
         vpc, "ssm", subnet_ids=vpc.private_subnet_ids[:1], group_ids=[group], private_dns=False
     )
     gateway = build.gateway_endpoint(vpc, "s3", route_table_ids=vpc.private_route_table_ids[:1])
+    # An interface endpoint of a service that also takes a free gateway endpoint, and no gateway endpoint of it:
+    # the evaluations read whether the VPC has a path from elsewhere.
+    build.interface_endpoint(vpc, "dynamodb", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False)
     third_zone = ec2.describe_availability_zones()["AvailabilityZones"][2]["ZoneName"]
     new_subnet = ec2.create_subnet(VpcId=vpc.id, CidrBlock="10.60.32.0/20", AvailabilityZone=third_zone)["Subnet"]
     new_table = ec2.create_route_table(VpcId=vpc.id)["RouteTable"]["RouteTableId"]

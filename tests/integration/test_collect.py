@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -9,9 +11,12 @@ from botocore.awsrequest import AWSResponse
 
 from vpce_guard import collect
 from vpce_guard.aws import AwsSession
+from vpce_guard.checks import CHECKS, Check, CheckSettings
 from vpce_guard.collect import CollectionError, collect_snapshot
-from vpce_guard.facts import build_facts
-from vpce_guard.snapshot import OPERATIONS, Scope
+from vpce_guard.facts import Facts, build_facts
+from vpce_guard.findings import Finding, Severity
+from vpce_guard.scan import scan_live, scan_snapshot, traffic_window
+from vpce_guard.snapshot import OPERATIONS, Scope, TrafficWindow
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import EstateBuilder
@@ -45,6 +50,7 @@ def test_region_scan_reads_every_operation_once_plus_dns_attributes_per_vpc(aws_
         "DescribeSubnets": 1,
         "DescribeSecurityGroups": 1,
         "DescribeRouteTables": 1,
+        "DescribeNetworkAcls": 1,
         "DescribeVpcAttribute": 4,
     }
 
@@ -140,3 +146,115 @@ def test_an_unreachable_api_is_an_error_not_an_empty_scan(aws_env: Emulator) -> 
 
     with pytest.raises(CollectionError, match="DescribeVpcEndpoints failed"):
         collect_snapshot(session, Scope(REGION))
+
+
+def test_a_vpc_scope_reads_the_network_acls_and_paths_elsewhere_of_that_vpc_only(aws_env: Emulator, ec2: Any) -> None:
+    first, second = _estate(ec2, vpcs=2)
+    build = EstateBuilder(ec2, REGION)
+    for vpc_id in (first, second):
+        ec2.create_vpc_endpoint(VpcEndpointType="Interface", VpcId=vpc_id, ServiceName=build.service_name("s3"))
+    gateway = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpnGatewayId=gateway, VpcId=first)
+    transit = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
+    subnets = [s["SubnetId"] for s in ec2.describe_subnets(Filters=[{"Name": "vpc-id", "Values": [second]}])["Subnets"]]
+    attachment = ec2.create_transit_gateway_vpc_attachment(
+        TransitGatewayId=transit, VpcId=second, SubnetIds=subnets[:1]
+    )["TransitGatewayVpcAttachment"]["TransitGatewayAttachmentId"]
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+
+    facts = build_facts(collect_snapshot(session, Scope(REGION, vpc_ids=(first,))))
+
+    assert facts.vpcs[first].on_premises_paths == (gateway,)
+    assert {acl.vpc_id for acl in facts.network_acls.values()} == {first}
+    assert all(subnet.network_acl_id in facts.network_acls for subnet in facts.subnets.values())
+    assert build_facts(collect_snapshot(session, Scope(REGION, vpc_ids=(second,)))).vpcs[second].on_premises_paths == (
+        attachment,
+    )
+
+
+def test_the_traffic_of_each_interface_endpoint_is_read_in_one_call_over_the_window(
+    aws_env: Emulator, ec2: Any
+) -> None:
+    (vpc_id,) = _estate(ec2, vpcs=1)
+    busy, quiet = sorted(
+        ec2.describe_vpc_endpoints()["VpcEndpoints"], key=lambda endpoint: endpoint["ServiceName"], reverse=True
+    )
+    window = traffic_window(datetime.now(UTC), days=14)
+    aws_env.client("cloudwatch").put_metric_data(
+        Namespace=collect.PRIVATELINK_NAMESPACE,
+        MetricData=[
+            {
+                "MetricName": "BytesProcessed",
+                "Dimensions": [
+                    {"Name": "Endpoint Type", "Value": "Interface"},
+                    {"Name": "Service Name", "Value": busy["ServiceName"]},
+                    {"Name": "VPC Endpoint Id", "Value": busy["VpcEndpointId"]},
+                    {"Name": "VPC Id", "Value": vpc_id},
+                ],
+                "Timestamp": window.end - timedelta(days=days_ago, hours=1),
+                "Value": value,
+                "Unit": "Bytes",
+            }
+            for days_ago, value in ((1, 4096.0), (3, 1024.0), (20, 1e9))
+        ],
+    )
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+
+    snapshot = collect_snapshot(session, Scope(REGION, traffic_window=window))
+
+    traffic = build_facts(snapshot).traffic
+    assert traffic is not None
+    assert traffic.window == window
+    assert traffic.bytes_processed == {busy["VpcEndpointId"]: 5120.0, quiet["VpcEndpointId"]: 0.0}
+    assert session.counter.calls["GetMetricData"] == 1
+
+
+def _reads_traffic(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
+    return iter(())
+
+
+TRAFFIC_CHECK = Check("traffic-probe", Severity.LOW, "probe", "none", False, _reads_traffic, reads_traffic=True)
+
+
+def test_a_scan_reads_traffic_only_for_a_check_that_judges_it(aws_env: Emulator, ec2: Any) -> None:
+    _estate(ec2, vpcs=1)
+    now = datetime(2026, 12, 7, 7, 30, 45, tzinfo=UTC)
+    without, with_traffic = (AwsSession(REGION, endpoint_url=aws_env.url) for _ in range(2))
+
+    scan_live(without, Scope(REGION), CheckSettings(), [CHECKS["az-coverage"]], now=now)
+    result = scan_live(with_traffic, Scope(REGION), CheckSettings(traffic_days=7), [TRAFFIC_CHECK], now=now)
+
+    assert "GetMetricData" not in without.counter.calls
+    assert with_traffic.counter.calls["GetMetricData"] == 1
+    assert result.snapshot.scope.traffic_window == TrafficWindow(
+        datetime(2026, 11, 30, 7, 30, tzinfo=UTC), now.replace(second=0)
+    )
+
+
+def test_a_traffic_check_on_a_snapshot_without_traffic_is_a_problem(aws_env: Emulator, ec2: Any) -> None:
+    _estate(ec2, vpcs=1)
+    snapshot = collect_snapshot(AwsSession(REGION, endpoint_url=aws_env.url), Scope(REGION))
+
+    result = scan_snapshot(snapshot, CheckSettings(), [TRAFFIC_CHECK])
+
+    assert [(problem.resource_id, problem.message) for problem in result.problems] == [
+        ("traffic-probe", "not judged: the snapshot holds no traffic (it was saved by a scan without traffic-probe)")
+    ]
+
+
+def test_paths_elsewhere_are_read_only_where_a_gateway_endpoint_could_replace_an_interface_one(
+    aws_env: Emulator, ec2: Any
+) -> None:
+    both, interface_only = _estate(ec2, vpcs=2)
+    build = EstateBuilder(ec2, REGION)
+    for vpc_id in (both, interface_only):
+        ec2.create_vpc_endpoint(VpcEndpointType="Interface", VpcId=vpc_id, ServiceName=build.service_name("s3"))
+    ec2.create_vpc_endpoint(VpcEndpointType="Gateway", VpcId=both, ServiceName=build.service_name("s3", "Gateway"))
+    scans = {vpc_id: AwsSession(REGION, endpoint_url=aws_env.url) for vpc_id in (both, interface_only)}
+
+    for vpc_id, session in scans.items():
+        collect_snapshot(session, Scope(REGION, vpc_ids=(vpc_id,)))
+
+    assert "DescribeVpnGateways" not in scans[both].counter.calls
+    assert scans[interface_only].counter.calls["DescribeVpnGateways"] == 1
+    assert scans[interface_only].counter.calls["DescribeTransitGatewayVpcAttachments"] == 1

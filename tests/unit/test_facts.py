@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 
 from vpce_guard.facts import build_facts
-from vpce_guard.snapshot import Scope, Snapshot, SnapshotError
+from vpce_guard.snapshot import Scope, Snapshot, SnapshotError, TrafficWindow
 
 VPC = "vpc-1"
 
@@ -21,6 +22,9 @@ def snapshot(**responses: Any) -> Snapshot:
         "DescribeSubnets": {"Subnets": []},
         "DescribeSecurityGroups": {"SecurityGroups": []},
         "DescribeRouteTables": {"RouteTables": []},
+        "DescribeNetworkAcls": {"NetworkAcls": []},
+        "DescribeVpnGateways": {"VpnGateways": []},
+        "DescribeTransitGatewayVpcAttachments": {"TransitGatewayVpcAttachments": []},
     }
     return Snapshot(Scope("us-east-1"), {**empty, **responses})
 
@@ -199,3 +203,159 @@ def test_services_without_a_policy_support_flag_are_taken_to_support_policies() 
     facts = build_facts(snapshot(DescribeVpcEndpointServices={"ServiceDetails": [detail]}))
 
     assert facts.services[("com.amazonaws.us-east-1.sts", "Interface")].policy_supported
+
+
+def acl_entry(number: int, action: str, *, egress: bool = False, protocol: str = "6", **where: Any) -> dict[str, Any]:
+    entry: dict[str, Any] = {"RuleNumber": number, "RuleAction": action, "Egress": egress, "Protocol": protocol}
+    return entry | {"CidrBlock": "10.0.0.0/16"} | where
+
+
+def test_a_network_acl_keeps_its_rules_in_the_order_aws_evaluates_them() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeSubnets={"Subnets": [subnet("subnet-a")]},
+            DescribeNetworkAcls={
+                "NetworkAcls": [
+                    {
+                        "NetworkAclId": "acl-1",
+                        "VpcId": VPC,
+                        "IsDefault": False,
+                        "Associations": [{"NetworkAclId": "acl-1", "SubnetId": "subnet-a"}],
+                        "Entries": [
+                            acl_entry(32767, "deny", protocol="-1", CidrBlock="0.0.0.0/0"),
+                            acl_entry(200, "allow", PortRange={"From": 443, "To": 443}),
+                            acl_entry(100, "deny", egress=True, Ipv6CidrBlock="::/0", CidrBlock=None),
+                            acl_entry(100, "deny", PortRange={"From": 1024, "To": 65535}),
+                        ],
+                    }
+                ]
+            },
+        )
+    )
+
+    acl = facts.network_acls["acl-1"]
+    assert facts.subnets["subnet-a"].network_acl_id == "acl-1"
+    assert acl.subnet_ids == ("subnet-a",)
+    assert [(entry.egress, entry.number) for entry in acl.entries] == [
+        (False, 100),
+        (False, 200),
+        (False, 32767),
+        (True, 100),
+    ]
+    inbound_443 = acl.entries[1]
+    assert (inbound_443.allows, inbound_443.protocol, inbound_443.cidr, inbound_443.ports) == (
+        True,
+        "6",
+        "10.0.0.0/16",
+        (443, 443),
+    )
+    assert acl.entries[2].ports is None
+    assert acl.entries[3].cidr == "::/0"
+
+
+def test_a_network_acl_with_an_unreadable_range_is_a_problem_not_a_verdict() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeNetworkAcls={
+                "NetworkAcls": [
+                    {
+                        "NetworkAclId": "acl-1",
+                        "VpcId": VPC,
+                        "Entries": [acl_entry(100, "allow", CidrBlock="10.0.0.0/33")],
+                    }
+                ]
+            }
+        )
+    )
+
+    assert facts.network_acls == {}
+    assert [(problem.resource_id, problem.message) for problem in facts.problems] == [
+        ("acl-1", "rule 100 has no readable address range; network ACL skipped")
+    ]
+
+
+def test_attached_private_gateways_and_transit_gateway_attachments_are_the_vpcs_paths_elsewhere() -> None:
+    facts = build_facts(
+        snapshot(
+            DescribeVpcs={
+                "Vpcs": [{"VpcId": VPC, "CidrBlock": "10.0.0.0/16"}, {"VpcId": "vpc-2", "CidrBlock": "10.1.0.0/16"}]
+            },
+            DescribeVpnGateways={
+                "VpnGateways": [
+                    {
+                        "VpnGatewayId": "vgw-1",
+                        "State": "available",
+                        "VpcAttachments": [{"VpcId": VPC, "State": "attached"}],
+                    },
+                    {
+                        "VpnGatewayId": "vgw-2",
+                        "State": "available",
+                        "VpcAttachments": [{"VpcId": "vpc-2", "State": "detached"}],
+                    },
+                    {
+                        "VpnGatewayId": "vgw-3",
+                        "State": "deleted",
+                        "VpcAttachments": [{"VpcId": "vpc-2", "State": "attached"}],
+                    },
+                ]
+            },
+            DescribeTransitGatewayVpcAttachments={
+                "TransitGatewayVpcAttachments": [
+                    {"TransitGatewayAttachmentId": "tgw-attach-1", "VpcId": VPC, "State": "available"},
+                    {"TransitGatewayAttachmentId": "tgw-attach-2", "VpcId": "vpc-2", "State": "deleted"},
+                ]
+            },
+        )
+    )
+
+    assert facts.vpcs[VPC].on_premises_paths == ("tgw-attach-1", "vgw-1")
+    assert facts.vpcs["vpc-2"].on_premises_paths == ()
+
+
+def test_an_endpoint_keeps_when_it_was_made_and_whether_its_private_dns_answers_only_on_premises() -> None:
+    endpoint = {
+        "VpcEndpointId": "vpce-1",
+        "VpcId": VPC,
+        "VpcEndpointType": "Interface",
+        "ServiceName": "com.amazonaws.us-east-1.s3",
+        "CreationTimestamp": "2026-11-01T08:30:00+00:00",
+        "PrivateDnsEnabled": True,
+        "DnsOptions": {"DnsRecordIpType": "ipv4", "PrivateDnsOnlyForInboundResolverEndpoint": False},
+    }
+    without = {"VpcEndpointId": "vpce-2", "VpcId": VPC, "VpcEndpointType": "Gateway"}
+
+    facts = build_facts(snapshot(DescribeVpcEndpoints={"VpcEndpoints": [endpoint, without]}))
+
+    made, gateway = facts.endpoints
+    assert made.created_at == datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    assert made.private_dns_only_for_inbound_resolver is False
+    assert (gateway.created_at, gateway.private_dns_only_for_inbound_resolver) == (None, None)
+
+
+WINDOW = TrafficWindow(datetime(2026, 11, 23, 7, 0, tzinfo=UTC), datetime(2026, 12, 7, 7, 0, tzinfo=UTC))
+
+
+def test_traffic_sums_each_endpoints_values_across_pages_and_an_unanswered_query_is_a_problem() -> None:
+    results = [
+        {"Id": "e0", "Label": "vpce-busy", "Values": [1_000.0, 24.0], "StatusCode": "PartialData"},
+        {"Id": "e0", "Label": "vpce-busy", "Values": [2.0], "StatusCode": "Complete"},
+        {"Id": "e1", "Label": "vpce-idle", "Values": [], "StatusCode": "Complete"},
+        {"Id": "e2", "Label": "vpce-unread", "Values": [], "StatusCode": "Forbidden"},
+    ]
+    facts = build_facts(
+        Snapshot(
+            Scope("us-east-1", traffic_window=WINDOW),
+            {**snapshot().responses, "GetMetricData": {"MetricDataResults": results}},
+        )
+    )
+
+    assert facts.traffic is not None
+    assert facts.traffic.window == WINDOW
+    assert facts.traffic.bytes_processed == {"vpce-busy": 1_026.0, "vpce-idle": 0.0}
+    assert [(problem.resource_id, problem.message) for problem in facts.problems] == [
+        ("vpce-unread", "CloudWatch did not answer for its traffic; traffic checks skipped")
+    ]
+
+
+def test_traffic_not_read_is_none_not_silence() -> None:
+    assert build_facts(snapshot()).traffic is None

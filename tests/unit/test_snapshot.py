@@ -8,12 +8,29 @@ from pathlib import Path
 
 import pytest
 
-from vpce_guard.snapshot import RESULT_KEYS, SCOPE_FILE, Scope, Snapshot, SnapshotError
+from vpce_guard.snapshot import (
+    GET_METRIC_DATA,
+    OPERATIONS,
+    RESULT_KEYS,
+    SCOPE_FILE,
+    Scope,
+    Snapshot,
+    SnapshotError,
+    TrafficWindow,
+)
 
 
 def minimal(scope: Scope) -> Snapshot:
-    responses = {operation: {key: []} for operation, key in RESULT_KEYS.items()}
+    """An empty region's snapshot; with the endpoints' traffic where the scope has a traffic window."""
+    operations = (*OPERATIONS, GET_METRIC_DATA) if scope.traffic_window else OPERATIONS
+    responses = {operation: {RESULT_KEYS[operation]: []} for operation in operations if operation in RESULT_KEYS}
     return Snapshot.from_responses(scope, responses | {"DescribeVpcAttribute": []})
+
+
+WINDOW = TrafficWindow(
+    datetime.datetime(2026, 11, 23, 7, 0, tzinfo=datetime.UTC),
+    datetime.datetime(2026, 12, 7, 7, 0, tzinfo=datetime.UTC),
+)
 
 
 def test_live_responses_are_normalised_to_json_without_response_metadata() -> None:
@@ -30,6 +47,52 @@ def test_save_then_load_gives_the_same_snapshot(tmp_path: Path) -> None:
     original.save(tmp_path)
 
     assert Snapshot.load(tmp_path) == original
+
+
+def test_a_snapshot_with_traffic_keeps_its_window(tmp_path: Path) -> None:
+    original = minimal(Scope("eu-west-1", traffic_window=WINDOW))
+    original.save(tmp_path)
+
+    loaded = Snapshot.load(tmp_path)
+
+    assert loaded == original
+    assert loaded.scope.traffic_window == WINDOW
+
+
+def test_traffic_without_its_window_is_refused(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1", traffic_window=WINDOW)).save(tmp_path)
+    (tmp_path / SCOPE_FILE).write_text(json.dumps({"region": "eu-west-1"}))
+
+    with pytest.raises(SnapshotError, match=r"has GetMetricData\.json but not scan-scope\.json's traffic_window"):
+        Snapshot.load(tmp_path)
+
+
+def test_a_window_without_its_traffic_is_refused(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1", traffic_window=WINDOW)).save(tmp_path)
+    (tmp_path / "GetMetricData.json").unlink()
+
+    with pytest.raises(SnapshotError, match=r"has scan-scope\.json's traffic_window but not GetMetricData\.json"):
+        Snapshot.load(tmp_path)
+
+
+def test_a_window_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1", traffic_window=WINDOW)).save(tmp_path)
+    scope = json.loads((tmp_path / SCOPE_FILE).read_text())
+    scope["traffic_window"] = {"start": WINDOW.end.isoformat(), "end": WINDOW.start.isoformat()}
+    (tmp_path / SCOPE_FILE).write_text(json.dumps(scope))
+
+    with pytest.raises(SnapshotError, match="traffic_window: Value error, the traffic window ends before it starts"):
+        Snapshot.load(tmp_path)
+
+
+def test_traffic_is_checked_against_cloudwatchs_model(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1", traffic_window=WINDOW)).save(tmp_path)
+    (tmp_path / "GetMetricData.json").write_text(
+        json.dumps({"MetricDataResults": [{"Label": "vpce-1", "Values": "9"}]})
+    )
+
+    with pytest.raises(SnapshotError, match=r"GetMetricData.json: MetricDataResults\[0\].Values: expected a list"):
+        Snapshot.load(tmp_path)
 
 
 def test_a_hand_made_snapshot_without_scope_file_needs_a_region(tmp_path: Path) -> None:

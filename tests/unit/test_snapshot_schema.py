@@ -98,6 +98,34 @@ def responses() -> dict[str, Any]:
                 }
             ]
         },
+        "DescribeNetworkAcls": {
+            "NetworkAcls": [
+                {
+                    "NetworkAclId": "acl-0123456789abcdef0",
+                    "VpcId": VPC,
+                    "IsDefault": True,
+                    "Associations": [{"SubnetId": "subnet-0123456789abcdef0"}],
+                    "Entries": [
+                        {
+                            "RuleNumber": 100,
+                            "Protocol": "-1",
+                            "RuleAction": "allow",
+                            "Egress": False,
+                            "CidrBlock": "0.0.0.0/0",
+                        },
+                        {
+                            "RuleNumber": 32767,
+                            "Protocol": "-1",
+                            "RuleAction": "deny",
+                            "Egress": False,
+                            "CidrBlock": "0.0.0.0/0",
+                        },
+                    ],
+                }
+            ]
+        },
+        "DescribeVpnGateways": {"VpnGateways": []},
+        "DescribeTransitGatewayVpcAttachments": {"TransitGatewayVpcAttachments": []},
     }
 
 
@@ -162,7 +190,7 @@ def test_a_well_formed_snapshot_is_scanned(tmp_path: Path) -> None:
             [*ENDPOINT, "PrivateDnsEnable"],
             True,
             "DescribeVpcEndpoints",
-            "VpcEndpoints[0].PrivateDnsEnable: no such field in the EC2 API's VpcEndpoint",
+            "VpcEndpoints[0].PrivateDnsEnable: no such field in the API's VpcEndpoint",
         ),
         (
             ["DescribeSecurityGroups", "SecurityGroups", 0, "IpPermissions", 0, "FromPort"],

@@ -1,10 +1,14 @@
 """Facts collection: every describe a scan needs, for one account and region, with the fewest API calls.
 
 Calls per scan (the floor ``make bench`` measures against): DescribeVpcEndpoints in pages of 1,000, one
-paginated DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups and
-DescribeRouteTables for the whole region (or filtered to the VPCs in scope), and two DescribeVpcAttribute
-calls (DNS support, DNS hostnames) per VPC that has an interface endpoint — the API has no batched form.
-VPC-level facts are read once and shared by every endpoint of that VPC.
+paginated DescribeVpcEndpointServices, DescribeVpcs, DescribeSubnets, DescribeSecurityGroups,
+DescribeRouteTables and DescribeNetworkAcls for the whole region (or filtered to the VPCs in scope), two
+DescribeVpcAttribute calls (DNS support, DNS hostnames) per VPC that has an interface endpoint — the API has
+no batched form —, DescribeVpnGateways and DescribeTransitGatewayVpcAttachments only where a VPC has an S3 or
+DynamoDB interface endpoint and no gateway endpoint of that service (whether the VPC has a path from
+elsewhere decides if a gateway would serve it), and, where a check judges traffic, one CloudWatch
+GetMetricData per 500 interface endpoints. VPC-level facts are read once and shared by every endpoint of that
+VPC.
 
 A describe that fails raises ``CollectionError``: a scan that could not see is an error, never "no findings".
 """
@@ -12,27 +16,34 @@ A describe that fails raises ``CollectionError``: a scan that could not see is a
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import Any, TypeVar
 
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.facts import INACTIVE_STATES, INTERFACE
+from vpce_guard.catalog import load_catalog
+from vpce_guard.facts import GATEWAY, INACTIVE_STATES, INTERFACE
 from vpce_guard.snapshot import (
     DESCRIBE_ENDPOINTS,
+    DESCRIBE_NETWORK_ACLS,
     DESCRIBE_ROUTE_TABLES,
     DESCRIBE_SECURITY_GROUPS,
     DESCRIBE_SERVICES,
     DESCRIBE_SUBNETS,
+    DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS,
     DESCRIBE_VPC_ATTRIBUTE,
     DESCRIBE_VPCS,
+    DESCRIBE_VPN_GATEWAYS,
+    GET_METRIC_DATA,
     RESULT_KEYS,
+    SERVICES,
     Scope,
     Snapshot,
+    TrafficWindow,
 )
 
 PAGE_SIZE = 1000
@@ -40,15 +51,27 @@ FILTER_VALUES_LIMIT = 200
 DNS_ATTRIBUTES = ("enableDnsSupport", "enableDnsHostnames")
 ATTRIBUTE_WORKERS = 8
 SERVICE_DETAILS_MAX_AGE = 3600.0
+# GetMetricData takes at most 500 queries a call; one data point per query and day keeps a call's answer far
+# below its 100,800 data points.
+TRAFFIC_QUERIES_PER_CALL = 500
+TRAFFIC_PERIOD_SECONDS = 86400
+PRIVATELINK_NAMESPACE = "AWS/PrivateLinkEndpoints"
 
 Progress = Callable[[str], None]
+T = TypeVar("T")
 
-# The VPC-level describes, by boto3 method.
+# The VPC-level describes: boto3's method, and the filter that selects a VPC's items.
 _VPC_LEVEL = {
-    DESCRIBE_VPCS: "describe_vpcs",
-    DESCRIBE_SUBNETS: "describe_subnets",
-    DESCRIBE_SECURITY_GROUPS: "describe_security_groups",
-    DESCRIBE_ROUTE_TABLES: "describe_route_tables",
+    DESCRIBE_VPCS: ("describe_vpcs", "vpc-id"),
+    DESCRIBE_SUBNETS: ("describe_subnets", "vpc-id"),
+    DESCRIBE_SECURITY_GROUPS: ("describe_security_groups", "vpc-id"),
+    DESCRIBE_ROUTE_TABLES: ("describe_route_tables", "vpc-id"),
+    DESCRIBE_NETWORK_ACLS: ("describe_network_acls", "vpc-id"),
+}
+# The VPCs' paths from elsewhere (on premises, other VPCs), read for the VPCs ``vpcs_needing_paths`` names.
+_PATHS = {
+    DESCRIBE_VPN_GATEWAYS: ("describe_vpn_gateways", "attachment.vpc-id"),
+    DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS: ("describe_transit_gateway_vpc_attachments", "vpc-id"),
 }
 
 
@@ -87,7 +110,7 @@ def _attempts(error: Exception) -> str:
 
 def _next_step(operation: str, code: str) -> str:
     if code in ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException"):
-        return f"Grant ec2:{operation} to the identity running the scan."
+        return f"Grant {SERVICES.get(operation, 'ec2')}:{operation} to the identity running the scan."
     if code in ("RequestLimitExceeded", "Throttling", "ThrottlingException"):
         return "AWS throttled the scan through every retry; run it again later or raise AWS_MAX_ATTEMPTS."
     if code in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
@@ -120,7 +143,8 @@ def collect_snapshot(
     progress: Progress | None = None,
     service_details: ServiceDetailsCache | None = None,
 ) -> Snapshot:
-    """Describe everything the checks need within ``scope``."""
+    """Describe everything the checks need within ``scope``, and the endpoints' traffic over
+    ``scope.traffic_window`` where it has one."""
     return _Collector(session, scope, progress or (lambda message: None), service_details).run()
 
 
@@ -128,6 +152,7 @@ class _Collector:
     def __init__(
         self, session: AwsSession, scope: Scope, progress: Progress, service_details: ServiceDetailsCache | None
     ) -> None:
+        self.session = session
         self.ec2 = session.client("ec2")
         self.scope = scope
         self.progress = progress
@@ -149,6 +174,15 @@ class _Collector:
         responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(
             endpoints["VpcEndpoints"], responses[DESCRIBE_SERVICES]["ServiceDetails"]
         )
+        needing_paths = vpcs_needing_paths(endpoints["VpcEndpoints"])
+        for operation, (method, by_vpc) in _PATHS.items():
+            responses[operation] = {
+                RESULT_KEYS[operation]: self._describe_filtered(operation, method, by_vpc, needing_paths)
+            }
+        if self.scope.traffic_window is not None:
+            responses[GET_METRIC_DATA] = read_traffic(
+                self.session, endpoints["VpcEndpoints"], self.scope.traffic_window, self.progress
+            )
         scope = self.scope if vpc_ids is None else replace(self.scope, vpc_ids=tuple(vpc_ids))
         return Snapshot.from_responses(scope, responses)
 
@@ -188,10 +222,10 @@ class _Collector:
     def _vpc_facts(self, vpc_ids: list[str] | None) -> dict[str, Any]:
         """VPCs with their subnets, groups and route tables: the whole region (None) or the VPCs named."""
         if vpc_ids is None:
-            return {operation: self._describe(operation, method) for operation, method in _VPC_LEVEL.items()}
+            return {operation: self._describe(operation, method) for operation, (method, _) in _VPC_LEVEL.items()}
         return {
-            operation: {RESULT_KEYS[operation]: self._describe_filtered(operation, method, "vpc-id", vpc_ids)}
-            for operation, method in _VPC_LEVEL.items()
+            operation: {RESULT_KEYS[operation]: self._describe_filtered(operation, method, by_vpc, vpc_ids)}
+            for operation, (method, by_vpc) in _VPC_LEVEL.items()
         }
 
     def _describe_filtered(
@@ -243,7 +277,73 @@ def vpcs_needing_dns_attributes(endpoints: Iterable[Any], services: Iterable[Any
     )
 
 
-def _chunks(items: list[str], size: int) -> Iterator[list[str]]:
+def read_traffic(
+    session: AwsSession, endpoints: Iterable[Mapping[str, Any]], window: TrafficWindow, progress: Progress | None = None
+) -> Any:
+    """The bytes each active interface endpoint processed over ``window``: one GetMetricData query per endpoint
+    (labelled with its id; a day's sum per data point), 500 queries a call, every page merged as boto3 builds
+    it. Gateway endpoints publish no metrics (and cost nothing to run)."""
+    queries = [
+        {
+            "Id": f"e{index}",
+            "Label": endpoint["VpcEndpointId"],
+            "MetricStat": {
+                "Metric": {
+                    "Namespace": PRIVATELINK_NAMESPACE,
+                    "MetricName": "BytesProcessed",
+                    "Dimensions": [
+                        {"Name": "Endpoint Type", "Value": INTERFACE},
+                        {"Name": "Service Name", "Value": endpoint.get("ServiceName", "")},
+                        {"Name": "VPC Endpoint Id", "Value": endpoint["VpcEndpointId"]},
+                        {"Name": "VPC Id", "Value": endpoint["VpcId"]},
+                    ],
+                },
+                "Period": TRAFFIC_PERIOD_SECONDS,
+                "Stat": "Sum",
+            },
+            "ReturnData": True,
+        }
+        for index, endpoint in enumerate(
+            endpoint
+            for endpoint in endpoints
+            if endpoint.get("VpcEndpointType") == INTERFACE and endpoint.get("State", "").lower() not in INACTIVE_STATES
+        )
+    ]
+    if progress is not None and queries:
+        progress(f"traffic of {len(queries)} interface endpoints over {window.days:g} days")
+    cloudwatch = session.client("cloudwatch")
+    results: list[Any] = []
+    for chunk in _chunks(queries, TRAFFIC_QUERIES_PER_CALL):
+        results += _describe_all(
+            cloudwatch,
+            GET_METRIC_DATA,
+            "get_metric_data",
+            MetricDataQueries=chunk,
+            StartTime=window.start,
+            EndTime=window.end,
+        )["MetricDataResults"]
+    return {"MetricDataResults": results}
+
+
+def vpcs_needing_paths(endpoints: Iterable[Any]) -> list[str]:
+    """The VPCs whose private gateways and transit gateway attachments a scan reads: those with an active
+    interface endpoint of a service that also takes a gateway endpoint (S3, DynamoDB), and no active gateway
+    endpoint of it."""
+    active = [endpoint for endpoint in endpoints if endpoint.get("State", "").lower() not in INACTIVE_STATES]
+    gateways = {(e["VpcId"], e.get("ServiceName")) for e in active if e.get("VpcEndpointType") == GATEWAY}
+    catalog = load_catalog()
+    return sorted(
+        {
+            endpoint["VpcId"]
+            for endpoint in active
+            if endpoint.get("VpcEndpointType") == INTERFACE
+            and catalog.lookup(endpoint.get("ServiceName"), GATEWAY) is not None
+            and (endpoint["VpcId"], endpoint.get("ServiceName")) not in gateways
+        }
+    )
+
+
+def _chunks(items: list[T], size: int) -> Iterator[list[T]]:
     for start in range(0, len(items), size):
         yield items[start : start + size]
 
@@ -273,9 +373,12 @@ def vpcs_of_route_tables(session: AwsSession, route_table_ids: Sequence[str]) ->
     return sorted({table["VpcId"] for table in tables})
 
 
-def _describe_all(ec2: Any, operation: str, method: str, **parameters: Any) -> Any:
-    """Every page of a describe, merged into one response as boto3 builds it."""
+def _describe_all(client: Any, operation: str, method: str, **parameters: Any) -> Any:
+    """Every page of a describe, merged into one response as boto3 builds it (one call where the API has no
+    pages, as DescribeVpnGateways)."""
     try:
-        return ec2.get_paginator(method).paginate(**parameters).build_full_result()
+        if not client.can_paginate(method):
+            return getattr(client, method)(**parameters)
+        return client.get_paginator(method).paginate(**parameters).build_full_result()
     except CALL_ERRORS as error:
-        raise CollectionError(operation, ec2.meta.region_name, error) from error
+        raise CollectionError(operation, client.meta.region_name, error) from error

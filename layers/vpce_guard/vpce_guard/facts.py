@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cached_property
 from ipaddress import ip_network
 from typing import Any, TypeVar
@@ -17,15 +18,20 @@ from vpce_guard.findings import Problem
 from vpce_guard.policy import Policy, PolicyError, parse_policy
 from vpce_guard.snapshot import (
     DESCRIBE_ENDPOINTS,
+    DESCRIBE_NETWORK_ACLS,
     DESCRIBE_ROUTE_TABLES,
     DESCRIBE_SECURITY_GROUPS,
     DESCRIBE_SERVICES,
     DESCRIBE_SUBNETS,
+    DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS,
     DESCRIBE_VPC_ATTRIBUTE,
     DESCRIBE_VPCS,
+    DESCRIBE_VPN_GATEWAYS,
+    GET_METRIC_DATA,
     RESULT_KEYS,
     Snapshot,
     SnapshotError,
+    TrafficWindow,
 )
 
 INTERFACE = "Interface"
@@ -33,6 +39,10 @@ GATEWAY = "Gateway"
 # States in which an endpoint no longer carries traffic; moto also keeps deleted endpoints listed.
 INACTIVE_STATES = frozenset({"deleting", "deleted", "failed", "rejected", "expired"})
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+# Attachments that no longer connect the VPC anywhere.
+DETACHED_STATES = frozenset({"detaching", "detached", "deleting", "deleted", "failed", "rejected"})
+# What GetMetricData reports of a query whose values are all there (PartialData: more pages follow, merged).
+METRIC_DATA_READ = frozenset({"Complete", "PartialData"})
 
 T = TypeVar("T")
 
@@ -51,6 +61,11 @@ class Endpoint:
     route_table_ids: tuple[str, ...] = ()
     policy: Policy | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    created_at: datetime | None = None
+    # DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint: private DNS answers only queries from on premises
+    # (through a Route 53 inbound Resolver endpoint); in-VPC calls resolve to the service's gateway endpoint.
+    # None where the API does not say (an endpoint without private DNS, or a service without the option).
+    private_dns_only_for_inbound_resolver: bool | None = None
 
     @property
     def is_active(self) -> bool:
@@ -88,6 +103,9 @@ class Vpc:
     dns_support: bool | None = None
     dns_hostnames: bool | None = None
     tags: Mapping[str, str] = field(default_factory=dict)
+    # The attached virtual private gateways and transit gateway attachments: a path from on premises (or from
+    # other networks) into the VPC, which a gateway endpoint does not serve.
+    on_premises_paths: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -100,6 +118,7 @@ class Subnet:
     available_ips: int = 0
     route_table_id: str | None = None
     is_public: bool = False
+    network_acl_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -143,6 +162,42 @@ class RouteTable:
 
 
 @dataclass(frozen=True)
+class AclEntry:
+    """One rule of a network ACL. ``protocol`` is the IP protocol number as AWS gives it ("-1": all, "6": TCP);
+    ``ports`` is None where the rule names no port range (all ports)."""
+
+    number: int
+    egress: bool
+    allows: bool
+    protocol: str
+    cidr: str
+    ports: tuple[int, int] | None = None
+
+
+@dataclass(frozen=True)
+class NetworkAcl:
+    """A network ACL with its rules in AWS's order of evaluation: lowest number first, the ``*`` rule (32767)
+    last. Every subnet is associated with exactly one network ACL."""
+
+    id: str
+    vpc_id: str
+    is_default: bool = False
+    subnet_ids: tuple[str, ...] = ()
+    entries: tuple[AclEntry, ...] = ()
+
+
+@dataclass(frozen=True)
+class Traffic:
+    """The bytes each interface endpoint processed in ``window`` (CloudWatch, AWS/PrivateLinkEndpoints
+    BytesProcessed, both directions: what the endpoint's owner is billed for). AWS publishes a data point only
+    for a minute with traffic, so an endpoint read with no data point processed nothing; an endpoint that is
+    not in ``bytes_processed`` was not read."""
+
+    window: TrafficWindow
+    bytes_processed: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Facts:
     region: str
     endpoints: tuple[Endpoint, ...] = ()
@@ -151,6 +206,8 @@ class Facts:
     security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
     route_tables: Mapping[str, RouteTable] = field(default_factory=dict)
     services: Mapping[tuple[str, str], Service] = field(default_factory=dict)
+    network_acls: Mapping[str, NetworkAcl] = field(default_factory=dict)
+    traffic: Traffic | None = None  # None: not read (no check that judges traffic was run)
     problems: tuple[Problem, ...] = ()
 
     @property
@@ -218,14 +275,18 @@ def build_facts(snapshot: Snapshot) -> Facts:
         endpoints = tuple(_endpoint(raw, problems) for raw in _items(snapshot, DESCRIBE_ENDPOINTS))
         route_tables = {raw["RouteTableId"]: _route_table(raw) for raw in _items(snapshot, DESCRIBE_ROUTE_TABLES)}
         groups = (_security_group(raw, problems) for raw in _items(snapshot, DESCRIBE_SECURITY_GROUPS))
+        acls = (_network_acl(raw, problems) for raw in _items(snapshot, DESCRIBE_NETWORK_ACLS))
+        network_acls = {acl.id: acl for acl in acls if acl is not None}
         return Facts(
             region=snapshot.scope.region,
             endpoints=endpoints,
             vpcs=_vpcs(snapshot),
-            subnets=_subnets(_items(snapshot, DESCRIBE_SUBNETS), route_tables),
+            subnets=_subnets(_items(snapshot, DESCRIBE_SUBNETS), route_tables, _acl_of_subnet(snapshot)),
             security_groups={group.id: group for group in groups if group is not None},
             route_tables=route_tables,
             services=_services(_items(snapshot, DESCRIBE_SERVICES)),
+            network_acls=network_acls,
+            traffic=_traffic(snapshot, problems),
             problems=tuple(problems),
         )
     except KeyError as error:
@@ -260,7 +321,14 @@ def _endpoint(raw: Mapping[str, Any], problems: list[Problem]) -> Endpoint:
         route_table_ids=tuple(raw.get("RouteTableIds", [])),
         policy=policy,
         tags=_tags(raw),
+        created_at=_timestamp(raw.get("CreationTimestamp")),
+        private_dns_only_for_inbound_resolver=raw.get("DnsOptions", {}).get("PrivateDnsOnlyForInboundResolverEndpoint"),
     )
+
+
+def _timestamp(value: str | None) -> datetime | None:
+    """A time as a snapshot holds it (ISO 8601); None where the response has none."""
+    return datetime.fromisoformat(value) if value else None
 
 
 def _tags(raw: Mapping[str, Any]) -> dict[str, str]:
@@ -291,6 +359,7 @@ def _vpcs(snapshot: Snapshot) -> dict[str, Vpc]:
         for name in ("EnableDnsSupport", "EnableDnsHostnames"):
             if name in response:
                 attributes[response["VpcId"]][name] = bool(response[name]["Value"])
+    paths = _on_premises_paths(snapshot)
     vpcs = {}
     for raw in snapshot.response(DESCRIBE_VPCS).get("Vpcs", []):
         vpc_id = raw["VpcId"]
@@ -311,8 +380,24 @@ def _vpcs(snapshot: Snapshot) -> dict[str, Vpc]:
             dns_support=attributes[vpc_id].get("EnableDnsSupport"),
             dns_hostnames=attributes[vpc_id].get("EnableDnsHostnames"),
             tags=_tags(raw),
+            on_premises_paths=tuple(sorted(paths[vpc_id])),
         )
     return vpcs
+
+
+def _on_premises_paths(snapshot: Snapshot) -> Mapping[str, set[str]]:
+    """Per VPC, the virtual private gateways and transit gateway attachments attached to it."""
+    paths: defaultdict[str, set[str]] = defaultdict(set)
+    for gateway in _items(snapshot, DESCRIBE_VPN_GATEWAYS):
+        if gateway.get("State") in DETACHED_STATES:
+            continue
+        for attachment in gateway.get("VpcAttachments", []):
+            if attachment.get("State") not in DETACHED_STATES:
+                paths[attachment["VpcId"]].add(gateway["VpnGatewayId"])
+    for attachment in _items(snapshot, DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS):
+        if attachment.get("State") not in DETACHED_STATES:
+            paths[attachment["VpcId"]].add(attachment["TransitGatewayAttachmentId"])
+    return paths
 
 
 def _route_table(raw: Mapping[str, Any]) -> RouteTable:
@@ -330,8 +415,11 @@ def _route_table(raw: Mapping[str, Any]) -> RouteTable:
     )
 
 
-def _subnets(raws: Iterable[Mapping[str, Any]], route_tables: Mapping[str, RouteTable]) -> dict[str, Subnet]:
-    """Subnets with their effective route table: their explicit association, else their VPC's main table."""
+def _subnets(
+    raws: Iterable[Mapping[str, Any]], route_tables: Mapping[str, RouteTable], network_acls: Mapping[str, str]
+) -> dict[str, Subnet]:
+    """Subnets with their effective route table (their explicit association, else their VPC's main table) and
+    their network ACL."""
     explicit = {subnet_id: table for table in route_tables.values() for subnet_id in table.subnet_ids}
     main = {table.vpc_id: table for table in route_tables.values() if table.is_main}
     subnets = {}
@@ -346,8 +434,76 @@ def _subnets(raws: Iterable[Mapping[str, Any]], route_tables: Mapping[str, Route
             available_ips=int(raw.get("AvailableIpAddressCount", 0)),
             route_table_id=table.id if table else None,
             is_public=bool(table and table.routes_to_internet_gateway),
+            network_acl_id=network_acls.get(raw["SubnetId"]),
         )
     return subnets
+
+
+def _acl_of_subnet(snapshot: Snapshot) -> Mapping[str, str]:
+    return {
+        association["SubnetId"]: raw["NetworkAclId"]
+        for raw in _items(snapshot, DESCRIBE_NETWORK_ACLS)
+        for association in raw.get("Associations", [])
+        if association.get("SubnetId")
+    }
+
+
+def _network_acl(raw: Mapping[str, Any], problems: list[Problem]) -> NetworkAcl | None:
+    """A network ACL, or None (and a problem) when a rule cannot be read: judging the ACL without that rule
+    could report a block that is not there, or miss one that is."""
+    entries = []
+    for entry in raw.get("Entries", []):
+        cidr = entry.get("CidrBlock") or entry.get("Ipv6CidrBlock") or ""
+        try:
+            ip_network(cidr, strict=False)
+        except ValueError:
+            problems.append(
+                Problem(
+                    raw["NetworkAclId"],
+                    f"rule {entry.get('RuleNumber')} has no readable address range; network ACL skipped",
+                )
+            )
+            return None
+        port_range = entry.get("PortRange")
+        entries.append(
+            AclEntry(
+                number=int(entry["RuleNumber"]),
+                egress=bool(entry["Egress"]),
+                allows=entry["RuleAction"] == "allow",
+                protocol=str(entry["Protocol"]),
+                cidr=cidr,
+                ports=(int(port_range["From"]), int(port_range["To"])) if port_range else None,
+            )
+        )
+    return NetworkAcl(
+        id=raw["NetworkAclId"],
+        vpc_id=raw["VpcId"],
+        is_default=bool(raw.get("IsDefault", False)),
+        subnet_ids=tuple(a["SubnetId"] for a in raw.get("Associations", []) if a.get("SubnetId")),
+        entries=tuple(sorted(entries, key=lambda entry: (entry.egress, entry.number))),
+    )
+
+
+def _traffic(snapshot: Snapshot, problems: list[Problem]) -> Traffic | None:
+    """The endpoints' traffic, where the snapshot holds it: each query's values summed (the pages of one
+    query are merged by its label, the endpoint's id). A query CloudWatch could not answer is a problem, and
+    its endpoint is left unread."""
+    window = snapshot.scope.traffic_window
+    if window is None:
+        return None
+    processed: defaultdict[str, float] = defaultdict(float)
+    unread = set()
+    for result in _items(snapshot, GET_METRIC_DATA):
+        endpoint_id = result["Label"]
+        if result.get("StatusCode", "Complete") not in METRIC_DATA_READ:
+            unread.add(endpoint_id)
+            continue
+        processed[endpoint_id] += sum(result.get("Values", []))
+    for endpoint_id in sorted(unread):
+        problems.append(Problem(endpoint_id, "CloudWatch did not answer for its traffic; traffic checks skipped"))
+    return Traffic(
+        window, {endpoint_id: total for endpoint_id, total in processed.items() if endpoint_id not in unread}
+    )
 
 
 def _security_group(raw: Mapping[str, Any], problems: list[Problem]) -> SecurityGroup | None:

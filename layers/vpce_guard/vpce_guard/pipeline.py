@@ -127,7 +127,9 @@ class Pipeline:
         session = self.accounts.reader(account_id, scope.region)
         observed_at = self.clock()
         service_details = self.service_details.setdefault(account_id, ServiceDetailsCache())
-        result = scan_live(session, scope, self.config.settings, self.checks, service_details=service_details)
+        result = scan_live(
+            session, scope, self.config.settings, self.checks, service_details=service_details, now=observed_at
+        )
         region_wide = not (scope.vpc_ids or scope.endpoint_ids)
         judged = Judged(account_id, scope.region, None if region_wide else result.snapshot.scope.vpc_ids, observed_at)
         tags = {finding.resource_id: result.facts.tags_of(finding.resource_id) for finding in result.findings}

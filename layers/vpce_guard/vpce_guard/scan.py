@@ -10,7 +10,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from vpce_guard.accounts import Accounts
@@ -36,6 +37,7 @@ from vpce_guard.snapshot import (
     Scope,
     Snapshot,
     SnapshotError,
+    TrafficWindow,
 )
 
 POLICY_UNDER_TEST = "policy-under-test"
@@ -52,8 +54,16 @@ class ScanResult:
 
 
 def scan_snapshot(snapshot: Snapshot, settings: CheckSettings, checks: Iterable[Check] | None = None) -> ScanResult:
+    """The checks on a snapshot's facts; a check that judges traffic on a snapshot without it is a problem
+    (its findings would otherwise vanish), not a silence."""
     facts = build_facts(snapshot)
-    return ScanResult(snapshot, facts, run_checks(facts, settings, checks), facts.problems)
+    checks = tuple(checks) if checks is not None else tuple(CHECKS.values())
+    unjudged = tuple(
+        Problem(check.id, f"not judged: the snapshot holds no traffic (it was saved by a scan without {check.id})")
+        for check in checks
+        if check.reads_traffic and facts.traffic is None
+    )
+    return ScanResult(snapshot, facts, run_checks(facts, settings, checks), facts.problems + unjudged)
 
 
 def load_snapshot(directory: Path, region: str | None = None) -> Snapshot:
@@ -91,8 +101,19 @@ def scan_live(
     checks: Iterable[Check] | None = None,
     progress: Progress | None = None,
     service_details: ServiceDetailsCache | None = None,
+    now: datetime | None = None,
 ) -> ScanResult:
+    """Collect and check; the endpoints' traffic is read (up to ``now``) only when a check judges it."""
+    checks = tuple(checks) if checks is not None else tuple(CHECKS.values())
+    if any(check.reads_traffic for check in checks):
+        scope = replace(scope, traffic_window=traffic_window(now or datetime.now(UTC), settings.traffic_days))
     return scan_snapshot(collect_snapshot(session, scope, progress, service_details), settings, checks)
+
+
+def traffic_window(now: datetime, days: int) -> TrafficWindow:
+    """The ``days`` up to ``now``, in whole minutes (CloudWatch's finest period for these metrics)."""
+    end = now.astimezone(UTC).replace(second=0, microsecond=0)
+    return TrafficWindow(end - timedelta(days=days), end)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import botocore.session
-from pydantic import AfterValidator, BaseModel, ConfigDict, ValidationError
+from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, ValidationError, model_validator
 
 from vpce_guard import identifiers
 
@@ -29,6 +29,11 @@ DESCRIBE_VPC_ATTRIBUTE = "DescribeVpcAttribute"
 DESCRIBE_SUBNETS = "DescribeSubnets"
 DESCRIBE_SECURITY_GROUPS = "DescribeSecurityGroups"
 DESCRIBE_ROUTE_TABLES = "DescribeRouteTables"
+DESCRIBE_NETWORK_ACLS = "DescribeNetworkAcls"
+DESCRIBE_VPN_GATEWAYS = "DescribeVpnGateways"
+DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS = "DescribeTransitGatewayVpcAttachments"
+# CloudWatch's: the bytes each interface endpoint processed, read only when a check judges traffic.
+GET_METRIC_DATA = "GetMetricData"
 
 OPERATIONS = (
     DESCRIBE_ENDPOINTS,
@@ -38,6 +43,9 @@ OPERATIONS = (
     DESCRIBE_SUBNETS,
     DESCRIBE_SECURITY_GROUPS,
     DESCRIBE_ROUTE_TABLES,
+    DESCRIBE_NETWORK_ACLS,
+    DESCRIBE_VPN_GATEWAYS,
+    DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS,
 )
 SCOPE_FILE = "scan-scope.json"
 # The list each response holds (DescribeVpcAttribute.json is a list of responses instead).
@@ -48,7 +56,13 @@ RESULT_KEYS = {
     DESCRIBE_SUBNETS: "Subnets",
     DESCRIBE_SECURITY_GROUPS: "SecurityGroups",
     DESCRIBE_ROUTE_TABLES: "RouteTables",
+    DESCRIBE_NETWORK_ACLS: "NetworkAcls",
+    DESCRIBE_VPN_GATEWAYS: "VpnGateways",
+    DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS: "TransitGatewayVpcAttachments",
+    GET_METRIC_DATA: "MetricDataResults",
 }
+# The API each operation belongs to, for the model its file is checked against: EC2's unless named here.
+SERVICES = {GET_METRIC_DATA: "cloudwatch"}
 
 
 class SnapshotError(Exception):
@@ -65,9 +79,32 @@ class Scope:
     region: str
     vpc_ids: tuple[str, ...] = ()
     endpoint_ids: tuple[str, ...] = ()
+    traffic_window: TrafficWindow | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        return {"region": self.region, "vpc_ids": list(self.vpc_ids), "endpoint_ids": list(self.endpoint_ids)}
+        scope: dict[str, Any] = {
+            "region": self.region,
+            "vpc_ids": list(self.vpc_ids),
+            "endpoint_ids": list(self.endpoint_ids),
+        }
+        if self.traffic_window is not None:
+            scope["traffic_window"] = self.traffic_window.to_dict()
+        return scope
+
+
+@dataclass(frozen=True)
+class TrafficWindow:
+    """The span over which the endpoints' traffic was read (GetMetricData.json), from ``start`` to ``end``."""
+
+    start: datetime
+    end: datetime
+
+    @property
+    def days(self) -> float:
+        return (self.end - self.start).total_seconds() / 86400
+
+    def to_dict(self) -> dict[str, str]:
+        return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
 @dataclass(frozen=True)
@@ -100,7 +137,7 @@ class Snapshot:
 
     @classmethod
     def load(cls, directory: Path, region: str | None = None) -> Snapshot:
-        """Read a snapshot, each file checked against the EC2 API's model of its response; ``region`` is
+        """Read a snapshot, each file checked against the API's model of its response; ``region`` is
         needed only when the directory has no scan-scope.json (a snapshot put together by hand from
         ``aws ec2 describe-…`` output), and must otherwise be the region the snapshot was read in."""
         if not directory.is_dir():
@@ -112,7 +149,17 @@ class Snapshot:
                 "a snapshot needs one file per operation (see README, 'Facts snapshots')"
             )
         scope = _scope(directory, region)
-        responses = {op: _read_json(directory / f"{op}.json") for op in OPERATIONS}
+        traffic_file = directory / f"{GET_METRIC_DATA}.json"
+        if (scope.traffic_window is not None) != traffic_file.is_file():
+            held, lacking = (SCOPE_FILE + "'s traffic_window", traffic_file.name)
+            if scope.traffic_window is None:
+                held, lacking = lacking, held
+            raise SnapshotError(
+                f"snapshot {directory} has {held} but not {lacking}: the endpoints' traffic is read over its "
+                "window, so a snapshot holds both or neither; re-save it with --save-snapshot"
+            )
+        operations = (*OPERATIONS, GET_METRIC_DATA) if scope.traffic_window else OPERATIONS
+        responses = {op: _read_json(directory / f"{op}.json") for op in operations}
         for operation, response in responses.items():
             _check_response(directory / f"{operation}.json", operation, response)
         return cls(scope, responses)
@@ -126,6 +173,20 @@ class _ScopeFile(BaseModel):
     region: Annotated[str, AfterValidator(identifiers.region)] | None = None
     vpc_ids: list[str] = []
     endpoint_ids: list[str] = []
+    traffic_window: _WindowFile | None = None
+
+
+class _WindowFile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    start: AwareDatetime
+    end: AwareDatetime
+
+    @model_validator(mode="after")
+    def _ordered(self) -> _WindowFile:
+        if self.end <= self.start:
+            raise ValueError("the traffic window ends before it starts")
+        return self
 
 
 def _scope(directory: Path, region: str | None) -> Scope:
@@ -151,7 +212,9 @@ def _scope(directory: Path, region: str | None) -> Scope:
     chosen = recorded.region or region
     if chosen is None:
         raise SnapshotError(f"{scope_file} names no region: give the region with --region")
-    return Scope(chosen, tuple(recorded.vpc_ids), tuple(recorded.endpoint_ids))
+    window = recorded.traffic_window
+    traffic = TrafficWindow(window.start, window.end) if window is not None else None
+    return Scope(chosen, tuple(recorded.vpc_ids), tuple(recorded.endpoint_ids), traffic)
 
 
 def check_destination(directory: Path) -> None:
@@ -225,7 +288,7 @@ def _check_value(value: Any, shape: Any) -> None:
         members = shape.members
         for name, member in value.items():
             if name not in members:
-                raise _Mismatch(f"no such field in the EC2 API's {shape.name}", f".{name}")
+                raise _Mismatch(f"no such field in the API's {shape.name}", f".{name}")
             try:
                 _check_value(member, members[name])
             except _Mismatch as mismatch:
@@ -298,8 +361,9 @@ def _describe(value: Any) -> str:
 
 @cache
 def _output_shape(operation: str) -> Any:
-    """botocore's model of an EC2 operation's output, the schema a snapshot file is checked against."""
-    return botocore.session.get_session().get_service_model("ec2").operation_model(operation).output_shape
+    """botocore's model of an operation's output, the schema a snapshot file is checked against."""
+    service = SERVICES.get(operation, "ec2")
+    return botocore.session.get_session().get_service_model(service).operation_model(operation).output_shape
 
 
 def _without_metadata(response: Any) -> Any:

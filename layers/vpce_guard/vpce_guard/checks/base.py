@@ -18,13 +18,15 @@ class CheckSettings:
 
     ``trusted_accounts`` and ``org_ids`` widen "ours" beyond the endpoint owner's own account;
     ``partner_resources`` are resource ARNs outside them that our principals may reach;
-    ``baseline`` is the list of endpoints every private VPC should have (seed 002's production minimum).
+    ``baseline`` is the list of endpoints every private VPC should have (seed 002's production minimum);
+    ``traffic_days`` is how far back the checks that judge traffic read it.
     """
 
     trusted_accounts: frozenset[str] = frozenset()
     partner_resources: frozenset[str] = frozenset()
     org_ids: frozenset[str] = frozenset()
     baseline: tuple[BaselineEntry, ...] = field(default_factory=lambda: load_catalog().baseline)
+    traffic_days: int = 14
 
 
 Evaluator = Callable[[Facts, CheckSettings], Iterator[Finding]]
@@ -38,6 +40,7 @@ class Check:
     remediation_action: str
     automatic: bool
     evaluate: Evaluator = field(repr=False, compare=False)
+    reads_traffic: bool = False  # judges the endpoints' traffic (CloudWatch), read only for such a check
 
     def endpoint_finding(
         self,
