@@ -41,6 +41,8 @@ INACTIVE_STATES = frozenset({"deleting", "deleted", "failed", "rejected", "expir
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 # Attachments that no longer connect the VPC anywhere.
 DETACHED_STATES = frozenset({"detaching", "detached", "deleting", "deleted", "failed", "rejected"})
+# The number of a network ACL's "*" rules, which deny what no other rule matched (one per direction and family).
+ASTERISK_RULE = 32767
 # What GetMetricData reports of a query whose values are all there (PartialData: more pages follow, merged).
 METRIC_DATA_READ = frozenset({"Complete", "PartialData"})
 
