@@ -281,6 +281,21 @@ def test_each_endpoint_subnet_sharing_the_network_acl_is_named() -> None:
     assert f"{DEFAULT_ACL} ({', '.join(sorted([FIRST.id, SECOND.id, THIRD.id]))}) inbound rule 90" in finding.detail
 
 
+def test_endpoints_in_one_subnet_are_each_judged_for_their_own_clients() -> None:
+    narrow = security_group("sg-0narrow0000000001", tcp_rule(cidrs=["10.0.16.0/20"]))
+    wide = interface_endpoint("vpce-0wide00000000001", subnets=[FIRST])
+    fenced = interface_endpoint("vpce-0narrow000000001", subnets=[FIRST], security_group_ids=[narrow.id])
+    estate = facts(
+        endpoints=[wide, fenced],
+        security_groups=[security_group(), narrow],
+        network_acls=[with_default_rules(deny_https_from("10.0.200.0/24"))],
+    )
+
+    findings = list(nacl_blocks_https.evaluate(estate, CheckSettings()))
+
+    assert [finding.resource_id for finding in findings] == [wide.id]
+
+
 def test_only_the_subnet_whose_network_acl_blocks_is_named() -> None:
     blocking = network_acl(deny_https_from("10.0.200.0/24"), acl_rule(100), acl_rule(100, egress=True),
                            acl_id=CUSTOM_ACL, subnet_ids=[SECOND.id])  # fmt: skip

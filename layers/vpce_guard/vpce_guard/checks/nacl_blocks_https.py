@@ -19,8 +19,9 @@ out of the clients its network ACL is judged for.
 
 Rules are evaluated as AWS does, per direction: lowest number first, the first rule whose protocol, ports and
 range match a packet decides, and ``*`` (32767) denies what no rule matched. A rule that covers part of a
-client range decides for that part only: ranges are split, so the finding names exactly the ranges and ports
-blocked, by which rule.
+client range decides for that part only: the traffic is split by address and port range (as integers), so
+the finding names exactly the ranges and ports blocked, by which rule. Endpoints with the same clients in one
+subnet share its verdict, worked out once per scan.
 
 Scenarios:
 - the default network ACL (rule 100 allows everything, ``*`` denies the rest) -> no finding;
@@ -47,32 +48,35 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from ipaddress import IPv4Network, IPv6Network, collapse_addresses, ip_network
+from functools import lru_cache
+from ipaddress import IPv4Address, IPv6Address, ip_network, summarize_address_range
 from typing import Any
 
 from vpce_guard.checks.base import Check, CheckSettings
-from vpce_guard.facts import ASTERISK_RULE, WORLD_CIDRS, AclEntry, Endpoint, Facts, NetworkAcl, Subnet, Vpc
+from vpce_guard.facts import ASTERISK_RULE, WORLD_CIDRS, AclEntry, Endpoint, Facts, Subnet, Vpc
 from vpce_guard.findings import Finding, Severity
 
-Network = IPv4Network | IPv6Network
-Ports = tuple[int, int]
+Span = tuple[int, int]  # first and last, inclusive: of ports, or of addresses as integers
+Range = tuple[int, int, int]  # an address range: IP version, first and last address as integers
+Part = tuple[Range, Span]  # a part of the traffic with clients: their addresses and the TCP ports
 
-HTTPS: Ports = (443, 443)
-EPHEMERAL: Ports = (1024, 65535)
-ALL_PORTS: Ports = (0, 65535)
+HTTPS: Span = (443, 443)
+EPHEMERAL: Span = (1024, 65535)
+ALL_PORTS: Span = (0, 65535)
 ALL_PROTOCOLS, TCP = "-1", "6"
 INBOUND, OUTBOUND = "inbound", "outbound"
 
 
 @dataclass(frozen=True)
 class Block:
-    """Client ranges one rule of a subnet's network ACL denies, on ``ports``."""
+    """Client ranges one rule of a subnet's network ACL denies, on ``ports``: as integers and as CIDR blocks."""
 
     network_acl_id: str
     subnet_id: str
     direction: str
     rule_number: int
-    ports: Ports
+    ports: Span
+    ranges: tuple[Range, ...]
     cidrs: tuple[str, ...]
 
     def evidence(self) -> dict[str, Any]:
@@ -88,93 +92,86 @@ class Block:
 
 
 def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
+    judged: dict[tuple[str, tuple[Range, ...]], list[Block]] = {}  # per subnet and clients: endpoints share them
     for endpoint in facts.active_endpoints:
         vpc = facts.vpcs.get(endpoint.vpc_id)
         if not endpoint.is_interface or vpc is None:
             continue
         clients = _clients(facts, endpoint, vpc)
-        blocks = [
-            block
-            for subnet_id in sorted(set(endpoint.subnet_ids))
-            for block in _blocks(facts.subnets.get(subnet_id), facts, clients)
-        ]
+        blocks = []
+        for subnet_id in sorted(set(endpoint.subnet_ids)):
+            if (subnet_id, clients) not in judged:
+                judged[(subnet_id, clients)] = _blocks(facts.subnets.get(subnet_id), facts, clients)
+            blocks += judged[(subnet_id, clients)]
         if blocks:
             yield CHECK.endpoint_finding(
                 facts,
                 endpoint,
                 _detail(endpoint, blocks),
-                {"client_cidrs": [str(network) for network in clients], "blocks": [b.evidence() for b in blocks]},
+                {"client_cidrs": _cidrs(clients), "blocks": [block.evidence() for block in blocks]},
             )
 
 
-def _clients(facts: Facts, endpoint: Endpoint, vpc: Vpc) -> list[Network]:
+def _clients(facts: Facts, endpoint: Endpoint, vpc: Vpc) -> tuple[Range, ...]:
     """The ranges the endpoint's groups admit on TCP 443, a group, prefix list or world rule standing for the
     VPC's CIDRs; the VPC's CIDRs when nothing is admitted or a group is not described."""
-    vpc_networks = [ip_network(cidr, strict=False) for cidr in vpc.cidrs]
     groups = [facts.security_groups.get(group_id) for group_id in endpoint.security_group_ids]
     https_rules = [
         rule for group in groups if group is not None for rule in group.ingress if rule.admits_tcp_port(HTTPS[0])
     ]
-    admitted: list[Network] = []
+    admitted: list[str] = []
     for rule in https_rules:
         if rule.group_ids or rule.prefix_list_ids or rule.world_cidrs:
-            admitted += vpc_networks
-        admitted += [ip_network(cidr, strict=False) for cidr in rule.cidrs if cidr not in WORLD_CIDRS]
+            admitted += vpc.cidrs
+        admitted += [cidr for cidr in rule.cidrs if cidr not in WORLD_CIDRS]
     if not admitted or any(group is None for group in groups):
-        admitted += vpc_networks
-    return _collapsed(admitted)
+        admitted += vpc.cidrs
+    return tuple(_merged(_range(cidr) for cidr in admitted))
 
 
-def _blocks(subnet: Subnet | None, facts: Facts, clients: Sequence[Network]) -> list[Block]:
-    """What the network ACL of one endpoint subnet denies of the traffic with the clients outside it."""
+def _blocks(subnet: Subnet | None, facts: Facts, clients: Sequence[Range]) -> list[Block]:
+    """What the network ACL of one endpoint subnet denies of the traffic with the clients outside the subnet."""
     acl = facts.network_acls.get(subnet.network_acl_id or "") if subnet is not None else None
     if subnet is None or acl is None:
         return []
-    own = [ip_network(cidr, strict=False) for cidr in (subnet.cidr, *subnet.ipv6_cidrs) if cidr]
-    outside = _without(clients, own)
+    outside = _without(clients, [_range(cidr) for cidr in (subnet.cidr, *subnet.ipv6_cidrs) if cidr])
     blocks = []
     for direction, ports in ((INBOUND, HTTPS), (OUTBOUND, EPHEMERAL)):
-        denied = _denied(_entries(acl, egress=direction == OUTBOUND), outside, ports)
-        for (rule_number, span), networks in sorted(denied.items()):
-            cidrs = tuple(str(network) for network in _collapsed(networks))
-            blocks.append(Block(acl.id, subnet.id, direction, rule_number, span, cidrs))
+        entries = [entry for entry in acl.entries if entry.egress == (direction == OUTBOUND)]
+        for (rule_number, span), ranges in sorted(_denied(entries, outside, ports).items()):
+            merged = tuple(_merged(ranges))
+            blocks.append(Block(acl.id, subnet.id, direction, rule_number, span, merged, tuple(_cidrs(merged))))
     return blocks
 
 
-def _entries(acl: NetworkAcl, *, egress: bool) -> list[AclEntry]:
-    return [entry for entry in acl.entries if entry.egress == egress]
-
-
-def _denied(
-    entries: Iterable[AclEntry], clients: Iterable[Network], ports: Ports
-) -> dict[tuple[int, Ports], list[Network]]:
+def _denied(entries: Iterable[AclEntry], clients: Iterable[Range], ports: Span) -> dict[tuple[int, Span], list[Range]]:
     """Which rule denies which part of TCP traffic with ``clients`` on ``ports``, in AWS's order: each rule
     decides the part of what is still undecided that it matches; ``*`` denies what no rule matched."""
-    undecided = [(network, ports) for network in clients]
-    denied: defaultdict[tuple[int, Ports], list[Network]] = defaultdict(list)
+    undecided: list[Part] = [(client, ports) for client in clients]
+    denied: defaultdict[tuple[int, Span], list[Range]] = defaultdict(list)
     for entry in entries:
         rule_ports = _tcp_ports(entry)
         if rule_ports is None:
             continue
-        rule_network = ip_network(entry.cidr, strict=False)
-        still: list[tuple[Network, Ports]] = []
-        for network, span in undecided:
-            common = _common(network, rule_network)
+        version, first, last = _range(entry.cidr)
+        still: list[Part] = []
+        for (client_version, low, high), span in undecided:
+            addresses = (max(low, first), min(high, last))
             matched = (max(span[0], rule_ports[0]), min(span[1], rule_ports[1]))
-            if common is None or matched[0] > matched[1]:
-                still.append((network, span))
+            if client_version != version or addresses[0] > addresses[1] or matched[0] > matched[1]:
+                still.append(((client_version, low, high), span))
                 continue
             if not entry.allows:
-                denied[(entry.number, matched)].append(common)
-            still += [(piece, span) for piece in _minus(network, common)]
-            still += [(common, rest) for rest in _ports_outside(span, matched)]
+                denied[(entry.number, matched)].append((version, *addresses))
+            still += [((version, *rest), span) for rest in _outside((low, high), addresses)]
+            still += [((version, *addresses), rest) for rest in _outside(span, matched)]
         undecided = still
-    for network, span in undecided:
-        denied[(ASTERISK_RULE, span)].append(network)
+    for client, span in undecided:
+        denied[(ASTERISK_RULE, span)].append(client)
     return denied
 
 
-def _tcp_ports(entry: AclEntry) -> Ports | None:
+def _tcp_ports(entry: AclEntry) -> Span | None:
     """The TCP ports a rule matches: every port for all protocols (-1) or a TCP rule without a range; none for
     any other protocol."""
     if entry.protocol == ALL_PROTOCOLS:
@@ -184,63 +181,73 @@ def _tcp_ports(entry: AclEntry) -> Ports | None:
     return None
 
 
-def _common(network: Network, other: Network) -> Network | None:
-    """The addresses two ranges share (CIDR ranges either nest or are disjoint); none across IPv4 and IPv6."""
-    if isinstance(network, IPv4Network) and isinstance(other, IPv4Network):
-        return network if network.subnet_of(other) else other if other.subnet_of(network) else None
-    if isinstance(network, IPv6Network) and isinstance(other, IPv6Network):
-        return network if network.subnet_of(other) else other if other.subnet_of(network) else None
-    return None
-
-
-def _minus(network: Network, cut: Network) -> list[Network]:
-    """``network`` without the addresses of ``cut``, as CIDR ranges."""
-    common = _common(network, cut)
-    if common is None:
-        return [network]
-    if common == network:
-        return []
-    return list(network.address_exclude(common))  # type: ignore[arg-type]
-
-
-def _without(networks: Iterable[Network], cuts: Iterable[Network]) -> list[Network]:
-    remaining = list(networks)
-    for cut in cuts:
-        remaining = [piece for network in remaining for piece in _minus(network, cut)]
-    return remaining
-
-
-def _ports_outside(span: Ports, inner: Ports) -> list[Ports]:
-    """The ports of ``span`` below and above ``inner``, which lies within it."""
+def _outside(span: Span, inner: Span) -> list[Span]:
+    """What of ``span`` lies below and above ``inner``, which lies within it."""
     below = [(span[0], inner[0] - 1)] if span[0] < inner[0] else []
     above = [(inner[1] + 1, span[1])] if inner[1] < span[1] else []
     return below + above
 
 
-def _collapsed(networks: Iterable[Network]) -> list[Network]:
-    """Ranges merged where they touch or nest, IPv4 before IPv6."""
-    listed = list(networks)
-    ipv4 = collapse_addresses(network for network in listed if isinstance(network, IPv4Network))
-    ipv6 = collapse_addresses(network for network in listed if isinstance(network, IPv6Network))
-    return [*ipv4, *ipv6]
+def _without(ranges: Iterable[Range], cuts: Iterable[Range]) -> list[Range]:
+    """``ranges`` less the addresses of ``cuts``."""
+    remaining = list(ranges)
+    for cut_version, first, last in cuts:
+        kept: list[Range] = []
+        for version, low, high in remaining:
+            common = (max(low, first), min(high, last))
+            if version != cut_version or common[0] > common[1]:
+                kept.append((version, low, high))
+            else:
+                kept += [(version, *rest) for rest in _outside((low, high), common)]
+        remaining = kept
+    return remaining
+
+
+@lru_cache(maxsize=4096)
+def _range(cidr: str) -> Range:
+    """A CIDR block's addresses as integers; parsed once per block, not once per subnet and rule."""
+    network = ip_network(cidr, strict=False)
+    return network.version, int(network.network_address), int(network.broadcast_address)
+
+
+def _merged(ranges: Iterable[Range]) -> list[Range]:
+    """Ranges joined where they overlap or touch, IPv4 before IPv6, lowest first."""
+    merged: list[Range] = []
+    for version, low, high in sorted(ranges):
+        if merged and merged[-1][0] == version and low <= merged[-1][2] + 1:
+            merged[-1] = (version, merged[-1][1], max(merged[-1][2], high))
+        else:
+            merged.append((version, low, high))
+    return merged
+
+
+def _cidrs(ranges: Iterable[Range]) -> list[str]:
+    """Ranges as the fewest CIDR blocks that cover exactly them."""
+    blocks: list[str] = []
+    for version, low, high in _merged(ranges):
+        if version == 4:
+            blocks += map(str, summarize_address_range(IPv4Address(low), IPv4Address(high)))
+        else:
+            blocks += map(str, summarize_address_range(IPv6Address(low), IPv6Address(high)))
+    return blocks
 
 
 def _detail(endpoint: Endpoint, blocks: Sequence[Block]) -> str:
     """One sentence per rule that blocks, with the endpoint subnets whose network ACL it is."""
-    grouped: dict[tuple[str, str, int, Ports], tuple[list[str], list[Network]]] = {}
+    grouped: dict[tuple[str, str, int, Span], tuple[list[str], list[Range]]] = {}
     for block in blocks:
-        subnets, networks = grouped.setdefault(
+        subnets, ranges = grouped.setdefault(
             (block.network_acl_id, block.direction, block.rule_number, block.ports), ([], [])
         )
         subnets.append(block.subnet_id)
-        networks += [ip_network(cidr) for cidr in block.cidrs]
+        ranges += block.ranges
     rules = []
-    for (acl_id, direction, rule_number, ports), (subnets, networks) in grouped.items():
+    for (acl_id, direction, rule_number, ports), (subnets, ranges) in grouped.items():
         rule = "*" if rule_number == ASTERISK_RULE else str(rule_number)
         span = str(ports[0]) if ports[0] == ports[1] else f"{ports[0]}-{ports[1]}"
         towards = "from" if direction == INBOUND else "to"
-        ranges = ", ".join(str(network) for network in _collapsed(networks))
-        rules.append(f"{acl_id} ({', '.join(subnets)}) {direction} rule {rule} denies TCP {span} {towards} {ranges}")
+        denied = ", ".join(_cidrs(ranges))
+        rules.append(f"{acl_id} ({', '.join(subnets)}) {direction} rule {rule} denies TCP {span} {towards} {denied}")
     return (
         f"The network ACLs of {endpoint.id}'s subnets block HTTPS with its clients: {'; '.join(rules)}. Network "
         "ACLs are stateless: a call needs inbound TCP 443 from the client and outbound TCP 1024-65535 back to it, "
