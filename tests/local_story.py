@@ -1,7 +1,8 @@
 """The samples' story (events/README.md) built in the emulator, so the sample events can be retargeted at real
 resources: a VPC with private subnets in two zones, an SSM interface endpoint in one subnet with private DNS
-off behind an HTTPS group, an S3 gateway endpoint on the first subnet's route table, and a subnet in a third
-zone with a route table of its own; and, which no sample names, a DynamoDB interface endpoint in both subnets."""
+off behind an HTTPS group, an S3 gateway endpoint on the first subnet's route table, a subnet in a third zone
+with a route table of its own, and the VPC's default network ACL; and, which no sample names, a DynamoDB
+interface endpoint in both subnets."""
 
 from __future__ import annotations
 
@@ -15,6 +16,7 @@ from vpce_guard_local.samples import (
     SAMPLE_GATEWAY,
     SAMPLE_GATEWAY_TABLE,
     SAMPLE_GROUP,
+    SAMPLE_NETWORK_ACL,
     SAMPLE_NEW_SUBNET,
     SAMPLE_NEW_TABLE,
     SAMPLE_SUBNETS,
@@ -40,6 +42,8 @@ def build_story(ec2: Any, region: str, account_id: str) -> dict[str, str]:
     new_subnet = ec2.create_subnet(VpcId=vpc.id, CidrBlock="10.60.32.0/20", AvailabilityZone=third_zone)["Subnet"]
     new_table = ec2.create_route_table(VpcId=vpc.id)["RouteTable"]["RouteTableId"]
     ec2.associate_route_table(RouteTableId=new_table, SubnetId=new_subnet["SubnetId"])
+    defaults = [{"Name": "vpc-id", "Values": [vpc.id]}, {"Name": "default", "Values": ["true"]}]
+    (network_acl,) = ec2.describe_network_acls(Filters=defaults)["NetworkAcls"]
     return {
         SAMPLE_ACCOUNT: account_id,
         SAMPLE_VPC: vpc.id,
@@ -51,6 +55,7 @@ def build_story(ec2: Any, region: str, account_id: str) -> dict[str, str]:
         SAMPLE_GROUP: group,
         SAMPLE_GATEWAY_TABLE: vpc.private_route_table_ids[0],
         SAMPLE_NEW_TABLE: new_table,
+        SAMPLE_NETWORK_ACL: network_acl["NetworkAclId"],
     }
 
 

@@ -57,6 +57,17 @@ def test_a_changed_endpoint_that_fails_a_check_is_non_compliant_naming_it(
     assert stored(aws_env)[bad] == ("NON_COMPLIANT", "Failing vpce-guard checks: private-dns-disabled")
 
 
+def test_an_endpoint_whose_subnets_network_acl_blocks_https_is_non_compliant_naming_the_check(
+    handler_of: Any, aws_env: Emulator, ec2: Any, vpc: BuiltVpc, group: str
+) -> None:
+    fenced = endpoint(ec2, vpc, group, private_dns=True)
+    EstateBuilder(ec2, REGION).deny_https(vpc, "10.0.64.0/20")
+
+    handler_of("config_rule")(config_event("config-rule-item-change-vpc-endpoint", fenced))
+
+    assert stored(aws_env)[fenced] == ("NON_COMPLIANT", "Failing vpce-guard checks: nacl-blocks-https")
+
+
 def test_a_changed_endpoint_that_passes_is_compliant(
     handler_of: Any, aws_env: Emulator, ec2: Any, vpc: BuiltVpc, group: str
 ) -> None:

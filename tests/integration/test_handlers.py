@@ -14,7 +14,14 @@ from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import BuiltVpc, EstateBuilder
 from vpce_guard_local.sam.queues import lambda_sqs_event
-from vpce_guard_local.samples import SAMPLE_ACCOUNT, SAMPLE_ENDPOINT, SAMPLE_VPC, load_event, retarget
+from vpce_guard_local.samples import (
+    SAMPLE_ACCOUNT,
+    SAMPLE_ENDPOINT,
+    SAMPLE_NETWORK_ACL,
+    SAMPLE_VPC,
+    load_event,
+    retarget,
+)
 
 pytestmark = pytest.mark.server
 
@@ -40,6 +47,28 @@ def test_on_change_records_the_finding_of_a_created_endpoint(
     result = handler_of("on_change")(created_event(endpoint, vpc))
 
     assert f"{endpoint}/private-dns-disabled" in result["changes"]["opened"]
+
+
+def test_a_network_acl_rule_denying_https_opens_the_finding_and_its_removal_resolves_it(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
+) -> None:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[group])
+    handler = handler_of("on_change")
+    ids = {SAMPLE_ACCOUNT: ACCOUNT, SAMPLE_NETWORK_ACL: build.deny_https(vpc, "10.0.64.0/20")}
+
+    created = handler(retarget(load_event("cloudtrail-create-network-acl-entry"), ids))
+    ec2.delete_network_acl_entry(NetworkAclId=ids[SAMPLE_NETWORK_ACL], RuleNumber=90, Egress=False)
+    deleted = handler(retarget(load_event("cloudtrail-delete-network-acl-entry"), ids))
+
+    finding = f"{endpoint}/nacl-blocks-https"
+    assert finding in created["changes"]["opened"]
+    assert deleted["changes"]["resolved"] == [finding]
+    (record,) = [
+        r for r in store.records(ACCOUNT, REGION) if (r.resource_id, r.check_id) == (endpoint, "nacl-blocks-https")
+    ]
+    assert record.status is Status.RESOLVED
 
 
 def test_ten_deliveries_of_one_event_write_one_state_change(

@@ -22,6 +22,7 @@ from vpce_guard_local.samples import (
     SAMPLE_ENDPOINT,
     SAMPLE_GATEWAY,
     SAMPLE_GROUP,
+    SAMPLE_NETWORK_ACL,
     SAMPLE_NEW_SUBNET,
     SAMPLE_NEW_TABLE,
     SAMPLE_SUBNETS,
@@ -158,6 +159,40 @@ def test_a_route_table_change_evaluates_the_gateway_endpoint_of_that_vpc(
     )
 
     assert (gateway, "gateway-route-coverage") in open_checks(store)
+
+
+@pytest.mark.parametrize(
+    "sample",
+    [
+        "cloudtrail-create-network-acl-entry",
+        "cloudtrail-replace-network-acl-entry",
+        "cloudtrail-delete-network-acl-entry",
+        "cloudtrail-replace-network-acl-association",
+    ],
+)
+def test_a_network_acl_change_evaluates_the_vpc_of_that_network_acl(
+    sample: str, pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str
+) -> None:
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[https_group])
+    acl_id = build.deny_https(vpc, "10.0.64.0/20")
+
+    evaluation = pipeline.on_change(change(sample, **{SAMPLE_NETWORK_ACL: acl_id}))
+
+    assert evaluation is not None
+    assert evaluation.judged.vpc_ids == (vpc.id,)
+    assert (endpoint, "nacl-blocks-https") in open_checks(store)
+
+
+def test_a_change_to_a_network_acl_deleted_since_is_dropped_after_one_call(
+    pipeline: Pipeline, session: AwsSession, ec2: Any, vpc: BuiltVpc
+) -> None:
+    acl_id = ec2.create_network_acl(VpcId=vpc.id)["NetworkAcl"]["NetworkAclId"]
+    ec2.delete_network_acl(NetworkAclId=acl_id)
+    before = session.counter.total
+
+    evaluation = pipeline.on_change(change("cloudtrail-create-network-acl-entry", **{SAMPLE_NETWORK_ACL: acl_id}))
+
+    assert (evaluation, session.counter.total - before) == (None, 1)
 
 
 def test_deleting_an_endpoint_resolves_its_findings(

@@ -150,6 +150,19 @@ def test_vpc_cidrs_include_associated_ipv4_and_ipv6_blocks_only() -> None:
     assert facts.vpcs[VPC].cidrs == ("10.0.0.0/16", "2600:1f18::/56")
 
 
+def test_a_subnet_keeps_its_associated_ipv6_blocks_only() -> None:
+    raw = subnet("subnet-a") | {
+        "Ipv6CidrBlockAssociationSet": [
+            {"Ipv6CidrBlock": "2600:1f18::/64", "Ipv6CidrBlockState": {"State": "associated"}},
+            {"Ipv6CidrBlock": "2600:1f18:0:1::/64", "Ipv6CidrBlockState": {"State": "disassociating"}},
+        ]
+    }
+
+    facts = build_facts(snapshot(DescribeSubnets={"Subnets": [raw, subnet("subnet-b")]}))
+
+    assert (facts.subnets["subnet-a"].ipv6_cidrs, facts.subnets["subnet-b"].ipv6_cidrs) == (("2600:1f18::/64",), ())
+
+
 def test_deleted_endpoints_are_not_active() -> None:
     endpoint = {"VpcEndpointId": "vpce-1", "VpcId": VPC, "VpcEndpointType": "Interface", "State": "deleted",
                 "ServiceName": "com.amazonaws.us-east-1.sts"}  # fmt: skip

@@ -14,6 +14,7 @@ from vpce_guard.trigger import (
     ACCEPTED_EVENT_NAMES,
     ENDPOINT_EVENTS,
     GROUP_EVENTS,
+    NETWORK_ACL_EVENTS,
     ROUTE_EVENTS,
     VPC_EVENTS,
     ApiChange,
@@ -33,6 +34,7 @@ SUBNET_C = "subnet-07fa2dd80f7a7e06d"
 ENDPOINT_GROUP = "sg-07c1c400911d31690"
 ROUTE_TABLE_A = "rtb-09f51f7f7c0fa6316"
 ROUTE_TABLE_C = "rtb-039aae99aca8f3b30"
+NETWORK_ACL = "acl-0a3c6f1e2b9d84c57"
 
 # What each CloudTrail sample changed: the call and its ids, or why it is ignored.
 EXPECTED: dict[str, tuple[str, dict[str, tuple[str, ...]]] | str] = {
@@ -72,6 +74,13 @@ EXPECTED: dict[str, tuple[str, dict[str, tuple[str, ...]]] | str] = {
     "cloudtrail-replace-route-table-association": (
         "ReplaceRouteTableAssociation",
         {"route_table_ids": (ROUTE_TABLE_A,)},
+    ),
+    "cloudtrail-create-network-acl-entry": ("CreateNetworkAclEntry", {"network_acl_ids": (NETWORK_ACL,)}),
+    "cloudtrail-replace-network-acl-entry": ("ReplaceNetworkAclEntry", {"network_acl_ids": (NETWORK_ACL,)}),
+    "cloudtrail-delete-network-acl-entry": ("DeleteNetworkAclEntry", {"network_acl_ids": (NETWORK_ACL,)}),
+    "cloudtrail-replace-network-acl-association": (
+        "ReplaceNetworkAclAssociation",
+        {"network_acl_ids": (NETWORK_ACL,)},
     ),
     "cloudtrail-run-instances": "RunInstances is not an event vpce-guard watches",
 }
@@ -142,9 +151,9 @@ def test_every_accepted_event_name_has_a_sample() -> None:
     assert set(ACCEPTED_EVENT_NAMES) <= sampled
 
 
-def test_accepted_names_are_the_four_groups_in_order_each_once() -> None:
-    assert ACCEPTED_EVENT_NAMES == ENDPOINT_EVENTS + VPC_EVENTS + GROUP_EVENTS + ROUTE_EVENTS
-    assert len(set(ACCEPTED_EVENT_NAMES)) == len(ACCEPTED_EVENT_NAMES) == 11
+def test_accepted_names_are_the_five_groups_in_order_each_once() -> None:
+    assert ACCEPTED_EVENT_NAMES == ENDPOINT_EVENTS + VPC_EVENTS + GROUP_EVENTS + ROUTE_EVENTS + NETWORK_ACL_EVENTS
+    assert len(set(ACCEPTED_EVENT_NAMES)) == len(ACCEPTED_EVENT_NAMES) == 15
 
 
 # --- CloudTrail's XML-shaped quirks ------------------------------------------------------------------------------
@@ -324,6 +333,25 @@ def test_a_vpc_attribute_change_without_a_vpc_is_malformed() -> None:
     event = api_call("ModifyVpcAttribute", {"enableDnsSupport": {"value": False}}, {"_return": True})
 
     with pytest.raises(TriggerError, match=r"ModifyVpcAttribute event .* carries no VPC id: looked for vpcId"):
+        parse_api_change(event)
+
+
+def test_a_network_acl_association_names_the_network_acl_the_subnet_moves_to() -> None:
+    event = api_call(
+        "ReplaceNetworkAclAssociation",
+        {"associationId": "aclassoc-0f4b2d7e91c3a5086", "networkAclId": NETWORK_ACL},
+        {"requestId": "r", "newAssociationId": "aclassoc-05d9e8c7b6a4f3210"},
+    )
+
+    change = change_of(event)
+
+    assert (change.network_acl_ids, change.subnet_ids, change.vpc_ids) == ((NETWORK_ACL,), (), ())
+
+
+def test_a_network_acl_rule_change_without_its_network_acl_is_malformed() -> None:
+    event = api_call("DeleteNetworkAclEntry", {"ruleNumber": 90, "egress": False}, {"_return": True})
+
+    with pytest.raises(TriggerError, match=r"DeleteNetworkAclEntry event .* carries no network ACL id"):
         parse_api_change(event)
 
 

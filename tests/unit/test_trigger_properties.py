@@ -24,7 +24,7 @@ JSON = st.recursive(
 ACCOUNTS = st.sampled_from(["111122223333", "444455556666", "999999999999", " ", "x", "", "11112222333"]) | JSON
 REGIONS = st.sampled_from(["us-east-1", "eu-west-1", "cn-north-1", "not a region!", "", "us-east-9"]) | JSON
 FIELDS = ("account", "region", "detail.recipientAccountId", "detail.awsRegion")
-ID_FORM = re.compile(r"(vpce|vpc|subnet|sg|rtb)-(?:[0-9a-f]{8}|[0-9a-f]{17})")
+ID_FORM = re.compile(r"(vpce|vpc|subnet|sg|rtb|acl)-(?:[0-9a-f]{8}|[0-9a-f]{17})")
 
 
 def read(event: Any) -> ApiChange | Ignored | TriggerError:
@@ -93,6 +93,7 @@ def test_a_change_names_only_ids_of_ec2s_form(name: str, field: str, value: Any)
             + reading.subnet_ids
             + reading.security_group_ids
             + reading.route_table_ids
+            + reading.network_acl_ids
         )
         assert all(ID_FORM.fullmatch(resource_id) for resource_id in ids)
 

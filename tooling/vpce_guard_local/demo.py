@@ -68,7 +68,7 @@ class DemoEstate:
 
 
 def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
-    """The estate: three VPCs showing each mistake of seeds 000-004 beside correct endpoints.
+    """The estate: four VPCs showing each mistake of seeds 000-004 beside correct endpoints.
 
     ``restrict_zones(service_name, zone_names)`` limits a service to some zones, as real services are.
     """
@@ -235,6 +235,23 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "vpc-dns-disabled",
     )
     estate.plant(dark.id, "VPC 'dns-hostnames-off' lacks the baseline endpoints", "missing-baseline-endpoint")
+
+    fenced = build.vpc("10.3.0.0/16", zones=2, public_subnet=False, name="nacl-deny")
+    fenced_https = build.security_group(fenced, "vpce-https", https_from_cidrs=[fenced.cidr])
+    ssm = build.interface_endpoint(
+        fenced,
+        "ssm",
+        subnet_ids=fenced.private_subnet_ids,
+        group_ids=[fenced_https],
+        policy=least_privilege_policy("ssm", account, REGION),
+    )
+    build.deny_https(fenced, "10.3.64.0/20")
+    estate.plant(
+        ssm,
+        "SSM endpoint whose subnets' network ACL denies 443 from one range of its VPC (seeds 000, 003)",
+        "nacl-blocks-https",
+    )
+    estate.plant(fenced.id, "VPC 'nacl-deny' lacks the other baseline endpoints", "missing-baseline-endpoint")
     return estate
 
 

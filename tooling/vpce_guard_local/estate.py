@@ -118,6 +118,22 @@ class EstateBuilder:
             self.ec2.authorize_security_group_ingress(GroupId=group_id, IpPermissions=permissions)
         return group_id
 
+    def deny_https(self, vpc: BuiltVpc, cidr: str, *, rule_number: int = 90) -> str:
+        """An inbound deny of TCP 443 from ``cidr`` in the VPC's default network ACL, numbered before the rule 100
+        that allows everything; returns the network ACL's id."""
+        defaults = [{"Name": "vpc-id", "Values": [vpc.id]}, {"Name": "default", "Values": ["true"]}]
+        (acl,) = self.ec2.describe_network_acls(Filters=defaults)["NetworkAcls"]
+        self.ec2.create_network_acl_entry(
+            NetworkAclId=acl["NetworkAclId"],
+            RuleNumber=rule_number,
+            Protocol="6",
+            RuleAction="deny",
+            Egress=False,
+            CidrBlock=cidr,
+            PortRange={"From": HTTPS, "To": HTTPS},
+        )
+        return str(acl["NetworkAclId"])
+
     def interface_endpoint(
         self,
         vpc: BuiltVpc,

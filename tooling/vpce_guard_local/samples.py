@@ -24,6 +24,7 @@ SAMPLE_GATEWAY = "vpce-0be559c854d6e2aad"
 SAMPLE_GROUP = "sg-07c1c400911d31690"
 SAMPLE_GATEWAY_TABLE = "rtb-09f51f7f7c0fa6316"
 SAMPLE_NEW_TABLE = "rtb-039aae99aca8f3b30"
+SAMPLE_NETWORK_ACL = "acl-0a3c6f1e2b9d84c57"
 
 
 def load_event(name: str) -> dict[str, Any]:

@@ -363,6 +363,17 @@ def vpcs_of_endpoint_groups(session: AwsSession, group_ids: Sequence[str]) -> li
     return sorted({interface["VpcId"] for interface in interfaces})
 
 
+def vpcs_of_network_acls(session: AwsSession, network_acl_ids: Sequence[str]) -> list[str]:
+    """The VPCs of these network ACLs: one DescribeNetworkAcls; a network ACL deleted since is none."""
+    acls = _describe_all(
+        session.client("ec2"),
+        DESCRIBE_NETWORK_ACLS,
+        "describe_network_acls",
+        Filters=[{"Name": "network-acl-id", "Values": list(network_acl_ids)}],
+    )["NetworkAcls"]
+    return sorted({acl["VpcId"] for acl in acls})
+
+
 def vpcs_of_route_tables(session: AwsSession, route_table_ids: Sequence[str]) -> list[str]:
     tables = _describe_all(
         session.client("ec2"),

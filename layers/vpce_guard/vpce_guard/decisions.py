@@ -20,8 +20,9 @@ The text is validated against a declared schema (``ConfigurationFile``): strict 
 and organization ids in AWS's formats. A wrong value is an error naming the source, the field and the fix,
 every problem at once; it is never read as something else.
 
-A check without a mode is ``ticket``: nothing changes automatically until a team says so. Creating endpoints
-costs money, so ``missing-baseline-endpoint`` cannot be enforced.
+A check without a mode is ``ticket``: nothing changes automatically until a team says so. The checks whose fix
+is always a person's decision cannot be enforced (``NEVER_ENFORCED``, each with why): creating endpoints costs
+money (``missing-baseline-endpoint``), and a network ACL is shared by subnets (``nacl-blocks-https``).
 
 The functions run with the organization of their stack. A configuration that is invalid, or that names another
 organization, is *held*: findings are still judged and recorded, and every change it would make is a ticket.
@@ -64,7 +65,11 @@ MAX_CHANGES_PER_HOUR = 500
 # within a year, so no tag exempts a resource for good).
 DEFAULT_EXEMPTION_MAX_DAYS = 90
 MAX_EXEMPTION_MAX_DAYS = 365
-NEVER_ENFORCED = frozenset({"missing-baseline-endpoint"})
+# The checks whose fix is never automatic, and why: a configuration that enforces one is refused.
+NEVER_ENFORCED: Mapping[str, str] = {
+    "missing-baseline-endpoint": "creating endpoints costs money",
+    "nacl-blocks-https": "a network ACL is shared by subnets and is never changed automatically",
+}
 _UNTIL = re.compile(r"^until=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -123,10 +128,8 @@ class ConfigurationFile(BaseModel):
             check_id for check_id, mode in modes.items() if check_id in NEVER_ENFORCED and mode is Mode.ENFORCE
         )
         if refused:
-            raise ValueError(
-                f"{', '.join(refused)} cannot be enforced (creating endpoints costs money). "
-                'Fix: set it to "ticket", "notify" or "off"'
-            )
+            reasons = "; ".join(f"{check_id} cannot be enforced ({NEVER_ENFORCED[check_id]})" for check_id in refused)
+            raise ValueError(f'{reasons}. Fix: set it to "ticket", "notify" or "off"')
         return modes
 
 

@@ -41,6 +41,8 @@ INACTIVE_STATES = frozenset({"deleting", "deleted", "failed", "rejected", "expir
 WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
 # Attachments that no longer connect the VPC anywhere.
 DETACHED_STATES = frozenset({"detaching", "detached", "deleting", "deleted", "failed", "rejected"})
+# The number of a network ACL's "*" rules, which deny what no other rule matched (one per direction and family).
+ASTERISK_RULE = 32767
 # What GetMetricData reports of a query whose values are all there (PartialData: more pages follow, merged).
 METRIC_DATA_READ = frozenset({"Complete", "PartialData"})
 
@@ -119,6 +121,7 @@ class Subnet:
     route_table_id: str | None = None
     is_public: bool = False
     network_acl_id: str | None = None
+    ipv6_cidrs: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -368,11 +371,7 @@ def _vpcs(snapshot: Snapshot) -> dict[str, Vpc]:
             for item in raw.get("CidrBlockAssociationSet", [])
             if item.get("CidrBlockState", {}).get("State", "associated") == "associated"
         ] or [raw["CidrBlock"]]
-        cidrs += [
-            item["Ipv6CidrBlock"]
-            for item in raw.get("Ipv6CidrBlockAssociationSet", [])
-            if item.get("Ipv6CidrBlockState", {}).get("State", "associated") == "associated"
-        ]
+        cidrs += _ipv6_cidrs(raw)
         vpcs[vpc_id] = Vpc(
             id=vpc_id,
             owner_id=raw.get("OwnerId", ""),
@@ -383,6 +382,15 @@ def _vpcs(snapshot: Snapshot) -> dict[str, Vpc]:
             on_premises_paths=tuple(sorted(paths[vpc_id])),
         )
     return vpcs
+
+
+def _ipv6_cidrs(raw: Mapping[str, Any]) -> list[str]:
+    """The IPv6 ranges a VPC or a subnet holds (those being disassociated or failed are not)."""
+    return [
+        item["Ipv6CidrBlock"]
+        for item in raw.get("Ipv6CidrBlockAssociationSet", [])
+        if item.get("Ipv6CidrBlockState", {}).get("State", "associated") == "associated"
+    ]
 
 
 def _on_premises_paths(snapshot: Snapshot) -> Mapping[str, set[str]]:
@@ -435,6 +443,7 @@ def _subnets(
             route_table_id=table.id if table else None,
             is_public=bool(table and table.routes_to_internet_gateway),
             network_acl_id=network_acls.get(raw["SubnetId"]),
+            ipv6_cidrs=tuple(_ipv6_cidrs(raw)),
         )
     return subnets
 

@@ -15,7 +15,12 @@ from functools import cache, partial
 from vpce_guard.accounts import AccountAccessError, Accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.checks import select_checks
-from vpce_guard.collect import ServiceDetailsCache, vpcs_of_endpoint_groups, vpcs_of_route_tables
+from vpce_guard.collect import (
+    ServiceDetailsCache,
+    vpcs_of_endpoint_groups,
+    vpcs_of_network_acls,
+    vpcs_of_route_tables,
+)
 from vpce_guard.decisions import EXEMPT_TAG, Decision, GuardConfig, Mode, decide
 from vpce_guard.evidence import (
     MAX_WINDOW_DAYS,
@@ -109,6 +114,8 @@ class Pipeline:
             vpc_ids = vpcs_of_endpoint_groups(session, change.security_group_ids)
         elif change.route_table_ids:
             vpc_ids = vpcs_of_route_tables(session, change.route_table_ids)
+        elif change.network_acl_ids:
+            vpc_ids = vpcs_of_network_acls(session, change.network_acl_ids)
         else:
             vpc_ids = sorted(
                 {

@@ -20,7 +20,9 @@ Scenarios (the test plan, tests/unit/test_trigger.py):
 - an accepted call yields an ``ApiChange`` with its ids deduplicated and sorted: CreateVpcEndpoint (endpoint from
   the response, VPC from the request), ModifyVpcEndpoint, DeleteVpcEndpoints (every id), ModifyVpcAttribute (VPC),
   CreateSubnet (VPC, and the new subnet), DeleteSubnet (subnet), the group-rule calls (group),
-  AssociateRouteTable (route table and subnet), ReplaceRouteTableAssociation (route table);
+  AssociateRouteTable (route table and subnet), ReplaceRouteTableAssociation (route table), the network ACL calls
+  CreateNetworkAclEntry, ReplaceNetworkAclEntry, DeleteNetworkAclEntry and ReplaceNetworkAclAssociation (the
+  network ACL: for an association, the one the subnet moves to, in the VPC the subnet is in);
 - a call that failed (``errorCode``) changed nothing: ``Ignored``;
 - any other call, or a call to another service, is ``Ignored`` cheaply;
 - the event is validated against ``CloudTrailEvent`` (Powertools' EventBridge envelope, with the CloudTrail
@@ -51,8 +53,14 @@ GROUP_EVENTS: tuple[str, ...] = (
     "ModifySecurityGroupRules",
 )
 ROUTE_EVENTS: tuple[str, ...] = ("AssociateRouteTable", "ReplaceRouteTableAssociation")
+NETWORK_ACL_EVENTS: tuple[str, ...] = (
+    "CreateNetworkAclEntry",
+    "ReplaceNetworkAclEntry",
+    "DeleteNetworkAclEntry",
+    "ReplaceNetworkAclAssociation",
+)
 # The template's EventBridge pattern lists exactly these names, in this order.
-ACCEPTED_EVENT_NAMES: tuple[str, ...] = ENDPOINT_EVENTS + VPC_EVENTS + GROUP_EVENTS + ROUTE_EVENTS
+ACCEPTED_EVENT_NAMES: tuple[str, ...] = ENDPOINT_EVENTS + VPC_EVENTS + GROUP_EVENTS + ROUTE_EVENTS + NETWORK_ACL_EVENTS
 
 EC2_EVENT_SOURCE = "ec2.amazonaws.com"
 
@@ -111,6 +119,7 @@ class ApiChange:
     subnet_ids: tuple[str, ...] = ()
     security_group_ids: tuple[str, ...] = ()
     route_table_ids: tuple[str, ...] = ()
+    network_acl_ids: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -137,11 +146,15 @@ _KINDS = {
     "subnet_ids": ("subnet-", "subnet id"),
     "security_group_ids": ("sg-", "security group id"),
     "route_table_ids": ("rtb-", "route table id"),
+    "network_acl_ids": ("acl-", "network ACL id"),
 }
 
 # A group-rule call names its group by id in the request, or by name (default VPC), when only the response's new
 # rules carry the id.
 _GROUP = _Ids((("groupId",), ("securityGroupRuleSet", "groupId")), required=False)
+
+# The network ACL calls name the network ACL in the request (an association call: the one the subnet moves to).
+_NETWORK_ACL = _Ids((("networkAclId",),))
 
 # Where each accepted call carries its ids. Key paths match case-insensitively (``VpcId`` in a wrapped request,
 # ``vpcId`` elsewhere).
@@ -166,6 +179,10 @@ _WHERE: dict[str, dict[str, _Ids]] = {
         "subnet_ids": _Ids((("subnetId",),), required=False),
     },
     "ReplaceRouteTableAssociation": {"route_table_ids": _Ids((("routeTableId",),))},
+    "CreateNetworkAclEntry": {"network_acl_ids": _NETWORK_ACL},
+    "ReplaceNetworkAclEntry": {"network_acl_ids": _NETWORK_ACL},
+    "DeleteNetworkAclEntry": {"network_acl_ids": _NETWORK_ACL},
+    "ReplaceNetworkAclAssociation": {"network_acl_ids": _NETWORK_ACL},
 }
 
 

@@ -161,6 +161,12 @@ def _no_baseline(estate: Estate) -> str:
     return estate.vpc.id
 
 
+def _https_denied_by_network_acl(estate: Estate) -> str:
+    endpoint = estate.endpoint("sts")
+    estate.build.deny_https(estate.vpc, "10.0.64.0/20")
+    return endpoint
+
+
 _PLANTERS = {
     "private-dns-disabled": _private_dns_off,
     "vpc-dns-disabled": _vpc_dns_off,
@@ -173,5 +179,6 @@ _PLANTERS = {
     "sg-open-to-world": _open_to_world,
     "gateway-route-coverage": _route_tables_missing,
     "missing-baseline-endpoint": _no_baseline,
+    "nacl-blocks-https": _https_denied_by_network_acl,
 }
 CHECKS_PLANTED = tuple(_PLANTERS)

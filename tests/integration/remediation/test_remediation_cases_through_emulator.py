@@ -108,6 +108,14 @@ def test_a_missing_baseline_endpoint_is_a_ticket(session: AwsSession, estate: Es
     assert "costs money" in ticket(estate, session, estate.plant("missing-baseline-endpoint")).reason
 
 
+def test_a_network_acl_blocking_https_is_a_ticket_and_nothing_is_changed(session: AwsSession, estate: Estate) -> None:
+    outcome = ticket(estate, session, estate.plant("nacl-blocks-https"))
+
+    assert "never changed automatically" in outcome.reason
+    assert "inbound 90" in outcome.reason
+    assert mutating_calls(session) == 0
+
+
 def test_private_dns_held_by_another_endpoint_is_a_ticket(session: AwsSession, estate: Estate) -> None:
     holder = estate.endpoint("bedrock-runtime")
     spare = estate.endpoint("bedrock-runtime", private_dns=False, subnet_ids=estate.vpc.private_subnet_ids[:1])

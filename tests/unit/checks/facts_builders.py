@@ -9,13 +9,17 @@ group admitting TCP 443 from the VPC CIDR. Zone names map to zone ids the way on
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import replace
 
 from vpce_guard.facts import (
+    ASTERISK_RULE,
     GATEWAY,
     INTERFACE,
+    AclEntry,
     Endpoint,
     Facts,
     IngressRule,
+    NetworkAcl,
     RouteTable,
     SecurityGroup,
     Service,
@@ -32,6 +36,7 @@ CLIENT_SG = "sg-0c1c2c3c4c5c60001"
 PRIVATE_TABLE = "rtb-0private000000001"
 PUBLIC_TABLE = "rtb-0public0000000001"
 MAIN_TABLE = "rtb-0main00000000001"
+DEFAULT_ACL = "acl-0default000000001"
 # (zone name, zone id) as one account sees them; names are shuffled per account, ids are not.
 ZONES = (("us-east-1a", "use1-az4"), ("us-east-1b", "use1-az6"), ("us-east-1c", "use1-az1"))
 ZONE_NAMES = tuple(name for name, _ in ZONES)
@@ -202,6 +207,39 @@ def security_group(
     )
 
 
+def acl_rule(
+    number: int,
+    action: str = "allow",
+    *,
+    egress: bool = False,
+    protocol: str = "-1",
+    cidr: str = "0.0.0.0/0",
+    ports: tuple[int, int] | None = None,
+) -> AclEntry:
+    return AclEntry(number=number, egress=egress, allows=action == "allow", protocol=protocol, cidr=cidr, ports=ports)
+
+
+def asterisk_rules(*cidrs: str) -> tuple[AclEntry, ...]:
+    """The "*" rules every network ACL ends with, denying each range given in both directions."""
+    return tuple(
+        acl_rule(ASTERISK_RULE, "deny", egress=egress, cidr=cidr) for egress in (False, True) for cidr in cidrs
+    )
+
+
+def network_acl(
+    *rules: AclEntry, acl_id: str = DEFAULT_ACL, subnet_ids: Sequence[str] | None = None, vpc_id: str = VPC_ID
+) -> NetworkAcl:
+    """A network ACL with ``rules`` and its "*" rules, in AWS's order (per direction, lowest number first),
+    associated with ``subnet_ids`` (by default every subnet of the default estate); with no rules given, the
+    default network ACL: rule 100 allows everything in both directions."""
+    given = rules or (acl_rule(100), acl_rule(100, egress=True))
+    entries = sorted((*given, *asterisk_rules("0.0.0.0/0")), key=lambda entry: (entry.egress, entry.number))
+    associated = [item.id for item in (*private_subnets(), public_subnet())] if subnet_ids is None else subnet_ids
+    return NetworkAcl(
+        id=acl_id, vpc_id=vpc_id, is_default=not rules, subnet_ids=tuple(associated), entries=tuple(entries)
+    )
+
+
 def facts(
     *,
     endpoints: Iterable[Endpoint] = (),
@@ -210,10 +248,16 @@ def facts(
     security_groups: Iterable[SecurityGroup] | None = None,
     route_tables: Iterable[RouteTable] | None = None,
     services: Iterable[Service] = (),
+    network_acls: Iterable[NetworkAcl] = (),
     region: str = REGION,
 ) -> Facts:
-    """Facts of the default estate, with any part replaced."""
-    subnet_list = tuple(subnets) if subnets is not None else (*private_subnets(), public_subnet())
+    """Facts of the default estate, with any part replaced; each subnet has the network ACL associated with it."""
+    acls = tuple(network_acls)
+    acl_of = {subnet_id: acl.id for acl in acls for subnet_id in acl.subnet_ids}
+    subnet_list = tuple(
+        replace(item, network_acl_id=acl_of.get(item.id, item.network_acl_id))
+        for item in (subnets if subnets is not None else (*private_subnets(), public_subnet()))
+    )
     default_tables = (
         route_table(PRIVATE_TABLE, subnet_ids=[s.id for s in subnet_list if s.route_table_id == PRIVATE_TABLE]),
         route_table(
@@ -233,4 +277,5 @@ def facts(
         },
         route_tables={item.id: item for item in (route_tables if route_tables is not None else default_tables)},
         services={(item.name, item.endpoint_type): item for item in services},
+        network_acls={acl.id: acl for acl in acls},
     )

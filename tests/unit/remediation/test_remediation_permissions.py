@@ -9,6 +9,7 @@ import botocore.session
 import pytest
 from remediation_builders import every_kind_of_plan
 
+from vpce_guard.checks import CHECKS
 from vpce_guard.remediation.configuration import READ_PERMISSIONS
 from vpce_guard.remediation.model import ENDPOINT, SECURITY_GROUP, VPC, Plan
 from vpce_guard.remediation.plans import PERMISSIONS
@@ -74,5 +75,8 @@ def test_every_declared_permission_is_an_ec2_operation_or_the_cloudtrail_read_of
     assert declared - ec2 == {"cloudtrail:LookupEvents"}
 
 
-def test_the_ticket_only_action_needs_no_permission() -> None:
-    assert PERMISSIONS["create-endpoint"] == ()
+def test_the_actions_of_ticket_only_checks_need_no_permission() -> None:
+    ticket_only = {check.remediation_action for check in CHECKS.values() if not check.automatic}
+
+    assert {"create-endpoint", "allow-https-through-network-acl"} <= ticket_only
+    assert {PERMISSIONS[action] for action in ticket_only} == {()}

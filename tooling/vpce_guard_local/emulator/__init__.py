@@ -8,6 +8,8 @@ an emulator starts: ``import vpce_guard`` (or this package) never imports it.
 The fixes, each a function whose docstring names the AWS behaviour it reproduces:
 
 - ``fidelity``: VPC endpoints (validation, network interfaces, routes, paging, private DNS, policies);
+- ``network_acls``: network ACLs (protocol numbers, port ranges only for TCP and UDP, the ``*`` rules and the
+  IPv6 rules AWS makes, every subnet's association, the ``network-acl-id`` filter, AWS's errors);
 - ``config_service``: AWS Config for a custom Lambda rule (PutEvaluations with a result token from
   ``result_token_for``, compliance read-back, configuration items of VPC endpoints);
 - ``opscenter``: Systems Manager OpsItems (CreateOpsItem, GetOpsItem, UpdateOpsItem, DescribeOpsItems), which
@@ -110,6 +112,7 @@ class Emulator:
             cloudtrail,
             config_service,
             fidelity,
+            network_acls,
             opscenter,
             organization,
             speed,
@@ -120,6 +123,7 @@ class Emulator:
 
         _quiet_known_gaps()
         fidelity.install()
+        network_acls.install()
         config_service.install()
         opscenter.install()
         trust.install()

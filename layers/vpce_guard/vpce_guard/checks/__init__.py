@@ -12,6 +12,7 @@ from vpce_guard.checks import (
     az_coverage,
     gateway_route_coverage,
     missing_baseline_endpoint,
+    nacl_blocks_https,
     policy_any_principal,
     policy_any_resource,
     policy_foreign_principal,
@@ -39,6 +40,7 @@ CHECKS: Mapping[str, Check] = {
         gateway_route_coverage,
         missing_baseline_endpoint,
         policy_any_resource,
+        nacl_blocks_https,
     )
 }
 

@@ -17,6 +17,7 @@ from vpce_guard.remediation.model import ApiCall, Plan, PlanOptions, Playbook, R
 from vpce_guard.remediation.playbooks import (
     add_endpoint_subnets,
     allow_https_from_vpc,
+    allow_https_through_network_acl,
     associate_route_tables,
     create_endpoint,
     enable_private_dns,
@@ -36,6 +37,7 @@ PLAYBOOKS: Mapping[str, Playbook] = {
         restrict_security_group,
         associate_route_tables,
         create_endpoint,
+        allow_https_through_network_acl,
     )
 }
 
