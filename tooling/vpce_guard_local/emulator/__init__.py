@@ -7,7 +7,8 @@ an emulator starts: ``import vpce_guard`` (or this package) never imports it.
 
 The fixes, each a function whose docstring names the AWS behaviour it reproduces:
 
-- ``fidelity``: VPC endpoints (validation, network interfaces, routes, paging, private DNS, policies);
+- ``fidelity``: VPC endpoints (validation, network interfaces, routes, paging, private DNS and its DNS options,
+  policies);
 - ``config_service``: AWS Config for a custom Lambda rule (PutEvaluations with a result token from
   ``result_token_for``, compliance read-back, configuration items of VPC endpoints);
 - ``opscenter``: Systems Manager OpsItems (CreateOpsItem, GetOpsItem, UpdateOpsItem, DescribeOpsItems), which
