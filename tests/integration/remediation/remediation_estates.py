@@ -161,6 +161,12 @@ def _no_baseline(estate: Estate) -> str:
     return estate.vpc.id
 
 
+def _s3_interface_beside_its_gateway(estate: Estate) -> str:
+    every_table = [*estate.vpc.private_route_table_ids, *estate.vpc.public_route_table_ids]
+    estate.build.gateway_endpoint(estate.vpc, "s3", route_table_ids=every_table)
+    return estate.endpoint("s3", inbound_resolver_only=False)
+
+
 _PLANTERS = {
     "private-dns-disabled": _private_dns_off,
     "vpc-dns-disabled": _vpc_dns_off,
@@ -173,5 +179,6 @@ _PLANTERS = {
     "sg-open-to-world": _open_to_world,
     "gateway-route-coverage": _route_tables_missing,
     "missing-baseline-endpoint": _no_baseline,
+    "s3-interface-bypasses-gateway": _s3_interface_beside_its_gateway,
 }
 CHECKS_PLANTED = tuple(_PLANTERS)

@@ -1,4 +1,4 @@
-"""The eleven checks, registered by their stable ids (README, "What it finds, and why").
+"""The checks, registered by their stable ids (README, "What it finds, and why").
 
 A check is a pure function of the facts and the settings: no AWS call, no clock, no I/O. Each lives in the
 module named after its id, with its scenarios in the module docstring.
@@ -17,6 +17,7 @@ from vpce_guard.checks import (
     policy_foreign_principal,
     policy_wildcard_action,
     private_dns_disabled,
+    s3_interface_bypasses_gateway,
     sg_https_blocked,
     sg_open_to_world,
     vpc_dns_disabled,
@@ -39,6 +40,7 @@ CHECKS: Mapping[str, Check] = {
         gateway_route_coverage,
         missing_baseline_endpoint,
         policy_any_resource,
+        s3_interface_bypasses_gateway,
     )
 }
 

@@ -21,6 +21,7 @@ from vpce_guard.remediation.playbooks import (
     create_endpoint,
     enable_private_dns,
     enable_vpc_dns,
+    private_dns_inbound_only,
     restrict_endpoint_policy,
     restrict_security_group,
 )
@@ -36,6 +37,7 @@ PLAYBOOKS: Mapping[str, Playbook] = {
         restrict_security_group,
         associate_route_tables,
         create_endpoint,
+        private_dns_inbound_only,
     )
 }
 
