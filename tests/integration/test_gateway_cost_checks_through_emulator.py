@@ -1,6 +1,7 @@
-"""s3-interface-bypasses-gateway through the emulator over HTTP: found on a built estate, changed by the pipeline
-in enforce mode and read back, rolled back exactly with `vpce-guard rollback`, a ticket when a route table lacks
-the gateway endpoint, a plan only in dry-run, and AWS's refusal when the gateway endpoint is gone."""
+"""The two gateway cost checks through the emulator over HTTP. s3-interface-bypasses-gateway: found on a built
+estate, changed by the pipeline in enforce mode and read back, rolled back exactly with `vpce-guard rollback`, a
+ticket when a route table lacks the gateway endpoint, a plan only in dry-run, and AWS's refusal when the gateway
+endpoint is gone. interface-where-gateway-serves: found, silenced by a path from on premises, never changed."""
 
 from __future__ import annotations
 
@@ -31,6 +32,7 @@ pytestmark = pytest.mark.server
 
 ACCOUNT = "123456789012"
 BYPASS = "s3-interface-bypasses-gateway"
+SERVES = "interface-where-gateway-serves"
 ENFORCE = f'[modes]\n{BYPASS} = "enforce"\n'
 INBOUND_ONLY = "PrivateDnsOnlyForInboundResolverEndpoint"
 
@@ -152,3 +154,43 @@ def test_the_gateway_endpoint_deleted_before_the_change_fails_with_the_aws_error
     assert applied.status == ChangeStatus.FAILED
     assert "must have a Gateway endpoint for the service" in (applied.error or "")
     assert inbound_only(ec2, endpoint_id) is False
+
+
+def test_interface_where_gateway_serves_is_found_and_a_path_from_on_premises_silences_it(
+    session: AwsSession, ec2: Any, vpc: BuiltVpc
+) -> None:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint_id = build.interface_endpoint(
+        vpc, "s3", subnet_ids=vpc.private_subnet_ids, group_ids=[group], inbound_resolver_only=False
+    )
+    scope = Scope(REGION, (vpc.id,))
+
+    found = [f for f in scan_live(session, scope, CheckSettings()).findings if f.check_id == SERVES]
+    gateway = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
+    ec2.attach_vpn_gateway(VpcId=vpc.id, VpnGatewayId=gateway)
+    after = [f for f in scan_live(session, scope, CheckSettings()).findings if f.check_id == SERVES]
+
+    assert [(f.resource_id, f.evidence["route_table_ids"]) for f in found] == [
+        (endpoint_id, sorted(vpc.private_route_table_ids))
+    ]
+    assert after == []
+
+
+def test_interface_where_gateway_serves_in_enforce_mode_stays_open_and_changes_nothing(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint_id = build.interface_endpoint(
+        vpc, "dynamodb", subnet_ids=vpc.private_subnet_ids, group_ids=[group], inbound_resolver_only=False
+    )
+
+    evaluate(session, store, vpc, f'[modes]\n{SERVES} = "enforce"\n')
+
+    (record,) = [r for r in store.records(ACCOUNT, REGION) if (r.resource_id, r.check_id) == (endpoint_id, SERVES)]
+    assert record.status is Status.OPEN
+    assert [c for c in store.changes() if c.check_id == SERVES] == []
+    assert [
+        operation for operation in session.counter.calls if operation.startswith(("Modify", "Create", "Delete"))
+    ] == []

@@ -142,6 +142,11 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "gateway-route-coverage",
     )
     estate.plant(
+        endpoint("dynamodb", inbound_resolver_only=False),
+        "DynamoDB interface endpoint where a free gateway endpoint would serve the VPC (seeds 000, 002)",
+        "interface-where-gateway-serves",
+    )
+    estate.plant(
         endpoint("bedrock-agent-runtime"),
         "Bedrock agent runtime: private DNS, 3 AZs, least privilege, 443 from the VPC (seeds 000, 004)",
     )

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from vpce_guard.checks import (
     az_coverage,
     gateway_route_coverage,
+    interface_where_gateway_serves,
     missing_baseline_endpoint,
     policy_any_principal,
     policy_any_resource,
@@ -41,6 +42,7 @@ CHECKS: Mapping[str, Check] = {
         missing_baseline_endpoint,
         policy_any_resource,
         s3_interface_bypasses_gateway,
+        interface_where_gateway_serves,
     )
 }
 

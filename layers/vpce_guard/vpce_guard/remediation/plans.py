@@ -19,6 +19,7 @@ from vpce_guard.remediation.playbooks import (
     allow_https_from_vpc,
     associate_route_tables,
     create_endpoint,
+    create_gateway_endpoint,
     enable_private_dns,
     enable_vpc_dns,
     private_dns_inbound_only,
@@ -38,6 +39,7 @@ PLAYBOOKS: Mapping[str, Playbook] = {
         associate_route_tables,
         create_endpoint,
         private_dns_inbound_only,
+        create_gateway_endpoint,
     )
 }
 
