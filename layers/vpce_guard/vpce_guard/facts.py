@@ -236,8 +236,8 @@ class Facts:
         return private or subnets
 
     def gateways_of(self, vpc_id: str, service_name: str | None) -> tuple[Endpoint, ...]:
-        """The VPC's active gateway endpoints of the service ``service_name`` names (of either type), by id;
-        AWS lets several split the VPC's route tables."""
+        """The VPC's active gateway endpoints of the service ``service_name`` names (an interface or a gateway
+        endpoint's service name), by id; AWS lets several split the VPC's route tables."""
         gateways = (
             endpoint
             for endpoint in self.endpoints_in(vpc_id)
