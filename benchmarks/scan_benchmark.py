@@ -53,14 +53,18 @@ def build_estate(ec2: Any, endpoints: int) -> None:
     """50 VPCs, each with private subnets in 3 zones and endpoints to distinct services; every seventh
     endpoint has private DNS off and every eleventh sits in one zone, so the checks have work to do."""
     build = EstateBuilder(ec2, REGION)
+    details = ec2.describe_vpc_endpoint_services()["ServiceDetails"]
     services = sorted(
         {
             detail["ServiceName"]
-            for detail in ec2.describe_vpc_endpoint_services()["ServiceDetails"]
+            for detail in details
             if {"ServiceType": "Interface"} in detail["ServiceType"]
             and detail["ServiceName"].startswith("com.amazonaws.us-east-1.")
         }
     )
+    # S3 and DynamoDB interface endpoints with private DNS answer only on-premises queries unless told otherwise,
+    # which AWS refuses in a VPC without their gateway endpoint (these VPCs have none).
+    with_gateway = {detail["ServiceName"] for detail in details if {"ServiceType": "Gateway"} in detail["ServiceType"]}
     per_vpc = endpoints // VPCS
     if per_vpc > len(services):
         raise SystemExit(f"the emulator offers {len(services)} interface services; {per_vpc} per VPC needed")
@@ -71,14 +75,17 @@ def build_estate(ec2: Any, endpoints: int) -> None:
         policy = least_privilege_policy("sts", vpc.owner_id, REGION)
         for service in services[:per_vpc]:
             subnets = vpc.private_subnet_ids[:1] if created % 11 == 0 else vpc.private_subnet_ids
+            private_dns = created % 7 != 0
+            answers_all = service in with_gateway and private_dns
             ec2.create_vpc_endpoint(
                 VpcEndpointType="Interface",
                 VpcId=vpc.id,
                 ServiceName=service,
                 SubnetIds=list(subnets),
                 SecurityGroupIds=[group],
-                PrivateDnsEnabled=created % 7 != 0,
+                PrivateDnsEnabled=private_dns,
                 PolicyDocument=json.dumps(policy),
+                **({"DnsOptions": {"PrivateDnsOnlyForInboundResolverEndpoint": False}} if answers_all else {}),
             )
             created += 1
         print(f"  built {created}/{endpoints} endpoints", end="\r", file=sys.stderr, flush=True)

@@ -436,6 +436,121 @@ def test_endpoint_type_defaults_to_gateway(ec2: Any, network: Network) -> None:
     assert created["VpcEndpointType"] == "Gateway"
 
 
+# --- DNS options: private DNS only for the inbound Resolver endpoint ------------------------------------------
+
+INBOUND_ONLY = "PrivateDnsOnlyForInboundResolverEndpoint"
+GATEWAY_REQUIRED = "To set PrivateDnsOnlyForInboundResolverEndpoint to true, the VPC {} must have a Gateway endpoint"
+
+
+def s3_interface(ec2: Any, network: Network, **options: Any) -> str:
+    return interface_endpoint(ec2, network, service=S3, **options)
+
+
+def test_an_interface_endpoint_reports_its_dns_record_type(ec2: Any, network: Network) -> None:
+    assert described(ec2, interface_endpoint(ec2, network))["DnsOptions"] == {"DnsRecordIpType": "ipv4"}
+
+
+def test_a_gateway_endpoint_reports_no_dns_options(ec2: Any, network: Network) -> None:
+    assert "DnsOptions" not in described(ec2, gateway_endpoint(ec2, network))
+
+
+def test_an_s3_interface_endpoint_with_private_dns_answers_only_the_inbound_resolver_by_default(
+    ec2: Any, network: Network
+) -> None:
+    gateway_endpoint(ec2, network, RouteTableIds=[network.route_table_id])
+
+    created = ec2.create_vpc_endpoint(
+        VpcId=network.vpc_id, ServiceName=S3, VpcEndpointType="Interface", SubnetIds=[network.zone_a]
+    )["VpcEndpoint"]
+
+    assert created["DnsOptions"] == {"DnsRecordIpType": "ipv4", INBOUND_ONLY: True}
+    assert described(ec2, created["VpcEndpointId"])["DnsOptions"][INBOUND_ONLY] is True
+
+
+def test_the_default_needs_a_gateway_endpoint_of_the_service_in_the_vpc(ec2: Any, network: Network) -> None:
+    with pytest.raises(ClientError) as caught:
+        s3_interface(ec2, network)
+
+    assert error_code(caught) == "InvalidParameter"
+    assert GATEWAY_REQUIRED.format(network.vpc_id) in str(caught.value)
+
+
+def test_an_s3_interface_endpoint_asked_to_answer_every_resolver_keeps_false(ec2: Any, network: Network) -> None:
+    endpoint_id = s3_interface(ec2, network, DnsOptions={INBOUND_ONLY: False})
+
+    assert described(ec2, endpoint_id)["DnsOptions"] == {"DnsRecordIpType": "ipv4", INBOUND_ONLY: False}
+
+
+def test_modify_sets_the_option_true_once_the_vpc_has_a_gateway_endpoint_and_back_false(
+    ec2: Any, network: Network
+) -> None:
+    endpoint_id = s3_interface(ec2, network, DnsOptions={INBOUND_ONLY: False})
+    with pytest.raises(ClientError) as refused:
+        ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, DnsOptions={INBOUND_ONLY: True})
+    gateway_endpoint(ec2, network, RouteTableIds=[network.route_table_id])
+
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, DnsOptions={INBOUND_ONLY: True})
+    turned_on = described(ec2, endpoint_id)["DnsOptions"][INBOUND_ONLY]
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, DnsOptions={INBOUND_ONLY: False})
+
+    assert GATEWAY_REQUIRED.format(network.vpc_id) in str(refused.value)
+    assert turned_on is True
+    assert described(ec2, endpoint_id)["DnsOptions"][INBOUND_ONLY] is False
+
+
+def test_modify_of_something_else_keeps_the_option(ec2: Any, network: Network) -> None:
+    endpoint_id = s3_interface(ec2, network, DnsOptions={INBOUND_ONLY: False})
+
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, AddSubnetIds=[network.zone_b])
+
+    assert described(ec2, endpoint_id)["DnsOptions"][INBOUND_ONLY] is False
+
+
+def test_private_dns_turned_on_without_the_option_turns_it_on(ec2: Any, network: Network) -> None:
+    gateway_endpoint(ec2, network, RouteTableIds=[network.route_table_id])
+    endpoint_id = s3_interface(ec2, network, PrivateDnsEnabled=False)
+    without_private_dns = described(ec2, endpoint_id)["DnsOptions"]
+
+    ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, PrivateDnsEnabled=True)
+
+    assert without_private_dns == {"DnsRecordIpType": "ipv4"}
+    assert described(ec2, endpoint_id)["DnsOptions"][INBOUND_ONLY] is True
+
+
+def test_private_dns_turned_on_in_a_vpc_without_a_gateway_endpoint_is_refused(ec2: Any, network: Network) -> None:
+    endpoint_id = s3_interface(ec2, network, PrivateDnsEnabled=False)
+
+    with pytest.raises(ClientError) as caught:
+        ec2.modify_vpc_endpoint(VpcEndpointId=endpoint_id, PrivateDnsEnabled=True)
+
+    assert GATEWAY_REQUIRED.format(network.vpc_id) in str(caught.value)
+    assert described(ec2, endpoint_id)["PrivateDnsEnabled"] is False
+
+
+def test_the_option_on_a_gateway_endpoint_is_refused(ec2: Any, network: Network) -> None:
+    with pytest.raises(ClientError) as caught:
+        gateway_endpoint(ec2, network, DnsOptions={INBOUND_ONLY: True})
+
+    assert error_code(caught) == "InvalidParameter"
+    assert "applicable only to Interface VPC Endpoints" in str(caught.value)
+
+
+def test_the_option_on_a_service_without_gateway_endpoints_is_refused(ec2: Any, network: Network) -> None:
+    with pytest.raises(ClientError) as caught:
+        interface_endpoint(ec2, network, DnsOptions={INBOUND_ONLY: False})
+
+    assert error_code(caught) == "InvalidParameter"
+
+
+def test_the_option_true_with_private_dns_off_is_refused(ec2: Any, network: Network) -> None:
+    gateway_endpoint(ec2, network, RouteTableIds=[network.route_table_id])
+
+    with pytest.raises(ClientError) as caught:
+        s3_interface(ec2, network, PrivateDnsEnabled=False, DnsOptions={INBOUND_ONLY: True})
+
+    assert error_code(caught) == "InvalidParameter"
+
+
 # --- DescribeVpcEndpoints paging and filters ----------------------------------------------------------------
 
 

@@ -136,3 +136,32 @@ def test_ten_deliveries_of_one_event_make_one_change_in_enforce_mode(
     changes = [change for change in store.changes() if change.status == "REMEDIATED"]
     assert [change.resource_id for change in changes] == [endpoint]
     assert lambda_app.session_for(REGION).counter.calls["ModifyVpcEndpoint"] == 1
+
+
+def test_on_change_records_the_cost_finding_of_a_created_s3_interface_endpoint_beside_its_gateway(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
+) -> None:
+    build = EstateBuilder(ec2, REGION)
+    build.gateway_endpoint(vpc, "s3", route_table_ids=vpc.private_route_table_ids)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(
+        vpc, "s3", subnet_ids=vpc.private_subnet_ids, group_ids=[group], inbound_resolver_only=False
+    )
+
+    result = handler_of("on_change")(created_event(endpoint, vpc))
+
+    assert f"{endpoint}/s3-interface-bypasses-gateway" in result["changes"]["opened"]
+
+
+def test_on_change_records_the_cost_finding_of_a_created_s3_interface_endpoint_a_gateway_would_replace(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
+) -> None:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(
+        vpc, "s3", subnet_ids=vpc.private_subnet_ids, group_ids=[group], inbound_resolver_only=False
+    )
+
+    result = handler_of("on_change")(created_event(endpoint, vpc))
+
+    assert f"{endpoint}/interface-where-gateway-serves" in result["changes"]["opened"]

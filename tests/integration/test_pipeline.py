@@ -238,6 +238,37 @@ def test_deleting_a_subnet_re_evaluates_vpcs_with_open_coverage_findings(
     assert (endpoint, "az-coverage") not in open_checks(store)
 
 
+def test_deleting_the_subnet_a_gateway_endpoint_missed_re_evaluates_the_s3_interface_finding(
+    session: AwsSession, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str, ec2: Any
+) -> None:
+    others_off = '[modes]\naz-coverage = "off"\ngateway-route-coverage = "off"\nmissing-baseline-endpoint = "off"\n'
+    guard = Pipeline(Accounts(lambda region: session), store, GuardConfig.from_toml(others_off), clock=Clock())
+    build.gateway_endpoint(vpc, "s3", route_table_ids=vpc.private_route_table_ids)
+    endpoint = build.interface_endpoint(
+        vpc, "s3", subnet_ids=vpc.private_subnet_ids, group_ids=[https_group], inbound_resolver_only=False
+    )
+    extra = ec2.create_subnet(VpcId=vpc.id, CidrBlock="10.0.200.0/24", AvailabilityZone="us-east-1a")["Subnet"]
+    table = ec2.create_route_table(VpcId=vpc.id)["RouteTable"]["RouteTableId"]
+    ec2.associate_route_table(RouteTableId=table, SubnetId=extra["SubnetId"])
+    guard.on_change(change("cloudtrail-create-subnet", **{SAMPLE_VPC: vpc.id, SAMPLE_NEW_SUBNET: extra["SubnetId"]}))
+    before = uncovered_tables(store, endpoint)
+    ec2.delete_subnet(SubnetId=extra["SubnetId"])
+
+    guard.on_change(change("cloudtrail-delete-subnet", **{SAMPLE_SUBNETS[0]: extra["SubnetId"]}))
+
+    assert list(before) == [table]
+    assert uncovered_tables(store, endpoint) == {}
+
+
+def uncovered_tables(store: StateStore, endpoint: str) -> Any:
+    (record,) = [
+        r
+        for r in store.records(ACCOUNT, REGION)
+        if (r.resource_id, r.check_id) == (endpoint, "s3-interface-bypasses-gateway")
+    ]
+    return record.finding["evidence"]["route_tables_without_gateway"]
+
+
 def test_an_unchanged_sweep_writes_nothing(
     pipeline: Pipeline, session: AwsSession, build: EstateBuilder, vpc: BuiltVpc, https_group: str
 ) -> None:

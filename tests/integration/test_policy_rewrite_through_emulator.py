@@ -81,8 +81,8 @@ def test_every_default_policy_is_rewritten_to_admit_the_legitimate_and_deny_the_
     session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
 ) -> None:
     endpoints = {
-        **{(service, "Interface"): interface(ec2, vpc, service) for service in INTERFACE_SERVICES},
         **{(service, "Gateway"): gateway(ec2, vpc, service) for service in GATEWAY_SERVICES},
+        **{(service, "Interface"): interface(ec2, vpc, service) for service in INTERFACE_SERVICES},
     }
 
     enforce(session, store, vpc)
@@ -105,10 +105,10 @@ def test_every_default_policy_is_rewritten_to_admit_the_legitimate_and_deny_the_
 def test_a_fresh_scan_finds_no_policy_mistake_after_the_rewrites(
     session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
 ) -> None:
-    for service in INTERFACE_SERVICES:
-        interface(ec2, vpc, service)
     for service in GATEWAY_SERVICES:
         gateway(ec2, vpc, service)
+    for service in INTERFACE_SERVICES:
+        interface(ec2, vpc, service)
 
     enforce(session, store, vpc)
 

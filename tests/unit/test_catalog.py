@@ -11,7 +11,7 @@ from typing import Any
 import botocore.session
 import pytest
 
-from vpce_guard.catalog import CatalogError, load_catalog, parse_catalog, parse_service_name
+from vpce_guard.catalog import CatalogError, load_catalog, parse_catalog, parse_service_name, same_service
 
 catalog = load_catalog()
 PERIMETER_SERVICES = [
@@ -65,6 +65,29 @@ def test_name_without_a_region_is_not_parsed() -> None:
 
 def test_govcloud_region_is_parsed() -> None:
     assert parse_service_name("com.amazonaws.us-gov-west-1.sts").region == "us-gov-west-1"  # type: ignore[union-attr]
+
+
+def test_the_china_s3_gateway_and_interface_names_are_one_service() -> None:
+    assert same_service("com.amazonaws.cn-north-1.s3", "cn.com.amazonaws.cn-north-1.s3")
+
+
+@pytest.mark.parametrize(
+    "other",
+    [
+        "com.amazonaws.us-west-2.s3",
+        "com.amazonaws.us-east-1.dynamodb",
+        "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0",
+        None,
+    ],
+)
+def test_another_region_key_or_a_partner_is_another_service(other: str | None) -> None:
+    assert not same_service("com.amazonaws.us-east-1.s3", other)
+
+
+def test_a_partner_service_is_only_itself() -> None:
+    partner = "com.amazonaws.vpce.us-east-1.vpce-svc-0123456789abcdef0"
+
+    assert same_service(partner, partner)
 
 
 @pytest.mark.parametrize(

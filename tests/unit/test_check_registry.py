@@ -13,6 +13,7 @@ DESIGN_CHECK_IDS = [
     "policy-foreign-principal", "az-coverage", "sg-https-blocked", "sg-open-to-world",
     "gateway-route-coverage", "missing-baseline-endpoint", "policy-any-resource",
     "nacl-blocks-https",
+    "s3-interface-bypasses-gateway", "interface-where-gateway-serves",
 ]  # fmt: skip
 
 

@@ -142,6 +142,11 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "gateway-route-coverage",
     )
     estate.plant(
+        endpoint("dynamodb", inbound_resolver_only=False),
+        "DynamoDB interface endpoint where a free gateway endpoint would serve the VPC (seeds 000, 002)",
+        "interface-where-gateway-serves",
+    )
+    estate.plant(
         endpoint("bedrock-agent-runtime"),
         "Bedrock agent runtime: private DNS, 3 AZs, least privilege, 443 from the VPC (seeds 000, 004)",
     )
@@ -201,6 +206,18 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
             policy=least_privilege_policy("s3", account, REGION),
         ),
         "S3 gateway endpoint on every route table (seed 002)",
+    )
+    estate.plant(
+        build.interface_endpoint(
+            private,
+            "s3",
+            subnet_ids=private.private_subnet_ids,
+            group_ids=[private_https],
+            policy=least_privilege_policy("s3", account, REGION),
+            inbound_resolver_only=False,
+        ),
+        "S3 interface endpoint answering the whole VPC beside the free gateway: in-VPC calls pay per GB (000, 002)",
+        "s3-interface-bypasses-gateway",
     )
     for key in ("ecr.api", "ecr.dkr", "sts", "logs"):
         estate.plant(

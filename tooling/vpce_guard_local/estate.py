@@ -144,7 +144,10 @@ class EstateBuilder:
         private_dns: bool = True,
         policy: Mapping[str, Any] | None = None,
         name: str = "",
+        inbound_resolver_only: bool | None = None,
     ) -> str:
+        """``inbound_resolver_only`` sets DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint (S3 and DynamoDB:
+        AWS turns it on with private DNS unless told otherwise, which needs a gateway endpoint of the service)."""
         parameters: dict[str, Any] = {
             "VpcEndpointType": "Interface",
             "VpcId": vpc.id,
@@ -156,6 +159,8 @@ class EstateBuilder:
         }
         if policy is not None:
             parameters["PolicyDocument"] = json.dumps(policy)
+        if inbound_resolver_only is not None:
+            parameters["DnsOptions"] = {"PrivateDnsOnlyForInboundResolverEndpoint": inbound_resolver_only}
         return str(self.ec2.create_vpc_endpoint(**parameters)["VpcEndpoint"]["VpcEndpointId"])
 
     def gateway_endpoint(

@@ -14,6 +14,7 @@ from functools import cached_property
 from ipaddress import ip_network
 from typing import Any, TypeVar
 
+from vpce_guard.catalog import same_service
 from vpce_guard.findings import Problem
 from vpce_guard.policy import Policy, PolicyError, parse_policy
 from vpce_guard.snapshot import (
@@ -236,6 +237,27 @@ class Facts:
         subnets = self.subnets_in(vpc_id)
         private = tuple(subnet for subnet in subnets if not subnet.is_public)
         return private or subnets
+
+    def gateways_of(self, vpc_id: str, service_name: str | None) -> tuple[Endpoint, ...]:
+        """The VPC's active gateway endpoints of the service ``service_name`` names (an interface or a gateway
+        endpoint's service name), by id; AWS lets several split the VPC's route tables."""
+        gateways = (
+            endpoint
+            for endpoint in self.endpoints_in(vpc_id)
+            if endpoint.is_gateway and same_service(endpoint.service_name, service_name)
+        )
+        return tuple(sorted(gateways, key=lambda endpoint: endpoint.id))
+
+    def route_tables_without(self, vpc_id: str, gateways: Iterable[Endpoint]) -> dict[str, tuple[str, ...]]:
+        """The route tables the VPC's subnets use (each subnet's explicit association, else the main table)
+        that none of ``gateways`` is associated with, by id, each with the subnets that use it: those subnets
+        reach the service through NAT or the internet, or not at all."""
+        associated = {table_id for gateway in gateways for table_id in gateway.route_table_ids}
+        missing: defaultdict[str, list[str]] = defaultdict(list)
+        for subnet in self.subnets_in(vpc_id):
+            if subnet.route_table_id is not None and subnet.route_table_id not in associated:
+                missing[subnet.route_table_id].append(subnet.id)
+        return {table_id: tuple(sorted(missing[table_id])) for table_id in sorted(missing)}
 
     def tags_of(self, resource_id: str) -> Mapping[str, str]:
         """The tags of an endpoint or a VPC (where exemptions are set)."""

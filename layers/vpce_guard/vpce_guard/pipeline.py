@@ -41,7 +41,15 @@ from vpce_guard.vocabulary import Status
 # A deleted subnet's VPC can no longer be described from the event; the VPCs where it mattered are those with
 # open findings that depend on the VPC's subnets. A deletion that opens a finding elsewhere (the last private
 # subnet gone, so every subnet counts as workload) is found by the next sweep.
-SUBNET_BOUND_CHECKS = frozenset({"az-coverage", "gateway-route-coverage", "missing-baseline-endpoint"})
+SUBNET_BOUND_CHECKS = frozenset(
+    {
+        "az-coverage",
+        "gateway-route-coverage",
+        "missing-baseline-endpoint",
+        "s3-interface-bypasses-gateway",
+        "interface-where-gateway-serves",
+    }
+)
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ def vpc(
     cidrs: Sequence[str] = (VPC_CIDR,),
     dns_support: bool | None = True,
     dns_hostnames: bool | None = True,
+    on_premises_paths: Sequence[str] = (),
 ) -> Vpc:
     return Vpc(
         id=vpc_id,
@@ -59,6 +60,7 @@ def vpc(
         cidrs=tuple(cidrs),
         dns_support=dns_support,
         dns_hostnames=dns_hostnames,
+        on_premises_paths=tuple(on_premises_paths),
     )
 
 
@@ -116,8 +118,10 @@ def interface_endpoint(
     state: str = "available",
     endpoint_type: str = INTERFACE,
     vpc_id: str = VPC_ID,
+    inbound_resolver_only: bool | None = None,
 ) -> Endpoint:
-    """An interface endpoint for ``service`` with a subnet in each zone (the default private subnets)."""
+    """An interface endpoint for ``service`` with a subnet in each zone (the default private subnets);
+    ``inbound_resolver_only`` is its DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint."""
     return Endpoint(
         id=endpoint_id,
         vpc_id=vpc_id,
@@ -128,6 +132,7 @@ def interface_endpoint(
         private_dns_enabled=private_dns,
         subnet_ids=tuple(item.id for item in (private_subnets() if subnets is None else subnets)),
         security_group_ids=tuple(security_group_ids),
+        private_dns_only_for_inbound_resolver=inbound_resolver_only,
     )
 
 

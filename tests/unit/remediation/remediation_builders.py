@@ -12,6 +12,8 @@ from typing import Any
 from unit.checks.facts_builders import (
     ACCOUNT_ID,
     ENDPOINT_SG,
+    PRIVATE_TABLE,
+    PUBLIC_TABLE,
     VPC_CIDR,
     all_traffic_rule,
     aws_service,
@@ -82,7 +84,7 @@ def account_policy(*statements: Mapping[str, Any]) -> dict[str, Any]:
 def every_kind_of_plan() -> list[Plan]:
     """A plan of every shape the playbooks make: each automatic remediation, private DNS with the VPC's
     attributes first, policies bounded to the account and to the org, the world replaced on two groups,
-    IPv4 and IPv6 CIDRs."""
+    IPv4 and IPv6 CIDRs, the DNS option of an S3 interface endpoint beside its gateway."""
     dual_stack = vpc(cidrs=(VPC_CIDR, "2600:1f18:aaaa:bb00::/56"))
     world = all_traffic_rule(cidrs=["0.0.0.0/0", "::/0"])
     foreign = {"Effect": "Allow", "Principal": {"AWS": FOREIGN_ACCOUNT}, "Action": "sqs:*", "Resource": "*"}
@@ -106,6 +108,12 @@ def every_kind_of_plan() -> list[Plan]:
             vpcs=[dual_stack],
         ),
         facts(endpoints=[gateway_endpoint(route_table_ids=())]),
+        facts(
+            endpoints=[
+                interface_endpoint(service="s3", inbound_resolver_only=False),
+                with_policy(gateway_endpoint(route_table_ids=(PRIVATE_TABLE, PUBLIC_TABLE)), DEFAULT_ENDPOINT_POLICY),
+            ]
+        ),
     ]
     plans = []
     for estate in estates:

@@ -16,10 +16,11 @@ from vpce_guard.remediation.configuration import (
 HTTPS = {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443}
 
 
-def test_an_endpoint_reads_as_its_five_attributes_with_sorted_ids() -> None:
+def test_an_endpoint_reads_as_its_six_attributes_with_sorted_ids() -> None:
     described = {
         "VpcEndpointId": "vpce-1",
         "PrivateDnsEnabled": True,
+        "DnsOptions": {"DnsRecordIpType": "ipv4", "PrivateDnsOnlyForInboundResolverEndpoint": False},
         "PolicyDocument": json.dumps(DEFAULT_ENDPOINT_POLICY),
         "SubnetIds": ["subnet-b", "subnet-a"],
         "Groups": [{"GroupId": "sg-b", "GroupName": "b"}, {"GroupId": "sg-a", "GroupName": "a"}],
@@ -29,6 +30,7 @@ def test_an_endpoint_reads_as_its_five_attributes_with_sorted_ids() -> None:
 
     assert endpoint_configuration(described) == {
         "PrivateDnsEnabled": True,
+        "PrivateDnsOnlyForInboundResolverEndpoint": False,
         "PolicyDocument": DEFAULT_ENDPOINT_POLICY,
         "SubnetIds": ["subnet-a", "subnet-b"],
         "SecurityGroupIds": ["sg-a", "sg-b"],
@@ -45,6 +47,13 @@ def test_policy_formatting_does_not_count() -> None:
 
 def test_an_endpoint_without_a_policy_reads_none() -> None:
     assert endpoint_configuration({})["PolicyDocument"] is None
+
+
+def test_an_endpoint_whose_dns_options_do_not_say_reads_none_for_the_inbound_resolver_option() -> None:
+    assert (
+        endpoint_configuration({"DnsOptions": {"DnsRecordIpType": "ipv4"}})["PrivateDnsOnlyForInboundResolverEndpoint"]
+        is None
+    )
 
 
 def test_rules_split_into_one_per_source_without_descriptions_sorted() -> None:

@@ -1,4 +1,5 @@
-"""associate-route-tables and create-endpoint: one test per scenario of the playbooks' docstrings."""
+"""associate-route-tables, create-endpoint and create-gateway-endpoint: one test per scenario of the playbooks'
+docstrings."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from unit.checks.facts_builders import (
     PUBLIC_TABLE,
     facts,
     gateway_endpoint,
+    interface_endpoint,
     private_subnets,
     public_subnet,
 )
@@ -36,3 +38,14 @@ def test_a_missing_baseline_endpoint_is_a_ticket_listing_what_to_create() -> Non
     assert ticket.reason.startswith(
         "creating endpoints costs money: create com.amazonaws.us-east-1.ec2messages (Interface)"
     )
+
+
+def test_an_interface_endpoint_a_gateway_would_replace_is_a_ticket_saying_what_to_do_and_why() -> None:
+    estate = facts(endpoints=[interface_endpoint(service="s3")])
+
+    ticket = ticketed("interface-where-gateway-serves", estate)
+
+    assert "create a gateway endpoint of com.amazonaws.us-east-1.s3" in ticket.reason
+    assert f"associate the route tables its subnets use ({PRIVATE_TABLE}, {PUBLIC_TABLE})" in ticket.reason
+    assert "then delete vpce-0interface000001 if nothing else uses it" in ticket.reason
+    assert "not reachable from on premises" in ticket.reason

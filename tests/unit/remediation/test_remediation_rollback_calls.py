@@ -31,6 +31,7 @@ def rollback_calls(resource: ResourceRef, before: dict[str, Any], after: dict[st
 def endpoint(**changed: Any) -> dict[str, Any]:
     return {
         "PrivateDnsEnabled": False,
+        "PrivateDnsOnlyForInboundResolverEndpoint": None,
         "PolicyDocument": POLICY,
         "SubnetIds": ["subnet-a"],
         "SecurityGroupIds": ["sg-1"],
@@ -52,6 +53,26 @@ def test_an_unchanged_resource_needs_no_call() -> None:
 
 def test_private_dns_goes_back() -> None:
     assert rollback_calls(ENDPOINT, endpoint(), endpoint(PrivateDnsEnabled=True)) == modify(PrivateDnsEnabled=False)
+
+
+def test_private_dns_for_every_resolver_comes_back() -> None:
+    before = endpoint(PrivateDnsEnabled=True, PrivateDnsOnlyForInboundResolverEndpoint=False)
+    now = endpoint(PrivateDnsEnabled=True, PrivateDnsOnlyForInboundResolverEndpoint=True)
+
+    assert rollback_calls(ENDPOINT, before, now) == modify(
+        DnsOptions={"PrivateDnsOnlyForInboundResolverEndpoint": False}
+    )
+
+
+def test_the_inbound_resolver_option_undone_from_the_calls_alone_touches_nothing_else() -> None:
+    before = endpoint(PrivateDnsEnabled=True, PrivateDnsOnlyForInboundResolverEndpoint=False)
+    now = endpoint(PrivateDnsEnabled=True, PrivateDnsOnlyForInboundResolverEndpoint=True, SubnetIds=["subnet-z"])
+    undo = undo_of(ENDPOINT, [modify_endpoint("vpce-1", inbound_resolver_only=True)], {"vpce-1": before}, None)
+
+    assert inverse_calls(undo, {"vpce-1": now}) == modify(
+        DnsOptions={"PrivateDnsOnlyForInboundResolverEndpoint": False}
+    )
+    assert changed_since(undo, {"vpce-1": now}) == []
 
 
 def test_a_policy_goes_back_as_written() -> None:

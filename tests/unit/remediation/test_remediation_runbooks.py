@@ -40,6 +40,15 @@ def test_a_policy_is_sent_as_compact_json() -> None:
     assert call.parameters["PolicyDocument"] == json.dumps(POLICY, separators=(",", ":"))
 
 
+def test_the_inbound_resolver_option_is_sent_alone_in_dns_options() -> None:
+    call = modify_endpoint("vpce-1", inbound_resolver_only=True)
+
+    assert call.parameters == {
+        "VpcEndpointId": "vpce-1",
+        "DnsOptions": {"PrivateDnsOnlyForInboundResolverEndpoint": True},
+    }
+
+
 def test_rules_from_cidrs_split_by_family_and_drop_ports_for_all_traffic() -> None:
     assert rules_from("-1", None, None, ["10.0.0.0/16", "2600::/56"]) == [
         {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/16"}]},
@@ -59,6 +68,10 @@ def test_an_authorised_rule_carries_its_description() -> None:
     ("call", "configurations"),
     [
         (modify_endpoint("vpce-1", private_dns=True), endpoint(PrivateDnsEnabled=True)),
+        (
+            modify_endpoint("vpce-1", inbound_resolver_only=True),
+            endpoint(PrivateDnsOnlyForInboundResolverEndpoint=True),
+        ),
         (modify_endpoint("vpce-1", policy=POLICY), endpoint(PolicyDocument=POLICY)),
         (modify_endpoint("vpce-1", reset_policy=True), endpoint(PolicyDocument=DEFAULT_ENDPOINT_POLICY)),
         (modify_endpoint("vpce-1", add={"SubnetIds": ["subnet-a"]}), endpoint(SubnetIds=["subnet-a", "subnet-z"])),

@@ -7,7 +7,8 @@ an emulator starts: ``import vpce_guard`` (or this package) never imports it.
 
 The fixes, each a function whose docstring names the AWS behaviour it reproduces:
 
-- ``fidelity``: VPC endpoints (validation, network interfaces, routes, paging, private DNS, policies);
+- ``fidelity``: VPC endpoints (validation, network interfaces, routes, paging, private DNS and its DNS options,
+  policies);
 - ``network_acls``: network ACLs (protocol numbers, port ranges only for TCP and UDP, the ``*`` rules and the
   IPv6 rules AWS makes, every subnet's association, the ``network-acl-id`` filter, AWS's errors);
 - ``config_service``: AWS Config for a custom Lambda rule (PutEvaluations with a result token from

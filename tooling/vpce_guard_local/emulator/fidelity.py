@@ -10,7 +10,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import random
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from moto.core.responses import ActionResult
@@ -19,6 +19,7 @@ from moto.ec2.models import EC2Backend
 from moto.ec2.models.subnets import Subnet
 from moto.ec2.models.vpcs import VPCBackend, VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
+from moto.ec2.utils import add_tag_specification
 
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard_local.emulator import services
@@ -28,6 +29,8 @@ from vpce_guard_local.emulator.patching import Patches
 MIN_PAGE_SIZE = 5
 MAX_PAGE_SIZE = 1000
 DEFAULT_POLICY_DOCUMENT = json.dumps(DEFAULT_ENDPOINT_POLICY)
+INBOUND_RESOLVER_ONLY = "PrivateDnsOnlyForInboundResolverEndpoint"
+BOTH_TYPES = frozenset({"Gateway", "Interface"})
 
 _TOKEN_PREFIX = "vpce-guard-offset:"
 
@@ -192,6 +195,83 @@ def set_private_dns(endpoint: VPCEndPoint, enabled: bool | None) -> None:
     endpoint.private_dns_enabled = enabled
 
 
+def endpoint_dns_options(
+    endpoint_type: str,
+    offers_gateway: bool,
+    private_dns: bool,
+    requested: Mapping[str, Any],
+    current: Mapping[str, Any] | None = None,
+) -> dict[str, Any] | None:
+    """An interface endpoint reports ``DnsOptions``; CreateVpcEndpoint and ModifyVpcEndpoint set them.
+
+    AWS reports the DNS record type (``ipv4`` unless asked otherwise) on every interface endpoint and, where
+    the service also offers gateway endpoints (S3, DynamoDB) and private DNS is on,
+    ``PrivateDnsOnlyForInboundResolverEndpoint``. Private DNS turned on without the option said turns it on:
+    the S3 user guide calls it selected by default, and a CreateVpcEndpoint or ModifyVpcEndpoint that leaves
+    it out is answered as if it asked for true. With private DNS off the option is not reported. Gateway
+    endpoints report no DnsOptions. moto ignores the parameter and reports none.
+    """
+    if endpoint_type != "Interface":
+        return None
+    before = current or {}
+    options: dict[str, Any] = {
+        "DnsRecordIpType": requested.get("DnsRecordIpType") or before.get("DnsRecordIpType") or "ipv4"
+    }
+    if offers_gateway and private_dns:
+        options[INBOUND_RESOLVER_ONLY] = bool(
+            requested.get(INBOUND_RESOLVER_ONLY, before.get(INBOUND_RESOLVER_ONLY, True))
+        )
+    return options
+
+
+def require_inbound_resolver_option_allowed(
+    backend: EC2Backend,
+    endpoint_type: str,
+    vpc_id: str,
+    service: services.OfferedService | None,
+    private_dns: bool,
+    requested: Mapping[str, Any],
+    resulting: Mapping[str, Any] | None,
+) -> None:
+    """``PrivateDnsOnlyForInboundResolverEndpoint`` is refused where AWS refuses it.
+
+    AWS: on a gateway endpoint, ``InvalidParameter`` "DnsOptions PrivateDnsOnlyForInboundResolverEndpoint is
+    applicable only to Interface VPC Endpoints."; true (asked for, or by default with private DNS turned on)
+    in a VPC without a gateway endpoint of the service, ``InvalidParameter`` "To set
+    PrivateDnsOnlyForInboundResolverEndpoint to true, the VPC vpc-… must have a Gateway endpoint for the
+    service.". The API reference offers the option only for services with both endpoint types and with private
+    DNS on: the option on another service, or true with private DNS off, the emulator answers with
+    ``InvalidParameter`` and a message of its own (AWS's wording for these two is not known). moto accepts
+    anything.
+    """
+    if INBOUND_RESOLVER_ONLY in requested and endpoint_type != "Interface":
+        raise EC2ClientError(
+            "InvalidParameter",
+            "DnsOptions PrivateDnsOnlyForInboundResolverEndpoint is applicable only to Interface VPC Endpoints.",
+        )
+    if INBOUND_RESOLVER_ONLY in requested and (service is None or not service.endpoint_types >= BOTH_TYPES):
+        raise EC2ClientError(
+            "InvalidParameter",
+            "DnsOptions PrivateDnsOnlyForInboundResolverEndpoint is applicable only to services that support both "
+            "Gateway and Interface VPC Endpoints.",
+        )
+    if requested.get(INBOUND_RESOLVER_ONLY) and not private_dns:
+        raise EC2ClientError(
+            "InvalidParameter",
+            "DnsOptions PrivateDnsOnlyForInboundResolverEndpoint can be true only with PrivateDnsEnabled true.",
+        )
+    if (
+        service is not None
+        and (resulting or {}).get(INBOUND_RESOLVER_ONLY)
+        and not _has_gateway(backend, vpc_id, service)
+    ):
+        raise EC2ClientError(
+            "InvalidParameter",
+            f"To set PrivateDnsOnlyForInboundResolverEndpoint to true, the VPC {vpc_id} must have a Gateway "
+            "endpoint for the service.",
+        )
+
+
 def reset_policy(endpoint: VPCEndPoint, reset: bool) -> None:
     """ModifyVpcEndpoint ``ResetPolicy`` restores the default full-access policy, as AWS does.
 
@@ -295,6 +375,17 @@ def endpoint_filter_value(endpoint: VPCEndPoint, filter_name: str, method_name: 
     return PATCHES.originals["VPCEndPoint.get_filter_value"](endpoint, filter_name, method_name)
 
 
+def _has_gateway(backend: EC2Backend, vpc_id: str, service: services.OfferedService) -> bool:
+    """The VPC has a gateway endpoint of the service that is not being deleted."""
+    return any(
+        endpoint.vpc_id == vpc_id
+        and endpoint.service_name == service.name
+        and endpoint.vpc_endpoint_type == "Gateway"
+        and endpoint.state not in ("deleting", "deleted")
+        for endpoint in backend.vpc_end_points.values()
+    )
+
+
 def _address_in(cidr_block: str) -> str:
     """A host address of the subnet outside the five AWS reserves (first four and last)."""
     network = ipaddress.ip_network(cidr_block)
@@ -329,6 +420,7 @@ def _create_vpc_endpoint(
     security_group_ids: list[str] | None = None,
     tags: dict[str, str] | None = None,
     private_dns_enabled: bool | None = None,
+    dns_options: Mapping[str, Any] | None = None,
 ) -> VPCEndPoint:
     self.get_vpc(vpc_id)
     endpoint_type = endpoint_type or "Gateway"
@@ -339,6 +431,10 @@ def _create_vpc_endpoint(
     subnets = require_existing_resources(self, subnet_ids or [], security_group_ids or [], route_table_ids)
     require_supported_zones(service, subnets)
     require_one_subnet_per_zone(subnets)
+    requested = dns_options or {}
+    private_dns = endpoint_type == "Interface" and private_dns_enabled is not False
+    resulting = endpoint_dns_options(endpoint_type, service.endpoint_types >= BOTH_TYPES, private_dns, requested)
+    require_inbound_resolver_option_allowed(self, endpoint_type, vpc_id, service, private_dns, requested, resulting)
     if endpoint_type == "Interface":
         security_group_ids = default_security_groups(self, vpc_id, security_group_ids)
     endpoint: VPCEndPoint = PATCHES.originals["VPCBackend.create_vpc_endpoint"](
@@ -357,6 +453,7 @@ def _create_vpc_endpoint(
         private_dns_enabled=private_dns_enabled,
     )
     endpoint.subnet_ids = [subnet.id for subnet in subnets]
+    endpoint.dns_options = resulting  # type: ignore[attr-defined]  # moto serializes DnsOptions from it
     gateway_private_dns_off(endpoint)
     sync_network_interfaces(self, endpoint)
     return endpoint
@@ -374,6 +471,7 @@ def _modify_vpc_endpoint(
     remove_security_groups: list[str] | None,
     private_dns_enabled: bool | None = None,
     reset: bool = False,
+    dns_options: Mapping[str, Any] | None = None,
 ) -> None:
     endpoint = self.get_vpc_end_point(vpc_id)
     added = require_existing_resources(self, add_subnets or [], add_security_groups or [], add_route_tables or [])
@@ -388,7 +486,19 @@ def _modify_vpc_endpoint(
         ]
         require_one_subnet_per_zone(kept + added)
     require_valid_policy(policy_doc)
+    requested = dns_options or {}
+    service = services.find(self, endpoint.service_name)
+    offers_gateway = service is not None and service.endpoint_types >= BOTH_TYPES
+    endpoint_type = endpoint.vpc_endpoint_type or "Gateway"
+    private_dns = bool(endpoint.private_dns_enabled if private_dns_enabled is None else private_dns_enabled)
+    resulting = endpoint_dns_options(
+        endpoint_type, offers_gateway, private_dns, requested, getattr(endpoint, "dns_options", None)
+    )
+    require_inbound_resolver_option_allowed(
+        self, endpoint_type, endpoint.vpc_id, service, private_dns, requested, resulting
+    )
     set_private_dns(endpoint, private_dns_enabled)
+    endpoint.dns_options = resulting  # type: ignore[attr-defined]  # moto serializes DnsOptions from it
     associated = set(endpoint.route_table_ids)
     PATCHES.originals["VPCBackend.modify_vpc_endpoint"](
         self,
@@ -447,8 +557,34 @@ def _modify_vpc_endpoint_response(self: VPCs) -> ActionResult:
         remove_security_groups=self._get_param("RemoveSecurityGroupIds", []),
         private_dns_enabled=self._get_bool_param("PrivateDnsEnabled"),
         reset=bool(self._get_bool_param("ResetPolicy", False)),
+        dns_options=_dns_options_param(self),
     )
     return ActionResult({"Return": True})
+
+
+def _create_vpc_endpoint_response(self: VPCs) -> ActionResult:
+    endpoint = self.ec2_backend.create_vpc_endpoint(
+        vpc_id=self._get_param("VpcId"),
+        service_name=self._get_param("ServiceName"),
+        endpoint_type=self._get_param("VpcEndpointType"),
+        policy_document=self._get_param("PolicyDocument"),
+        route_table_ids=self._get_param("RouteTableIds", []),
+        subnet_ids=self._get_param("SubnetIds", []),
+        client_token=self._get_param("ClientToken"),
+        security_group_ids=self._get_param("SecurityGroupIds", []),
+        tags=add_tag_specification(self._get_param("TagSpecifications", [])),
+        private_dns_enabled=self._get_bool_param("PrivateDnsEnabled", if_none=True),
+        dns_options=_dns_options_param(self),
+    )
+    return ActionResult({"VpcEndpoint": endpoint})
+
+
+def _dns_options_param(self: VPCs) -> dict[str, Any]:
+    """The DnsOptions of a request, booleans as booleans (the query protocol sends them as text)."""
+    raw = self._get_param("DnsOptions") or {}
+    return {
+        name: str(value).lower() == "true" if name == INBOUND_RESOLVER_ONLY else value for name, value in raw.items()
+    }
 
 
 def _create_default_vpc(self: EC2Backend) -> Any:
@@ -472,6 +608,7 @@ PATCHES = Patches(
         (VPCBackend, "modify_vpc_endpoint", _modify_vpc_endpoint),
         (VPCBackend, "describe_vpc_endpoint_services", _describe_vpc_endpoint_services),
         (VPCBackend, "_collect_default_endpoint_services", staticmethod(_collect_default_endpoint_services)),
+        (VPCs, "create_vpc_endpoint", _create_vpc_endpoint_response),
         (VPCs, "modify_vpc_endpoint", _modify_vpc_endpoint_response),
         (VPCs, "describe_vpc_endpoints", _describe_vpc_endpoints_response),
         (VPCEndPoint, "get_filter_value", endpoint_filter_value),

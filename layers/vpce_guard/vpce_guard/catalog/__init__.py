@@ -230,6 +230,18 @@ def parse_service_name(service_name: str | None) -> ServiceRef | None:
     return ServiceRef(service_name, match["prefix"], match["region"], match["key"])
 
 
+def same_service(name: str | None, other: str | None) -> bool:
+    """Two endpoint service names name one service: the same key in the same region, whatever the prefix (in
+    the China regions the S3 gateway and interface names differ in it, seed 003); a partner's or an unreadable
+    name only itself."""
+    if name is None or other is None:
+        return False
+    ref, other_ref = parse_service_name(name), parse_service_name(other)
+    if ref is None or other_ref is None or not (ref.is_aws_service and other_ref.is_aws_service):
+        return name == other
+    return (ref.key, ref.region) == (other_ref.key, other_ref.region)
+
+
 class _BaselineRow(_Entry):
     service: str
     type: EndpointType

@@ -1,4 +1,4 @@
-"""The eleven checks, registered by their stable ids (README, "What it finds, and why").
+"""The checks, registered by their stable ids (README, "What it finds, and why").
 
 A check is a pure function of the facts and the settings: no AWS call, no clock, no I/O. Each lives in the
 module named after its id, with its scenarios in the module docstring.
@@ -11,6 +11,7 @@ from collections.abc import Iterable, Mapping
 from vpce_guard.checks import (
     az_coverage,
     gateway_route_coverage,
+    interface_where_gateway_serves,
     missing_baseline_endpoint,
     nacl_blocks_https,
     policy_any_principal,
@@ -18,6 +19,7 @@ from vpce_guard.checks import (
     policy_foreign_principal,
     policy_wildcard_action,
     private_dns_disabled,
+    s3_interface_bypasses_gateway,
     sg_https_blocked,
     sg_open_to_world,
     vpc_dns_disabled,
@@ -41,6 +43,8 @@ CHECKS: Mapping[str, Check] = {
         missing_baseline_endpoint,
         policy_any_resource,
         nacl_blocks_https,
+        s3_interface_bypasses_gateway,
+        interface_where_gateway_serves,
     )
 }
 

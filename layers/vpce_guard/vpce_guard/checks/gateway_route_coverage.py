@@ -20,7 +20,6 @@ Scenarios:
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterator
 
 from vpce_guard.checks.base import Check, CheckSettings
@@ -32,24 +31,13 @@ def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
     for endpoint in facts.active_endpoints:
         if not endpoint.is_gateway:
             continue
-        siblings = sorted(
-            (
-                other
-                for other in facts.endpoints_in(endpoint.vpc_id)
-                if other.is_gateway and other.service_name == endpoint.service_name
-            ),
-            key=lambda other: other.id,
-        )
+        siblings = facts.gateways_of(endpoint.vpc_id, endpoint.service_name)
         if siblings[0].id != endpoint.id:
             continue
-        associated = {table_id for sibling in siblings for table_id in sibling.route_table_ids}
-        subnets_by_missing_table: defaultdict[str, list[str]] = defaultdict(list)
-        for subnet in facts.subnets_in(endpoint.vpc_id):
-            if subnet.route_table_id is not None and subnet.route_table_id not in associated:
-                subnets_by_missing_table[subnet.route_table_id].append(subnet.id)
+        subnets_by_missing_table = facts.route_tables_without(endpoint.vpc_id, siblings)
         if not subnets_by_missing_table:
             continue
-        missing = sorted(subnets_by_missing_table)
+        missing = list(subnets_by_missing_table)
         yield CHECK.endpoint_finding(
             facts,
             endpoint,
@@ -58,9 +46,11 @@ def evaluate(facts: Facts, settings: CheckSettings) -> Iterator[Finding]:
             f"internet, or not at all. Associate the route table(s) with {endpoint.id}.",
             {
                 "missing_route_table_ids": missing,
-                "associated_route_table_ids": sorted(associated),
+                "associated_route_table_ids": sorted(
+                    {table for sibling in siblings for table in sibling.route_table_ids}
+                ),
                 "subnets_by_missing_route_table": {
-                    table_id: sorted(subnets_by_missing_table[table_id]) for table_id in missing
+                    table_id: list(subnets) for table_id, subnets in subnets_by_missing_table.items()
                 },
             },
         )

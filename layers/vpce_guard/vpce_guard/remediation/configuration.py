@@ -7,7 +7,8 @@ are sorted, and security group rules are split into one rule per source, without
 
 A snapshot of several resources (``Configurations``) maps each resource id to its configuration:
 
-- endpoint: ``PrivateDnsEnabled``, ``PolicyDocument``, ``SubnetIds``, ``SecurityGroupIds``, ``RouteTableIds``;
+- endpoint: ``PrivateDnsEnabled``, ``PrivateDnsOnlyForInboundResolverEndpoint`` (from its ``DnsOptions``; None
+  where AWS does not say), ``PolicyDocument``, ``SubnetIds``, ``SecurityGroupIds``, ``RouteTableIds``;
 - VPC: ``EnableDnsSupport``, ``EnableDnsHostnames``;
 - security group: ``IpPermissions`` (inbound), each rule in the shape AuthorizeSecurityGroupIngress takes.
 """
@@ -24,6 +25,7 @@ from vpce_guard.remediation.model import ENDPOINT, SECURITY_GROUP, VPC, Resource
 Configuration = dict[str, Any]
 Configurations = dict[str, Configuration]
 
+INBOUND_RESOLVER_ONLY = "PrivateDnsOnlyForInboundResolverEndpoint"
 DNS_SUPPORT = "EnableDnsSupport"
 DNS_HOSTNAMES = "EnableDnsHostnames"
 # The API's attribute names for DescribeVpcAttribute, by the response keys above.
@@ -61,6 +63,7 @@ def endpoint_configuration(endpoint: Mapping[str, Any]) -> Configuration:
     document = endpoint.get("PolicyDocument")
     return {
         "PrivateDnsEnabled": bool(endpoint.get("PrivateDnsEnabled", False)),
+        INBOUND_RESOLVER_ONLY: endpoint.get("DnsOptions", {}).get(INBOUND_RESOLVER_ONLY),
         "PolicyDocument": json.loads(document) if document else None,
         "SubnetIds": sorted(endpoint.get("SubnetIds", [])),
         "SecurityGroupIds": sorted(group["GroupId"] for group in endpoint.get("Groups", [])),

@@ -20,8 +20,10 @@ from vpce_guard.remediation.playbooks import (
     allow_https_through_network_acl,
     associate_route_tables,
     create_endpoint,
+    create_gateway_endpoint,
     enable_private_dns,
     enable_vpc_dns,
+    private_dns_inbound_only,
     restrict_endpoint_policy,
     restrict_security_group,
 )
@@ -38,6 +40,8 @@ PLAYBOOKS: Mapping[str, Playbook] = {
         associate_route_tables,
         create_endpoint,
         allow_https_through_network_acl,
+        private_dns_inbound_only,
+        create_gateway_endpoint,
     )
 }
 

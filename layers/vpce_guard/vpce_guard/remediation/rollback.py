@@ -31,6 +31,7 @@ from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.remediation.configuration import (
     DNS_HOSTNAMES,
     DNS_SUPPORT,
+    INBOUND_RESOLVER_ONLY,
     Configurations,
     describe_rule,
     read_configurations,
@@ -271,6 +272,9 @@ def _endpoint_calls(endpoint_id: str, altered: Iterable[Alteration], now: Mappin
     for alteration in altered:
         if alteration.key == "PrivateDnsEnabled" and now["PrivateDnsEnabled"] != alteration.before:
             options["private_dns"] = alteration.before
+        elif alteration.key == INBOUND_RESOLVER_ONLY and now[INBOUND_RESOLVER_ONLY] != alteration.before:
+            if alteration.before is not None:
+                options["inbound_resolver_only"] = alteration.before
         elif alteration.key == "PolicyDocument" and now["PolicyDocument"] != alteration.before:
             if alteration.before == DEFAULT_ENDPOINT_POLICY:
                 options["reset_policy"] = True

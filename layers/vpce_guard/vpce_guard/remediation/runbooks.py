@@ -15,7 +15,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
-from vpce_guard.remediation.configuration import Configurations, describe_rule, normalise_permissions, rule_key
+from vpce_guard.remediation.configuration import (
+    INBOUND_RESOLVER_ONLY,
+    Configurations,
+    describe_rule,
+    normalise_permissions,
+    rule_key,
+)
 from vpce_guard.remediation.model import ApiCall
 
 EC2 = "ec2"
@@ -31,6 +37,7 @@ def modify_endpoint(
     endpoint_id: str,
     *,
     private_dns: bool | None = None,
+    inbound_resolver_only: bool | None = None,
     policy: Mapping[str, Any] | None = None,
     reset_policy: bool = False,
     add: Mapping[str, Sequence[str]] | None = None,
@@ -38,10 +45,13 @@ def modify_endpoint(
 ) -> ApiCall:
     """One ModifyVpcEndpoint. ``add`` and ``remove`` map a configuration key (``SubnetIds``,
     ``RouteTableIds``, ``SecurityGroupIds``) to the ids to add or remove; ``reset_policy`` restores the
-    default policy, which AWS does with ResetPolicy rather than a document."""
+    default policy, which AWS does with ResetPolicy rather than a document; ``inbound_resolver_only`` sets
+    DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint alone (the record type is left as it is)."""
     parameters: dict[str, Any] = {"VpcEndpointId": endpoint_id}
     if private_dns is not None:
         parameters["PrivateDnsEnabled"] = private_dns
+    if inbound_resolver_only is not None:
+        parameters["DnsOptions"] = {INBOUND_RESOLVER_ONLY: inbound_resolver_only}
     if policy is not None:
         parameters["PolicyDocument"] = json.dumps(policy, separators=(",", ":"))
     if reset_policy:
@@ -128,6 +138,8 @@ def expectations(call: ApiCall) -> list[Expectation]:
     found = []
     if "PrivateDnsEnabled" in parameters:
         found.append(Expectation(target, "PrivateDnsEnabled", "is", parameters["PrivateDnsEnabled"]))
+    if INBOUND_RESOLVER_ONLY in parameters.get("DnsOptions", {}):
+        found.append(Expectation(target, INBOUND_RESOLVER_ONLY, "is", parameters["DnsOptions"][INBOUND_RESOLVER_ONLY]))
     if parameters.get("ResetPolicy"):
         found.append(Expectation(target, "PolicyDocument", "is", dict(DEFAULT_ENDPOINT_POLICY)))
     elif "PolicyDocument" in parameters:
