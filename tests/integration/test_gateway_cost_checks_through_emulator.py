@@ -177,7 +177,7 @@ def test_interface_where_gateway_serves_is_found_and_a_path_from_on_premises_sil
     assert after == []
 
 
-def test_interface_where_gateway_serves_in_enforce_mode_stays_open_and_changes_nothing(
+def test_interface_where_gateway_serves_is_a_ticket_and_changes_nothing(
     session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
 ) -> None:
     build = EstateBuilder(ec2, REGION)
@@ -186,10 +186,10 @@ def test_interface_where_gateway_serves_in_enforce_mode_stays_open_and_changes_n
         vpc, "dynamodb", subnet_ids=vpc.private_subnet_ids, group_ids=[group], inbound_resolver_only=False
     )
 
-    evaluate(session, store, vpc, f'[modes]\n{SERVES} = "enforce"\n')
+    evaluate(session, store, vpc, f'[modes]\n{SERVES} = "ticket"\n')
 
     (record,) = [r for r in store.records(ACCOUNT, REGION) if (r.resource_id, r.check_id) == (endpoint_id, SERVES)]
-    assert record.status is Status.OPEN
+    assert record.status is Status.TICKETED
     assert [c for c in store.changes() if c.check_id == SERVES] == []
     assert [
         operation for operation in session.counter.calls if operation.startswith(("Modify", "Create", "Delete"))

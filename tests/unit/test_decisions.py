@@ -169,14 +169,20 @@ def test_creating_endpoints_cannot_be_enforced() -> None:
         GuardConfig.from_toml('[modes]\nmissing-baseline-endpoint = "enforce"\n')
 
 
-def test_network_acls_cannot_be_enforced_and_each_refusal_says_why() -> None:
-    text = '[modes]\nmissing-baseline-endpoint = "enforce"\nnacl-blocks-https = "enforce"\n'
+def test_ticket_only_checks_cannot_be_enforced_and_each_refusal_says_why() -> None:
+    text = (
+        '[modes]\nmissing-baseline-endpoint = "enforce"\nnacl-blocks-https = "enforce"\n'
+        'interface-where-gateway-serves = "enforce"\n'
+    )
 
     with pytest.raises(ConfigError) as refused:
         GuardConfig.from_toml(text)
 
     assert "missing-baseline-endpoint cannot be enforced (creating endpoints costs money)" in str(refused.value)
     assert "nacl-blocks-https cannot be enforced (a network ACL is shared by subnets" in str(refused.value)
+    assert "interface-where-gateway-serves cannot be enforced (endpoints are never created or deleted" in str(
+        refused.value
+    )
     assert GuardConfig.from_toml('[modes]\nnacl-blocks-https = "ticket"\n').mode("nacl-blocks-https") is Mode.TICKET
 
 

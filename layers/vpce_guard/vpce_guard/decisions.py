@@ -22,7 +22,9 @@ every problem at once; it is never read as something else.
 
 A check without a mode is ``ticket``: nothing changes automatically until a team says so. The checks whose fix
 is always a person's decision cannot be enforced (``NEVER_ENFORCED``, each with why): creating endpoints costs
-money (``missing-baseline-endpoint``), and a network ACL is shared by subnets (``nacl-blocks-https``).
+money (``missing-baseline-endpoint``), a network ACL is shared by subnets (``nacl-blocks-https``), and replacing
+an interface endpoint by a gateway endpoint is for the people who know its callers
+(``interface-where-gateway-serves``).
 
 The functions run with the organization of their stack. A configuration that is invalid, or that names another
 organization, is *held*: findings are still judged and recorded, and every change it would make is a ticket.
@@ -69,6 +71,8 @@ MAX_EXEMPTION_MAX_DAYS = 365
 NEVER_ENFORCED: Mapping[str, str] = {
     "missing-baseline-endpoint": "creating endpoints costs money",
     "nacl-blocks-https": "a network ACL is shared by subnets and is never changed automatically",
+    "interface-where-gateway-serves": "endpoints are never created or deleted automatically, and whether callers "
+    "outside the VPC use the interface endpoint is for people to know",
 }
 _UNTIL = re.compile(r"^until=(\d{4}-\d{2}-\d{2})$")
 

@@ -165,6 +165,8 @@ def _https_denied_by_network_acl(estate: Estate) -> str:
     endpoint = estate.endpoint("sts")
     estate.build.deny_https(estate.vpc, "10.0.64.0/20")
     return endpoint
+
+
 def _s3_interface_beside_its_gateway(estate: Estate) -> str:
     every_table = [*estate.vpc.private_route_table_ids, *estate.vpc.public_route_table_ids]
     estate.build.gateway_endpoint(estate.vpc, "s3", route_table_ids=every_table)
