@@ -152,7 +152,9 @@ def test_a_vpc_scope_reads_the_network_acls_and_paths_elsewhere_of_that_vpc_only
     first, second = _estate(ec2, vpcs=2)
     build = EstateBuilder(ec2, REGION)
     for vpc_id in (first, second):
-        ec2.create_vpc_endpoint(VpcEndpointType="Interface", VpcId=vpc_id, ServiceName=build.service_name("s3"))
+        ec2.create_vpc_endpoint(
+            VpcEndpointType="Interface", VpcId=vpc_id, ServiceName=build.service_name("s3"), PrivateDnsEnabled=False
+        )
     gateway = ec2.create_vpn_gateway(Type="ipsec.1")["VpnGateway"]["VpnGatewayId"]
     ec2.attach_vpn_gateway(VpnGatewayId=gateway, VpcId=first)
     transit = ec2.create_transit_gateway()["TransitGateway"]["TransitGatewayId"]
@@ -248,7 +250,9 @@ def test_paths_elsewhere_are_read_only_where_a_gateway_endpoint_could_replace_an
     both, interface_only = _estate(ec2, vpcs=2)
     build = EstateBuilder(ec2, REGION)
     for vpc_id in (both, interface_only):
-        ec2.create_vpc_endpoint(VpcEndpointType="Interface", VpcId=vpc_id, ServiceName=build.service_name("s3"))
+        ec2.create_vpc_endpoint(
+            VpcEndpointType="Interface", VpcId=vpc_id, ServiceName=build.service_name("s3"), PrivateDnsEnabled=False
+        )
     ec2.create_vpc_endpoint(VpcEndpointType="Gateway", VpcId=both, ServiceName=build.service_name("s3", "Gateway"))
     scans = {vpc_id: AwsSession(REGION, endpoint_url=aws_env.url) for vpc_id in (both, interface_only)}
 

@@ -194,3 +194,20 @@ def test_interface_where_gateway_serves_is_a_ticket_and_changes_nothing(
     assert [
         operation for operation in session.counter.calls if operation.startswith(("Modify", "Create", "Delete"))
     ] == []
+
+
+def test_private_dns_turned_on_for_an_s3_interface_endpoint_without_a_gateway_answers_every_in_vpc_caller(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint_id = build.interface_endpoint(
+        vpc, "s3", subnet_ids=vpc.private_subnet_ids, group_ids=[group], private_dns=False
+    )
+
+    evaluate(session, store, vpc, '[modes]\nprivate-dns-disabled = "enforce"\n')
+
+    (endpoint,) = ec2.describe_vpc_endpoints(VpcEndpointIds=[endpoint_id])["VpcEndpoints"]
+    assert endpoint["PrivateDnsEnabled"] is True
+    assert endpoint["DnsOptions"][INBOUND_ONLY] is False
+    assert [(c.check_id, c.status) for c in store.changes()] == [("private-dns-disabled", ChangeStatus.REMEDIATED)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from remediation_builders import planned, ticketed
 from unit.checks.facts_builders import VPC_ID, aws_service, facts, interface_endpoint, vpc
 
@@ -11,14 +12,20 @@ from vpce_guard.remediation.model import ApiCall
 ENDPOINT = "vpce-0interface000001"
 
 
-def estate(*, dns_support: bool | None = True, dns_hostnames: bool | None = True, holder: bool = False) -> Facts:
-    endpoints = [interface_endpoint(private_dns=False)]
+def estate(
+    *,
+    dns_support: bool | None = True,
+    dns_hostnames: bool | None = True,
+    holder: bool = False,
+    service: str = "bedrock-runtime",
+) -> Facts:
+    endpoints = [interface_endpoint(private_dns=False, service=service)]
     if holder:
-        endpoints.append(interface_endpoint("vpce-0holder000000001", private_dns=True))
+        endpoints.append(interface_endpoint("vpce-0holder000000001", private_dns=True, service=service))
     return facts(
         endpoints=endpoints,
         vpcs=[vpc(dns_support=dns_support, dns_hostnames=dns_hostnames)],
-        services=[aws_service()],
+        services=[aws_service(service)],
     )
 
 
@@ -65,3 +72,22 @@ def test_an_attribute_not_collected_is_not_judged_off() -> None:
     plan = planned("private-dns-disabled", estate(dns_support=None, dns_hostnames=None))
 
     assert plan.calls == (PRIVATE_DNS_ON,)
+
+
+@pytest.mark.parametrize("service", ["s3", "dynamodb"])
+def test_a_service_with_a_gateway_endpoint_gets_private_dns_for_every_in_vpc_caller_said_in_the_call(
+    service: str,
+) -> None:
+    plan = planned("private-dns-disabled", estate(service=service))
+
+    assert plan.calls == (
+        ApiCall(
+            "ec2",
+            "modify_vpc_endpoint",
+            {
+                "VpcEndpointId": ENDPOINT,
+                "PrivateDnsEnabled": True,
+                "DnsOptions": {"PrivateDnsOnlyForInboundResolverEndpoint": False},
+            },
+        ),
+    )

@@ -12,12 +12,18 @@ Scenarios:
   ``fix_vpc_dns`` (vpc-dns-disabled in enforce mode): then the plan first turns on each attribute that is off,
   one ModifyVpcAttribute per attribute, support before hostnames (AWS refuses hostnames without support),
   then private DNS;
-- an attribute not collected (unknown) is not judged off: AWS has the last word, and a refusal is a ticket.
+- an attribute not collected (unknown) is not judged off: AWS has the last word, and a refusal is a ticket;
+- an S3 or DynamoDB interface endpoint -> private DNS on for every in-VPC caller too
+  (``DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint`` false, said in the call): AWS would otherwise answer
+  in-VPC queries only through a gateway endpoint of the service, which it refuses without one, and which would
+  strand subnets whose route tables lack it. Whether the gateway should carry that traffic instead is
+  s3-interface-bypasses-gateway's question, asked separately.
 """
 
 from __future__ import annotations
 
-from vpce_guard.facts import Facts
+from vpce_guard.catalog import load_catalog
+from vpce_guard.facts import GATEWAY, Facts
 from vpce_guard.findings import Finding
 from vpce_guard.remediation.model import Plan, PlanOptions, Playbook, TicketOnly
 from vpce_guard.remediation.playbooks.base import dns_attributes_off, endpoint_of, endpoint_ref, vpc_of
@@ -42,7 +48,9 @@ def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketO
             f"{vpc.id} has {' and '.join(off)} off, so private DNS cannot answer; turn them on first "
             "(vpc-dns-disabled is not in enforce mode)",
         )
-    calls = (*(set_vpc_attribute(vpc.id, name, True) for name in off), modify_endpoint(endpoint.id, private_dns=True))
+    every_caller = False if load_catalog().lookup(endpoint.service_name, GATEWAY) is not None else None
+    turn_on = modify_endpoint(endpoint.id, private_dns=True, inbound_resolver_only=every_caller)
+    calls = (*(set_vpc_attribute(vpc.id, name, True) for name in off), turn_on)
     first = f"turn on {' and '.join(off)} of {vpc.id}, then " if off else ""
     return Plan(
         finding, endpoint_ref(finding), calls, f"{first}turn on private DNS for {endpoint.id} ({endpoint.service_name})"
