@@ -26,7 +26,7 @@ from vpce_guard.collect import CollectionError
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.scan import ScanResult, scan_live
-from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE, Scope
+from vpce_guard.snapshot import GET_METRIC_DATA, OPERATIONS, SCOPE_FILE, Scope
 from vpce_guard.state import StateStore
 from vpce_guard_local.demo import REGION, DemoEstate
 from vpce_guard_local.emulator import Emulator
@@ -74,7 +74,7 @@ def test_table_groups_findings_by_vpc_and_endpoint_with_severities(
     vpc_headers = [line for line in out.splitlines() if line.startswith("vpc-")]
     assert len(vpc_headers) == 3
     assert "    HIGH     private-dns-disabled" in out
-    assert out.rstrip().splitlines()[-1].startswith("14 findings: ")
+    assert out.rstrip().splitlines()[-1].startswith("15 findings: ")
 
 
 def test_fail_on_exits_1_when_a_finding_reaches_the_severity(
@@ -125,7 +125,10 @@ def test_snapshot_holds_one_file_per_operation(
 ) -> None:
     main(scan(aws_env, "--save-snapshot", str(tmp_path)))
 
-    assert {path.name for path in tmp_path.iterdir()} == {f"{op}.json" for op in OPERATIONS} | {SCOPE_FILE}
+    # endpoint-idle judges traffic: the snapshot holds it too.
+    assert {path.name for path in tmp_path.iterdir()} == {f"{op}.json" for op in (*OPERATIONS, GET_METRIC_DATA)} | {
+        SCOPE_FILE
+    }
     assert isinstance(json.loads((tmp_path / "DescribeVpcAttribute.json").read_text()), list)
     assert "VpcEndpoints" in json.loads((tmp_path / "DescribeVpcEndpoints.json").read_text())
 
@@ -217,7 +220,7 @@ def test_findings_lists_what_an_evaluation_recorded(
 
     records = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert len(records) == 14
+    assert len(records) == 15
     assert {record["status"] for record in records} == {"TICKETED"}
 
 
@@ -232,7 +235,7 @@ def test_findings_table_shows_status_severity_and_check(
 
     out = capsys.readouterr().out
     assert "  TICKETED  HIGH     private-dns-disabled" in out
-    assert out.rstrip().endswith("14 records: 14 unresolved")
+    assert out.rstrip().endswith("15 records: 15 unresolved")
 
 
 def test_findings_without_a_table_name_exits_2(

@@ -12,6 +12,7 @@ DESIGN_CHECK_IDS = [
     "private-dns-disabled", "vpc-dns-disabled", "policy-any-principal", "policy-wildcard-action",
     "policy-foreign-principal", "az-coverage", "sg-https-blocked", "sg-open-to-world",
     "gateway-route-coverage", "missing-baseline-endpoint", "policy-any-resource",
+    "endpoint-idle",
 ]  # fmt: skip
 
 

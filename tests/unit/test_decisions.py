@@ -266,3 +266,25 @@ def test_partner_resources_are_resource_arns_our_principals_may_reach() -> None:
 def test_a_partner_resource_that_is_not_a_resource_arn_is_refused(value: str) -> None:
     with pytest.raises(ConfigError, match="partner_resources"):
         GuardConfig.from_toml(f'partner_resources = ["{value}"]\n')
+
+
+def test_an_idle_endpoint_cannot_be_enforced_since_endpoints_are_never_deleted() -> None:
+    with pytest.raises(ConfigError, match=r"endpoint-idle cannot be enforced \(endpoints are never deleted"):
+        GuardConfig.from_toml('[modes]\nendpoint-idle = "enforce"\n')
+
+
+def test_the_traffic_window_is_two_weeks_unless_set() -> None:
+    assert GuardConfig.from_toml("").settings.traffic_days == 14
+    assert GuardConfig.from_toml("traffic_days = 30").settings.traffic_days == 30
+
+
+@pytest.mark.parametrize(
+    "line", ["traffic_days = 0", "traffic_days = 456", 'traffic_days = "14"', "traffic_days = 1.5"]
+)
+def test_the_traffic_window_is_a_whole_number_of_days_cloudwatch_still_holds(line: str) -> None:
+    with pytest.raises(ConfigError, match=r"traffic_days: .*Fix: a whole number of days from 1 to 455"):
+        GuardConfig.from_toml(line)
+
+
+def test_cloudwatchs_hourly_retention_itself_is_a_valid_traffic_window() -> None:
+    assert GuardConfig.from_toml("traffic_days = 455").settings.traffic_days == 455

@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -31,6 +32,8 @@ if TYPE_CHECKING:
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
 ENFORCE_PRIVATE_DNS = '[modes]\nprivate-dns-disabled = "enforce"\n'
+# How long ago the demo's idle endpoint was made: longer than any traffic window the demo reads.
+IDLE_DAYS = 60
 
 
 @dataclass(frozen=True)
@@ -67,12 +70,10 @@ class DemoEstate:
         return ok, lines
 
 
-def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
-    """The estate: three VPCs showing each mistake of seeds 000-004 beside correct endpoints.
-
-    ``restrict_zones(service_name, zone_names)`` limits a service to some zones, as real services are.
-    """
-    build = EstateBuilder(ec2, REGION)
+def build_demo_estate(emulator: Emulator) -> DemoEstate:
+    """The estate: three VPCs showing each mistake of seeds 000-004 beside correct endpoints, built on
+    ``emulator``, which also limits a service to some zones (as real services are) and backdates an endpoint."""
+    build = EstateBuilder(emulator.client("ec2"), REGION)
     estate = DemoEstate()
 
     work = build.vpc("10.0.0.0/16", zones=3, name="workloads")
@@ -146,7 +147,7 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "Bedrock agent runtime: private DNS, 3 AZs, least privilege, 443 from the VPC (seeds 000, 004)",
     )
     gateway_service = build.service_name("bedrock-agentcore.gateway")
-    restrict_zones(gateway_service, list(work.zone_names[:2]))
+    emulator.restrict_service_zones(gateway_service, list(work.zone_names[:2]))
     estate.plant(
         endpoint(
             "bedrock-agentcore.gateway",
@@ -164,6 +165,13 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
             },
         ),
         "AgentCore gateway: bearer-token callers, every zone the service offers (seed 001)",
+    )
+    idle = endpoint("sns")
+    emulator.set_endpoint_created(idle, datetime.now(UTC) - timedelta(days=IDLE_DAYS))
+    estate.plant(
+        idle,
+        f"SNS endpoint made {IDLE_DAYS} days ago that nothing has called since: billed every hour (seeds 000, 002)",
+        "endpoint-idle",
     )
     estate.plant(
         work.id,
@@ -251,7 +259,7 @@ def run_demo(output_format: str = "table") -> int:
 
 def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
     """Part 1: every field mistake beside correct endpoints, found by a scan of the region."""
-    estate = build_demo_estate(emulator.client("ec2"), emulator.restrict_service_zones)
+    estate = build_demo_estate(emulator)
     say(f"part 1: built {len(estate.resources)} resources; scanning {REGION} over HTTP")
     session = AwsSession(REGION, endpoint_url=emulator.url)
     result: ScanResult = scan_live(session, Scope(REGION), CheckSettings(), progress=say)

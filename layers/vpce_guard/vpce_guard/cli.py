@@ -18,6 +18,7 @@ import time
 import traceback
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
@@ -586,9 +587,9 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
         baseline = load_catalog().baseline_for(keys) if keys else settings.baseline
     except ValueError as error:
         raise UsageError(str(error)) from error
-    return CheckSettings(
+    return replace(
+        settings,
         trusted_accounts=frozenset(args.trusted_accounts) if args.trusted_accounts else settings.trusted_accounts,
-        partner_resources=settings.partner_resources,
         org_ids=frozenset([args.org_id]) if args.org_id else settings.org_ids,
         baseline=baseline,
     )

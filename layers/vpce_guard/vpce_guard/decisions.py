@@ -11,6 +11,7 @@ an SSM parameter). Every key is optional::
     partner_resources = ["arn:aws:s3:::partner-exchange/*"]   # outside resources our principals may reach
     org_id = "o-a1b2c3d4e5"
     baseline = ["s3", "sts", "logs"]
+    traffic_days = 14          # how far back the checks that judge traffic read it, 1 to 455
 
     [modes]                    # per check id: enforce | ticket | notify | off
     private-dns-disabled = "enforce"
@@ -21,7 +22,8 @@ and organization ids in AWS's formats. A wrong value is an error naming the sour
 every problem at once; it is never read as something else.
 
 A check without a mode is ``ticket``: nothing changes automatically until a team says so. Creating endpoints
-costs money, so ``missing-baseline-endpoint`` cannot be enforced.
+costs money, so ``missing-baseline-endpoint`` cannot be enforced, and endpoints are never deleted, so neither
+can ``endpoint-idle``.
 
 The functions run with the organization of their stack. A configuration that is invalid, or that names another
 organization, is *held*: findings are still judged and recorded, and every change it would make is a ticket.
@@ -48,6 +50,7 @@ from pydantic_core import ErrorDetails
 from vpce_guard import identifiers
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, CheckSettings
+from vpce_guard.checks.base import DEFAULT_TRAFFIC_DAYS, MAX_TRAFFIC_DAYS
 from vpce_guard.findings import Finding
 
 EXEMPT_TAG = "vpce-guard:exempt"
@@ -64,7 +67,11 @@ MAX_CHANGES_PER_HOUR = 500
 # within a year, so no tag exempts a resource for good).
 DEFAULT_EXEMPTION_MAX_DAYS = 90
 MAX_EXEMPTION_MAX_DAYS = 365
-NEVER_ENFORCED = frozenset({"missing-baseline-endpoint"})
+# The checks whose findings only people may act on, and why.
+NEVER_ENFORCED: Mapping[str, str] = {
+    "missing-baseline-endpoint": "creating endpoints costs money",
+    "endpoint-idle": "endpoints are never deleted automatically",
+}
 _UNTIL = re.compile(r"^until=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -113,6 +120,7 @@ class ConfigurationFile(BaseModel):
     partner_resources: list[Annotated[str, AfterValidator(_resource_arn)]] = []
     org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
     baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
+    traffic_days: Annotated[int, Field(ge=1, le=MAX_TRAFFIC_DAYS)] = DEFAULT_TRAFFIC_DAYS
     # Modes are read from their text (TOML has no enums), so that field alone is not strict.
     modes: dict[Annotated[str, AfterValidator(_known_check)], Annotated[Mode, Strict(False)]] = {}
 
@@ -123,10 +131,8 @@ class ConfigurationFile(BaseModel):
             check_id for check_id, mode in modes.items() if check_id in NEVER_ENFORCED and mode is Mode.ENFORCE
         )
         if refused:
-            raise ValueError(
-                f"{', '.join(refused)} cannot be enforced (creating endpoints costs money). "
-                'Fix: set it to "ticket", "notify" or "off"'
-            )
+            reasons = "; ".join(f"{check_id} cannot be enforced ({NEVER_ENFORCED[check_id]})" for check_id in refused)
+            raise ValueError(f'{reasons}. Fix: set it to "ticket", "notify" or "off"')
         return modes
 
 
@@ -141,6 +147,8 @@ _FIXES = {
     "partner_resources": 'a list of resource ARNs in quotes, e.g. partner_resources = ["arn:aws:s3:::bucket/*"]',
     "org_id": 'the organization id in quotes, e.g. org_id = "o-a1b2c3d4e5"',
     "baseline": 'a list of catalog service keys, e.g. baseline = ["s3", "sts", "logs"]',
+    "traffic_days": f"a whole number of days from 1 to {MAX_TRAFFIC_DAYS} (CloudWatch keeps hourly data "
+    f"{MAX_TRAFFIC_DAYS} days), without quotes",
     "modes": f'a table: a line [modes], then lines like private-dns-disabled = "enforce" (each {_MODE_NAMES})',
     "modes[key]": f"one of the check ids {', '.join(CHECKS)}",
     "modes[value]": f"one of {_MODE_NAMES}, in quotes",
@@ -221,6 +229,7 @@ class GuardConfig:
             partner_resources=frozenset(parsed.partner_resources),
             org_ids=frozenset([parsed.org_id] if parsed.org_id else []),
             baseline=load_catalog().baseline_for(tuple(parsed.baseline) if parsed.baseline is not None else None),
+            traffic_days=parsed.traffic_days,
         )
         return cls(
             modes=dict(parsed.modes),

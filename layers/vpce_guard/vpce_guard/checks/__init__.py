@@ -1,4 +1,4 @@
-"""The eleven checks, registered by their stable ids (README, "What it finds, and why").
+"""The checks, registered by their stable ids (README, "What it finds, and why").
 
 A check is a pure function of the facts and the settings: no AWS call, no clock, no I/O. Each lives in the
 module named after its id, with its scenarios in the module docstring.
@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from vpce_guard.checks import (
     az_coverage,
+    endpoint_idle,
     gateway_route_coverage,
     missing_baseline_endpoint,
     policy_any_principal,
@@ -39,6 +40,7 @@ CHECKS: Mapping[str, Check] = {
         gateway_route_coverage,
         missing_baseline_endpoint,
         policy_any_resource,
+        endpoint_idle,
     )
 }
 

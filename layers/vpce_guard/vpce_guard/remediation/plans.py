@@ -19,6 +19,7 @@ from vpce_guard.remediation.playbooks import (
     allow_https_from_vpc,
     associate_route_tables,
     create_endpoint,
+    delete_idle_endpoint,
     enable_private_dns,
     enable_vpc_dns,
     restrict_endpoint_policy,
@@ -36,6 +37,7 @@ PLAYBOOKS: Mapping[str, Playbook] = {
         restrict_security_group,
         associate_route_tables,
         create_endpoint,
+        delete_idle_endpoint,
     )
 }
 
