@@ -17,6 +17,9 @@ an SSM parameter). Every key is optional::
     private-dns-disabled = "enforce"
     missing-baseline-endpoint = "ticket"
 
+    [prices.eu-west-1]         # vpce-guard cost: a region's prices (USD), over the catalog's or where it has none
+    interface_endpoint_zone_hour = 0.011
+
 The text is validated against a declared schema (``ConfigurationFile``): strict types, no unknown key, account
 and organization ids in AWS's formats. A wrong value is an error naming the source, the field and the fix,
 every problem at once; it is never read as something else.
@@ -51,6 +54,7 @@ from vpce_guard import identifiers
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.checks.base import DEFAULT_TRAFFIC_DAYS, MAX_TRAFFIC_DAYS
+from vpce_guard.cost import PRICE_NAMES, PriceOverride
 from vpce_guard.findings import Finding
 
 EXEMPT_TAG = "vpce-guard:exempt"
@@ -121,6 +125,7 @@ class ConfigurationFile(BaseModel):
     org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
     baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
     traffic_days: Annotated[int, Field(ge=1, le=MAX_TRAFFIC_DAYS)] = DEFAULT_TRAFFIC_DAYS
+    prices: dict[Annotated[str, AfterValidator(identifiers.region)], PriceOverride] = {}
     # Modes are read from their text (TOML has no enums), so that field alone is not strict.
     modes: dict[Annotated[str, AfterValidator(_known_check)], Annotated[Mode, Strict(False)]] = {}
 
@@ -149,6 +154,8 @@ _FIXES = {
     "baseline": 'a list of catalog service keys, e.g. baseline = ["s3", "sts", "logs"]',
     "traffic_days": f"a whole number of days from 1 to {MAX_TRAFFIC_DAYS} (CloudWatch keeps hourly data "
     f"{MAX_TRAFFIC_DAYS} days), without quotes",
+    "prices": f"a table per region, e.g. a line [prices.eu-west-1], then lines like interface_endpoint_gb = 0.01 "
+    f"(USD, without quotes; the prices are {', '.join(PRICE_NAMES)})",
     "modes": f'a table: a line [modes], then lines like private-dns-disabled = "enforce" (each {_MODE_NAMES})',
     "modes[key]": f"one of the check ids {', '.join(CHECKS)}",
     "modes[value]": f"one of {_MODE_NAMES}, in quotes",
@@ -161,7 +168,8 @@ def _problem(error: ErrorDetails) -> str:
     location = [str(part) for part in error["loc"] if part != "[key]"]
     path = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in location).lstrip(".") or "(document)"
     if error["type"] == "extra_forbidden":
-        return f"{path}: unknown key. Fix: remove or rename it; the keys are {_KEYS}"
+        keys = ", ".join(PRICE_NAMES) if location[0] == "prices" else _KEYS
+        return f"{path}: unknown key. Fix: remove or rename it; the keys are {keys}"
     context = error.get("ctx", {})
     reason = str(context["error"]) if "error" in context else error["msg"]
     value = error.get("input")
@@ -186,6 +194,7 @@ class GuardConfig:
     max_changes_per_hour: int = DEFAULT_MAX_CHANGES_PER_HOUR
     exemption_max_days: int = DEFAULT_EXEMPTION_MAX_DAYS
     settings: CheckSettings = field(default_factory=CheckSettings)
+    prices: Mapping[str, PriceOverride] = field(default_factory=dict)
     # Why nothing may be changed (an invalid configuration, another organization's id): every finding an
     # enforce mode would fix is a ticket instead.
     held_because: str | None = None
@@ -238,6 +247,7 @@ class GuardConfig:
             max_changes_per_hour=parsed.max_changes_per_hour,
             exemption_max_days=parsed.exemption_max_days,
             settings=settings,
+            prices=dict(parsed.prices),
         )
 
     @classmethod
