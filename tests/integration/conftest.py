@@ -39,8 +39,8 @@ def vpc(ec2: Any) -> BuiltVpc:
 
 
 @pytest.fixture
-def demo_estate(aws_env: Emulator, ec2: Any) -> DemoEstate:
-    return build_demo_estate(ec2, aws_env.restrict_service_zones)
+def demo_estate(aws_env: Emulator) -> DemoEstate:
+    return build_demo_estate(aws_env)
 
 
 def table_from_template(emulator: Emulator, template: SamTemplate, logical_id: str) -> str:

@@ -26,7 +26,7 @@ from vpce_guard.collect import CollectionError
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.scan import ScanResult, scan_live
-from vpce_guard.snapshot import OPERATIONS, SCOPE_FILE, Scope
+from vpce_guard.snapshot import GET_METRIC_DATA, OPERATIONS, SCOPE_FILE, Scope
 from vpce_guard.state import StateStore
 from vpce_guard_local.demo import REGION, DemoEstate
 from vpce_guard_local.emulator import Emulator
@@ -125,7 +125,10 @@ def test_snapshot_holds_one_file_per_operation(
 ) -> None:
     main(scan(aws_env, "--save-snapshot", str(tmp_path)))
 
-    assert {path.name for path in tmp_path.iterdir()} == {f"{op}.json" for op in OPERATIONS} | {SCOPE_FILE}
+    # endpoint-idle judges traffic: the snapshot holds it too.
+    assert {path.name for path in tmp_path.iterdir()} == {f"{op}.json" for op in (*OPERATIONS, GET_METRIC_DATA)} | {
+        SCOPE_FILE
+    }
     assert isinstance(json.loads((tmp_path / "DescribeVpcAttribute.json").read_text()), list)
     assert "VpcEndpoints" in json.loads((tmp_path / "DescribeVpcEndpoints.json").read_text())
 

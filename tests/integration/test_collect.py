@@ -177,28 +177,18 @@ def test_a_vpc_scope_reads_the_network_acls_and_paths_elsewhere_of_that_vpc_only
 def test_the_traffic_of_each_interface_endpoint_is_read_in_one_call_over_the_window(
     aws_env: Emulator, ec2: Any
 ) -> None:
-    (vpc_id,) = _estate(ec2, vpcs=1)
+    _estate(ec2, vpcs=1)
     busy, quiet = sorted(
         ec2.describe_vpc_endpoints()["VpcEndpoints"], key=lambda endpoint: endpoint["ServiceName"], reverse=True
     )
     window = traffic_window(datetime.now(UTC), days=14)
-    aws_env.client("cloudwatch").put_metric_data(
-        Namespace=collect.PRIVATELINK_NAMESPACE,
-        MetricData=[
-            {
-                "MetricName": "BytesProcessed",
-                "Dimensions": [
-                    {"Name": "Endpoint Type", "Value": "Interface"},
-                    {"Name": "Service Name", "Value": busy["ServiceName"]},
-                    {"Name": "VPC Endpoint Id", "Value": busy["VpcEndpointId"]},
-                    {"Name": "VPC Id", "Value": vpc_id},
-                ],
-                "Timestamp": window.end - timedelta(days=days_ago, hours=1),
-                "Value": value,
-                "Unit": "Bytes",
+    aws_env.publish_endpoint_traffic(
+        {
+            busy["VpcEndpointId"]: {
+                window.end - timedelta(days=days_ago, hours=1): value
+                for days_ago, value in ((1, 4096), (3, 1024), (20, 10**9))
             }
-            for days_ago, value in ((1, 4096.0), (3, 1024.0), (20, 1e9))
-        ],
+        }
     )
     session = AwsSession(REGION, endpoint_url=aws_env.url)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -15,7 +16,9 @@ from vpce_guard.pipeline import Pipeline
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
 from vpce_guard.trigger import ApiChange, parse_api_change
+from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
+from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.estate import BuiltVpc, EstateBuilder
 from vpce_guard_local.samples import (
     SAMPLE_ACCOUNT,
@@ -280,3 +283,21 @@ def test_an_unchanged_sweep_writes_nothing(
 
     assert first.changes.writes > 0
     assert (second.changes.writes, session.counter.calls["PutItem"] - writes_before) == (0, 0)
+
+
+def test_an_endpoint_idle_over_the_window_is_ticketed_and_resolves_once_it_carries_traffic(
+    pipeline: Pipeline, store: StateStore, build: EstateBuilder, vpc: BuiltVpc, https_group: str, aws_env: Emulator
+) -> None:
+    """The pipeline's clock stands at 2026-11-22 12:00: the window is the two weeks before it."""
+    endpoint = build.interface_endpoint(vpc, "sts", subnet_ids=vpc.private_subnet_ids, group_ids=[https_group])
+    aws_env.set_endpoint_created(endpoint, datetime(2026, 10, 1, tzinfo=UTC))
+
+    pipeline.on_change(change("cloudtrail-modify-vpc-endpoint", **{SAMPLE_ENDPOINT: endpoint, SAMPLE_VPC: vpc.id}))
+
+    (record,) = [r for r in store.records(ACCOUNT, REGION) if r.check_id == "endpoint-idle"]
+    assert (record.resource_id, record.status) == (endpoint, Status.TICKETED)
+    aws_env.publish_endpoint_traffic({endpoint: {datetime(2026, 11, 20, 9, 0, tzinfo=UTC): 2048}})
+
+    pipeline.evaluate(ACCOUNT, Scope(REGION))
+
+    assert (endpoint, "endpoint-idle") not in open_checks(store)

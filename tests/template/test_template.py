@@ -46,6 +46,7 @@ INTERFACE_ENDPOINTS = {
     "SqsEndpoint": "sqs",
     "KmsEndpoint": "kms",
     "CloudTrailEndpoint": "cloudtrail",
+    "MonitoringEndpoint": "monitoring",
 }
 # Endpoints whose policy is exactly what the functions are granted for that service.
 ENDPOINTS_OF_FUNCTION_SERVICES = {
@@ -55,6 +56,7 @@ ENDPOINTS_OF_FUNCTION_SERVICES = {
     "SsmEndpoint": "ssm",
     "SqsEndpoint": "sqs",
     "CloudTrailEndpoint": "cloudtrail",
+    "MonitoringEndpoint": "cloudwatch",
 }
 
 
@@ -168,17 +170,18 @@ def test_dynamodb_permissions_are_scoped_to_the_tables(transformed: TransformedT
                 assert named in tables
 
 
-def test_only_ec2_calls_config_reporting_opening_opsitems_and_reading_cloudtrail_take_any_resource(
+def test_only_ec2_calls_config_reporting_opening_opsitems_and_reading_cloudtrail_and_metrics_take_any_resource(
     transformed: TransformedTemplate,
 ) -> None:
     """These take no resource-level permission here (endpoints, VPCs and groups to change are found at run
-    time; LookupEvents has no resource type); everything else names its resources."""
+    time; LookupEvents and GetMetricData have no resource type); everything else names its resources."""
     for function in FUNCTIONS:
         for statement in transformed.policy_statements(function):
             if statement["Resource"] == "*":
                 actions = as_list(statement["Action"])
                 assert all(
-                    a.startswith(("ec2:", "config:")) or a in ("ssm:CreateOpsItem", "cloudtrail:LookupEvents")
+                    a.startswith(("ec2:", "config:"))
+                    or a in ("ssm:CreateOpsItem", "cloudtrail:LookupEvents", "cloudwatch:GetMetricData")
                     for a in actions
                 ), actions
 

@@ -5,8 +5,8 @@ Region through NAT. With "endpoints" the functions but the notifier send HTTPS t
 endpoints and to DynamoDB's prefix list only, and every AWS API they call has an endpoint of the stack that
 passes the project's own policy checks. The notifier is also in a group of its own that sends HTTPS anywhere
 (Slack and Jira are on the internet). The template's rules refuse an "endpoints" stack its endpoints cannot
-serve: without them, or as a hub judging other Regions (AWS PrivateLink reaches no other Region's EC2, STS,
-CloudTrail or Config) or outside us-east-1 (Organizations' one endpoint).
+serve: without them, or as a hub judging other Regions (the stack's endpoints reach this Region's EC2, STS,
+CloudTrail, CloudWatch and Config only) or outside us-east-1 (Organizations' one endpoint).
 """
 
 from __future__ import annotations
@@ -33,6 +33,8 @@ ANYWHERE = {"CidrIp": "0.0.0.0/0"}
 # The calls the functions make with no IAM statement of their own: the change record key's policy grants
 # kms:GenerateMac to the acting roles, and sts:GetCallerIdentity needs no permission.
 CALLED_WITHOUT_AN_IAM_STATEMENT = {"kms": SEAL_PERMISSIONS, "sts": ("sts:GetCallerIdentity",)}
+# Services whose endpoint is named otherwise than their IAM prefix: CloudWatch's API is the monitoring endpoint.
+ENDPOINT_SERVICE = {"cloudwatch": "monitoring"}
 
 
 def egress_rules(template: TransformedTemplate) -> dict[str, list[dict[str, Any]]]:
@@ -105,7 +107,7 @@ def test_the_notifier_alone_is_in_the_group_that_reaches_the_internet(
 def services_called(template: TransformedTemplate) -> set[str]:
     """The services the functions but the notifier call: their code's grants, and the calls that need none."""
     granted = {action.split(":")[0] for f in FUNCTIONS if f != NOTIFIER for action in template.policy_actions(f)}
-    return granted | set(CALLED_WITHOUT_AN_IAM_STATEMENT)
+    return {ENDPOINT_SERVICE.get(prefix, prefix) for prefix in granted | set(CALLED_WITHOUT_AN_IAM_STATEMENT)}
 
 
 def endpoint_services(template: TransformedTemplate) -> dict[str, str]:
@@ -130,7 +132,7 @@ def test_with_endpoints_egress_every_service_the_functions_call_has_an_endpoint_
     called = services_called(created)
 
     assert called <= set(endpoint_services(created)), sorted(called - set(endpoint_services(created)))
-    assert {"ec2", "sts", "ssm", "dynamodb", "cloudtrail", "kms", "sqs", "config"} <= called
+    assert {"ec2", "sts", "ssm", "dynamodb", "cloudtrail", "kms", "sqs", "config", "monitoring"} <= called
 
 
 def test_only_a_hub_reaches_organizations_and_through_an_endpoint_of_its_own(

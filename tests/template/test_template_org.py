@@ -396,7 +396,7 @@ def test_the_read_role_grants_exactly_the_reads_the_hub_functions_are_granted_at
         action
         for function in READERS
         for action in single_account.policy_actions(function)
-        if action.startswith(("ec2:Describe", "config:", "cloudtrail:"))
+        if action.startswith(("ec2:Describe", "config:", "cloudtrail:", "cloudwatch:"))
     }
 
     assert member_actions(member, "ReadRole") == reads

@@ -14,6 +14,7 @@ DESIGN_CHECK_IDS = [
     "gateway-route-coverage", "missing-baseline-endpoint", "policy-any-resource",
     "nacl-blocks-https",
     "s3-interface-bypasses-gateway", "interface-where-gateway-serves",
+    "endpoint-idle",
 ]  # fmt: skip
 
 

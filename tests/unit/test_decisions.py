@@ -283,3 +283,55 @@ def test_partner_resources_are_resource_arns_our_principals_may_reach() -> None:
 def test_a_partner_resource_that_is_not_a_resource_arn_is_refused(value: str) -> None:
     with pytest.raises(ConfigError, match="partner_resources"):
         GuardConfig.from_toml(f'partner_resources = ["{value}"]\n')
+
+
+def test_an_idle_endpoint_cannot_be_enforced_since_endpoints_are_never_deleted() -> None:
+    with pytest.raises(ConfigError, match=r"endpoint-idle cannot be enforced \(endpoints are never deleted"):
+        GuardConfig.from_toml('[modes]\nendpoint-idle = "enforce"\n')
+
+
+def test_the_traffic_window_is_two_weeks_unless_set() -> None:
+    assert GuardConfig.from_toml("").settings.traffic_days == 14
+    assert GuardConfig.from_toml("traffic_days = 30").settings.traffic_days == 30
+
+
+@pytest.mark.parametrize(
+    "line", ["traffic_days = 0", "traffic_days = 456", 'traffic_days = "14"', "traffic_days = 1.5"]
+)
+def test_the_traffic_window_is_a_whole_number_of_days_cloudwatch_still_holds(line: str) -> None:
+    with pytest.raises(ConfigError, match=r"traffic_days: .*Fix: a whole number of days from 1 to 455"):
+        GuardConfig.from_toml(line)
+
+
+def test_cloudwatchs_hourly_retention_itself_is_a_valid_traffic_window() -> None:
+    assert GuardConfig.from_toml("traffic_days = 455").settings.traffic_days == 455
+
+
+def test_the_file_gives_a_regions_prices_for_vpce_guard_cost() -> None:
+    config = GuardConfig.from_toml("[prices.eu-west-1]\ninterface_endpoint_zone_hour = 0.011\nnat_gateway_gb = 0\n")
+
+    (override,) = config.prices.values()
+    assert list(config.prices) == ["eu-west-1"]
+    assert (override.interface_endpoint_zone_hour, override.nat_gateway_gb, override.interface_endpoint_gb) == (
+        0.011,
+        0.0,
+        None,
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (
+            "[prices.eu-west-9]\ninterface_endpoint_gb = 0.01\n",
+            "prices.eu-west-9: 'eu-west-9' is not a known AWS region",
+        ),
+        ("[prices.eu-west-1]\ninterface_gb = 0.01\n", "prices.eu-west-1.interface_gb: unknown key. .* the keys are "),
+        ("[prices.eu-west-1]\ninterface_endpoint_gb = -0.01\n", "greater than or equal to 0"),
+        ('[prices.eu-west-1]\ninterface_endpoint_gb = "0.01"\n', "Input should be a valid number"),
+    ],
+    ids=["unknown-region", "unknown-price", "negative", "quoted"],
+)
+def test_a_wrong_price_is_refused_naming_it(text: str, reason: str) -> None:
+    with pytest.raises(ConfigError, match=reason):
+        GuardConfig.from_toml(text)

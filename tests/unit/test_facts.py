@@ -345,6 +345,17 @@ def test_an_endpoint_keeps_when_it_was_made_and_whether_its_private_dns_answers_
     assert (gateway.created_at, gateway.private_dns_only_for_inbound_resolver) == (None, None)
 
 
+@pytest.mark.parametrize("written", ["2026-11-01T08:30:00", "2026-11-01T09:30:00+01:00"])
+def test_a_creation_time_is_read_in_utc_and_one_without_a_zone_as_utc(written: str) -> None:
+    endpoint = {"VpcEndpointId": "vpce-1", "VpcId": VPC, "VpcEndpointType": "Interface", "CreationTimestamp": written}
+
+    (read,) = build_facts(snapshot(DescribeVpcEndpoints={"VpcEndpoints": [endpoint]})).endpoints
+
+    assert read.created_at == datetime(2026, 11, 1, 8, 30, tzinfo=UTC)
+    assert read.created_at is not None
+    assert read.created_at.tzinfo is UTC
+
+
 WINDOW = TrafficWindow(datetime(2026, 11, 23, 7, 0, tzinfo=UTC), datetime(2026, 12, 7, 7, 0, tzinfo=UTC))
 
 

@@ -2,7 +2,8 @@
 
 The estate is built on the local emulator through the EC2 API, then scanned over HTTP exactly as an AWS
 account would be. Each resource carries the findings it must produce; the demo checks that every planted
-mistake is found and that the well-built endpoints stay silent.
+mistake is found and that the well-built endpoints stay silent. Two endpoints carry traffic, published as AWS
+PrivateLink publishes it, and the estate is priced as ``vpce-guard cost`` prices it.
 """
 
 from __future__ import annotations
@@ -11,15 +12,17 @@ import os
 import sys
 import tempfile
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from vpce_guard.aws import AwsSession
-from vpce_guard.checks import CheckSettings
+from vpce_guard.checks import CHECKS, CheckSettings
+from vpce_guard.cost import HOURS_PER_MONTH, SAVINGS, CostReport, price_endpoints, prices_for
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
-from vpce_guard.render import findings_json, findings_table
-from vpce_guard.scan import ScanResult, scan_live
+from vpce_guard.render import cost_table, findings_json, findings_table
+from vpce_guard.scan import ScanResult, scan_live, traffic_window
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
 from vpce_guard_local.estate import EstateBuilder, least_privilege_policy, plant_private_dns_mistake
@@ -31,6 +34,14 @@ if TYPE_CHECKING:
 REGION = "us-east-1"
 FOREIGN_ACCOUNT = "999988887777"
 ENFORCE_PRIVATE_DNS = '[modes]\nprivate-dns-disabled = "enforce"\n'
+# How long ago the demo's idle endpoint was made: longer than any traffic window the demo reads.
+IDLE_DAYS = 60
+# The traffic the demo's busy endpoints processed, as (days, GB each day) up to now: the agents' runtime 72 GB,
+# the private VPC's image pulls 720 GB, in the 30 days its cost reads (GB: 10^9 bytes).
+GB = 10**9
+AGENT_TRAFFIC = (6, 12)
+IMAGE_TRAFFIC = (24, 30)
+COST_DAYS = 30
 
 
 @dataclass(frozen=True)
@@ -67,12 +78,10 @@ class DemoEstate:
         return ok, lines
 
 
-def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
-    """The estate: four VPCs showing each mistake of seeds 000-004 beside correct endpoints.
-
-    ``restrict_zones(service_name, zone_names)`` limits a service to some zones, as real services are.
-    """
-    build = EstateBuilder(ec2, REGION)
+def build_demo_estate(emulator: Emulator) -> DemoEstate:
+    """The estate: four VPCs showing each mistake of seeds 000-004 beside correct endpoints, built on
+    ``emulator``, which also limits a service to some zones (as real services are) and backdates an endpoint."""
+    build = EstateBuilder(emulator.client("ec2"), REGION)
     estate = DemoEstate()
 
     work = build.vpc("10.0.0.0/16", zones=3, name="workloads")
@@ -141,17 +150,17 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "S3 gateway endpoint missing two private route tables (seed 002)",
         "gateway-route-coverage",
     )
+    agents = endpoint("bedrock-agent-runtime")
     estate.plant(
         endpoint("dynamodb", inbound_resolver_only=False),
         "DynamoDB interface endpoint where a free gateway endpoint would serve the VPC (seeds 000, 002)",
         "interface-where-gateway-serves",
     )
     estate.plant(
-        endpoint("bedrock-agent-runtime"),
-        "Bedrock agent runtime: private DNS, 3 AZs, least privilege, 443 from the VPC (seeds 000, 004)",
+        agents, "Bedrock agent runtime: private DNS, 3 AZs, least privilege, 443 from the VPC (seeds 000, 004)"
     )
     gateway_service = build.service_name("bedrock-agentcore.gateway")
-    restrict_zones(gateway_service, list(work.zone_names[:2]))
+    emulator.restrict_service_zones(gateway_service, list(work.zone_names[:2]))
     estate.plant(
         endpoint(
             "bedrock-agentcore.gateway",
@@ -169,6 +178,13 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
             },
         ),
         "AgentCore gateway: bearer-token callers, every zone the service offers (seed 001)",
+    )
+    idle = endpoint("sns")
+    emulator.set_endpoint_created(idle, datetime.now(UTC) - timedelta(days=IDLE_DAYS))
+    estate.plant(
+        idle,
+        f"SNS endpoint made {IDLE_DAYS} days ago that nothing has called since: billed every hour (seeds 000, 002)",
+        "endpoint-idle",
     )
     estate.plant(
         work.id,
@@ -219,17 +235,25 @@ def build_demo_estate(ec2: Any, restrict_zones: Any) -> DemoEstate:
         "S3 interface endpoint answering the whole VPC beside the free gateway: in-VPC calls pay per GB (000, 002)",
         "s3-interface-bypasses-gateway",
     )
-    for key in ("ecr.api", "ecr.dkr", "sts", "logs"):
-        estate.plant(
-            build.interface_endpoint(
-                private,
-                key,
-                subnet_ids=private.private_subnet_ids,
-                group_ids=[private_https],
-                policy=least_privilege_policy(key, account, REGION),
-            ),
-            f"{key} endpoint built right in VPC 'private-no-ssm'",
+    built_right = {
+        key: build.interface_endpoint(
+            private,
+            key,
+            subnet_ids=private.private_subnet_ids,
+            group_ids=[private_https],
+            policy=least_privilege_policy(key, account, REGION),
         )
+        for key in ("ecr.api", "ecr.dkr", "sts", "logs")
+    }
+    for key, endpoint_id in built_right.items():
+        estate.plant(endpoint_id, f"{key} endpoint built right in VPC 'private-no-ssm'")
+    now = datetime.now(UTC).replace(second=0, microsecond=0)
+    emulator.publish_endpoint_traffic(
+        {
+            endpoint_id: {now - timedelta(days=day, minutes=7): gb * GB for day in range(days)}
+            for endpoint_id, (days, gb) in ((agents, AGENT_TRAFFIC), (built_right["ecr.dkr"], IMAGE_TRAFFIC))
+        }
+    )
     estate.plant(
         private.id,
         "Private VPC without the SSM endpoints: no Session Manager (seeds 002, 003)",
@@ -279,13 +303,14 @@ def run_demo(output_format: str = "table") -> int:
         say(f"emulator listening on {emulator.url}")
         os.environ.update(emulator.client_environment())
         scanned = scan_the_estate(emulator, output_format)
+        priced = price_the_estate(emulator, output_format)
         evented = follow_an_event(emulator)
-        return 0 if scanned and evented else 1
+        return 0 if scanned and priced and evented else 1
 
 
 def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
     """Part 1: every field mistake beside correct endpoints, found by a scan of the region."""
-    estate = build_demo_estate(emulator.client("ec2"), emulator.restrict_service_zones)
+    estate = build_demo_estate(emulator)
     say(f"part 1: built {len(estate.resources)} resources; scanning {REGION} over HTTP")
     session = AwsSession(REGION, endpoint_url=emulator.url)
     result: ScanResult = scan_live(session, Scope(REGION), CheckSettings(), progress=say)
@@ -297,6 +322,33 @@ def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
     for line in lines:
         print(line, file=sys.stderr)
     say("every planted mistake found, every clean endpoint silent" if ok else "DEMO FAILED: see FAIL lines")
+    return ok
+
+
+def price_the_estate(emulator: Emulator, output_format: str) -> bool:
+    """Part 1, priced: what ``vpce-guard cost`` shows of the estate, each endpoint's month from its hours and
+    its last 30 days of traffic, with the sums a person can redo by hand (as JSON, ``vpce-guard cost --format
+    json`` shows it; the demo's JSON is the findings')."""
+    say(f"vpce-guard cost --region {REGION} --days {COST_DAYS}: hours, and the traffic of the last {COST_DAYS} days")
+    session = AwsSession(REGION, endpoint_url=emulator.url)
+    window = traffic_window(datetime.now(UTC), COST_DAYS)
+    prices = prices_for(REGION)
+    checks = [check for check_id, check in CHECKS.items() if check_id in SAVINGS]
+    result = scan_live(session, Scope(REGION, traffic_window=window), CheckSettings(), checks)
+    report = CostReport(window, {REGION: prices}, price_endpoints(result.facts, result.findings, prices))
+    if output_format != "json":
+        print(cost_table(report), flush=True)
+    zones = sum(row.zones for row in report.rows)
+    gb = sum(row.bytes_processed or 0.0 for row in report.rows) / GB
+    hours, data = zones * HOURS_PER_MONTH * 0.01, gb * HOURS_PER_MONTH / (24 * COST_DAYS) * 0.01
+    total = report.organization
+    say(
+        f"by hand: {zones} endpoint-zones x {HOURS_PER_MONTH} h x $0.01 = ${hours:.2f} of hours; {gb:g} GB in "
+        f"{COST_DAYS} days x {HOURS_PER_MONTH}/{24 * COST_DAYS} x $0.01 = ${data:.2f} of data; "
+        f"${hours + data:.2f} a month, ${total.would_save_usd:.2f} of it for endpoints nothing uses"
+    )
+    ok = abs(total.total_usd - (hours + data)) < 0.005 and not result.problems
+    say("the cost report adds up" if ok else "DEMO FAILED: the cost report does not add up")
     return ok
 
 

@@ -18,6 +18,8 @@ import time
 import traceback
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
@@ -28,7 +30,9 @@ from vpce_guard.accounts import Accounts, MemberRoles, organization_accounts
 from vpce_guard.aws import SCAN_RETRIES, AwsSession
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
+from vpce_guard.checks.base import MAX_TRAFFIC_DAYS
 from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
+from vpce_guard.cost import SAVINGS, CostReport, PriceError, price_endpoints, prices_for
 from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
 from vpce_guard.findings import Finding, Severity
@@ -50,6 +54,9 @@ from vpce_guard.remediation.rollback_change import (
 from vpce_guard.render import (
     changes_json,
     changes_table,
+    cost_csv,
+    cost_json,
+    cost_table,
     findings_json,
     findings_table,
     policy_preview_json,
@@ -62,12 +69,14 @@ from vpce_guard.render import (
 from vpce_guard.scan import (
     POLICY_CHECK_IDS,
     POLICY_UNDER_TEST,
+    AccountScan,
     ScanResult,
     load_snapshot,
     scan_accounts,
     scan_live,
     scan_policy_document,
     scan_snapshot,
+    traffic_window,
 )
 from vpce_guard.snapshot import Scope, SnapshotError, check_destination
 from vpce_guard.state import StateStore
@@ -168,6 +177,35 @@ def build_parser() -> argparse.ArgumentParser:
         + ",".join(entry.service for entry in load_catalog().baseline)
         + ")",
     )
+
+    cost = commands.add_parser(
+        "cost", help="what each endpoint costs a month, its traffic, and what the cost findings would save"
+    )
+    cost.set_defaults(command=run_cost)
+    cost.add_argument("--region", type=REGION, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    cost.add_argument("--profile", help="AWS named profile")
+    cost.add_argument("--endpoint-url", type=_endpoint_url, help="AWS endpoint URL, e.g. the local emulator's")
+    cost.add_argument(
+        "--all-accounts",
+        action="store_true",
+        help="every active account of the organization (run as its management account or a delegated "
+        "administrator), through --role-name in each",
+    )
+    cost.add_argument("--role-name", help="the role to assume in each account (e.g. the member read role)")
+    cost.add_argument(
+        "--regions", type=_list_of(REGION), metavar="R1,R2", help="regions with --all-accounts (default: --region)"
+    )
+    cost.add_argument("--parallel", type=_count, default=8, help="accounts read at once with --all-accounts")
+    cost.add_argument(
+        "--days",
+        type=_days,
+        default=30,
+        help=f"the days of traffic read, up to now (1 to {MAX_TRAFFIC_DAYS}; default 30), scaled to a month",
+    )
+    cost.add_argument(
+        "--config", type=Path, metavar="FILE", help="vpce-guard configuration (TOML): prices, modes of the cost checks"
+    )
+    cost.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
     policy = commands.add_parser("check-policy", help="run the policy checks on one endpoint policy document")
     policy.set_defaults(command=run_check_policy)
@@ -305,19 +343,7 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
     given = [flag for flag in ("vpc_id", "endpoint_ids", "from_snapshot", "save_snapshot") if getattr(args, flag)]
     if given:
         raise UsageError(f"--all-accounts scans whole regions; drop --{given[0].replace('_', '-')}")
-    if not args.role_name:
-        raise UsageError("--all-accounts needs --role-name: the role to assume in each account")
-    regions = args.regions or (_region(args),)
-    home = AwsSession(regions[0], args.profile, args.endpoint_url, retries=SCAN_RETRIES)
-    sessions = {regions[0]: home}
-
-    def home_session(region: str) -> AwsSession:
-        return sessions.setdefault(region, AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES))
-
-    accounts = Accounts(home_session, MemberRoles(read=args.role_name), session_name="vpce-guard-cli")
-    account_ids = organization_accounts(home)
-    targets = [(account_id, region) for account_id in account_ids for region in regions]
-    _say(f"scanning {len(account_ids)} account(s) in {len(regions)} region(s) through role {args.role_name}")
+    accounts, targets = _organization(args)
     started, scans = time.perf_counter(), []
     for done, scanned in enumerate(scan_accounts(accounts, targets, settings, checks, parallel=args.parallel), 1):
         scans.append(scanned)
@@ -342,6 +368,72 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
     for scanned in failed:
         print(f"vpce-guard: error: {scanned.account_id} {scanned.region}: {scanned.error}", file=sys.stderr)
     return EXIT_ERROR if failed or problems else code
+
+
+def _organization(args: argparse.Namespace) -> tuple[Accounts, list[tuple[str, str]]]:
+    """The organization's accounts, reached through --role-name, and each (account, region) to read."""
+    if not args.role_name:
+        raise UsageError("--all-accounts needs --role-name: the role to assume in each account")
+    regions = args.regions or (_region(args),)
+    home = AwsSession(regions[0], args.profile, args.endpoint_url, retries=SCAN_RETRIES)
+    sessions = {regions[0]: home}
+
+    def home_session(region: str) -> AwsSession:
+        return sessions.setdefault(region, AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES))
+
+    accounts = Accounts(home_session, MemberRoles(read=args.role_name), session_name="vpce-guard-cli")
+    account_ids = organization_accounts(home)
+    _say(f"reading {len(account_ids)} account(s) in {len(regions)} region(s) through role {args.role_name}")
+    return accounts, [(account_id, region) for account_id in account_ids for region in regions]
+
+
+def run_cost(args: argparse.Namespace) -> int:
+    """Every active interface and gateway endpoint priced for a month, with the traffic of the last --days and
+    the savings of the cost findings; exit 2 when an account, a region or an endpoint's traffic could not be
+    read (the rest is still shown)."""
+    if not args.all_accounts and (args.role_name or args.regions):
+        raise UsageError(f"--{'role-name' if args.role_name else 'regions'} goes with --all-accounts")
+    config = _config(args)
+    regions = (args.regions if args.all_accounts else None) or (_region(args),)
+    try:
+        prices = {region: prices_for(region, config.prices) for region in regions}
+    except PriceError as error:
+        raise UsageError(str(error)) from error
+    checks = [CHECKS[check_id] for check_id in config.enabled_checks if check_id in SAVINGS]
+    window = traffic_window(datetime.now(UTC), args.days)
+    if args.all_accounts:
+        accounts, targets = _organization(args)
+        scans = sorted(
+            scan_accounts(accounts, targets, config.settings, checks, parallel=args.parallel, traffic=window),
+            key=lambda scanned: (scanned.account_id, scanned.region),
+        )
+    else:
+        region = regions[0]
+        session = AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
+        scope = Scope(region, traffic_window=window)
+        result = scan_live(session, scope, config.settings, checks, progress=_progress())
+        _say(f"read {region} with {session.counter.summary()}")
+        scans = [AccountScan("", region, result)]
+    rows = [
+        row
+        for scanned in scans
+        if scanned.result is not None
+        for row in price_endpoints(scanned.result.facts, scanned.result.findings, prices[scanned.region])
+    ]
+    report = CostReport(window, prices, rows)
+    rendered = {"json": cost_json, "csv": cost_csv}.get(args.format, cost_table)(report)
+    print(rendered)
+    failed = False
+    for scanned in scans:
+        where = f"{scanned.account_id} {scanned.region}: " if scanned.account_id else ""
+        if scanned.result is None:
+            print(f"vpce-guard: error: {where}{scanned.error}", file=sys.stderr)
+            failed = True
+            continue
+        for problem in scanned.result.problems:
+            print(f"vpce-guard: error: {where}{problem.resource_id}: {problem.message}", file=sys.stderr)
+            failed = True
+    return EXIT_ERROR if failed else EXIT_OK
 
 
 def run_check_policy(args: argparse.Namespace) -> int:
@@ -586,9 +678,9 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
         baseline = load_catalog().baseline_for(keys) if keys else settings.baseline
     except ValueError as error:
         raise UsageError(str(error)) from error
-    return CheckSettings(
+    return replace(
+        settings,
         trusted_accounts=frozenset(args.trusted_accounts) if args.trusted_accounts else settings.trusted_accounts,
-        partner_resources=settings.partner_resources,
         org_ids=frozenset([args.org_id]) if args.org_id else settings.org_ids,
         baseline=baseline,
     )
@@ -676,6 +768,13 @@ def _count(value: str) -> int:
     """A whole number of at least 1."""
     if not (value.isascii() and value.isdigit() and int(value) >= 1):
         raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of at least 1")
+    return int(value)
+
+
+def _days(value: str) -> int:
+    """A whole number of days CloudWatch still holds the hourly traffic of."""
+    if not (value.isascii() and value.isdigit() and 1 <= int(value) <= MAX_TRAFFIC_DAYS):
+        raise argparse.ArgumentTypeError(f"{value!r} is not a whole number of days from 1 to {MAX_TRAFFIC_DAYS}")
     return int(value)
 
 

@@ -11,10 +11,14 @@ an SSM parameter). Every key is optional::
     partner_resources = ["arn:aws:s3:::partner-exchange/*"]   # outside resources our principals may reach
     org_id = "o-a1b2c3d4e5"
     baseline = ["s3", "sts", "logs"]
+    traffic_days = 14          # how far back the checks that judge traffic read it, 1 to 455
 
     [modes]                    # per check id: enforce | ticket | notify | off
     private-dns-disabled = "enforce"
     missing-baseline-endpoint = "ticket"
+
+    [prices.eu-west-1]         # vpce-guard cost: a region's prices (USD), over the catalog's or where it has none
+    interface_endpoint_zone_hour = 0.011
 
 The text is validated against a declared schema (``ConfigurationFile``): strict types, no unknown key, account
 and organization ids in AWS's formats. A wrong value is an error naming the source, the field and the fix,
@@ -22,9 +26,9 @@ every problem at once; it is never read as something else.
 
 A check without a mode is ``ticket``: nothing changes automatically until a team says so. The checks whose fix
 is always a person's decision cannot be enforced (``NEVER_ENFORCED``, each with why): creating endpoints costs
-money (``missing-baseline-endpoint``), a network ACL is shared by subnets (``nacl-blocks-https``), and replacing
+money (``missing-baseline-endpoint``), a network ACL is shared by subnets (``nacl-blocks-https``), replacing
 an interface endpoint by a gateway endpoint is for the people who know its callers
-(``interface-where-gateway-serves``).
+(``interface-where-gateway-serves``), and endpoints are never deleted (``endpoint-idle``).
 
 The functions run with the organization of their stack. A configuration that is invalid, or that names another
 organization, is *held*: findings are still judged and recorded, and every change it would make is a ticket.
@@ -51,6 +55,8 @@ from pydantic_core import ErrorDetails
 from vpce_guard import identifiers
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, CheckSettings
+from vpce_guard.checks.base import DEFAULT_TRAFFIC_DAYS, MAX_TRAFFIC_DAYS
+from vpce_guard.cost import PRICE_NAMES, PriceOverride
 from vpce_guard.findings import Finding
 
 EXEMPT_TAG = "vpce-guard:exempt"
@@ -73,6 +79,7 @@ NEVER_ENFORCED: Mapping[str, str] = {
     "nacl-blocks-https": "a network ACL is shared by subnets and is never changed automatically",
     "interface-where-gateway-serves": "endpoints are never created or deleted automatically, and whether callers "
     "outside the VPC use the interface endpoint is for people to know",
+    "endpoint-idle": "endpoints are never deleted automatically",
 }
 _UNTIL = re.compile(r"^until=(\d{4}-\d{2}-\d{2})$")
 
@@ -122,6 +129,8 @@ class ConfigurationFile(BaseModel):
     partner_resources: list[Annotated[str, AfterValidator(_resource_arn)]] = []
     org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
     baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
+    traffic_days: Annotated[int, Field(ge=1, le=MAX_TRAFFIC_DAYS)] = DEFAULT_TRAFFIC_DAYS
+    prices: dict[Annotated[str, AfterValidator(identifiers.region)], PriceOverride] = {}
     # Modes are read from their text (TOML has no enums), so that field alone is not strict.
     modes: dict[Annotated[str, AfterValidator(_known_check)], Annotated[Mode, Strict(False)]] = {}
 
@@ -148,6 +157,10 @@ _FIXES = {
     "partner_resources": 'a list of resource ARNs in quotes, e.g. partner_resources = ["arn:aws:s3:::bucket/*"]',
     "org_id": 'the organization id in quotes, e.g. org_id = "o-a1b2c3d4e5"',
     "baseline": 'a list of catalog service keys, e.g. baseline = ["s3", "sts", "logs"]',
+    "traffic_days": f"a whole number of days from 1 to {MAX_TRAFFIC_DAYS} (CloudWatch keeps hourly data "
+    f"{MAX_TRAFFIC_DAYS} days), without quotes",
+    "prices": f"a table per region, e.g. a line [prices.eu-west-1], then lines like interface_endpoint_gb = 0.01 "
+    f"(USD, without quotes; the prices are {', '.join(PRICE_NAMES)})",
     "modes": f'a table: a line [modes], then lines like private-dns-disabled = "enforce" (each {_MODE_NAMES})',
     "modes[key]": f"one of the check ids {', '.join(CHECKS)}",
     "modes[value]": f"one of {_MODE_NAMES}, in quotes",
@@ -160,7 +173,8 @@ def _problem(error: ErrorDetails) -> str:
     location = [str(part) for part in error["loc"] if part != "[key]"]
     path = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in location).lstrip(".") or "(document)"
     if error["type"] == "extra_forbidden":
-        return f"{path}: unknown key. Fix: remove or rename it; the keys are {_KEYS}"
+        keys = ", ".join(PRICE_NAMES) if location[0] == "prices" else _KEYS
+        return f"{path}: unknown key. Fix: remove or rename it; the keys are {keys}"
     context = error.get("ctx", {})
     reason = str(context["error"]) if "error" in context else error["msg"]
     value = error.get("input")
@@ -185,6 +199,7 @@ class GuardConfig:
     max_changes_per_hour: int = DEFAULT_MAX_CHANGES_PER_HOUR
     exemption_max_days: int = DEFAULT_EXEMPTION_MAX_DAYS
     settings: CheckSettings = field(default_factory=CheckSettings)
+    prices: Mapping[str, PriceOverride] = field(default_factory=dict)
     # Why nothing may be changed (an invalid configuration, another organization's id): every finding an
     # enforce mode would fix is a ticket instead.
     held_because: str | None = None
@@ -228,6 +243,7 @@ class GuardConfig:
             partner_resources=frozenset(parsed.partner_resources),
             org_ids=frozenset([parsed.org_id] if parsed.org_id else []),
             baseline=load_catalog().baseline_for(tuple(parsed.baseline) if parsed.baseline is not None else None),
+            traffic_days=parsed.traffic_days,
         )
         return cls(
             modes=dict(parsed.modes),
@@ -236,6 +252,7 @@ class GuardConfig:
             max_changes_per_hour=parsed.max_changes_per_hour,
             exemption_max_days=parsed.exemption_max_days,
             settings=settings,
+            prices=dict(parsed.prices),
         )
 
     @classmethod

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import cached_property
 from ipaddress import ip_network
 from typing import Any, TypeVar
@@ -352,8 +352,13 @@ def _endpoint(raw: Mapping[str, Any], problems: list[Problem]) -> Endpoint:
 
 
 def _timestamp(value: str | None) -> datetime | None:
-    """A time as a snapshot holds it (ISO 8601); None where the response has none."""
-    return datetime.fromisoformat(value) if value else None
+    """A time as a snapshot holds it (ISO 8601), in UTC; None where the response has none. AWS gives its times
+    in UTC, so one written without a zone (a snapshot put together by hand) is read as UTC: compared with the
+    traffic window, a time without a zone could not be placed at all."""
+    if not value:
+        return None
+    parsed = datetime.fromisoformat(value)
+    return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
 
 def _tags(raw: Mapping[str, Any]) -> dict[str, str]:

@@ -103,9 +103,10 @@ def scan_live(
     service_details: ServiceDetailsCache | None = None,
     now: datetime | None = None,
 ) -> ScanResult:
-    """Collect and check; the endpoints' traffic is read (up to ``now``) only when a check judges it."""
+    """Collect and check; the endpoints' traffic is read over the scope's window, or (up to ``now``) when a
+    check judges it and the scope has none."""
     checks = tuple(checks) if checks is not None else tuple(CHECKS.values())
-    if any(check.reads_traffic for check in checks):
+    if scope.traffic_window is None and any(check.reads_traffic for check in checks):
         scope = replace(scope, traffic_window=traffic_window(now or datetime.now(UTC), settings.traffic_days))
     return scan_snapshot(collect_snapshot(session, scope, progress, service_details), settings, checks)
 
@@ -134,15 +135,17 @@ def scan_accounts(
     checks: Iterable[Check] | None = None,
     *,
     parallel: int = 8,
+    traffic: TrafficWindow | None = None,
 ) -> Iterator[AccountScan]:
-    """Scan each (account, region) of ``targets``, ``parallel`` at a time; each scan as it finishes."""
+    """Scan each (account, region) of ``targets``, ``parallel`` at a time; each scan as it finishes. With
+    ``traffic``, the endpoints' traffic is read over that window whatever the checks."""
     checks = tuple(checks) if checks is not None else None
 
     def scan_one(account_id: str, region: str) -> AccountScan:
         try:
             session = accounts.reader(account_id, region)
             before = session.counter.total
-            result = scan_live(session, Scope(region), settings, checks)
+            result = scan_live(session, Scope(region, traffic_window=traffic), settings, checks)
         except CollectionError as error:
             return AccountScan(account_id, region, error=str(error))
         return AccountScan(account_id, region, result, api_calls=session.counter.total - before)

@@ -20,6 +20,8 @@ The fixes, each a function whose docstring names the AWS behaviour it reproduces
 - ``unimplemented``: a call moto lacks fails as an AWS error (HTTP 501 ``NotImplemented``);
 - ``cloudtrail``: CloudTrail's LookupEvents over events a test records (``record_cloudtrail_events``), with
   AWS's filters, paging and throttling (``throttle_lookup_events``);
+- ``cloudwatch``: the endpoints' traffic as AWS PrivateLink publishes it (``publish_endpoint_traffic``), and
+  GetMetricData answering as CloudWatch does (exact metrics, limits, paging);
 - ``speed``: not AWS behaviour, a moto reset without wasted work.
 
 Every account is at hand: ``client(service, account_id=…)`` acts in any account as its root user would, to
@@ -46,7 +48,8 @@ import threading
 import urllib.error
 import urllib.request
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
+from datetime import datetime
 from types import FrameType, TracebackType
 from typing import TYPE_CHECKING, Any
 
@@ -111,6 +114,7 @@ class Emulator:
 
         from vpce_guard_local.emulator import (
             cloudtrail,
+            cloudwatch,
             config_service,
             fidelity,
             network_acls,
@@ -131,6 +135,7 @@ class Emulator:
         organization.install()
         unimplemented.install()
         cloudtrail.install()
+        cloudwatch.install()
         speed.install()
         app = ControlPath(DomainDispatcherApplication(create_backend_app), self.region)
         # Bound here, not by werkzeug, which exits the process when the port is taken.
@@ -220,6 +225,43 @@ class Emulator:
         second; 0 stops it. Lasts until ``reset()``."""
         body = {"requests": requests, "account_id": account_id, "region": region or self.region}
         self._post("/_emulator/cloudtrail-throttle", json.dumps(body).encode())
+
+    def publish_endpoint_traffic(
+        self,
+        traffic: Mapping[str, Mapping[datetime, int]],
+        account_id: str | None = None,
+        region: str | None = None,
+    ) -> int:
+        """CloudWatch holds what AWS PrivateLink publishes for each interface endpoint of ``traffic`` (endpoint
+        id: bytes processed, by whole minute): its AWS/PrivateLinkEndpoints BytesProcessed data points, for the
+        endpoint and for each of its subnets (see ``cloudwatch``). Returns the data points written; raises
+        ValueError naming what is wrong (an unknown or gateway endpoint, a time ahead or not a whole minute, no
+        bytes). In ``account_id`` (default the default account) and ``region`` (default the emulator's); lasts
+        until ``reset()``."""
+        body = {
+            "traffic": {
+                endpoint_id: {at.isoformat(): value for at, value in by_minute.items()}
+                for endpoint_id, by_minute in traffic.items()
+            },
+            "account_id": account_id,
+            "region": region or self.region,
+        }
+        answer = self._request("POST", "/_emulator/endpoint-traffic", json.dumps(body).encode())
+        return int(answer["data_points"])
+
+    def set_endpoint_created(
+        self, endpoint_id: str, created_at: datetime, account_id: str | None = None, region: str | None = None
+    ) -> None:
+        """The endpoint reads as created at ``created_at`` (its CreationTimestamp), as one that has run for a
+        while: moto stamps endpoints with the moment they are made. Raises ValueError for an unknown endpoint or
+        a time ahead of now."""
+        body = {
+            "endpoint_id": endpoint_id,
+            "created_at": created_at.isoformat(),
+            "account_id": account_id,
+            "region": region or self.region,
+        }
+        self._post("/_emulator/endpoint-created", json.dumps(body).encode())
 
     def client_environment(self) -> dict[str, str]:
         """Environment variables that point AWS SDKs and the AWS CLI at this emulator.

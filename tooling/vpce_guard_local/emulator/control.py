@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.wrappers import Request, Response
 
-from vpce_guard_local.emulator import cloudtrail, services, trust
+from vpce_guard_local.emulator import cloudtrail, cloudwatch, fidelity, services, trust
 from vpce_guard_local.emulator.recording import CallRecorder
 
 PREFIX = "/_emulator/"
@@ -24,6 +25,8 @@ CALLS_PATH = PREFIX + "calls"
 FUNCTION_SESSIONS_PATH = PREFIX + "function-sessions"
 CLOUDTRAIL_EVENTS_PATH = PREFIX + "cloudtrail-events"
 CLOUDTRAIL_THROTTLE_PATH = PREFIX + "cloudtrail-throttle"
+ENDPOINT_TRAFFIC_PATH = PREFIX + "endpoint-traffic"
+ENDPOINT_CREATED_PATH = PREFIX + "endpoint-created"
 MOTO_RESET_PATH = "/moto-api/reset"
 
 
@@ -45,6 +48,13 @@ class ControlPath:
     - ``POST /_emulator/cloudtrail-throttle``, body ``{"requests": n, "account_id": str | null, "region": str |
       null}``: the next n LookupEvents requests of that account (default 123456789012) and region (default the
       emulator's) answer ThrottlingException; 200, or 400 with ``{"message": …}``.
+    - ``POST /_emulator/endpoint-traffic``, body ``{"traffic": {endpoint id: {minute (ISO 8601): bytes}},
+      "account_id": str | null, "region": str | null}``: CloudWatch holds the AWS/PrivateLinkEndpoints
+      BytesProcessed data points AWS PrivateLink would have published for those minutes (``cloudwatch``);
+      200 with ``{"data_points": n}``, or 400 with ``{"message": …}``. A reset forgets them.
+    - ``POST /_emulator/endpoint-created``, body ``{"endpoint_id": str, "created_at": ISO 8601, "account_id":
+      str | null, "region": str | null}``: the endpoint reads as created then (its CreationTimestamp), as an
+      endpoint made long ago does; 200, or 400 with ``{"message": …}``.
     """
 
     def __init__(self, app: WSGIApplication, default_region: str) -> None:
@@ -72,6 +82,10 @@ class ControlPath:
             response = self._record_cloudtrail_events(request) if request.method == "POST" else _not_allowed("POST")
         elif path == CLOUDTRAIL_THROTTLE_PATH:
             response = self._throttle_lookup_events(request) if request.method == "POST" else _not_allowed("POST")
+        elif path == ENDPOINT_TRAFFIC_PATH:
+            response = self._publish_endpoint_traffic(request) if request.method == "POST" else _not_allowed("POST")
+        elif path == ENDPOINT_CREATED_PATH:
+            response = self._set_endpoint_created(request) if request.method == "POST" else _not_allowed("POST")
         else:
             response = _json(404, {"message": f"no control path {path}"})
         return response(environ, start_response)
@@ -116,6 +130,33 @@ class ControlPath:
             return _json(400, {"message": f"expected {{requests, account_id, region}}: {error}"})
         return _json(200, {"requests": requests, "account_id": account_id, "region": region})
 
+    def _publish_endpoint_traffic(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            account_id, region = _where(body, self._default_region)
+            traffic = body["traffic"]
+            if not isinstance(traffic, dict) or not all(isinstance(by_minute, dict) for by_minute in traffic.values()):
+                raise ValueError("traffic must map endpoint ids to {minute: bytes}")
+            minutes = [
+                cloudwatch.Minute(endpoint_id, datetime.fromisoformat(at), _whole(value))
+                for endpoint_id, by_minute in traffic.items()
+                for at, value in by_minute.items()
+            ]
+            written = cloudwatch.publish_endpoint_traffic(account_id, region, minutes)
+        except (ValueError, KeyError, TypeError) as error:
+            return _json(400, {"message": f"expected {{traffic, account_id, region}}: {error}"})
+        return _json(200, {"data_points": written})
+
+    def _set_endpoint_created(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            account_id, region = _where(body, self._default_region)
+            created_at = datetime.fromisoformat(body["created_at"])
+            fidelity.set_endpoint_created(account_id, region, body["endpoint_id"], created_at)
+        except (ValueError, KeyError, TypeError) as error:
+            return _json(400, {"message": f"expected {{endpoint_id, created_at, account_id, region}}: {error}"})
+        return _json(200, {"endpoint_id": body["endpoint_id"], "created_at": created_at.isoformat()})
+
     def _calls(self, request: Request) -> Response:
         if request.method == "GET":
             return _json(200, {"calls": [call.to_dict() for call in self.recorder.calls()]})
@@ -135,6 +176,23 @@ def _fields(body: Any, default_region: str) -> tuple[str, list[str], str]:
     if not isinstance(zone_names, list) or not all(isinstance(zone, str) for zone in zone_names):
         raise ValueError("zone_names must be a list of zone names")
     return service_name, zone_names, region
+
+
+def _where(body: Any, default_region: str) -> tuple[str, str]:
+    """The account (default: moto's default account) and region (default: the emulator's) a body names."""
+    if not isinstance(body, dict):
+        raise ValueError("the body must be a JSON object")
+    account_id = body.get("account_id") or cloudwatch.DEFAULT_ACCOUNT_ID
+    region = body.get("region") or default_region
+    if not isinstance(account_id, str) or not isinstance(region, str):
+        raise ValueError("account_id and region must be strings")
+    return account_id, region
+
+
+def _whole(value: Any) -> int:
+    if not isinstance(value, int) or isinstance(value, bool):
+        raise ValueError(f"bytes are a whole number, not {value!r}")
+    return value
 
 
 def _not_allowed(methods: str) -> Response:

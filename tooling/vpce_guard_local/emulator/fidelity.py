@@ -11,11 +11,12 @@ import ipaddress
 import json
 import random
 from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 from moto.core.responses import ActionResult
 from moto.ec2.exceptions import EC2ClientError, InvalidNextToken, InvalidSecurityGroupNotFoundError
-from moto.ec2.models import EC2Backend
+from moto.ec2.models import EC2Backend, ec2_backends
 from moto.ec2.models.subnets import Subnet
 from moto.ec2.models.vpcs import VPCBackend, VPCEndPoint
 from moto.ec2.responses.vpcs import VPCs
@@ -332,6 +333,24 @@ def sync_gateway_routes(
         backend.delete_route(route_table_id, None, destination_prefix_list_id=prefix_list_id)  # type: ignore[arg-type]
     for route_table_id in added:
         backend.create_route(route_table_id, None, gateway_id=endpoint.id, destination_prefix_list_id=prefix_list_id)
+
+
+def set_endpoint_created(account_id: str, region: str, endpoint_id: str, created_at: datetime) -> None:
+    """The endpoint reads as created at ``created_at`` (its ``CreationTimestamp``), as one made long ago does.
+
+    moto stamps an endpoint with the moment it is created, and only AWS sets the time: a test or the demo
+    backdates an endpoint this way to stand for one that has run for weeks. Raises ValueError for an unknown
+    endpoint, or a time without its zone or ahead of now.
+    """
+    endpoint = ec2_backends[account_id][region].vpc_end_points.get(endpoint_id)
+    if endpoint is None:
+        raise ValueError(f"{endpoint_id} is not an endpoint of account {account_id} in {region}")
+    if created_at.tzinfo is None:
+        raise ValueError(f"{created_at.isoformat()} has no time zone: give one, e.g. +00:00")
+    if created_at > datetime.now(UTC):
+        raise ValueError(f"{created_at.isoformat()} lies ahead: an endpoint is created before it is described")
+    # moto keeps the time as naive UTC.
+    endpoint.creation_timestamp = created_at.astimezone(UTC).replace(tzinfo=None)
 
 
 def page_size(max_results: int | None) -> int:

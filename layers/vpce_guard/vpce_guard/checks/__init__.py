@@ -10,6 +10,7 @@ from collections.abc import Iterable, Mapping
 
 from vpce_guard.checks import (
     az_coverage,
+    endpoint_idle,
     gateway_route_coverage,
     interface_where_gateway_serves,
     missing_baseline_endpoint,
@@ -45,6 +46,7 @@ CHECKS: Mapping[str, Check] = {
         nacl_blocks_https,
         s3_interface_bypasses_gateway,
         interface_where_gateway_serves,
+        endpoint_idle,
     )
 }
 

@@ -11,6 +11,12 @@ from vpce_guard.facts import Endpoint, Facts, Vpc
 from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
 from vpce_guard.policy import Policy
 
+# How far back the checks that judge traffic read it: two weeks by default (within the 15 days CloudWatch keeps
+# one-minute data), and at most 455 days, as long as it keeps hourly data; a longer window would read days that
+# no longer exist and take them for days without traffic.
+DEFAULT_TRAFFIC_DAYS = 14
+MAX_TRAFFIC_DAYS = 455
+
 
 @dataclass(frozen=True)
 class CheckSettings:
@@ -26,7 +32,7 @@ class CheckSettings:
     partner_resources: frozenset[str] = frozenset()
     org_ids: frozenset[str] = frozenset()
     baseline: tuple[BaselineEntry, ...] = field(default_factory=lambda: load_catalog().baseline)
-    traffic_days: int = 14
+    traffic_days: int = DEFAULT_TRAFFIC_DAYS
 
 
 Evaluator = Callable[[Facts, CheckSettings], Iterator[Finding]]

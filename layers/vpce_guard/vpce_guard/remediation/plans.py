@@ -21,6 +21,7 @@ from vpce_guard.remediation.playbooks import (
     associate_route_tables,
     create_endpoint,
     create_gateway_endpoint,
+    delete_idle_endpoint,
     enable_private_dns,
     enable_vpc_dns,
     private_dns_inbound_only,
@@ -42,6 +43,7 @@ PLAYBOOKS: Mapping[str, Playbook] = {
         allow_https_through_network_acl,
         private_dns_inbound_only,
         create_gateway_endpoint,
+        delete_idle_endpoint,
     )
 }
 
