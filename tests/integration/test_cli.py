@@ -72,9 +72,9 @@ def test_table_groups_findings_by_vpc_and_endpoint_with_severities(
 
     out = capsys.readouterr().out
     vpc_headers = [line for line in out.splitlines() if line.startswith("vpc-")]
-    assert len(vpc_headers) == 3
+    assert len(vpc_headers) == 4
     assert "    HIGH     private-dns-disabled" in out
-    assert out.rstrip().splitlines()[-1].startswith("16 findings: ")
+    assert out.rstrip().splitlines()[-1].startswith("19 findings: ")
 
 
 def test_fail_on_exits_1_when_a_finding_reaches_the_severity(
@@ -220,7 +220,7 @@ def test_findings_lists_what_an_evaluation_recorded(
 
     records = json.loads(capsys.readouterr().out)
     assert code == 0
-    assert len(records) == 16
+    assert len(records) == 19
     assert {record["status"] for record in records} == {"TICKETED"}
 
 
@@ -235,7 +235,7 @@ def test_findings_table_shows_status_severity_and_check(
 
     out = capsys.readouterr().out
     assert "  TICKETED  HIGH     private-dns-disabled" in out
-    assert out.rstrip().endswith("16 records: 16 unresolved")
+    assert out.rstrip().endswith("19 records: 19 unresolved")
 
 
 def test_findings_without_a_table_name_exits_2(

@@ -24,7 +24,7 @@ def test_the_demo_finds_every_planted_mistake_and_runs_the_whole_loop() -> None:
     assert "Slack received: vpce-guard: Remediated automatically: HIGH private-dns-disabled" in result.stderr
     assert "changed by the hub in account" in result.stderr
     assert (
-        "by hand: 34 endpoint-zones x 730 h x $0.01 = $248.20 of hours; 792 GB in 30 days x 730/720 x $0.01 = $8.03 "
-        "of data; $256.23 a month, $21.90 of it for endpoints nothing uses" in result.stderr
+        "by hand: 41 endpoint-zones x 730 h x $0.01 = $299.30 of hours; 792 GB in 30 days x 730/720 x $0.01 = $8.03 "
+        "of data; $307.33 a month, $43.80 of it what the cost findings would save" in result.stderr
     )
     assert "the cost report adds up" in result.stderr

@@ -13,10 +13,10 @@ from vpce_guard_local.emulator import Emulator
 pytestmark = pytest.mark.server
 
 # The interface endpoints' zones, VPC by VPC. 'workloads': bedrock-runtime, secretsmanager, logs, ecr.api, sqs,
-# bedrock-agent-runtime and the idle sns in 3 zones each, sts in 1, the AgentCore gateway in 2: 24.
-# 'private-no-ssm': ecr.api, ecr.dkr, sts and logs in 2 zones each: 8. 'dns-hostnames-off': kms in 2. The gateway
-# endpoints (two S3, one DynamoDB) are free.
-ZONES = 24 + 8 + 2
+# bedrock-agent-runtime, dynamodb and the idle sns in 3 zones each, sts in 1, the AgentCore gateway in 2: 27.
+# 'private-no-ssm': ecr.api, ecr.dkr, sts, logs and s3 in 2 zones each: 10. 'dns-hostnames-off': kms in 2.
+# 'nacl-deny': ssm in 2. The gateway endpoints (two S3, one DynamoDB) are free.
+ZONES = 27 + 10 + 2 + 2
 # 72 GB through the agents' runtime and 720 GB of image pulls through ecr.dkr in the 30 days read.
 GB_READ = 72 + 720
 
@@ -27,10 +27,12 @@ def test_the_demo_estate_costs_what_a_hand_computation_says(
     code = main(["cost", "--region", REGION, "--endpoint-url", aws_env.url, "--format", "json"])
 
     totals = json.loads(capsys.readouterr().out)["totals"]["organization"]
-    hours = ZONES * 730 * 0.01  # $248.20
+    hours = ZONES * 730 * 0.01  # $299.30
     data = GB_READ * 730 / 720 * 0.01  # 803 GB a month: $8.03
     assert code == 0
-    assert totals["endpoints"] == 9 + 4 + 1 + 3  # interface endpoints per VPC, and the gateways
+    assert totals["endpoints"] == 10 + 5 + 1 + 1 + 3  # interface endpoints per VPC, and the gateways
     assert (totals["hours_usd"], totals["data_usd"], totals["total_usd"]) == pytest.approx((hours, data, hours + data))
     assert totals["nat_usd"] == pytest.approx(GB_READ * 730 / 720 * 0.045)  # $36.135 through NAT
-    assert totals["would_save_usd"] == pytest.approx(3 * 730 * 0.01)  # the idle SNS endpoint's $21.90
+    # The idle SNS endpoint's hours and the DynamoDB interface endpoint's a free gateway would replace: $21.90 each
+    # (neither carries traffic, so the S3 interface endpoint's traffic to the gateway would save nothing more).
+    assert totals["would_save_usd"] == pytest.approx(2 * 3 * 730 * 0.01)

@@ -345,7 +345,7 @@ def price_the_estate(emulator: Emulator, output_format: str) -> bool:
     say(
         f"by hand: {zones} endpoint-zones x {HOURS_PER_MONTH} h x $0.01 = ${hours:.2f} of hours; {gb:g} GB in "
         f"{COST_DAYS} days x {HOURS_PER_MONTH}/{24 * COST_DAYS} x $0.01 = ${data:.2f} of data; "
-        f"${hours + data:.2f} a month, ${total.would_save_usd:.2f} of it for endpoints nothing uses"
+        f"${hours + data:.2f} a month, ${total.would_save_usd:.2f} of it what the cost findings would save"
     )
     ok = abs(total.total_usd - (hours + data)) < 0.005 and not result.problems
     say("the cost report adds up" if ok else "DEMO FAILED: the cost report does not add up")
