@@ -14,6 +14,7 @@ import pytest
 
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import Mode
+from vpce_guard.sarif import CHECKS_ANCHOR
 from vpce_guard.vocabulary import Status
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -149,3 +150,11 @@ def test_nothing_in_the_repository_cites_a_file_outside_it() -> None:
     ]
 
     assert citing == []
+
+
+def test_sarif_rules_link_to_the_readmes_heading_over_the_checks_table() -> None:
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    headings = {anchor(line.lstrip("#")): line for line in readme.splitlines() if line.startswith("## ")}
+
+    section = readme.split(headings[CHECKS_ANCHOR], 1)[1].split("\n## ", 1)[0]
+    assert all(f"| `{check_id}` |" in section for check_id in CHECKS)

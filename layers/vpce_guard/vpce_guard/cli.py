@@ -1,6 +1,6 @@
 """The ``vpce-guard`` command line.
 
-Findings go to stdout (JSON, or a table); progress and diagnostics go to stderr. Exit codes: 0 done; 1 a
+Findings go to stdout (JSON, SARIF, or a table); progress and diagnostics go to stderr. Exit codes: 0 done; 1 a
 finding at or above ``--fail-on``; 2 any error, an unexpected one included (nothing or not everything judged).
 Arguments are checked as they are parsed, and output paths before any AWS call.
 """
@@ -66,6 +66,7 @@ from vpce_guard.render import (
     sweep_results_json,
     sweep_results_table,
 )
+from vpce_guard.sarif import PolicyFile, findings_sarif
 from vpce_guard.scan import (
     POLICY_CHECK_IDS,
     POLICY_UNDER_TEST,
@@ -84,6 +85,7 @@ from vpce_guard.sweep import SweepLedger
 from vpce_guard.vocabulary import UNDOABLE, Status
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
+FORMATS, SARIF = ("table", "json"), ("table", "json", "sarif")
 # The local tooling's commands: installed with this package, usable with the `local` extra.
 LOCAL_TOOLING_COMMANDS = "vpce_guard_local.commands"
 T = TypeVar("T")
@@ -168,7 +170,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="regions to scan with --all-accounts (default: --region)",
     )
     scan.add_argument("--parallel", type=_count, default=8, help="accounts scanned at once with --all-accounts")
-    _add_judgement_options(scan)
+    _add_judgement_options(scan, SARIF)
     scan.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECKS)})")
     scan.add_argument(
         "--baseline",
@@ -218,7 +220,7 @@ def build_parser() -> argparse.ArgumentParser:
         action="store_true",
         help="also show the data-perimeter rewrite enforce mode would make, and every request it changes",
     )
-    _add_judgement_options(policy)
+    _add_judgement_options(policy, SARIF)
 
     preview = commands.add_parser(
         "policy-preview",
@@ -276,7 +278,7 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
+def _add_judgement_options(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
     parser.add_argument(
         "--config",
         type=Path,
@@ -292,7 +294,15 @@ def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
         type=_argument(identifiers.org_id),
         help="your AWS Organization id (o-…): principals bounded to it are ours",
     )
-    parser.add_argument("--format", choices=("table", "json"), default="table")
+    parser.add_argument("--format", choices=formats, default="table")
+    if "sarif" in formats:
+        parser.add_argument(
+            "--readme-url",
+            type=_readme_url,
+            metavar="URL",
+            help="with --format sarif: where your team reads this README (e.g. https://github.com/OWNER/vpce-guard"
+            "/blob/main/README.md), for each rule's help link",
+        )
     parser.add_argument(
         "--fail-on",
         type=str.upper,
@@ -302,6 +312,7 @@ def _add_judgement_options(parser: argparse.ArgumentParser) -> None:
 
 
 def run_scan(args: argparse.Namespace) -> int:
+    _check_readme_url(args)
     checks = _checks(args)
     settings = _settings(args)
     if args.all_accounts:
@@ -361,13 +372,12 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
         f"scanned {len(targets) - len(failed)} of {len(targets)} account-region(s) in "
         f"{time.perf_counter() - started:.1f} s: {len(findings)} finding(s)"
     )
-    code = _report(findings, args)
-    problems = [(s.account_id, p.resource_id, p.message) for s in scans if s.result for p in s.result.problems]
-    for account_id, resource_id, message in problems:
-        print(f"vpce-guard: error: {account_id}: {resource_id}: {message}", file=sys.stderr)
-    for scanned in failed:
-        print(f"vpce-guard: error: {scanned.account_id} {scanned.region}: {scanned.error}", file=sys.stderr)
-    return EXIT_ERROR if failed or problems else code
+    problems = [f"{s.account_id}: {p.resource_id}: {p.message}" for s in scans if s.result for p in s.result.problems]
+    problems += [f"{scanned.account_id} {scanned.region}: {scanned.error}" for scanned in failed]
+    code = _report(findings, args, problems=problems)
+    for problem in problems:
+        print(f"vpce-guard: error: {problem}", file=sys.stderr)
+    return EXIT_ERROR if problems else code
 
 
 def _organization(args: argparse.Namespace) -> tuple[Accounts, list[tuple[str, str]]]:
@@ -437,6 +447,11 @@ def run_cost(args: argparse.Namespace) -> int:
 
 
 def run_check_policy(args: argparse.Namespace) -> int:
+    _check_readme_url(args)
+    if args.format == "sarif" and args.propose:
+        raise UsageError("--propose shows a rewrite, which --format sarif does not carry; use json or table")
+    if args.format == "sarif" and args.policy == "-":
+        raise UsageError("--format sarif points at the policy file's lines; give --policy FILE, not stdin")
     document = (
         _policy_text(sys.stdin.buffer.read(), "on stdin") if args.policy == "-" else _read_policy_file(args.policy)
     )
@@ -451,7 +466,8 @@ def run_check_policy(args: argparse.Namespace) -> int:
         endpoint_type=args.endpoint_type,
     )
     if not args.propose:
-        return _report(findings, args)
+        sarif_file = PolicyFile.at(args.policy, document, Path.cwd()) if args.format == "sarif" else None
+        return _report(findings, args, policy=sarif_file)
     _print_proposal(findings, POLICY_UNDER_TEST, proposal(findings, facts, _plan_options(settings)), args)
     return _exit_code(findings, args)
 
@@ -686,9 +702,25 @@ def _settings(args: argparse.Namespace) -> CheckSettings:
     )
 
 
-def _report(findings: Sequence[Finding], args: argparse.Namespace) -> int:
-    print(findings_json(findings) if args.format == "json" else findings_table(findings))
+def _report(
+    findings: Sequence[Finding],
+    args: argparse.Namespace,
+    *,
+    policy: PolicyFile | None = None,
+    problems: Sequence[str] = (),
+) -> int:
+    """The findings on stdout as --format says; SARIF also locates them in the policy file checked, and says
+    what could not be judged."""
+    if args.format == "sarif":
+        print(findings_sarif(findings, policy=policy, readme_url=args.readme_url, problems=problems))
+    else:
+        print(findings_json(findings) if args.format == "json" else findings_table(findings))
     return _exit_code(findings, args)
+
+
+def _check_readme_url(args: argparse.Namespace) -> None:
+    if args.readme_url and args.format != "sarif":
+        raise UsageError("--readme-url goes with --format sarif")
 
 
 def _exit_code(findings: Sequence[Finding], args: argparse.Namespace) -> int:
@@ -698,9 +730,10 @@ def _exit_code(findings: Sequence[Finding], args: argparse.Namespace) -> int:
 
 
 def _report_with_problems(result: ScanResult, args: argparse.Namespace) -> int:
-    _report(result.findings, args)
-    for problem in result.problems:
-        print(f"vpce-guard: error: {problem.resource_id}: {problem.message}", file=sys.stderr)
+    problems = [f"{problem.resource_id}: {problem.message}" for problem in result.problems]
+    _report(result.findings, args, problems=problems)
+    for problem in problems:
+        print(f"vpce-guard: error: {problem}", file=sys.stderr)
     return EXIT_ERROR
 
 
@@ -754,14 +787,27 @@ def _list_of(parse: Callable[[str], str]) -> Callable[[str], tuple[str, ...]]:
 
 def _endpoint_url(value: str) -> str:
     """An http or https URL with a host."""
+    if _http_url(value) is None:
+        raise argparse.ArgumentTypeError(f"{value!r} is not an endpoint URL: give http(s)://HOST[:PORT]")
+    return value
+
+
+def _readme_url(value: str) -> str:
+    """An http or https URL with a host and no fragment: each rule's link adds the checks table's."""
+    parts = _http_url(value)
+    if parts is None or parts.fragment:
+        raise argparse.ArgumentTypeError(f"{value!r} is not the README's URL: give http(s)://HOST/.../README.md, no #")
+    return value
+
+
+def _http_url(value: str) -> urllib.parse.SplitResult | None:
+    """The parts of an http or https URL with a host (and a port, if any, above 0); None for anything else."""
     try:
         parts = urllib.parse.urlsplit(value)
         valid = parts.scheme in ("http", "https") and bool(parts.hostname) and (parts.port is None or parts.port > 0)
     except ValueError:
-        valid = False
-    if not valid:
-        raise argparse.ArgumentTypeError(f"{value!r} is not an endpoint URL: give http(s)://HOST[:PORT]")
-    return value
+        return None
+    return parts if valid else None
 
 
 def _count(value: str) -> int:

@@ -1,0 +1,46 @@
+"""`vpce-guard scan --format sarif` through the emulator: the demo estate's findings as a valid SARIF log."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from sarif_support import assert_code_scanning_fields, valid_sarif
+
+from vpce_guard.checks import CHECKS
+from vpce_guard.cli import main
+from vpce_guard.findings import ENDPOINT_RESOURCE
+from vpce_guard.sarif import LEVELS
+from vpce_guard_local.demo import REGION, DemoEstate
+from vpce_guard_local.emulator import Emulator
+
+pytestmark = pytest.mark.server
+
+
+def test_a_scan_in_sarif_holds_one_result_per_finding_each_named_by_its_resource(
+    aws_env: Emulator, demo_estate: DemoEstate, capsys: pytest.CaptureFixture[str]
+) -> None:
+    scan = ["scan", "--region", REGION, "--endpoint-url", aws_env.url]
+    main([*scan, "--format", "json"])
+    findings = json.loads(capsys.readouterr().out)
+
+    code = main([*scan, "--format", "sarif"])
+
+    log = valid_sarif(capsys.readouterr().out)
+    assert code == 0
+    assert_code_scanning_fields(log, in_files=False)
+    results = log["runs"][0]["results"]
+    assert [result["properties"]["finding"] for result in results] == findings
+    assert [(result["ruleId"], result["level"], result["message"]["text"]) for result in results] == [
+        (finding["check_id"], LEVELS[finding["severity"]], finding["detail"]) for finding in findings
+    ]
+    assert {result["ruleId"] for result in results} <= set(CHECKS)
+    assert len({json.dumps(result["partialFingerprints"]) for result in results}) == len(findings)
+    for result, finding in zip(results, findings, strict=True):
+        (logical,) = result["locations"][0]["logicalLocations"]
+        kind = "vpc-endpoint" if finding["resource_type"] == ENDPOINT_RESOURCE else "vpc"
+        assert logical == {
+            "name": finding["resource_id"],
+            "kind": "resource",
+            "fullyQualifiedName": f"arn:aws:ec2:{REGION}:{finding['account_id']}:{kind}/{finding['resource_id']}",
+        }
