@@ -3,6 +3,7 @@ data files parsed once per process (see botocore_models)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,10 @@ from vpce_guard_local.sam.template import SamTemplate
 
 def pytest_configure(config: pytest.Config) -> None:
     share_models()
+    # moto gives each account and Region's EC2 some 1,300 default images, each with a volume and a snapshot,
+    # made again after every reset: a sixth of the emulator's time in the suite. vpce-guard reads no image,
+    # volume or snapshot; the emulators of the suite (and the demo it runs) start without them.
+    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
 
 @pytest.fixture(scope="session")
