@@ -22,6 +22,28 @@ def pytest_configure(config: pytest.Config) -> None:
     os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
 
 
+# The files with the longest tests (10 s or more each on the 2-core machine) run first: each worker is done with
+# them before the end of the run, when worksteal can share out only tests that have not started.
+LONGEST_FIRST = frozenset(
+    {
+        "tests/local/test_iam_both_ways.py",
+        "tests/integration/test_demo.py",
+        "tests/install/test_base_install.py",
+        "tests/build/test_built_functions.py",
+        "tests/local/test_local_org.py",
+        "tests/integration/test_cli_org.py",
+        "tests/integration/test_config_rule.py",
+        "tests/integration/test_org_sweep.py",
+        "tests/local/test_local_drain.py",
+        "tests/local/test_local_send.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.partition("::")[0] not in LONGEST_FIRST)
+
+
 @pytest.fixture(scope="session")
 def emulator() -> Iterator[Emulator]:
     """The session's emulator, started on first use and stopped at the end."""
