@@ -3,6 +3,7 @@ data files parsed once per process (see botocore_models)."""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 
 import pytest
@@ -15,6 +16,32 @@ from vpce_guard_local.sam.template import SamTemplate
 
 def pytest_configure(config: pytest.Config) -> None:
     share_models()
+    # moto gives each account and Region's EC2 some 1,300 default images, each with a volume and a snapshot,
+    # made again after every reset: a sixth of the emulator's time in the suite. vpce-guard reads no image,
+    # volume or snapshot; the emulators of the suite (and the demo it runs) start without them.
+    os.environ["MOTO_EC2_LOAD_DEFAULT_AMIS"] = "false"
+
+
+# The files with the longest tests (10 s or more each on the 2-core machine) run first: each worker is done with
+# them before the end of the run, when worksteal can share out only tests that have not started.
+LONGEST_FIRST = frozenset(
+    {
+        "tests/local/test_iam_both_ways.py",
+        "tests/integration/test_demo.py",
+        "tests/install/test_base_install.py",
+        "tests/build/test_built_functions.py",
+        "tests/local/test_local_org.py",
+        "tests/integration/test_cli_org.py",
+        "tests/integration/test_config_rule.py",
+        "tests/integration/test_org_sweep.py",
+        "tests/local/test_local_drain.py",
+        "tests/local/test_local_send.py",
+    }
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=lambda item: item.nodeid.partition("::")[0] not in LONGEST_FIRST)
 
 
 @pytest.fixture(scope="session")

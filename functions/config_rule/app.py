@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import AWSConfigRuleEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vpce_guard.lambda_app import handle_config_rule, logger, metrics, tracer
+from vpce_guard.functions.config_rule import handle_config_rule
+from vpce_guard.lambda_app import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -9,7 +9,8 @@ from typing import Any
 
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vpce_guard.lambda_app import handle_on_change, logger, metrics, tracer
+from vpce_guard.functions.on_change import handle_on_change
+from vpce_guard.lambda_app import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

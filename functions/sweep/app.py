@@ -5,7 +5,8 @@ from typing import Any
 from aws_lambda_powertools.utilities.data_classes import EventBridgeEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vpce_guard.lambda_app import handle_sweep, logger, metrics, tracer
+from vpce_guard.functions.sweep import handle_sweep
+from vpce_guard.lambda_app import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

@@ -7,7 +7,8 @@ from aws_lambda_powertools.utilities.batch.types import PartialItemFailureRespon
 from aws_lambda_powertools.utilities.data_classes import SQSEvent, event_source
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vpce_guard.lambda_app import handle_sweep_jobs, logger, metrics, tracer
+from vpce_guard.functions.sweep_worker import handle_sweep_jobs
+from vpce_guard.lambda_app import logger, metrics, tracer
 
 
 @logger.inject_lambda_context(clear_state=True)

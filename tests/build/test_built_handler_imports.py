@@ -8,6 +8,9 @@ function's directory and its layers as the built template gives them, after this
 layer's compiled packages (see ``vpce_guard_local.sam.built``); ``-B`` leaves the build as it was built. The
 environment is Lambda's own variables only: the functions that run in ``test_built_functions`` get the
 template's environment.
+
+Each function imports only what it uses: no other function's code, and the sweep, which evaluates nothing, not
+the pipeline, so that a cold start pays for no module it never runs.
 """
 
 from __future__ import annotations
@@ -28,13 +31,27 @@ sys.path[:0] = sys.argv[1:]
 import app
 assert callable(app.handler), "app.handler is not callable"
 print("imported", app.__file__, "on python%d.%d" % sys.version_info[:2])
+print(" ".join(sorted(sys.modules)))
 """
+ON_CHANGE, CONFIG_RULE = "vpce_guard.functions.on_change", "vpce_guard.functions.config_rule"
+SWEEP, SWEEP_WORKER = "vpce_guard.functions.sweep", "vpce_guard.functions.sweep_worker"
+IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"  # the on-change function's alone
+# Powertools' batch utility imports its pydantic models of queue and stream records when pydantic was imported
+# before it (a quarter of the instructions of import boto3 with one client); no function uses them.
+BATCH_RECORD_MODELS = "aws_lambda_powertools.utilities.parser.models.sqs"
+# What each function never runs, so never imports: the other functions' modules (the sweep worker records its
+# jobs with the sweep's ledger), and the pipeline for the sweep and the notifier, which evaluate nothing.
+NOT_IMPORTED = {
+    "OnChangeFunction": (CONFIG_RULE, SWEEP, SWEEP_WORKER, "vpce_guard.config_rule", BATCH_RECORD_MODELS),
+    "ConfigRuleFunction": (ON_CHANGE, SWEEP, SWEEP_WORKER, IDEMPOTENCY, BATCH_RECORD_MODELS),
+    "SweepFunction": (ON_CHANGE, CONFIG_RULE, SWEEP_WORKER, IDEMPOTENCY, "vpce_guard.pipeline", BATCH_RECORD_MODELS),
+    "SweepWorkerFunction": (ON_CHANGE, CONFIG_RULE, IDEMPOTENCY, "vpce_guard.config_rule", BATCH_RECORD_MODELS),
+    "NotifierFunction": ("vpce_guard.lambda_app", IDEMPOTENCY, "vpce_guard.pipeline", BATCH_RECORD_MODELS),
+}
 
 
-@pytest.mark.parametrize("function", FUNCTIONS)
-def test_the_built_handler_imports_with_only_its_directory_and_the_built_layer(
-    function: str, built: TransformedTemplate, build: Build
-) -> None:
+def import_handler(function: str, built: TransformedTemplate, build: Build) -> subprocess.CompletedProcess[str]:
+    """``function``'s handler imported in an isolated interpreter, as Lambda imports it."""
     spec = built.function(function)
     assert spec.code_dir is not None
     assert spec.layer_dirs, f"{function} has no layer in the built template"
@@ -49,8 +66,7 @@ def test_the_built_handler_imports_with_only_its_directory_and_the_built_layer(
         "AWS_CONFIG_FILE": os.devnull,
         "AWS_SHARED_CREDENTIALS_FILE": os.devnull,
     }
-
-    imported = subprocess.run(
+    return subprocess.run(
         [build.python, "-I", "-S", "-B", "-c", IMPORT_HANDLER, *path],
         capture_output=True,
         text=True,
@@ -60,5 +76,25 @@ def test_the_built_handler_imports_with_only_its_directory_and_the_built_layer(
         check=False,
     )
 
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_built_handler_imports_with_only_its_directory_and_the_built_layer(
+    function: str, built: TransformedTemplate, build: Build
+) -> None:
+    imported = import_handler(function, built, build)
+
     assert imported.returncode == 0, f"{function} does not import in Lambda's environment:\n{imported.stderr}"
-    assert f"imported {spec.code_dir / 'app.py'} on {spec.runtime}" in imported.stdout
+    code_dir = built.function(function).code_dir
+    assert code_dir is not None
+    assert f"imported {code_dir / 'app.py'} on {built.function(function).runtime}" in imported.stdout
+
+
+@pytest.mark.parametrize("function", FUNCTIONS)
+def test_the_built_handler_imports_nothing_its_function_never_runs(
+    function: str, built: TransformedTemplate, build: Build
+) -> None:
+    imported = import_handler(function, built, build)
+
+    assert imported.returncode == 0, imported.stderr
+    modules = set(imported.stdout.splitlines()[-1].split())
+    assert modules.isdisjoint(NOT_IMPORTED[function])

@@ -1,5 +1,6 @@
 """The speed fixes change no result: the faster reset still forgets everything, and a transaction that fails
-still leaves its table and the table's stream as they were."""
+still leaves its table and the table's stream as they were, and a KMS key whose private key is generated on
+first use signs and verifies as any other."""
 
 from __future__ import annotations
 
@@ -110,3 +111,24 @@ def test_a_transaction_that_succeeds_writes_every_item_and_its_stream_records(aw
 
     assert _items(aws, table) == {"kept": "2", "new": None, "other": None}
     assert _stream_events(aws, table) == ["INSERT", "INSERT", "MODIFY", "INSERT"]
+
+
+@pytest.mark.parametrize(
+    ("key_spec", "algorithm"), [("RSA_2048", "RSASSA_PSS_SHA_256"), ("ECC_NIST_P256", "ECDSA_SHA_256")]
+)
+def test_an_asymmetric_key_generated_on_first_use_signs_verifies_and_gives_its_public_key(
+    aws: Emulator, key_spec: str, algorithm: str
+) -> None:
+    kms = aws.client("kms")
+    key_id = kms.create_key(KeySpec=key_spec, KeyUsage="SIGN_VERIFY")["KeyMetadata"]["KeyId"]
+
+    signature = kms.sign(KeyId=key_id, Message=b"evidence", SigningAlgorithm=algorithm)["Signature"]
+    public_key = kms.get_public_key(KeyId=key_id)["PublicKey"]
+
+    assert public_key
+    assert kms.verify(KeyId=key_id, Message=b"evidence", Signature=signature, SigningAlgorithm=algorithm)[
+        "SignatureValid"
+    ]
+    assert not kms.verify(KeyId=key_id, Message=b"other", Signature=signature, SigningAlgorithm=algorithm)[
+        "SignatureValid"
+    ]

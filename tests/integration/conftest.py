@@ -16,6 +16,7 @@ from org_support import ACTOR, ROLES, Hub, org_with_members
 
 from vpce_guard import lambda_app
 from vpce_guard.aws import AwsSession
+from vpce_guard.functions import config_rule, evaluation, on_change, sweep, sweep_worker
 from vpce_guard.state import StateStore
 from vpce_guard_local.demo import REGION, DemoEstate, build_demo_estate
 from vpce_guard_local.emulator import Emulator
@@ -91,7 +92,9 @@ def handler_of(
         "POWERTOOLS_TRACE_DISABLED": "true",
     }.items():
         monkeypatch.setenv(name, value)
-    importlib.reload(lambda_app)  # a cold start: Powertools and the wiring read the environment afresh
+    # A cold start: Powertools and the wiring read the environment afresh, each module after those it uses.
+    for module in (lambda_app, evaluation, on_change, config_rule, sweep, sweep_worker):
+        importlib.reload(module)
     create_change_record_key(aws_env.client("kms", REGION), state_table)
 
     def load(function: str, configuration: str = "# vpce-guard defaults") -> Callable[[dict[str, Any]], Any]:

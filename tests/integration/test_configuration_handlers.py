@@ -15,6 +15,7 @@ import pytest
 
 from vpce_guard import lambda_app
 from vpce_guard.decisions import Mode
+from vpce_guard.functions import evaluation
 from vpce_guard.state import StateStore
 from vpce_guard.vocabulary import Status
 from vpce_guard_local.demo import REGION
@@ -111,7 +112,7 @@ def test_a_configuration_naming_the_stacks_organization_is_not_held(
     monkeypatch.setenv("VPCE_GUARD_ORGANIZATION_ID", STACK_ORGANIZATION)
     handler_of("on_change", f'org_id = "{STACK_ORGANIZATION}"\n{ENFORCE_PRIVATE_DNS}')
 
-    config = lambda_app.guard_config()
+    config = evaluation.guard_config()
 
     assert (config.held_because, config.mode("private-dns-disabled")) == (None, Mode.ENFORCE)
 
@@ -122,7 +123,7 @@ def test_the_functions_judge_with_the_stacks_organization_when_the_configuration
     monkeypatch.setenv("VPCE_GUARD_ORGANIZATION_ID", STACK_ORGANIZATION)
     handler_of("on_change", ENFORCE_PRIVATE_DNS)
 
-    config = lambda_app.guard_config()
+    config = evaluation.guard_config()
 
     assert (config.held_because, config.settings.org_ids) == (None, {STACK_ORGANIZATION})
 
@@ -132,7 +133,7 @@ def test_the_functions_judge_with_the_stacks_organization_when_the_configuration
 
 def let_the_configuration_age(seconds: int) -> None:
     """Move the time the function read the parameter ``seconds`` back, as if they had passed since."""
-    provider = lambda_app.config_parameters()
+    provider = evaluation.config_parameters()
     provider.store = {
         key: value._replace(ttl=value.ttl - timedelta(seconds=seconds)) for key, value in provider.store.items()
     }
@@ -150,7 +151,7 @@ def test_a_warm_function_reads_a_changed_configuration_once_its_max_age_has_pass
     )
     handler(created_event(endpoint, vpc, delivery=2))
     within_max_age = (private_dns_status(store, endpoint), get_parameter_calls())
-    let_the_configuration_age(lambda_app.CONFIG_MAX_AGE_SECONDS)
+    let_the_configuration_age(evaluation.CONFIG_MAX_AGE_SECONDS)
     handler(created_event(endpoint, vpc, delivery=3))
     after_max_age = (private_dns_status(store, endpoint), get_parameter_calls())
 
@@ -159,4 +160,4 @@ def test_a_warm_function_reads_a_changed_configuration_once_its_max_age_has_pass
 
 
 def test_the_kill_switch_is_at_most_a_minute_away() -> None:
-    assert 0 < lambda_app.CONFIG_MAX_AGE_SECONDS <= 60
+    assert 0 < evaluation.CONFIG_MAX_AGE_SECONDS <= 60

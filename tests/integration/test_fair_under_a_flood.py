@@ -17,6 +17,7 @@ import pytest
 from org_support import Hub
 
 from vpce_guard import lambda_app
+from vpce_guard.functions import on_change as on_change_app
 from vpce_guard.state import StateStore
 from vpce_guard.throttle import EVALUATIONS_PER_WINDOW, FOLLOW_UP_MARGIN, MINUTE, EventWindows, FollowUp, Window
 from vpce_guard_local.demo import REGION
@@ -96,7 +97,7 @@ def test_only_a_retried_delivery_of_the_event_that_queued_the_follow_up_queues_i
 def on_change(hub_handler_of: Callable[..., Callable[[dict[str, Any]], Any]]) -> Callable[[Any], Any]:
     """The hub's on-change handler, cold, its event windows' clock at ``MOMENT``."""
     handler = hub_handler_of("on_change")
-    lambda_app.event_windows().clock = lambda: MOMENT
+    on_change_app.event_windows().clock = lambda: MOMENT
     return handler
 
 

@@ -23,6 +23,7 @@ ServiceEntry = dict[str, Any]
 
 _RESTRICTIONS_ATTRIBUTE = "vpce_guard_service_zones"
 _defaults_lock = threading.Lock()
+_completed: dict[str, list[ServiceEntry]] = {}  # region -> moto's list of its default services, once completed
 
 
 @dataclass(frozen=True)
@@ -69,9 +70,12 @@ def complete_defaults(entries: list[ServiceEntry], region: str) -> None:
     """Make moto's cached default services of ``region`` look like AWS's (idempotent, in place).
 
     Adds the services of ``_MISSING_SERVICES``, and drops the private DNS name moto gives gateway services:
-    AWS offers private DNS only for interface endpoints, so a gateway service reports none.
+    AWS offers private DNS only for interface endpoints, so a gateway service reports none. moto keeps one list
+    per region for the process, and asks for it on every endpoint call: a list already completed is left as it is.
     """
     with _defaults_lock:
+        if _completed.get(region) is entries:
+            return
         present = {(entry["ServiceName"], _types(entry)) for entry in entries}
         for missing in _MISSING_SERVICES:
             name = f"com.amazonaws.{region}.{missing.key}"
@@ -92,6 +96,7 @@ def complete_defaults(entries: list[ServiceEntry], region: str) -> None:
             if _types(entry) == {"Gateway"}:
                 for key in ("PrivateDnsName", "PrivateDnsNames", "PrivateDnsNameVerificationState"):
                     entry.pop(key, None)
+        _completed[region] = entries
 
 
 def restrictions(region: str) -> dict[str, list[str]]:

@@ -13,12 +13,20 @@ hold (measured: 40 ms per write at 400 items, so recording 110 endpoints took 34
 restore needs at the cost of the transaction: the table's containers copied (the items themselves shared,
 as a Put or Delete replaces an item and never changes it), a deep copy of only the items an Update of the
 transaction changes in place, and the stream's record list.
+
+moto finds the method of each request's action by listing every function of the service's response class
+(``inspect.getmembers``, hundreds for EC2), and decides whether a request's host names a service by listing
+its own package directory: on every request. Both are listed once.
+
+moto's KMS generates an RSA private key (tens of milliseconds) for every key it creates, symmetric and HMAC
+keys included, which never use it; the fix generates it on the key's first Sign, Verify or GetPublicKey.
 """
 
 from __future__ import annotations
 
 import copy
 import functools
+import threading
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -26,12 +34,15 @@ from contextvars import ContextVar
 from types import SimpleNamespace
 from typing import Any
 
+from moto import backends
 from moto.core import responses
 from moto.core.base_backend import BackendDict, BaseBackend, backend_lock
 from moto.dynamodb import models as dynamodb_models
 from moto.dynamodb.models import DynamoDBBackend
 from moto.dynamodb.models.dynamo_type import DynamoType
 from moto.dynamodb.models.table import Table
+from moto.kms import models as kms_models
+from moto.kms.utils import AbstractPrivateKey
 
 from vpce_guard_local.emulator.patching import Patches
 
@@ -106,10 +117,42 @@ def method_names_from_class(clazz: type) -> frozenset[str]:
     return frozenset(PATCHES.originals["moto.core.responses.method_names_from_class"](clazz))
 
 
+@functools.cache
+def moto_modules() -> tuple[str, ...]:
+    """moto's service packages, which moto's server looks a request's host up in."""
+    return tuple(PATCHES.originals["moto.backends.list_of_moto_modules"]())
+
+
+class LazyPrivateKey(AbstractPrivateKey):
+    """A KMS key's private key, generated as moto generates it, on first use."""
+
+    def __init__(self, key_spec: str) -> None:
+        self._key_spec = key_spec
+        self._key: AbstractPrivateKey | None = None
+        self._lock = threading.Lock()
+
+    def _generated(self) -> AbstractPrivateKey:
+        with self._lock:
+            if self._key is None:
+                self._key = PATCHES.originals["moto.kms.models.generate_private_key"](self._key_spec)
+            return self._key
+
+    def sign(self, message: bytes, signing_algorithm: str) -> bytes:
+        return self._generated().sign(message, signing_algorithm)
+
+    def verify(self, message: bytes, signature: bytes, signing_algorithm: str) -> bool:
+        return self._generated().verify(message, signature, signing_algorithm)
+
+    def public_key(self) -> bytes:
+        return self._generated().public_key()
+
+
 PATCHES = Patches(
     (
         (BackendDict, "reset", classmethod(lambda cls: drop_backends())),
         (responses, "method_names_from_class", method_names_from_class),
+        (backends, "list_of_moto_modules", moto_modules),
+        (kms_models, "generate_private_key", LazyPrivateKey),
         (DynamoDBBackend, "transact_write_items", transact_write_items),
         (dynamodb_models, "copy", SimpleNamespace(deepcopy=_deepcopy)),
     )
