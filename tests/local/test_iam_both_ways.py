@@ -3,9 +3,8 @@
 Both ways: every call a function makes is granted (nothing missing: it would fail with AccessDenied in AWS),
 and every action granted is called (nothing extra: least privilege). Each function runs locally through every
 sample event (retargeted at the samples' story built in the emulator, so every path that reads or writes
-runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record), a
-flood of events from one account (more than its event window evaluates at once: one follow-up is queued, the
-rest coalesced), the sweep's jobs handed from its queue to the sweep worker, the state table's own stream
+runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record), an
+event beyond its account's evaluations in a minute (as in a flood: it queues the minute's follow-up), the sweep's jobs handed from its queue to the sweep worker, the state table's own stream
 drained into the notifier, and an evaluation that fails (the state table gone, as a throttled or refused call
 would fail: the handler raises, so idempotency deletes its in-progress record). The stack is deployed with
 every notification channel on (secrets pointing at a local receiver), and compared with the template
@@ -22,6 +21,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -29,7 +29,8 @@ from local_story import build_story, story_event
 from template_support import FUNCTIONS
 
 from vpce_guard.remediation.plans import PERMISSIONS
-from vpce_guard.throttle import EVALUATIONS_PER_WINDOW
+from vpce_guard.throttle import EVALUATIONS_PER_WINDOW, EVENTS_PREFIX, MINUTE, Window
+from vpce_guard.vocabulary import scope_key
 from vpce_guard_local.emulator import Emulator, RecordedCall
 from vpce_guard_local.receiver import Receiver
 from vpce_guard_local.sam.deploy import local_up
@@ -125,12 +126,24 @@ def deliveries(stack: LocalStack, ids: dict[str, str]) -> list[Delivery]:
     return [*planned, *duplicate]
 
 
-def flood(stack: LocalStack, ids: dict[str, str]) -> list[Invocation]:
-    """Rule changes on a group no endpoint uses, each a new event, until one queues its window's follow-up: more
-    than a minute's evaluations at once, however the events fall across minutes."""
+def flood(stack: LocalStack, ids: dict[str, str], emulator: Emulator) -> list[Invocation]:
+    """A rule change on a group no endpoint uses, arriving when its account's minute has had all its evaluations
+    (the count set as a flood would leave it), so that it queues the minute's follow-up. The count is set again
+    if the minute turns between the two (the function reads the real clock): a few attempts, never a race."""
+    dynamodb = emulator.client("dynamodb", stack.region)
     invocations = []
     with Container(stack, stack.functions["OnChangeFunction"]) as container:
-        for n in range(5 * EVALUATIONS_PER_WINDOW):
+        for n in range(3):
+            window = Window.of(datetime.now(UTC), MINUTE)
+            dynamodb.put_item(
+                TableName=stack.physical_id("StateTable"),
+                Item={
+                    "pk": {"S": f"{EVENTS_PREFIX}{scope_key(stack.account_id, stack.region)}"},
+                    "sk": {"S": window.key},
+                    "evaluations": {"N": str(EVALUATIONS_PER_WINDOW)},
+                    "expires_at": {"N": str(window.expires_at)},
+                },
+            )
             event = story_event(
                 "cloudtrail-authorize-security-group-ingress", {**ids, SAMPLE_GROUP: "sg-0f100d0000000000"}
             )
@@ -175,7 +188,7 @@ def test_each_function_is_granted_exactly_the_calls_it_makes(
     aws_env.clear_recorded_calls()
 
     invocations = run(local_stack, planned)
-    invocations += flood(local_stack, ids)
+    invocations += flood(local_stack, ids, aws_env)
     invocations += drain(local_stack, positions_file(stack_file)).invocations
     invocations += failing_evaluation(local_stack, ids, aws_env)
 
