@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import pytest
@@ -165,3 +166,30 @@ def test_on_change_records_the_cost_finding_of_a_created_s3_interface_endpoint_a
     result = handler_of("on_change")(created_event(endpoint, vpc))
 
     assert f"{endpoint}/interface-where-gateway-serves" in result["changes"]["opened"]
+
+
+def test_the_sweep_finds_an_endpoint_nothing_has_called_in_the_traffic_window(
+    handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore, aws_env: Emulator, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    build = EstateBuilder(ec2, REGION)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    idle, busy = (
+        build.interface_endpoint(vpc, key, subnet_ids=vpc.private_subnet_ids, group_ids=[group])
+        for key in ("sns", "sts")
+    )
+    for endpoint in (idle, busy):
+        aws_env.set_endpoint_created(endpoint, datetime.now(UTC) - timedelta(days=60))
+    aws_env.publish_endpoint_traffic(
+        {busy: {datetime.now(UTC).replace(second=0, microsecond=0) - timedelta(days=2): 4096}}
+    )
+    sqs = aws_env.client("sqs", REGION)
+    queue_url = sqs.create_queue(QueueName="sweep-jobs")["QueueUrl"]
+    queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
+    monkeypatch.setenv("SWEEP_QUEUE_URL", queue_url)
+
+    handler_of("sweep")(retarget(load_event("schedule-sweep"), {SAMPLE_ACCOUNT: ACCOUNT}))
+    messages = sqs.receive_message(QueueUrl=queue_url, MaxNumberOfMessages=10, AttributeNames=["All"])["Messages"]
+    handler_of("sweep_worker")(lambda_sqs_event(messages, queue_arn))
+
+    idle_records = [r for r in store.records(ACCOUNT, REGION) if r.check_id == "endpoint-idle"]
+    assert [(r.resource_id, r.status) for r in idle_records] == [(idle, Status.TICKETED)]
