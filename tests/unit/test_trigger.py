@@ -276,6 +276,14 @@ def test_an_event_without_an_id_is_malformed() -> None:
         parse_api_change(event)
 
 
+def test_an_event_with_an_empty_id_is_malformed_since_duplicates_are_known_by_it() -> None:
+    event = load_event("cloudtrail-modify-vpc-endpoint")
+    event["id"] = ""
+
+    with pytest.raises(TriggerError, match=r"id: String should have at least 1 character"):
+        parse_api_change(event)
+
+
 def test_an_event_without_detail_is_malformed() -> None:
     event = load_event("cloudtrail-modify-vpc-endpoint")
     del event["detail"]

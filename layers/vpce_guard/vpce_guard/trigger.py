@@ -41,7 +41,7 @@ from dataclasses import dataclass
 from typing import Annotated, Any
 
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import AfterValidator, BaseModel, Field, ValidationError, model_validator
+from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError, model_validator
 
 from vpce_guard import identifiers
 
@@ -90,6 +90,7 @@ class CloudTrailEvent(EventBridgeModel):
     """An "AWS API Call via CloudTrail" event as EventBridge delivers it. ``account`` and ``region`` are set
     by AWS; the body must agree with them, since only the envelope says where the call really happened."""
 
+    id: Annotated[str, StringConstraints(min_length=1)]  # the key duplicate deliveries are recognised by
     account: AccountId
     region: Region
     detail: CloudTrailDetail
