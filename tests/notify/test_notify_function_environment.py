@@ -30,11 +30,22 @@ def test_every_setting_turns_on_its_channel_tickets_first() -> None:
         VPCE_GUARD_SLACK_SECRET_ID=SECRET,
         VPCE_GUARD_JIRA_SECRET_ID=SECRET,
         VPCE_GUARD_OPSCENTER="true",
-    ) == ("jira", "opscenter", "slack", "sns")
+        VPCE_GUARD_SECURITY_HUB="true",
+        VPCE_GUARD_ACCOUNT_ID="123456789012",
+    ) == ("jira", "opscenter", "slack", "sns", "securityhub")
 
 
 def test_opscenter_is_on_only_when_the_switch_says_true() -> None:
     assert channels(VPCE_GUARD_OPSCENTER="false") == ()
+
+
+def test_security_hub_is_on_only_when_the_switch_says_true() -> None:
+    assert channels(VPCE_GUARD_SECURITY_HUB="false", VPCE_GUARD_ACCOUNT_ID="123456789012") == ()
+
+
+def test_security_hub_needs_the_account_it_imports_into() -> None:
+    with pytest.raises(ConfigurationError, match=r"VPCE_GUARD_ACCOUNT_ID .*'12345' is not an AWS account id"):
+        NotifierEnvironment.read({**BASE, "VPCE_GUARD_SECURITY_HUB": "true", "VPCE_GUARD_ACCOUNT_ID": "12345"})
 
 
 def test_the_state_table_is_required() -> None:

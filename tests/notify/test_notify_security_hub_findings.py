@@ -19,6 +19,7 @@ from vpce_guard.notify.security_hub import (
     BATCH_LIMIT,
     DESCRIPTION_LIMIT,
     FindingsNotImported,
+    SecurityHubFindings,
     asff_finding,
     import_findings,
 )
@@ -151,27 +152,39 @@ def test_the_recommendation_says_why_no_change_was_made() -> None:
 
 
 @pytest.mark.parametrize(
-    ("status", "compliance", "record_state", "workflow"),
+    ("status", "compliance", "record_state"),
     [
-        ("OPEN", "FAILED", "ACTIVE", "NEW"),
-        ("TICKETED", "FAILED", "ACTIVE", "NEW"),
-        ("FAILED", "FAILED", "ACTIVE", "NEW"),
-        ("RESOLVED", "PASSED", "ARCHIVED", "RESOLVED"),
-        ("REMEDIATED", "PASSED", "ARCHIVED", "RESOLVED"),
-        ("EXEMPT", "FAILED", "ARCHIVED", "SUPPRESSED"),
+        ("OPEN", "FAILED", "ACTIVE"),
+        ("TICKETED", "FAILED", "ACTIVE"),
+        ("FAILED", "FAILED", "ACTIVE"),
+        ("RESOLVED", "PASSED", "ARCHIVED"),
+        ("REMEDIATED", "PASSED", "ARCHIVED"),
+        ("EXEMPT", "FAILED", "ARCHIVED"),
     ],
 )
 def test_a_finding_needing_someone_is_active_and_one_needing_nobody_archived(
-    status: str, compliance: str, record_state: str, workflow: str
+    status: str, compliance: str, record_state: str
 ) -> None:
-    finding = asff(replace(TICKETED, new_status=status))
+    finding = asff(replace(TICKETED, event_id="8f7e", old_status="TICKETED", new_status=status))
 
-    assert (finding["Compliance"]["Status"], finding["RecordState"], finding["Workflow"]["Status"]) == (
-        compliance,
-        record_state,
-        workflow,
-    )
+    assert (finding["Compliance"]["Status"], finding["RecordState"]) == (compliance, record_state)
     assert finding["ProductFields"]["vpce-guard/Status"] == status
+    assert "Workflow" not in finding  # the security team's, once the finding exists
+
+
+@pytest.mark.parametrize(
+    ("status", "workflow"),
+    [("TICKETED", "NEW"), ("OPEN", "NEW"), ("EXEMPT", "SUPPRESSED"), ("REMEDIATED", "RESOLVED")],
+)
+def test_a_findings_first_change_sets_its_workflow_status(status: str, workflow: str) -> None:
+    assert asff(replace(TICKETED, new_status=status))["Workflow"] == {"Status": workflow}
+
+
+def test_severity_and_types_are_also_the_finding_providers_fields() -> None:
+    assert asff()["FindingProviderFields"] == {
+        "Severity": {"Label": "HIGH", "Original": "HIGH"},
+        "Types": ["Software and Configuration Checks/AWS Security Best Practices"],
+    }
 
 
 def test_product_fields_name_the_finding_the_change_and_its_rollback() -> None:
@@ -183,6 +196,24 @@ def test_product_fields_name_the_finding_the_change_and_its_rollback() -> None:
         "vpce-guard/StateChange": "7e6d5c4b",
         "vpce-guard/ChangeId": "chg-1",
     }
+
+
+def test_the_channel_covers_the_findings_of_its_own_account_only() -> None:
+    channel = SecurityHubFindings(RecordingHub(), ACCOUNT)
+
+    assert channel.covers(TICKETED)
+    assert not channel.covers(replace(TICKETED, account_id=HUB_ACCOUNT))
+
+
+def test_the_channel_imports_the_change_dated_by_its_clock_when_the_record_has_no_time() -> None:
+    hub = RecordingHub()
+
+    SecurityHubFindings(hub, ACCOUNT, README, clock=lambda: RECEIVED_AT).publish(replace(TICKETED, changed_at=None))
+
+    ((finding,),) = hub.calls
+    assert finding["UpdatedAt"] == "2026-03-01T09:06:00.000Z"
+    assert finding["ProductArn"] == f"arn:aws:securityhub:{REGION}:{ACCOUNT}:product/{ACCOUNT}/default"
+    assert finding["Remediation"]["Recommendation"]["Url"] == f"{README}#what-it-finds-and-why"
 
 
 class RecordingHub:

@@ -4,14 +4,22 @@ the findings of every other tool.
 One ASFF finding per (account, region, resource, check): its ``Id`` is the finding's key, so every change of
 the finding updates the same Security Hub finding, and importing the same change again (a retried delivery)
 sets the same values. A finding that needs nobody any more (RESOLVED, REMEDIATED, EXEMPT) is imported with
-``RecordState`` ARCHIVED and the workflow status AWS documents for it: RESOLVED when fixed, SUPPRESSED when
-exempted by tag. Security Hub sets the workflow back to NEW itself when the finding appears again (ARCHIVED to
-ACTIVE, or compliance PASSED to FAILED).
+``RecordState`` ARCHIVED, and ``Compliance.Status`` PASSED when it was fixed (an exempt endpoint still fails
+the check: it stays FAILED).
 
-The findings go to the Security Hub of the account the notifier runs in, under that account's default product
-(``product/<account>/default``); ``AwsAccountId`` is the account of the resource. A VPC endpoint has no ASFF
-resource type of its own (``AwsEc2VpcEndpointService`` is the provider's side of PrivateLink), so an endpoint
-is an ``Other`` resource with its details under ``Details.Other``; a VPC is ``AwsEc2Vpc``.
+The workflow status is the security team's: BatchImportFindings sets it only when it creates a finding, and
+later values are not applied (AWS's BatchImportFindings reference). So it is sent with a finding's first
+change only: NEW, or SUPPRESSED for an endpoint exempt by tag from the start, RESOLVED for one fixed before it
+was ever imported. Security Hub itself sets a RESOLVED or NOTIFIED finding back to NEW when it is active again
+(ARCHIVED to ACTIVE, or compliance PASSED to FAILED). Severity and types go in ``FindingProviderFields`` too,
+the fields AWS asks a provider to update them through.
+
+Security Hub takes a finding under an account's default product (``product/<account>/default``) only from that
+account: the caller's account must be the finding's ``AwsAccountId``. So a deployment imports the findings of
+its own account, and the findings of an organization's member accounts are not imported by the hub
+(``covers``). A VPC endpoint has no ASFF resource type of its own (``AwsEc2VpcEndpointService`` is the
+provider's side of PrivateLink), so an endpoint is an ``Other`` resource with its details under
+``Details.Other``; a VPC is ``AwsEc2Vpc``.
 """
 
 from __future__ import annotations
@@ -40,7 +48,7 @@ OTHER_VALUE_LIMIT = 1023
 # BatchImportFindings takes at most 100 findings a call.
 BATCH_LIMIT = 100
 SEVERITY_LABELS = frozenset({"INFORMATIONAL", "LOW", "MEDIUM", "HIGH", "CRITICAL"})
-# Statuses whose finding is archived in Security Hub, with the workflow status each gets.
+# Statuses whose finding is archived in Security Hub, with the workflow status each gets when first imported.
 ARCHIVED_WORKFLOW = {
     Status.RESOLVED.value: "RESOLVED",
     Status.REMEDIATED.value: "RESOLVED",
@@ -77,6 +85,10 @@ class SecurityHubFindings:
         self._readme_url = readme_url
         self._clock = clock
 
+    def covers(self, change: StateChange) -> bool:
+        """Whether this account's Security Hub takes the finding: only a finding of this account."""
+        return change.account_id == self._product_account
+
     def publish(self, change: StateChange) -> None:
         finding = asff_finding(change, self._product_account, self._clock(), self._readme_url)
         import_findings(self._securityhub, [finding])
@@ -107,6 +119,7 @@ def asff_finding(
     recommendation: dict[str, str] = {"Text": shorten(_recommendation(change), RECOMMENDATION_LIMIT)}
     if readme_url:
         recommendation["Url"] = f"{readme_url}#{CHECKS_ANCHOR}"
+    severity = {"Label": change.severity if change.severity in SEVERITY_LABELS else "INFORMATIONAL"}
     asff: dict[str, Any] = {
         "SchemaVersion": SCHEMA_VERSION,
         "Id": f"vpce-guard/{change.finding_key}",
@@ -119,20 +132,22 @@ def asff_finding(
         "Types": list(FINDING_TYPES),
         "CreatedAt": _timestamp(min(created_at, updated_at)),
         "UpdatedAt": _timestamp(updated_at),
-        "Severity": {"Label": change.severity if change.severity in SEVERITY_LABELS else "INFORMATIONAL"},
+        "Severity": severity,
+        "FindingProviderFields": {"Severity": {**severity, "Original": change.severity}, "Types": list(FINDING_TYPES)},
         "Title": shorten(change.title, TITLE_LIMIT),
         "Description": shorten(message(change).detail or change.title, DESCRIPTION_LIMIT),
         "Resources": [_resource(change, partition)],
         "Remediation": {"Recommendation": recommendation},
         "Compliance": {"Status": "PASSED" if status in PASSED_STATUSES else "FAILED"},
         "RecordState": "ARCHIVED" if status in ARCHIVED_WORKFLOW else "ACTIVE",
-        "Workflow": {"Status": ARCHIVED_WORKFLOW.get(status, "NEW")},
         "ProductFields": {
             "vpce-guard/Status": status,
             "vpce-guard/FindingKey": change.finding_key,
             "vpce-guard/StateChange": change.event_id,
         },
     }
+    if change.old_status is None:
+        asff["Workflow"] = {"Status": ARCHIVED_WORKFLOW.get(status, "NEW")}
     if change.change_id:
         asff["ProductFields"]["vpce-guard/ChangeId"] = change.change_id
     return asff
