@@ -11,8 +11,10 @@ from typing import Any
 import botocore.session
 import pytest
 from botocore.validate import ParamValidator
+from misbehaving import serving
 from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
+from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.security_hub import (
@@ -23,6 +25,7 @@ from vpce_guard.notify.security_hub import (
     asff_finding,
     import_findings,
 )
+from vpce_guard_local.emulator import FAKE_CREDENTIALS
 
 HUB_ACCOUNT = "999988887777"
 README = "https://github.com/example/vpce-guard/blob/main/README.md"
@@ -235,6 +238,20 @@ class RecordingHub:
 
 def many(count: int) -> list[dict[str, Any]]:
     return [asff(replace(TICKETED, resource_id=f"vpce-{index:017x}")) for index in range(count)]
+
+
+def test_a_throttled_import_is_retried_by_the_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The notifier's clients retry throttling (botocore's standard mode) before a delivery fails."""
+    for name in ("AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS", "AWS_PROFILE"):
+        monkeypatch.delenv(name, raising=False)
+    for name, value in FAKE_CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    with serving("throttle_once") as hub:
+        securityhub = AwsSession(REGION, endpoint_url=hub.url).client("securityhub")
+
+        SecurityHubFindings(securityhub, ACCOUNT).publish(TICKETED)
+
+    assert [path for _, path, _ in hub.requests] == ["/findings/import", "/findings/import"]
 
 
 def test_findings_are_imported_in_calls_of_at_most_a_hundred() -> None:
