@@ -48,6 +48,19 @@ def test_security_hub_needs_the_account_it_imports_into() -> None:
         NotifierEnvironment.read({**BASE, "VPCE_GUARD_SECURITY_HUB": "true", "VPCE_GUARD_ACCOUNT_ID": "12345"})
 
 
+def test_the_readme_url_is_read_for_security_hubs_links() -> None:
+    readme = "https://github.com/acme/vpce-guard/blob/main/README.md"
+
+    assert NotifierEnvironment.read({**BASE, "VPCE_GUARD_README": readme}).readme_url == readme
+    assert NotifierEnvironment.read(BASE).readme_url is None
+
+
+@pytest.mark.parametrize("value", ["ftp://example.com/README.md", "https://example.com/README.md#top", "README.md"])
+def test_a_readme_url_that_is_not_one_is_refused(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"VPCE_GUARD_README .* is not the README's URL"):
+        NotifierEnvironment.read({**BASE, "VPCE_GUARD_README": value})
+
+
 def test_the_state_table_is_required() -> None:
     with pytest.raises(ConfigurationError, match="STATE_TABLE_NAME"):
         NotifierEnvironment.read({"AWS_REGION": "us-east-1"})

@@ -37,6 +37,7 @@ OWN_ENVIRONMENT = {
         "VPCE_GUARD_OPSCENTER": {"Ref": "EnableOpsCenter"},
         "VPCE_GUARD_SECURITY_HUB": {"Ref": "EnableSecurityHub"},
         "VPCE_GUARD_ACCOUNT_ID": {"Ref": "AWS::AccountId"},
+        "VPCE_GUARD_README": {"Ref": "ReadmeUrl"},
     },
 }
 INTERFACE_ENDPOINTS = {

@@ -13,6 +13,7 @@ and Jira, the OpsCenter and Security Hub switches, the SNS topic. A channel with
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, partial
@@ -65,6 +66,7 @@ class NotifierEnvironment:
     opscenter: bool
     security_hub: bool = False
     account_id: str = ""  # the account the function runs in, whose Security Hub receives the findings
+    readme_url: str | None = None  # where the README is published, for Security Hub's remediation links
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> NotifierEnvironment:
@@ -89,6 +91,7 @@ class NotifierEnvironment:
             opscenter=environ.get("VPCE_GUARD_OPSCENTER", "false").lower() == "true",
             security_hub=security_hub,
             account_id=environ.get("VPCE_GUARD_ACCOUNT_ID", ""),
+            readme_url=_readme_url(environ.get("VPCE_GUARD_README", "")),
         )
 
 
@@ -110,9 +113,21 @@ def build_notifier(env: NotifierEnvironment, session: AwsSession, timeout: float
         announcers.append(SnsAnnouncer(session.client("sns"), env.topic_arn))
     publishers: list[Publisher] = []
     if env.security_hub:
-        publishers.append(SecurityHubFindings(session.client("securityhub"), env.account_id))
+        publishers.append(SecurityHubFindings(session.client("securityhub"), env.account_id, env.readme_url))
     ledger = DeliveryLedger(session.client("dynamodb"), env.state_table)
     return Notifier(ledger, tickets, announcers, publishers)
+
+
+def _readme_url(value: str) -> str | None:
+    """The README's address (http or https, a host, no fragment: the checks table's anchor is added), or None."""
+    if not value:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        raise ConfigurationError(
+            f"VPCE_GUARD_README {value!r} is not the README's URL: give http(s)://HOST/.../README.md, no #"
+        )
+    return value
 
 
 class SecretReader:

@@ -33,13 +33,12 @@ from vpce_guard.identifiers import partition_of
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import message, shorten
 from vpce_guard.notify.opscenter import resource_arn
+from vpce_guard.sarif import CHECKS_ANCHOR
 from vpce_guard.vocabulary import Status
 
 SCHEMA_VERSION = "2018-10-08"
 # The ASFF type taxonomy's namespace/category for a configuration check against best practice.
 FINDING_TYPES = ("Software and Configuration Checks/AWS Security Best Practices",)
-# The README's heading over the checks table ("What it finds, and why"), as GitHub anchors it.
-CHECKS_ANCHOR = "what-it-finds-and-why"
 # ASFF limits: Title 256 characters, Description 1,024, Recommendation.Text 512, an Other value under 1,024.
 TITLE_LIMIT = 256
 DESCRIPTION_LIMIT = 1024
