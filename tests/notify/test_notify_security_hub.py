@@ -4,6 +4,7 @@ with each change and archived once the finding needs nobody, however often a cha
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
@@ -11,7 +12,11 @@ from typing import Any
 import pytest
 from notify_support import ACCOUNT, ENDPOINT, REGION, T0, deliver_like_lambda, dns_finding, record
 
+from vpce_guard.notify.function import deliver_batch
+from vpce_guard.notify.function import logger as function_logger
+from vpce_guard.notify.ledger import DeliveryLedger
 from vpce_guard.notify.notifier import Notifier
+from vpce_guard.notify.security_hub import SecurityHubFindings
 from vpce_guard.state import Judged, StateStore
 from vpce_guard.vocabulary import Status
 from vpce_guard_local.emulator import Emulator
@@ -137,3 +142,41 @@ def test_a_finding_of_another_account_is_left_to_that_accounts_security_hub(
     assert deliver_like_lambda(read_stream(), notifier) == [{"batchItemFailures": []}]
 
     assert hub_findings(aws_env) == []
+
+
+class RefusingOnce:
+    """A Security Hub client whose first import comes back in FailedFindings, as Security Hub reports a finding
+    it did not take; later imports are taken."""
+
+    def __init__(self) -> None:
+        self.imports: list[str] = []
+
+    def batch_import_findings(self, Findings: list[dict[str, Any]]) -> dict[str, Any]:
+        self.imports += [finding["Id"] for finding in Findings]
+        if len(self.imports) > 1:
+            return {"FailedCount": 0, "SuccessCount": len(Findings), "FailedFindings": []}
+        failed = [{"Id": f["Id"], "ErrorCode": "InvalidInput", "ErrorMessage": "refused"} for f in Findings]
+        return {"FailedCount": len(Findings), "SuccessCount": 0, "FailedFindings": failed}
+
+
+def test_a_finding_security_hub_refuses_fails_the_delivery_by_name_and_is_sent_again(
+    store: StateStore, read_stream: Reader, aws_env: Emulator, state_table: str
+) -> None:
+    hub = RefusingOnce()
+    ledger = DeliveryLedger(aws_env.client("dynamodb", REGION), state_table)
+    notifier = Notifier(ledger, [], [], [SecurityHubFindings(hub, ACCOUNT)])
+    record(store, [dns_finding()], minutes=0)
+    records = read_stream()
+    logs = io.StringIO()
+    previous = function_logger.registered_handler.setStream(logs)
+    try:
+        first = deliver_batch({"Records": records}, notifier)
+    finally:
+        function_logger.registered_handler.setStream(previous)
+
+    assert len(first["batchItemFailures"]) == 1
+    assert (
+        f"securityhub: FindingsNotImported: Security Hub did not import 1 finding(s): {FINDING_ID}" in logs.getvalue()
+    )
+    assert deliver_like_lambda(records, notifier)[-1] == {"batchItemFailures": []}
+    assert hub.imports == [FINDING_ID, FINDING_ID]
