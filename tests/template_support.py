@@ -16,6 +16,7 @@ NOTIFICATION_PARAMETERS = {
     "SlackWebhookSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:vpce-guard/slack-AbCdEf",
     "JiraSecretArn": "arn:aws:secretsmanager:us-east-1:123456789012:secret:vpce-guard/jira-GhIjKl",
     "EnableOpsCenter": "true",
+    "EnableSecurityHub": "true",
     "NotificationEmail": "platform-security@example.com",
 }
 # Values as `sam deploy` would pass them, every option on; the ids need not exist for the transform or the lint.

@@ -6,9 +6,9 @@ sample event (retargeted at the samples' story built in the emulator, so every p
 runs), plus the paths the samples alone do not take: a duplicate delivery (idempotency finds the record), an
 event beyond its account's evaluations in a minute (as in a flood: it queues the minute's follow-up), the
 sweep's jobs handed from its queue to the sweep worker, the state table's own stream drained into the notifier,
-and an evaluation that fails (the state table gone, as a throttled or refused call
-would fail: the handler raises, so idempotency deletes its in-progress record). The stack is deployed with
-every notification channel on (secrets pointing at a local receiver), and compared with the template
+and an evaluation that fails (the state table gone, as a throttled or refused call would fail: the handler
+raises, so idempotency deletes its in-progress record). The stack is deployed with every notification channel
+on (secrets pointing at a local receiver, Security Hub in the emulator), and compared with the template
 transformed with the same parameters. The emulator records each call with the access key id of the function
 that signed it (``LOCAL-<LogicalId>``).
 
@@ -90,6 +90,7 @@ def channels(aws_env: Emulator, receiver: Receiver) -> dict[str, str]:
         "SlackWebhookSecretArn": secrets.create_secret(Name="slack", SecretString=receiver.slack_webhook_url)["ARN"],
         "JiraSecretArn": secrets.create_secret(Name="jira", SecretString=receiver.jira_secret())["ARN"],
         "EnableOpsCenter": "true",
+        "EnableSecurityHub": "true",
     }
 
 

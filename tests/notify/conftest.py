@@ -7,6 +7,7 @@ from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
+from notify_support import ACCOUNT
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.notify.function import NotifierEnvironment, build_notifier
@@ -42,7 +43,8 @@ def store(aws_env: Emulator, state_table: str) -> StateStore:
 
 @pytest.fixture
 def channels(aws_env: Emulator, receiver: Receiver, state_table: str) -> NotifierEnvironment:
-    """Every channel on: Slack and Jira at the receiver (through Secrets Manager), OpsCenter, a topic."""
+    """Every channel on: Slack and Jira at the receiver (through Secrets Manager), OpsCenter, a topic, and the
+    account's Security Hub."""
     secrets = aws_env.client("secretsmanager", REGION)
     return NotifierEnvironment(
         region=REGION,
@@ -51,6 +53,8 @@ def channels(aws_env: Emulator, receiver: Receiver, state_table: str) -> Notifie
         slack_secret_id=secrets.create_secret(Name="slack", SecretString=receiver.slack_webhook_url)["ARN"],
         jira_secret_id=secrets.create_secret(Name="jira", SecretString=receiver.jira_secret())["ARN"],
         opscenter=True,
+        security_hub=True,
+        account_id=ACCOUNT,
     )
 
 

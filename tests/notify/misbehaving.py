@@ -1,6 +1,7 @@
 """Loopback endpoints that fail a channel each in one way, for the notifier's failure tests: a server that
-redirects, one that answers 500 echoing the request back (as careless servers do), a port that accepts
-connections and never answers, and a port nobody listens on."""
+redirects, one that answers 500 echoing the request back (as careless servers do), one that throttles its
+first request as Security Hub does (HTTP 429) and takes the next import, a port that accepts connections and
+never answers, and a port nobody listens on."""
 
 from __future__ import annotations
 
@@ -17,8 +18,8 @@ HOST = "127.0.0.1"
 
 
 class Server:
-    """Answers every request the same way (``redirect`` to ``location``, ``echo_error``, or ``ok``) and keeps
-    each request's method, path and headers in ``requests``."""
+    """Answers every request the same way (``redirect`` to ``location``, ``echo_error``, ``throttle_once``, or
+    ``ok``) and keeps each request's method, path and headers in ``requests``."""
 
     def __init__(self, answer: str, location: str = "") -> None:
         self.answer = answer
@@ -69,6 +70,12 @@ def _handler_for(server: Server) -> type[BaseHTTPRequestHandler]:
             server.requests.append((self.command, self.path, dict(self.headers)))
             if server.answer == "redirect":
                 self._reply(302, b"", {"Location": server.location + self.path})
+            elif server.answer == "throttle_once" and len(server.requests) == 1:
+                throttled = b'{"__type": "TooManyRequestsException", "Message": "Rate exceeded"}'
+                self._reply(429, throttled, {"Content-Type": "application/json"})
+            elif server.answer == "throttle_once":
+                imported = b'{"FailedCount": 0, "SuccessCount": 1, "FailedFindings": []}'
+                self._reply(200, imported, {"Content-Type": "application/json"})
             elif server.answer == "echo_error":
                 echoed = json.dumps({"error": "failed", "path": self.path, "headers": dict(self.headers)})
                 self._reply(500, echoed.encode(), {"Content-Type": "application/json"})

@@ -30,11 +30,35 @@ def test_every_setting_turns_on_its_channel_tickets_first() -> None:
         VPCE_GUARD_SLACK_SECRET_ID=SECRET,
         VPCE_GUARD_JIRA_SECRET_ID=SECRET,
         VPCE_GUARD_OPSCENTER="true",
-    ) == ("jira", "opscenter", "slack", "sns")
+        VPCE_GUARD_SECURITY_HUB="true",
+        VPCE_GUARD_ACCOUNT_ID="123456789012",
+    ) == ("jira", "opscenter", "slack", "sns", "securityhub")
 
 
 def test_opscenter_is_on_only_when_the_switch_says_true() -> None:
     assert channels(VPCE_GUARD_OPSCENTER="false") == ()
+
+
+def test_security_hub_is_on_only_when_the_switch_says_true() -> None:
+    assert channels(VPCE_GUARD_SECURITY_HUB="false", VPCE_GUARD_ACCOUNT_ID="123456789012") == ()
+
+
+def test_security_hub_needs_the_account_it_imports_into() -> None:
+    with pytest.raises(ConfigurationError, match=r"VPCE_GUARD_ACCOUNT_ID .*'12345' is not an AWS account id"):
+        NotifierEnvironment.read({**BASE, "VPCE_GUARD_SECURITY_HUB": "true", "VPCE_GUARD_ACCOUNT_ID": "12345"})
+
+
+def test_the_readme_url_is_read_for_security_hubs_links() -> None:
+    readme = "https://github.com/acme/vpce-guard/blob/main/README.md"
+
+    assert NotifierEnvironment.read({**BASE, "VPCE_GUARD_README": readme}).readme_url == readme
+    assert NotifierEnvironment.read(BASE).readme_url is None
+
+
+@pytest.mark.parametrize("value", ["ftp://example.com/README.md", "https://example.com/README.md#top", "README.md"])
+def test_a_readme_url_that_is_not_one_is_refused(value: str) -> None:
+    with pytest.raises(ConfigurationError, match=r"VPCE_GUARD_README .* is not the README's URL"):
+        NotifierEnvironment.read({**BASE, "VPCE_GUARD_README": value})
 
 
 def test_the_state_table_is_required() -> None:

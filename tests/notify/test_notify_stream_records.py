@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -216,6 +217,28 @@ def test_a_remediation_note_of_another_type_is_malformed_not_read_as_absent() ->
     raw["dynamodb"]["NewImage"]["remediation_note"] = {"NULL": True}
 
     with pytest.raises(MalformedRecord, match=r"dynamodb\.NewImage\.remediation_note\.S: Field required"):
+        change_of(raw)
+
+
+def test_the_change_is_dated_by_the_records_first_seen_and_the_streams_time() -> None:
+    change = changed(sample_record(APPEARED))
+
+    assert change.first_seen == datetime(2026, 1, 1, 9, 0, tzinfo=UTC)
+    assert change.changed_at == datetime(2026, 1, 1, 9, 0, 1, tzinfo=UTC)
+
+
+def test_a_record_without_times_has_none() -> None:
+    raw = sample_record(APPEARED)
+    del raw["dynamodb"]["ApproximateCreationDateTime"], raw["dynamodb"]["NewImage"]["first_seen"]
+
+    assert (changed(raw).first_seen, changed(raw).changed_at) == (None, None)
+
+
+def test_a_first_seen_that_is_not_a_time_is_malformed() -> None:
+    raw = sample_record(APPEARED)
+    set_attribute(raw["dynamodb"]["NewImage"], "first_seen", "yesterday")
+
+    with pytest.raises(MalformedRecord, match=r"dynamodb\.NewImage\.first_seen\.S: "):
         change_of(raw)
 
 

@@ -35,6 +35,9 @@ OWN_ENVIRONMENT = {
         "VPCE_GUARD_SLACK_SECRET_ID": {"Ref": "SlackWebhookSecretArn"},
         "VPCE_GUARD_JIRA_SECRET_ID": {"Ref": "JiraSecretArn"},
         "VPCE_GUARD_OPSCENTER": {"Ref": "EnableOpsCenter"},
+        "VPCE_GUARD_SECURITY_HUB": {"Ref": "EnableSecurityHub"},
+        "VPCE_GUARD_ACCOUNT_ID": {"Ref": "AWS::AccountId"},
+        "VPCE_GUARD_README": {"Ref": "ReadmeUrl"},
     },
 }
 INTERFACE_ENDPOINTS = {

@@ -92,6 +92,16 @@ def test_the_notifier_writes_only_its_ledger_calls_to_the_state_table_and_publis
     }
 
 
+def test_security_hub_takes_findings_under_this_accounts_default_product_only(
+    transformed: TransformedTemplate,
+) -> None:
+    statements = {s["Sid"]: s for s in transformed.policy_statements(NOTIFIER)}
+
+    assert statements["ImportSecurityHubFindings"]["Action"] == "securityhub:BatchImportFindings"
+    product = "arn:${AWS::Partition}:securityhub:${AWS::Region}:${AWS::AccountId}:product/${AWS::AccountId}/default"
+    assert statements["ImportSecurityHubFindings"]["Resource"] == {"Fn::Sub": product}
+
+
 def test_a_channel_left_off_grants_nothing_for_it(sam_template: SamTemplate) -> None:
     channels_off = {key: value for key, value in PARAMETERS.items() if key not in NOTIFICATION_PARAMETERS}
 
@@ -106,6 +116,7 @@ def test_every_channel_is_off_by_default(sam_template: SamTemplate) -> None:
     for name in ("SlackWebhookSecretArn", "JiraSecretArn", "NotificationEmail"):
         assert parameters[name]["Default"] == ""
     assert parameters["EnableOpsCenter"]["Default"] == "false"
+    assert parameters["EnableSecurityHub"]["Default"] == "false"
 
 
 def test_the_environment_names_the_secrets_never_their_values(transformed: TransformedTemplate) -> None:

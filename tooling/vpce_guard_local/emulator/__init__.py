@@ -15,6 +15,8 @@ The fixes, each a function whose docstring names the AWS behaviour it reproduces
   ``result_token_for``, compliance read-back, configuration items of VPC endpoints);
 - ``opscenter``: Systems Manager OpsItems (CreateOpsItem, GetOpsItem, UpdateOpsItem, DescribeOpsItems), which
   moto lacks;
+- ``security_hub``: BatchImportFindings takes a finding under an account's default product only from that
+  account and about it, and leaves the security team's fields (``Workflow``, ...) of an existing finding alone;
 - ``trust``: AssumeRole admits only the callers a role's trust policy admits (moto admits anyone);
 - ``organization``: an AWS Organization to host (``organization()``), whose memberships a reset forgets;
 - ``unimplemented``: a call moto lacks fails as an AWS error (HTTP 501 ``NotImplemented``);
@@ -120,6 +122,7 @@ class Emulator:
             network_acls,
             opscenter,
             organization,
+            security_hub,
             speed,
             trust,
             unimplemented,
@@ -131,6 +134,7 @@ class Emulator:
         network_acls.install()
         config_service.install()
         opscenter.install()
+        security_hub.install()
         trust.install()
         organization.install()
         unimplemented.install()

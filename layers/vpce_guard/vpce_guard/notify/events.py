@@ -27,13 +27,15 @@ an account id that is not 12 digits, a ``change_id`` that is not a string, is a 
 record and each field's path (``dynamodb.NewImage.status.S``), never another exception and never a field read as
 absent. The images are not deserialized first (a deserializer raises TypeError on an unknown type tag and
 decimal errors on a bad number), and attributes not declared are not read. The optional ``remediation_note``
-(what an automatic change would do, or why it was not made) becomes the change's ``note``.
+(what an automatic change would do, or why it was not made) becomes the change's ``note``; the optional
+``first_seen`` and the record's ``ApproximateCreationDateTime`` date the finding and the change.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
@@ -79,6 +81,8 @@ class StreamImages(BaseModel):
     Keys: TableKeys
     NewImage: dict[str, Any] | None = None
     OldImage: dict[str, Any] | None = None
+    # When the change was written, in seconds since the epoch (Lambda's records carry it).
+    ApproximateCreationDateTime: float | None = None
 
 
 class StateTableRecord(BaseModel):
@@ -114,6 +118,7 @@ class FindingRecord(FindingState):
     vpc_id: StringAttribute[str]
     change_id: StringAttribute[str] | None = None
     remediation_note: StringAttribute[str] | None = None
+    first_seen: StringAttribute[datetime] | None = None
 
 
 class ChangeKind(StrEnum):
@@ -138,6 +143,8 @@ class StateChange:
     finding: Mapping[str, Any]
     change_id: str | None = None
     note: str | None = None  # what an automatic change would do, or why it was not made
+    first_seen: datetime | None = None  # when the finding was first found (this time it was open)
+    changed_at: datetime | None = None  # when the stream recorded the change
 
     @property
     def kind(self) -> ChangeKind:
@@ -192,7 +199,13 @@ def state_change(record: DynamoDBRecord) -> StateChange | None:
         finding=finding,
         change_id=str(change_id) if change_id else None,
         note=new.remediation_note.S if new.remediation_note else None,
+        first_seen=new.first_seen.S if new.first_seen else None,
+        changed_at=_instant(stream.ApproximateCreationDateTime),
     )
+
+
+def _instant(seconds: float | None) -> datetime | None:
+    return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
 
 
 def _validated(schema: type[Schema], value: object, where: str, path: str) -> Schema:

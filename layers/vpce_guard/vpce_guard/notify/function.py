@@ -7,12 +7,13 @@ channels are not sent anything twice. Within a batch, a change of a finding whos
 too, so one finding's changes reach every channel in the order they happened.
 
 The channels come from the environment the template gives the function: secret ids (never secrets) for Slack
-and Jira, the OpsCenter switch, the SNS topic. A channel without its setting is off.
+and Jira, the OpsCenter and Security Hub switches, the SNS topic. A channel without its setting is off.
 """
 
 from __future__ import annotations
 
 import os
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache, partial
@@ -27,13 +28,15 @@ from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import 
 from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
+from vpce_guard import identifiers
 from vpce_guard.aws import AwsSession
 from vpce_guard.notify import http
 from vpce_guard.notify.events import StateChange, state_change
 from vpce_guard.notify.jira import JiraSettings, JiraTickets
 from vpce_guard.notify.ledger import DeliveryLedger
-from vpce_guard.notify.notifier import ALREADY_SENT, NOTHING_TO_DO, Announcer, Notifier, TicketChannel
+from vpce_guard.notify.notifier import ALREADY_SENT, NOTHING_TO_DO, Announcer, Notifier, Publisher, TicketChannel
 from vpce_guard.notify.opscenter import OpsCenterTickets
+from vpce_guard.notify.security_hub import SecurityHubFindings
 from vpce_guard.notify.slack import SlackWebhook, webhook_url_of
 from vpce_guard.notify.sns import SnsAnnouncer
 
@@ -61,12 +64,24 @@ class NotifierEnvironment:
     slack_secret_id: str
     jira_secret_id: str
     opscenter: bool
+    security_hub: bool = False
+    account_id: str = ""  # the account the function runs in, whose Security Hub receives the findings
+    readme_url: str | None = None  # where the README is published, for Security Hub's remediation links
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> NotifierEnvironment:
         missing = [name for name in ("AWS_REGION", "STATE_TABLE_NAME") if not environ.get(name)]
         if missing:
             raise ConfigurationError(f"missing environment variable(s) {', '.join(missing)}; deploy with template.yaml")
+        security_hub = environ.get("VPCE_GUARD_SECURITY_HUB", "false").lower() == "true"
+        if security_hub:
+            try:
+                identifiers.account_id(environ.get("VPCE_GUARD_ACCOUNT_ID", ""))
+            except ValueError as error:
+                raise ConfigurationError(
+                    f"VPCE_GUARD_SECURITY_HUB is true, and VPCE_GUARD_ACCOUNT_ID names the account whose Security Hub "
+                    f"receives the findings: {error}; deploy with template.yaml"
+                ) from None
         return cls(
             region=environ["AWS_REGION"],
             state_table=environ["STATE_TABLE_NAME"],
@@ -74,6 +89,9 @@ class NotifierEnvironment:
             slack_secret_id=environ.get("VPCE_GUARD_SLACK_SECRET_ID", ""),
             jira_secret_id=environ.get("VPCE_GUARD_JIRA_SECRET_ID", ""),
             opscenter=environ.get("VPCE_GUARD_OPSCENTER", "false").lower() == "true",
+            security_hub=security_hub,
+            account_id=environ.get("VPCE_GUARD_ACCOUNT_ID", ""),
+            readme_url=_readme_url(environ.get("VPCE_GUARD_README", "")),
         )
 
 
@@ -93,7 +111,23 @@ def build_notifier(env: NotifierEnvironment, session: AwsSession, timeout: float
         announcers.append(SlackWebhook(lambda: webhook_url_of(slack_secret(), env.slack_secret_id), timeout))
     if env.topic_arn:
         announcers.append(SnsAnnouncer(session.client("sns"), env.topic_arn))
-    return Notifier(DeliveryLedger(session.client("dynamodb"), env.state_table), tickets, announcers)
+    publishers: list[Publisher] = []
+    if env.security_hub:
+        publishers.append(SecurityHubFindings(session.client("securityhub"), env.account_id, env.readme_url))
+    ledger = DeliveryLedger(session.client("dynamodb"), env.state_table)
+    return Notifier(ledger, tickets, announcers, publishers)
+
+
+def _readme_url(value: str) -> str | None:
+    """The README's address (http or https, a host, no fragment: the checks table's anchor is added), or None."""
+    if not value:
+        return None
+    parts = urllib.parse.urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.fragment:
+        raise ConfigurationError(
+            f"VPCE_GUARD_README {value!r} is not the README's URL: give http(s)://HOST/.../README.md, no #"
+        )
+    return value
 
 
 class SecretReader:

@@ -9,7 +9,8 @@ Tickets follow the status the decisions and remediation give a finding (``state.
   gets a comment, as it does for every other change, including new content of the finding.
 
 Every change of status is announced (Slack, SNS): a finding appearing, a transition; new content alone is
-not, it goes to the ticket only.
+not, it goes to the ticket only. Every change, new content included, is published (Security Hub), which keeps
+one record per finding current.
 
 The guarantee, per (state change, channel): at-least-once delivery, made exactly-once wherever the channel
 lets a repeat be recognised. A delivery is claimed in the ledger before the channel is called and marked sent
@@ -18,9 +19,10 @@ and reached once it accepts; a delivery marked sent is never repeated, however o
 left is the window between the channel accepting and the mark being written (the reply lost, the function
 timing out): the retry then knows an earlier attempt may have got through and looks first where it can. Jira
 searches for the finding's open issue and for a comment naming the change, OpsCenter deduplicates OpsItems by
-the finding's key and updates are idempotent, and a ticket that already records the change is not touched
-again. Slack and SNS have nothing to look in, so there such a window can show a message twice; each carries
-the change's id, so the repeat is recognisable.
+the finding's key and updates are idempotent, a ticket that already records the change is not touched
+again, and Security Hub's finding of a change imported again gets the same values. Slack and SNS have nothing
+to look in, so there such a window can show a message twice; each carries the change's id, so the repeat is
+recognisable.
 """
 
 from __future__ import annotations
@@ -64,6 +66,17 @@ class Announcer(Protocol):
     def announce(self, change: StateChange) -> None: ...
 
 
+class Publisher(Protocol):
+    """A record of each finding kept current: every change of a finding it ``covers`` reaches it, new content
+    included."""
+
+    name: str
+
+    def covers(self, change: StateChange) -> bool: ...
+
+    def publish(self, change: StateChange) -> None: ...
+
+
 class DeliveryFailed(RuntimeError):
     """Some channels did not take a change; the others did, and will not be sent it again."""
 
@@ -82,15 +95,25 @@ class TicketAction(StrEnum):
 
 class Notifier:
     def __init__(
-        self, ledger: DeliveryLedger, tickets: Sequence[TicketChannel], announcers: Sequence[Announcer]
+        self,
+        ledger: DeliveryLedger,
+        tickets: Sequence[TicketChannel],
+        announcers: Sequence[Announcer],
+        publishers: Sequence[Publisher] = (),
     ) -> None:
         self._ledger = ledger
         self._tickets = tuple(tickets)
         self._announcers = tuple(announcers)
+        self._publishers = tuple(publishers)
 
     @property
     def channels(self) -> tuple[str, ...]:
-        return tuple(channel.name for channel in self._tickets) + tuple(channel.name for channel in self._announcers)
+        channels: tuple[TicketChannel | Announcer | Publisher, ...] = (
+            *self._tickets,
+            *self._announcers,
+            *self._publishers,
+        )
+        return tuple(channel.name for channel in channels)
 
     def notify(self, change: StateChange) -> dict[str, str]:
         """Deliver ``change`` to every channel; the outcome per channel. Every channel is tried even when one
@@ -102,7 +125,16 @@ class Notifier:
             self._try(ticket_channel.name, partial(self._ticket, ticket_channel, change), outcomes, failures)
         if change.kind is not ChangeKind.UPDATED:
             for announcer in self._announcers:
-                self._try(announcer.name, partial(self._announce, announcer, change), outcomes, failures)
+                self._try(
+                    announcer.name, partial(self._once, announcer.name, announcer.announce, change), outcomes, failures
+                )
+        for publisher in self._publishers:
+            if not publisher.covers(change):
+                outcomes[publisher.name] = NOTHING_TO_DO
+                continue
+            self._try(
+                publisher.name, partial(self._once, publisher.name, publisher.publish, change), outcomes, failures
+            )
         if failures:
             raise DeliveryFailed(change, failures)
         return outcomes
@@ -114,12 +146,13 @@ class Notifier:
         except Exception as error:  # a channel's failure must not keep the others from the change
             failures[name] = f"{type(error).__name__}: {error}"
 
-    def _announce(self, announcer: Announcer, change: StateChange) -> str:
-        claim = self._ledger.claim(change, announcer.name)
+    def _once(self, channel: str, deliver: Callable[[StateChange], None], change: StateChange) -> str:
+        """Deliver ``change`` to a channel that keeps no ticket, unless the ledger says it was sent."""
+        claim = self._ledger.claim(change, channel)
         if claim is None:
             return ALREADY_SENT
-        announcer.announce(change)
-        self._ledger.sent(change, announcer.name, SENT)
+        deliver(change)
+        self._ledger.sent(change, channel, SENT)
         return SENT
 
     def _ticket(self, channel: TicketChannel, change: StateChange) -> str:
