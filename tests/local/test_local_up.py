@@ -208,6 +208,9 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
         "VPCE_GUARD_SLACK_SECRET_ID": "",
         "VPCE_GUARD_JIRA_SECRET_ID": "",
         "VPCE_GUARD_OPSCENTER": "false",
+        "VPCE_GUARD_SECURITY_HUB": "false",
+        "VPCE_GUARD_README": "",
+        "VPCE_GUARD_ACCOUNT_ID": shared_stack.account_id,
     }
     sweep = {"SWEEP_QUEUE_URL": shared_stack.physical_id("SweepJobQueue"), "SWEEP_REGIONS": shared_stack.region}
     worker = {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8"}
