@@ -365,23 +365,19 @@ def vpcs_of_endpoint_groups(session: AwsSession, group_ids: Sequence[str]) -> li
 
 def vpcs_of_network_acls(session: AwsSession, network_acl_ids: Sequence[str]) -> list[str]:
     """The VPCs of these network ACLs: one DescribeNetworkAcls; a network ACL deleted since is none."""
-    acls = _describe_all(
-        session.client("ec2"),
-        DESCRIBE_NETWORK_ACLS,
-        "describe_network_acls",
-        Filters=[{"Name": "network-acl-id", "Values": list(network_acl_ids)}],
-    )["NetworkAcls"]
-    return sorted({acl["VpcId"] for acl in acls})
+    return _vpcs_of(session, DESCRIBE_NETWORK_ACLS, "describe_network_acls", "network-acl-id", network_acl_ids)
 
 
 def vpcs_of_route_tables(session: AwsSession, route_table_ids: Sequence[str]) -> list[str]:
-    tables = _describe_all(
-        session.client("ec2"),
-        DESCRIBE_ROUTE_TABLES,
-        "describe_route_tables",
-        Filters=[{"Name": "route-table-id", "Values": list(route_table_ids)}],
-    )["RouteTables"]
-    return sorted({table["VpcId"] for table in tables})
+    return _vpcs_of(session, DESCRIBE_ROUTE_TABLES, "describe_route_tables", "route-table-id", route_table_ids)
+
+
+def _vpcs_of(session: AwsSession, operation: str, method: str, filter_name: str, ids: Sequence[str]) -> list[str]:
+    """The VPCs the resources of ``ids`` belong to, read with one filtered describe."""
+    items = _describe_all(
+        session.client("ec2"), operation, method, Filters=[{"Name": filter_name, "Values": list(ids)}]
+    )
+    return sorted({item["VpcId"] for item in items[RESULT_KEYS[operation]]})
 
 
 def _describe_all(client: Any, operation: str, method: str, **parameters: Any) -> Any:
