@@ -23,8 +23,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from vpce_guard.aws import ApiCallCounter, AwsSession, TemporaryCredentials
-from vpce_guard.collect import CALL_ERRORS, CollectionError, error_code_and_reason
+from vpce_guard.aws import (
+    CALL_ERRORS,
+    ApiCallCounter,
+    AwsSession,
+    CollectionError,
+    TemporaryCredentials,
+    error_code_and_reason,
+)
 from vpce_guard.identifiers import partition_of
 
 # Renewed when less than a Lambda invocation's longest run (15 minutes) is left.
@@ -89,7 +95,7 @@ def organization_accounts(session: AwsSession) -> list[str]:
         pages = session.client("organizations").get_paginator("list_accounts").paginate()
         return sorted(account["Id"] for page in pages for account in page["Accounts"] if account["Status"] == "ACTIVE")
     except CALL_ERRORS as error:
-        raise CollectionError("ListAccounts", session.region, error) from error
+        raise CollectionError("ListAccounts", session.region, error, service="organizations") from error
 
 
 class OrganizationAccounts:
@@ -181,7 +187,7 @@ class Accounts:
             try:
                 self._home_account_id = str(self.home(region).client("sts").get_caller_identity()["Account"])
             except CALL_ERRORS as error:
-                raise CollectionError("GetCallerIdentity", region, error) from error
+                raise CollectionError("GetCallerIdentity", region, error, service="sts") from error
         return self._home_account_id
 
     def _session(self, account_id: str, region: str, role_name: str | None) -> AwsSession:

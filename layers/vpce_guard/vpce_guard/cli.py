@@ -27,11 +27,11 @@ from botocore.exceptions import ProfileNotFound
 
 from vpce_guard import __version__, identifiers
 from vpce_guard.accounts import Accounts, MemberRoles, organization_accounts
-from vpce_guard.aws import SCAN_RETRIES, AwsSession
+from vpce_guard.aws import CALL_ERRORS, SCAN_RETRIES, AwsSession, CollectionError
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.checks.base import MAX_TRAFFIC_DAYS
-from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
+from vpce_guard.collect import Progress
 from vpce_guard.cost import SAVINGS, CostReport, PriceError, price_endpoints, prices_for
 from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
@@ -547,7 +547,7 @@ def _read(store: StateStore, read: Callable[[StateStore], T]) -> T:
     try:
         return read(store)
     except CALL_ERRORS as error:
-        raise CollectionError("Scan", store.dynamodb.meta.region_name, error) from error
+        raise CollectionError("Scan", store.dynamodb.meta.region_name, error, service="dynamodb") from error
 
 
 def run_findings(args: argparse.Namespace) -> int:
@@ -616,7 +616,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         except (IntegrityError, RollbackError) as error:
             raise UsageError(str(error)) from error
         except CALL_ERRORS as error:
-            raise CollectionError("VerifyMac", change.region, error) from error
+            raise CollectionError("VerifyMac", change.region, error, service="kms") from error
         code = _rollback_reported(outcome)
         if code != EXIT_OK:
             return code
