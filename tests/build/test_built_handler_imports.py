@@ -43,8 +43,9 @@ BATCH_RECORD_MODELS = "aws_lambda_powertools.utilities.parser.models.sqs"
 # the configuration, and only the command prices anything).
 COST = "vpce_guard.cost"
 # What each function never runs, so never imports: the other functions' modules (the sweep worker records its
-# jobs with the sweep's ledger), the pipeline for the sweep and the notifier, which evaluate nothing, and the
-# collection for the sweep, which lists accounts and queues jobs.
+# jobs with the sweep's ledger), the pipeline for the sweep and the notifier, which evaluate nothing, the
+# collection for the sweep, which lists accounts and queues jobs, and the checks for the notifier, which tells
+# of findings already made.
 NOT_IMPORTED = {
     "OnChangeFunction": (CONFIG_RULE, SWEEP, SWEEP_WORKER, "vpce_guard.config_rule", BATCH_RECORD_MODELS, COST),
     "ConfigRuleFunction": (ON_CHANGE, SWEEP, SWEEP_WORKER, IDEMPOTENCY, BATCH_RECORD_MODELS, COST),
@@ -59,7 +60,15 @@ NOT_IMPORTED = {
         COST,
     ),
     "SweepWorkerFunction": (ON_CHANGE, CONFIG_RULE, IDEMPOTENCY, "vpce_guard.config_rule", BATCH_RECORD_MODELS, COST),
-    "NotifierFunction": ("vpce_guard.lambda_app", IDEMPOTENCY, "vpce_guard.pipeline", BATCH_RECORD_MODELS, COST),
+    "NotifierFunction": (
+        "vpce_guard.lambda_app",
+        IDEMPOTENCY,
+        "vpce_guard.pipeline",
+        "vpce_guard.checks",
+        "vpce_guard.sarif",
+        BATCH_RECORD_MODELS,
+        COST,
+    ),
 }
 
 

@@ -16,8 +16,8 @@ from sarif_support import SCHEMA, SCHEMA_FILE, assert_code_scanning_fields, vali
 
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.cli import main
-from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
-from vpce_guard.sarif import CHECKS_ANCHOR, FINGERPRINT, SARIF_SCHEMA, PolicyFile, findings_sarif
+from vpce_guard.findings import CHECKS_ANCHOR, ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
+from vpce_guard.sarif import FINGERPRINT, SARIF_SCHEMA, PolicyFile, findings_sarif
 from vpce_guard.scan import scan_policy_document
 
 BEDROCK = "com.amazonaws.us-east-1.bedrock-runtime"

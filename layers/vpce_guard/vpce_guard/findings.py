@@ -21,6 +21,9 @@ class Severity(StrEnum):
 
 ENDPOINT_RESOURCE = "AWS::EC2::VPCEndpoint"
 VPC_RESOURCE = "AWS::EC2::VPC"
+# The README's heading over the checks table ("What it finds, and why"), as GitHub anchors it: where every
+# output that links a finding to its explanation points.
+CHECKS_ANCHOR = "what-it-finds-and-why"
 
 
 @dataclass(frozen=True)

@@ -24,15 +24,13 @@ from typing import Any
 
 from vpce_guard import __version__
 from vpce_guard.checks import CHECKS, Check
-from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Severity
+from vpce_guard.findings import CHECKS_ANCHOR, ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Severity
 from vpce_guard.identifiers import partition_of
 from vpce_guard.policy import parse_policy
 
 # The OASIS Standard's schema (SARIF 2.1.0 with its errata), which the tests validate the output against.
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-# The README's heading over the checks table ("What it finds, and why"), as GitHub anchors it.
-CHECKS_ANCHOR = "what-it-finds-and-why"
 # The partial fingerprint of a result: a hash of its account, region, resource and check.
 FINGERPRINT = "vpceGuardFinding/v1"
 # The base a relative artifact URI is resolved against: the working directory check-policy ran in.

@@ -28,12 +28,11 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from vpce_guard.findings import VPC_RESOURCE
+from vpce_guard.findings import CHECKS_ANCHOR, VPC_RESOURCE
 from vpce_guard.identifiers import partition_of
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import message, shorten
 from vpce_guard.notify.opscenter import resource_arn
-from vpce_guard.sarif import CHECKS_ANCHOR
 from vpce_guard.vocabulary import Status
 
 SCHEMA_VERSION = "2018-10-08"
