@@ -39,6 +39,7 @@ from vpce_guard.findings import Finding, Severity
 from vpce_guard.iac.model import CHECK_FACTS, IacError, IacFacts, IacResult, applicable, judge
 from vpce_guard.iac.plan import read_plan
 from vpce_guard.iac.report import iac_json, iac_table
+from vpce_guard.iac.template import read_template
 from vpce_guard.judge import Activity
 from vpce_guard.policy import PolicyError
 from vpce_guard.remediation.integrity import ChangeSeal, IntegrityError
@@ -231,6 +232,22 @@ def build_parser() -> argparse.ArgumentParser:
     plan.set_defaults(command=run_check_plan)
     plan.add_argument("path", metavar="PLAN_JSON", help="the plan as JSON: terraform show -json PLAN > PLAN_JSON")
     _add_before_deploy_options(plan)
+
+    template = commands.add_parser(
+        "check-template",
+        help="run the checks on a CloudFormation template before deploy (YAML or JSON; SAM transformed first)",
+    )
+    template.set_defaults(command=run_check_template)
+    template.add_argument("path", metavar="TEMPLATE", help="the template file")
+    template.add_argument(
+        "--parameter",
+        type=_parameter,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter's value (repeat for each; the template's defaults fill in the rest)",
+    )
+    _add_before_deploy_options(template)
 
     preview = commands.add_parser(
         "policy-preview",
@@ -498,6 +515,23 @@ def run_check_plan(args: argparse.Namespace) -> int:
     checks, settings = _iac_checks(args), _settings(args)
     iac = read_plan(_read_text(args.path, "plan"), args.path, region=args.region, account_id=args.account_id)
     return _report_iac(judge(iac, settings, checks), args, iac)
+
+
+def run_check_template(args: argparse.Namespace) -> int:
+    """The checks on a CloudFormation template, as check-plan runs them on a plan."""
+    _check_readme_url(args)
+    checks, settings = _iac_checks(args), _settings(args)
+    parameters = dict(args.parameter)
+    iac = read_template(Path(args.path), parameters=parameters, region=args.region, account_id=args.account_id)
+    return _report_iac(judge(iac, settings, checks), args, iac)
+
+
+def _parameter(value: str) -> tuple[str, str]:
+    """KEY=VALUE, the key not empty."""
+    key, equals, given = value.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not KEY=VALUE")
+    return key.strip(), given
 
 
 def _iac_checks(args: argparse.Namespace) -> tuple[Check, ...]:
