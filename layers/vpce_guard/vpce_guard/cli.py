@@ -36,6 +36,10 @@ from vpce_guard.cost import SAVINGS, CostReport, PriceError, price_endpoints, pr
 from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
 from vpce_guard.findings import Finding, Severity
+from vpce_guard.iac.model import CHECK_FACTS, IacError, IacFacts, IacResult, applicable, judge
+from vpce_guard.iac.plan import read_plan
+from vpce_guard.iac.report import iac_json, iac_table
+from vpce_guard.iac.template import read_template
 from vpce_guard.judge import Activity
 from vpce_guard.policy import PolicyError
 from vpce_guard.remediation.integrity import ChangeSeal, IntegrityError
@@ -66,7 +70,7 @@ from vpce_guard.render import (
     sweep_results_json,
     sweep_results_table,
 )
-from vpce_guard.sarif import PolicyFile, findings_sarif
+from vpce_guard.sarif import PolicyFile, SourceFile, findings_sarif
 from vpce_guard.scan import (
     POLICY_CHECK_IDS,
     POLICY_UNDER_TEST,
@@ -103,7 +107,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.command(args)
         sys.stdout.flush()
-    except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError) as error:
+    except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError, IacError) as error:
         print(f"vpce-guard: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except ProfileNotFound as error:
@@ -222,6 +226,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_judgement_options(policy, SARIF)
 
+    plan = commands.add_parser(
+        "check-plan", help="run the checks on a Terraform plan before apply (the output of terraform show -json PLAN)"
+    )
+    plan.set_defaults(command=run_check_plan)
+    plan.add_argument("path", metavar="PLAN_JSON", help="the plan as JSON: terraform show -json PLAN > PLAN_JSON")
+    _add_before_deploy_options(plan)
+
+    template = commands.add_parser(
+        "check-template",
+        help="run the checks on a CloudFormation template before deploy (YAML or JSON; SAM transformed first)",
+    )
+    template.set_defaults(command=run_check_template)
+    template.add_argument("path", metavar="TEMPLATE", help="the template file")
+    template.add_argument(
+        "--parameter",
+        type=_parameter,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter's value (repeat for each; the template's defaults fill in the rest)",
+    )
+    _add_before_deploy_options(template)
+
     preview = commands.add_parser(
         "policy-preview",
         help="show what enforce mode would do to one endpoint's policy: the rewrite, the requests it changes, "
@@ -276,6 +303,15 @@ def build_parser() -> argparse.ArgumentParser:
     if importlib.util.find_spec(LOCAL_TOOLING_COMMANDS) is not None:
         importlib.import_module(LOCAL_TOOLING_COMMANDS).add_local_commands(commands)
     return parser
+
+
+def _add_before_deploy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", type=REGION, help="the region deployed to (default: what the file says)")
+    parser.add_argument(
+        "--account-id", type=ACCOUNT_ID, help="the account deployed to: the owner the policy checks count as ours"
+    )
+    parser.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECK_FACTS)})")
+    _add_judgement_options(parser, SARIF)
 
 
 def _add_judgement_options(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
@@ -470,6 +506,58 @@ def run_check_policy(args: argparse.Namespace) -> int:
         return _report(findings, args, policy=sarif_file)
     _print_proposal(findings, POLICY_UNDER_TEST, proposal(findings, facts, _plan_options(settings)), args)
     return _exit_code(findings, args)
+
+
+def run_check_plan(args: argparse.Namespace) -> int:
+    """The checks on a Terraform plan; exit 1 on a finding at or above --fail-on. A check not judged for want
+    of a fact known only after apply is reported, and does not fail the run."""
+    _check_readme_url(args)
+    checks, settings = _iac_checks(args), _settings(args)
+    iac = read_plan(_read_text(args.path, "plan"), args.path, region=args.region, account_id=args.account_id)
+    return _report_iac(judge(iac, settings, checks), args, iac)
+
+
+def run_check_template(args: argparse.Namespace) -> int:
+    """The checks on a CloudFormation template, as check-plan runs them on a plan."""
+    _check_readme_url(args)
+    checks, settings = _iac_checks(args), _settings(args)
+    parameters = dict(args.parameter)
+    iac = read_template(Path(args.path), parameters=parameters, region=args.region, account_id=args.account_id)
+    return _report_iac(judge(iac, settings, checks), args, iac)
+
+
+def _parameter(value: str) -> tuple[str, str]:
+    """KEY=VALUE, the key not empty."""
+    key, equals, given = value.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not KEY=VALUE")
+    return key.strip(), given
+
+
+def _iac_checks(args: argparse.Namespace) -> tuple[Check, ...]:
+    """The checks --checks names (one not run before deploy is an error), else those of the configuration
+    that judge a plan or template."""
+    if args.checks:
+        return applicable(_checks(args))
+    return tuple(check for check in _checks(args) if check.id in CHECK_FACTS)
+
+
+def _report_iac(result: IacResult, args: argparse.Namespace, iac: IacFacts) -> int:
+    if args.format == "sarif":
+        source = SourceFile.at(args.path, Path.cwd(), iac.lines)
+        print(findings_sarif(result.findings, source=source, unjudged=result.unjudged, readme_url=args.readme_url))
+    else:
+        print(iac_json(result) if args.format == "json" else iac_table(result))
+    return _exit_code(result.findings, args)
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UsageError(f"cannot read {what} file {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{what} file {path} is not UTF-8 text: undecodable byte at offset {error.start}") from error
 
 
 def run_policy_preview(args: argparse.Namespace) -> int:
