@@ -64,6 +64,16 @@ class Unknown:
     why: str
 
 
+def parameter_value(declaration: Mapping[str, Any], value: Any) -> Any:
+    """A parameter's value as ``Ref`` gives it: a list type's as a list, a boolean as CloudFormation writes it,
+    anything else as text."""
+    if str(declaration.get("Type", "")).startswith(_LIST_TYPES) and isinstance(value, str):
+        return [item.strip() for item in value.split(",") if item.strip()]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return value if isinstance(value, list) else str(value)
+
+
 @dataclass(frozen=True)
 class ResourceRef:
     """A ``Ref`` or ``Fn::GetAtt`` naming a resource of the template: its physical id, known at deploy."""
@@ -213,13 +223,7 @@ class _Template:
             else:
                 values[name] = Unknown(f"parameter {name} has no value: give --parameter {name}=VALUE")
                 continue
-            if str(declaration.get("Type", "")).startswith(_LIST_TYPES) and isinstance(value, str):
-                value = [item.strip() for item in value.split(",") if item.strip()]
-            elif isinstance(value, bool):
-                value = "true" if value else "false"
-            elif not isinstance(value, list):
-                value = str(value)
-            values[name] = value
+            values[name] = parameter_value(declaration, value)
         return values
 
     # --- intrinsics -------------------------------------------------------------------------------------
