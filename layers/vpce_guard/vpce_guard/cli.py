@@ -66,7 +66,7 @@ from vpce_guard.render import (
     sweep_results_json,
     sweep_results_table,
 )
-from vpce_guard.sarif import PolicyFile, findings_sarif
+from vpce_guard.sarif import PolicyFile, Recorded, findings_sarif
 from vpce_guard.scan import (
     POLICY_CHECK_IDS,
     POLICY_UNDER_TEST,
@@ -242,7 +242,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_state_options(findings)
     findings.add_argument("--status", choices=[*(status.value for status in Status), "all"], default="all")
     _add_where_options(findings)
-    findings.add_argument("--format", choices=("table", "json"), default="table")
+    findings.add_argument("--format", choices=SARIF, default="table")
+    _add_readme_url(findings)
 
     changes = commands.add_parser("changes", help="list the automatic changes recorded in the state table")
     changes.set_defaults(command=run_changes)
@@ -296,18 +297,22 @@ def _add_judgement_options(parser: argparse.ArgumentParser, formats: Sequence[st
     )
     parser.add_argument("--format", choices=formats, default="table")
     if "sarif" in formats:
-        parser.add_argument(
-            "--readme-url",
-            type=_readme_url,
-            metavar="URL",
-            help="with --format sarif: where your team reads this README (e.g. https://github.com/OWNER/vpce-guard"
-            "/blob/main/README.md), for each rule's help link",
-        )
+        _add_readme_url(parser)
     parser.add_argument(
         "--fail-on",
         type=str.upper,
         choices=[severity.value for severity in Severity],
         help="exit 1 when a finding at or above this severity exists",
+    )
+
+
+def _add_readme_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--readme-url",
+        type=_readme_url,
+        metavar="URL",
+        help="with --format sarif: where your team reads this README (e.g. https://github.com/OWNER/vpce-guard"
+        "/blob/main/README.md), for each rule's help link",
     )
 
 
@@ -551,6 +556,7 @@ def _read(store: StateStore, read: Callable[[StateStore], T]) -> T:
 
 
 def run_findings(args: argparse.Namespace) -> int:
+    _check_readme_url(args)
     records = _read(_state(args), StateStore.all_records)
     wanted = _where(args)
     records = [
@@ -558,7 +564,12 @@ def run_findings(args: argparse.Namespace) -> int:
         for record in records
         if wanted(record.account_id, record.region) and args.status in ("all", record.status.value)
     ]
-    print(records_json(records) if args.format == "json" else records_table(records))
+    if args.format == "sarif":
+        findings = [Finding.from_dict(record.finding) for record in records]
+        recorded = [Recorded(record.status, record.first_seen, record.last_seen) for record in records]
+        print(findings_sarif(findings, readme_url=args.readme_url, recorded=recorded))
+    else:
+        print(records_json(records) if args.format == "json" else records_table(records))
     return EXIT_OK
 
 

@@ -7,6 +7,10 @@ resource, check), and the finding itself in its JSON shape. A ``check-policy`` r
 file and at the lines of each statement the finding names; a scan reads no file, so its results name their
 AWS resource as a logical location. GitHub code scanning takes only results located in a file (an upload
 holding another is refused whole): check-policy's SARIF is the one to upload there.
+
+The state table's findings (``vpce-guard findings``) carry what the table recorded of each: its status, and
+when it was first and last seen (the result's provenance). A finding fixed or gone (REMEDIATED, RESOLVED) is a
+result that passes, at no level; one exempt by its resource's tag is a suppressed result.
 """
 
 from __future__ import annotations
@@ -19,20 +23,24 @@ import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vpce_guard import __version__
 from vpce_guard.checks import CHECKS, Check
-from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Severity
+from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
 from vpce_guard.identifiers import partition_of
 from vpce_guard.policy import parse_policy
+from vpce_guard.vocabulary import Status
 
 # The OASIS Standard's schema (SARIF 2.1.0 with its errata), which the tests validate the output against.
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
 # The README's heading over the checks table ("What it finds, and why"), as GitHub anchors it.
 CHECKS_ANCHOR = "what-it-finds-and-why"
+# Where the README explains each check, for a reader who has no link to it.
+README_SECTION = 'README.md, "What it finds, and why"'
 # The partial fingerprint of a result: a hash of its account, region, resource and check.
 FINGERPRINT = "vpceGuardFinding/v1"
 # The base a relative artifact URI is resolved against: the working directory check-policy ran in.
@@ -78,16 +86,26 @@ class PolicyFile:
         return cls(urllib.parse.quote(absolute.relative_to(cwd).as_posix()), text, cwd.as_uri().rstrip("/") + "/")
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What the state table recorded of a finding: its status, and when it was first and last seen (ISO 8601)."""
+
+    status: Status
+    first_seen: str
+    last_seen: str
+
+
 def findings_sarif(
     findings: Sequence[Finding],
     *,
     policy: PolicyFile | None = None,
     readme_url: str | None = None,
     problems: Sequence[str] = (),
+    recorded: Sequence[Recorded] | None = None,
 ) -> str:
     """A SARIF log of one run. ``readme_url`` is where the README is published (no link without it: a
     clone's own address is not known here); ``problems`` are what kept something from being judged, so that
-    the log does not read as clean."""
+    the log does not read as clean; ``recorded`` is what the state table says of each finding, in order."""
     rule_index = {check_id: position for position, check_id in enumerate(CHECKS)}
     regions = _statement_regions(policy.text) if policy is not None else {}
     driver: dict[str, Any] = {"name": "vpce-guard", "version": __version__}
@@ -115,17 +133,16 @@ def findings_sarif(
         }
         for finding in findings
     ]
+    if recorded is not None:
+        for result, record in zip(run["results"], recorded, strict=True):
+            _add_record(result, record)
     return json.dumps({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}, indent=2)
 
 
 def _rule(check: Check, readme_url: str | None) -> dict[str, Any]:
-    summary = _summary(check)
-    where = f"{readme_url}#{CHECKS_ANCHOR}" if readme_url else 'README.md, "What it finds, and why"'
-    fix = (
-        f"{check.remediation_action}: enforce mode makes the change where it is safe, else opens a ticket."
-        if check.automatic
-        else f"{check.remediation_action}: a ticket; vpce-guard never changes it automatically."
-    )
+    summary = check_summary(check)
+    where = f"{readme_url}#{CHECKS_ANCHOR}" if readme_url else README_SECTION
+    fix = Remediation(check.remediation_action, check.automatic).text
     rule: dict[str, Any] = {
         "id": check.id,
         "name": "".join(part.capitalize() for part in check.id.split("-")),
@@ -140,12 +157,31 @@ def _rule(check: Check, readme_url: str | None) -> dict[str, Any]:
     return rule
 
 
-def _summary(check: Check) -> str:
+def check_summary(check: Check) -> str:
     """What the check finds: the first paragraph of the docstring of the module named for its id, without
     the id it starts with."""
     doc = importlib.import_module(f"vpce_guard.checks.{check.id.replace('-', '_')}").__doc__ or ""
     first = " ".join(doc.strip().split("\n\n")[0].split()).removeprefix(f"{check.id}:").strip()
     return first[:1].upper() + first[1:]
+
+
+def _add_record(result: dict[str, Any], record: Recorded) -> None:
+    """The state table's word on a result: its status, when it was first and last seen; a closed finding
+    passes, an exempt one is suppressed by its resource's tag."""
+    result["provenance"] = {
+        "firstDetectionTimeUtc": _utc(record.first_seen),
+        "lastDetectionTimeUtc": _utc(record.last_seen),
+    }
+    if record.status.is_closed:
+        result["kind"], result["level"] = "pass", "none"
+    if record.status is Status.EXEMPT:
+        result["suppressions"] = [{"kind": "inSource", "justification": "exempt by a tag on the resource"}]
+    result["properties"]["status"] = record.status.value
+
+
+def _utc(timestamp: str) -> str:
+    """An ISO 8601 time as SARIF writes it: UTC, to the millisecond, with a Z."""
+    return datetime.fromisoformat(timestamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _fingerprint(finding: Finding) -> str:
