@@ -80,4 +80,4 @@ def test_findings_refuses_a_readme_url_for_a_format_without_links(
     code = main([*listing, "--readme-url", "https://github.com/acme/vpce-guard/blob/main/README.md"])
 
     assert code == 2
-    assert "--readme-url goes with --format sarif" in capsys.readouterr().err
+    assert "--readme-url goes with --format sarif or html" in capsys.readouterr().err
