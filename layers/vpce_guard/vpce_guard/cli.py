@@ -1,8 +1,8 @@
 """The ``vpce-guard`` command line.
 
-Findings go to stdout (JSON, SARIF, or a table); progress and diagnostics go to stderr. Exit codes: 0 done; 1 a
-finding at or above ``--fail-on``; 2 any error, an unexpected one included (nothing or not everything judged).
-Arguments are checked as they are parsed, and output paths before any AWS call.
+Findings go to stdout (JSON, SARIF, an HTML page, or a table); progress and diagnostics go to stderr. Exit
+codes: 0 done; 1 a finding at or above ``--fail-on``; 2 any error, an unexpected one included (nothing or not
+everything judged). Arguments are checked as they are parsed, and output paths before any AWS call.
 """
 
 from __future__ import annotations
@@ -35,6 +35,7 @@ from vpce_guard.collect import Progress
 from vpce_guard.cost import SAVINGS, CostReport, PriceError, price_endpoints, prices_for
 from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
+from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.iac.model import CHECK_FACTS, IacError, IacFacts, IacResult, applicable, judge
 from vpce_guard.iac.plan import read_plan
@@ -70,7 +71,8 @@ from vpce_guard.render import (
     sweep_results_json,
     sweep_results_table,
 )
-from vpce_guard.sarif import PolicyFile, SourceFile, findings_sarif
+from vpce_guard.report_html import records_report_html, scan_report_html
+from vpce_guard.sarif import PolicyFile, Recorded, SourceFile, findings_sarif
 from vpce_guard.scan import (
     POLICY_CHECK_IDS,
     POLICY_UNDER_TEST,
@@ -90,6 +92,8 @@ from vpce_guard.vocabulary import UNDOABLE, Status
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS, SARIF = ("table", "json"), ("table", "json", "sarif")
+# What a list of findings is also shown as: an HTML page (with --readme-url, as SARIF, for the checks' link).
+REPORTS = (*SARIF, "html")
 # The local tooling's commands: installed with this package, usable with the `local` extra.
 LOCAL_TOOLING_COMMANDS = "vpce_guard_local.commands"
 T = TypeVar("T")
@@ -174,7 +178,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="regions to scan with --all-accounts (default: --region)",
     )
     scan.add_argument("--parallel", type=_count, default=8, help="accounts scanned at once with --all-accounts")
-    _add_judgement_options(scan, SARIF)
+    _add_judgement_options(scan, REPORTS)
     scan.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECKS)})")
     scan.add_argument(
         "--baseline",
@@ -269,7 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_state_options(findings)
     findings.add_argument("--status", choices=[*(status.value for status in Status), "all"], default="all")
     _add_where_options(findings)
-    findings.add_argument("--format", choices=("table", "json"), default="table")
+    findings.add_argument("--format", choices=REPORTS, default="table")
+    _add_readme_url(findings)
 
     changes = commands.add_parser("changes", help="list the automatic changes recorded in the state table")
     changes.set_defaults(command=run_changes)
@@ -332,18 +337,22 @@ def _add_judgement_options(parser: argparse.ArgumentParser, formats: Sequence[st
     )
     parser.add_argument("--format", choices=formats, default="table")
     if "sarif" in formats:
-        parser.add_argument(
-            "--readme-url",
-            type=_readme_url,
-            metavar="URL",
-            help="with --format sarif: where your team reads this README (e.g. https://github.com/OWNER/vpce-guard"
-            "/blob/main/README.md), for each rule's help link",
-        )
+        _add_readme_url(parser)
     parser.add_argument(
         "--fail-on",
         type=str.upper,
         choices=[severity.value for severity in Severity],
         help="exit 1 when a finding at or above this severity exists",
+    )
+
+
+def _add_readme_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--readme-url",
+        type=_readme_url,
+        metavar="URL",
+        help="with --format sarif or html: where your team reads this README (e.g. https://github.com/OWNER/"
+        "vpce-guard/blob/main/README.md), for each check's link",
     )
 
 
@@ -367,7 +376,9 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.save_snapshot:
         result.snapshot.save(Path(args.save_snapshot))
         _say(f"snapshot saved to {args.save_snapshot}")
-    return _report(result.findings, args) if not result.problems else _report_with_problems(result, args)
+    if result.problems:
+        return _report_with_problems(result, args)
+    return _report(result.findings, args, facts=[result.facts])
 
 
 def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequence[Check]) -> ScanResult:
@@ -410,7 +421,9 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
     )
     problems = [f"{s.account_id}: {p.resource_id}: {p.message}" for s in scans if s.result for p in s.result.problems]
     problems += [f"{scanned.account_id} {scanned.region}: {scanned.error}" for scanned in failed]
-    code = _report(findings, args, problems=problems)
+    code = _report(
+        findings, args, problems=problems, facts=[scanned.result.facts for scanned in scans if scanned.result]
+    )
     for problem in problems:
         print(f"vpce-guard: error: {problem}", file=sys.stderr)
     return EXIT_ERROR if problems else code
@@ -639,14 +652,29 @@ def _read(store: StateStore, read: Callable[[StateStore], T]) -> T:
 
 
 def run_findings(args: argparse.Namespace) -> int:
-    records = _read(_state(args), StateStore.all_records)
+    _check_readme_url(args)
+    store = _state(args)
+    records = _read(store, StateStore.all_records)
     wanted = _where(args)
     records = [
         record
         for record in records
         if wanted(record.account_id, record.region) and args.status in ("all", record.status.value)
     ]
-    print(records_json(records) if args.format == "json" else records_table(records))
+    if args.format in ("sarif", "html"):
+        findings = [Finding.from_dict(record.finding) for record in records]
+        recorded = [Recorded(record.status, record.first_seen, record.last_seen) for record in records]
+        if args.format == "sarif":
+            print(findings_sarif(findings, readme_url=args.readme_url, recorded=recorded))
+        else:
+            source = f"the state table {store.table_name} ({store.dynamodb.meta.region_name})"
+            print(
+                records_report_html(
+                    findings, recorded, source=source, generated_at=datetime.now(UTC), readme_url=args.readme_url
+                )
+            )
+    else:
+        print(records_json(records) if args.format == "json" else records_table(records))
     return EXIT_OK
 
 
@@ -796,19 +824,26 @@ def _report(
     *,
     policy: PolicyFile | None = None,
     problems: Sequence[str] = (),
+    facts: Sequence[Facts] = (),
 ) -> int:
-    """The findings on stdout as --format says; SARIF also locates them in the policy file checked, and says
-    what could not be judged."""
+    """The findings on stdout as --format says; SARIF also locates them in the policy file checked, SARIF and
+    HTML say what could not be judged, and HTML shows the zones of the VPCs in ``facts``."""
     if args.format == "sarif":
         print(findings_sarif(findings, policy=policy, readme_url=args.readme_url, problems=problems))
+    elif args.format == "html":
+        print(
+            scan_report_html(
+                findings, facts, generated_at=datetime.now(UTC), problems=problems, readme_url=args.readme_url
+            )
+        )
     else:
         print(findings_json(findings) if args.format == "json" else findings_table(findings))
     return _exit_code(findings, args)
 
 
 def _check_readme_url(args: argparse.Namespace) -> None:
-    if args.readme_url and args.format != "sarif":
-        raise UsageError("--readme-url goes with --format sarif")
+    if args.readme_url and args.format not in ("sarif", "html"):
+        raise UsageError("--readme-url goes with --format sarif or html")
 
 
 def _exit_code(findings: Sequence[Finding], args: argparse.Namespace) -> int:
@@ -819,7 +854,7 @@ def _exit_code(findings: Sequence[Finding], args: argparse.Namespace) -> int:
 
 def _report_with_problems(result: ScanResult, args: argparse.Namespace) -> int:
     problems = [f"{problem.resource_id}: {problem.message}" for problem in result.problems]
-    _report(result.findings, args, problems=problems)
+    _report(result.findings, args, problems=problems, facts=[result.facts])
     for problem in problems:
         print(f"vpce-guard: error: {problem}", file=sys.stderr)
     return EXIT_ERROR

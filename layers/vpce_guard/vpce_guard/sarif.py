@@ -10,6 +10,10 @@ the resource's line, where the format gives it) and names the resource's address
 check not judged there for want of facts known only after apply is a result of kind "open" (SARIF's "could not
 determine whether the result is a pass or a fail"). GitHub code scanning takes only results located in a file (an upload
 holding another is refused whole): check-policy's SARIF is the one to upload there.
+
+The state table's findings (``vpce-guard findings``) carry what the table recorded of each: its status, and
+when it was first and last seen (the result's provenance). A finding fixed or gone (REMEDIATED, RESOLVED) is a
+result that passes, at no level; one exempt by its resource's tag is a suppressed result.
 """
 
 from __future__ import annotations
@@ -22,19 +26,23 @@ import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vpce_guard import __version__
 from vpce_guard.checks import CHECKS, Check
-from vpce_guard.findings import CHECKS_ANCHOR, ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Severity
+from vpce_guard.findings import CHECKS_ANCHOR, ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
 from vpce_guard.iac.model import Unjudged
 from vpce_guard.identifiers import partition_of
 from vpce_guard.policy import parse_policy
+from vpce_guard.vocabulary import Status
 
 # The OASIS Standard's schema (SARIF 2.1.0 with its errata), which the tests validate the output against.
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
+# Where the README explains each check, for a reader who has no link to it.
+README_SECTION = 'README.md, "What it finds, and why"'
 # The partial fingerprint of a result: a hash of its account, region, resource and check.
 FINGERPRINT = "vpceGuardFinding/v1"
 # The base a relative artifact URI is resolved against: the working directory check-policy ran in.
@@ -111,6 +119,15 @@ def _artifact_uri(path: str, cwd: Path) -> tuple[str, str | None]:
     return urllib.parse.quote(absolute.relative_to(cwd).as_posix()), cwd.as_uri().rstrip("/") + "/"
 
 
+@dataclass(frozen=True)
+class Recorded:
+    """What the state table recorded of a finding: its status, and when it was first and last seen (ISO 8601)."""
+
+    status: Status
+    first_seen: str
+    last_seen: str
+
+
 def findings_sarif(
     findings: Sequence[Finding],
     *,
@@ -119,10 +136,12 @@ def findings_sarif(
     unjudged: Sequence[Unjudged] = (),
     readme_url: str | None = None,
     problems: Sequence[str] = (),
+    recorded: Sequence[Recorded] | None = None,
 ) -> str:
     """A SARIF log of one run. ``readme_url`` is where the README is published (no link without it: a
     clone's own address is not known here); ``problems`` are what kept something from being judged, so that
-    the log does not read as clean; ``unjudged`` the checks a plan or template (``source``) left undecided."""
+    the log does not read as clean; ``unjudged`` the checks a plan or template (``source``) left undecided;
+    ``recorded`` is what the state table says of each finding, in order."""
     rule_index = {check_id: position for position, check_id in enumerate(CHECKS)}
     regions = _statement_regions(policy.text) if policy is not None else {}
     driver: dict[str, Any] = {"name": "vpce-guard", "version": __version__}
@@ -152,6 +171,9 @@ def findings_sarif(
         }
         for finding in findings
     ]
+    if recorded is not None:
+        for result, record in zip(run["results"], recorded, strict=True):
+            _add_record(result, record)
     run["results"] += [
         {
             "ruleId": unknown.check_id,
@@ -169,13 +191,9 @@ def findings_sarif(
 
 
 def _rule(check: Check, readme_url: str | None) -> dict[str, Any]:
-    summary = _summary(check)
-    where = f"{readme_url}#{CHECKS_ANCHOR}" if readme_url else 'README.md, "What it finds, and why"'
-    fix = (
-        f"{check.remediation_action}: enforce mode makes the change where it is safe, else opens a ticket."
-        if check.automatic
-        else f"{check.remediation_action}: a ticket; vpce-guard never changes it automatically."
-    )
+    summary = check_summary(check)
+    where = f"{readme_url}#{CHECKS_ANCHOR}" if readme_url else README_SECTION
+    fix = Remediation(check.remediation_action, check.automatic).text
     rule: dict[str, Any] = {
         "id": check.id,
         "name": "".join(part.capitalize() for part in check.id.split("-")),
@@ -190,12 +208,31 @@ def _rule(check: Check, readme_url: str | None) -> dict[str, Any]:
     return rule
 
 
-def _summary(check: Check) -> str:
+def check_summary(check: Check) -> str:
     """What the check finds: the first paragraph of the docstring of the module named for its id, without
     the id it starts with."""
     doc = importlib.import_module(f"vpce_guard.checks.{check.id.replace('-', '_')}").__doc__ or ""
     first = " ".join(doc.strip().split("\n\n")[0].split()).removeprefix(f"{check.id}:").strip()
     return first[:1].upper() + first[1:]
+
+
+def _add_record(result: dict[str, Any], record: Recorded) -> None:
+    """The state table's word on a result: its status, when it was first and last seen; a closed finding
+    passes, an exempt one is suppressed by its resource's tag."""
+    result["provenance"] = {
+        "firstDetectionTimeUtc": _utc(record.first_seen),
+        "lastDetectionTimeUtc": _utc(record.last_seen),
+    }
+    if record.status.is_closed:
+        result["kind"], result["level"] = "pass", "none"
+    if record.status is Status.EXEMPT:
+        result["suppressions"] = [{"kind": "inSource", "justification": "exempt by a tag on the resource"}]
+    result["properties"]["status"] = record.status.value
+
+
+def _utc(timestamp: str) -> str:
+    """An ISO 8601 time as SARIF writes it: UTC, to the millisecond, with a Z."""
+    return datetime.fromisoformat(timestamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _fingerprint(finding: Finding) -> str:
