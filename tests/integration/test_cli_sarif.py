@@ -18,6 +18,7 @@ from vpce_guard.pipeline import Pipeline
 from vpce_guard.sarif import LEVELS
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
+from vpce_guard.vocabulary import record_key
 from vpce_guard_local.demo import REGION, DemoEstate
 from vpce_guard_local.emulator import Emulator
 
@@ -81,3 +82,33 @@ def test_findings_refuses_a_readme_url_for_a_format_without_links(
 
     assert code == 2
     assert "--readme-url goes with --format sarif or html" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("output", ["sarif", "html"])
+def test_a_stored_finding_in_another_shape_is_an_error_naming_its_record(
+    aws_env: Emulator, demo_estate: DemoEstate, state_table: str, output: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+    dynamodb = session.client("dynamodb")
+    store = StateStore(dynamodb, state_table)
+    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
+    record = store.all_records()[0]
+    damaged = {key: value for key, value in record.finding.items() if key != "remediation"}
+    dynamodb.update_item(
+        TableName=state_table,
+        Key={
+            "pk": {"S": record_key(record.account_id, record.region, record.resource_id)},
+            "sk": {"S": record.check_id},
+        },
+        UpdateExpression="SET finding = :finding",
+        ExpressionAttributeValues={":finding": {"S": json.dumps(damaged)}},
+    )
+    listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
+
+    code = main([*listing, "--format", output])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert f"the record of {record.check_id} on {record.resource_id}" in captured.err
+    assert "missing 'remediation'" in captured.err

@@ -86,7 +86,7 @@ from vpce_guard.scan import (
     traffic_window,
 )
 from vpce_guard.snapshot import Scope, SnapshotError, check_destination
-from vpce_guard.state import StateStore
+from vpce_guard.state import StateReadError, StateStore
 from vpce_guard.sweep import SweepLedger
 from vpce_guard.vocabulary import UNDOABLE, Status
 
@@ -111,7 +111,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.command(args)
         sys.stdout.flush()
-    except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError, IacError) as error:
+    except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError, IacError, StateReadError) as error:
         print(f"vpce-guard: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except ProfileNotFound as error:
@@ -662,7 +662,7 @@ def run_findings(args: argparse.Namespace) -> int:
         if wanted(record.account_id, record.region) and args.status in ("all", record.status.value)
     ]
     if args.format in ("sarif", "html"):
-        findings = [Finding.from_dict(record.finding) for record in records]
+        findings = [record.stored_finding() for record in records]
         recorded = [Recorded(record.status, record.first_seen, record.last_seen) for record in records]
         if args.format == "sarif":
             print(findings_sarif(findings, readme_url=args.readme_url, recorded=recorded))

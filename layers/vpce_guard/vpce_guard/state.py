@@ -83,6 +83,19 @@ class Record:
     def key(self) -> tuple[str, str]:
         return (self.resource_id, self.check_id)
 
+    def stored_finding(self) -> Finding:
+        """The finding as the record keeps it; one in another shape (written by hand, or by another tool) is an
+        error naming the record, never a finding read half."""
+        try:
+            return Finding.from_dict(self.finding)
+        except (KeyError, TypeError, ValueError) as error:
+            cause = f"missing {error}" if isinstance(error, KeyError) else str(error)
+            raise StateReadError(
+                f"the record of {self.check_id} on {self.resource_id} ({self.account_id} {self.region}) holds a "
+                f"finding vpce-guard did not write ({cause}); delete the record, or let the next evaluation "
+                "write it again"
+            ) from error
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "account_id": self.account_id,
