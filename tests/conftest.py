@@ -8,10 +8,16 @@ from collections.abc import Iterator
 
 import pytest
 from botocore_models import share_models
+from hypothesis import settings
 from template_support import TEMPLATE
 
 from vpce_guard_local.emulator import Emulator
 from vpce_guard_local.sam.template import SamTemplate
+
+# Property tests assert behaviour, never time: Hypothesis's per-example deadline is a wall clock a busy CI
+# machine (or a schema built on first use) can exceed.
+settings.register_profile("vpce-guard", deadline=None)
+settings.load_profile("vpce-guard")
 
 
 def pytest_configure(config: pytest.Config) -> None:

@@ -128,7 +128,7 @@ def replaced(event: dict[str, Any], path: tuple[str, ...], value: Any) -> dict[s
     return copy
 
 
-@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@settings(max_examples=40, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(path=st.sampled_from(FIELDS), value=JSON, whole=st.booleans(), anything=JSON)
 def test_a_generated_event_never_crashes_the_handler_and_a_malformed_one_makes_no_aws_call(
     on_change: Callable[[Any], Any], aws_env: Emulator, path: tuple[str, ...], value: Any, whole: bool, anything: Any

@@ -71,13 +71,13 @@ def broken(record: dict[str, Any], path: tuple[Any, ...], value: Any) -> dict[st
     return changed
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(raw=JSON)
 def test_any_json_is_read_or_refused_with_a_malformed_record(raw: Any) -> None:
     assert isinstance(read(raw), StateChange | MalformedRecord | None)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(data=st.data(), record=st.sampled_from(SAMPLE_RECORDS))
 def test_a_record_broken_anywhere_is_read_or_refused_naming_the_record(
     data: st.DataObject, record: dict[str, Any]
@@ -92,7 +92,7 @@ def test_a_record_broken_anywhere_is_read_or_refused_naming_the_record(
         assert str(reading).startswith(("stream record ", "a stream record without an eventID"))
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     record=st.sampled_from(SAMPLE_RECORDS),
     image=st.sampled_from(["NewImage", "OldImage"]),
@@ -118,7 +118,7 @@ def test_a_change_is_read_only_from_attributes_of_the_declared_types(
         assert isinstance(reading.finding, dict)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(record=st.sampled_from(SAMPLE_RECORDS), event_name=EVENT_NAMES, finding=FINDINGS)
 def test_unknown_event_names_and_findings_that_are_not_json_objects_are_refused(
     record: dict[str, Any], event_name: Any, finding: str
@@ -137,7 +137,7 @@ def test_unknown_event_names_and_findings_that_are_not_json_objects_are_refused(
         assert reading.finding == json.loads(finding)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(
     record=st.sampled_from(SAMPLE_RECORDS),
     noise=st.dictionaries(st.text(min_size=1, max_size=10).filter(lambda name: name not in DECLARED), ATTRIBUTES),

@@ -25,7 +25,7 @@ from vpce_guard.identifiers import known_regions
 BEDROCK = "com.amazonaws.us-east-1.bedrock-runtime"
 POLICY = {"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}
 CHECK_POLICY = ["check-policy", "--service-name", BEDROCK, "--policy", "-"]
-PROPERTY = settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(max_examples=100, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def refused(argv: list[str], capsys: pytest.CaptureFixture[str]) -> str:

@@ -29,7 +29,7 @@ values = st.recursive(
 documents = st.dictionaries(st.sampled_from([*KEYS, "colour"]), values, max_size=6)
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(documents)
 def test_a_document_is_refused_or_read_exactly_as_written(document: dict[str, Any]) -> None:
     try:
@@ -45,14 +45,14 @@ def test_a_document_is_refused_or_read_exactly_as_written(document: dict[str, An
     assert dict(config.modes) == {check_id: Mode(mode) for check_id, mode in document.get("modes", {}).items()}
 
 
-@settings(max_examples=300, deadline=None)
+@settings(max_examples=300)
 @given(st.text(max_size=200))
 def test_any_text_is_a_configuration_or_a_config_error(text: str) -> None:
     with contextlib.suppress(ConfigError):
         GuardConfig.from_toml(text)
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(st.text(max_size=200), st.sampled_from(["", "o-a1b2c3d4e5"]))
 def test_the_functions_configuration_never_fails_and_never_names_another_organization(
     text: str, organization_id: str

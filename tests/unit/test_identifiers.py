@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from vpce_guard.identifiers import account_id, known_regions, org_id, region
 
-SETTINGS = settings(max_examples=200, deadline=None)
+SETTINGS = settings(max_examples=200)
 
 
 def accepts(validator: Callable[[str], str], value: str) -> bool:

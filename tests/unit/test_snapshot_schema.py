@@ -21,7 +21,7 @@ from vpce_guard.scan import load_snapshot, scan_snapshot
 from vpce_guard.snapshot import SCOPE_FILE, Snapshot, SnapshotError
 
 VPC, SERVICE = "vpc-0a1b2c3d4e5f60718", "com.amazonaws.us-east-1.ssm"
-PROPERTY = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+PROPERTY = settings(max_examples=150, suppress_health_check=[HealthCheck.function_scoped_fixture])
 
 
 def responses() -> dict[str, Any]:

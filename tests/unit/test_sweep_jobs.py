@@ -117,7 +117,7 @@ ACCOUNT_IDS = st.from_regex(r"[0-9]{12}", fullmatch=True)
 REGIONS = st.sampled_from(sorted(known_regions()))
 
 
-@settings(max_examples=100, deadline=None)
+@settings(max_examples=100)
 @given(sweep_id=SWEEP_IDS, account_id=ACCOUNT_IDS, region=REGIONS)
 def test_every_valid_job_reads_back_as_itself(sweep_id: str, account_id: str, region: str) -> None:
     job = SweepJob(sweep_id, account_id, region)
@@ -132,7 +132,7 @@ JSON = st.recursive(
 )
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=200)
 @given(
     body=st.one_of(
         st.text(max_size=60),

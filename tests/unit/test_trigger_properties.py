@@ -45,13 +45,13 @@ def with_fields(event: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]
     return copy
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(event=JSON)
 def test_any_json_is_read_or_refused_with_a_trigger_error(event: Any) -> None:
     assert isinstance(read(event), ApiChange | Ignored | TriggerError)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     name=st.sampled_from(CLOUDTRAIL_SAMPLES),
     account=ACCOUNTS,
@@ -77,7 +77,7 @@ def test_a_change_is_always_of_the_envelopes_account_and_region_and_the_body_agr
         assert any(field in str(reading) for field in FIELDS)
 
 
-@settings(max_examples=150, deadline=None)
+@settings(max_examples=150)
 @given(
     name=st.sampled_from(CLOUDTRAIL_SAMPLES),
     field=st.sampled_from(["detail.requestParameters", "detail.responseElements"]),
@@ -98,7 +98,7 @@ def test_a_change_names_only_ids_of_ec2s_form(name: str, field: str, value: Any)
         assert all(ID_FORM.fullmatch(resource_id) for resource_id in ids)
 
 
-@settings(max_examples=50, deadline=None)
+@settings(max_examples=50)
 @given(name=st.sampled_from(CLOUDTRAIL_SAMPLES), noise=st.dictionaries(st.text(min_size=1, max_size=10), JSON))
 def test_fields_the_trigger_does_not_read_do_not_change_its_reading(name: str, noise: dict[str, Any]) -> None:
     """CloudTrail adds fields over time (userIdentity, tlsDetails, ...): a field the model does not declare is

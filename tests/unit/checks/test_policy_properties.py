@@ -57,7 +57,7 @@ json_values = st.recursive(
     lambda children: st.lists(children, max_size=4) | st.dictionaries(st.text(max_size=8), children, max_size=4),
     max_leaves=20,
 )
-GENERATED = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+GENERATED = settings(max_examples=150, suppress_health_check=[HealthCheck.too_slow])
 
 
 @GENERATED
