@@ -1,9 +1,9 @@
 """The two gateway cost checks through the emulator over HTTP. s3-interface-bypasses-gateway: found on a built
-estate, changed by the pipeline in enforce mode (once the account's bucket policies are read) and read back,
-rolled back exactly with `vpce-guard rollback`, a ticket when a route table lacks the gateway endpoint, when a
-bucket policy names the interface endpoint in aws:SourceVpce, or when the functions have no path to S3, a plan
-only in dry-run, and AWS's refusal when the gateway endpoint is gone. interface-where-gateway-serves: found,
-silenced by a path from on premises, never changed."""
+estate, changed by the pipeline in enforce mode (once the account's bucket policies are read: never on a scan
+or in ticket mode) and read back, rolled back exactly with `vpce-guard rollback`, a ticket when a route table
+lacks the gateway endpoint, when a bucket policy names the interface endpoint in aws:SourceVpce, or when the
+functions have no path to S3, a plan only in dry-run, and AWS's refusal when the gateway endpoint is gone.
+interface-where-gateway-serves: found, silenced by a path from on premises, never changed."""
 
 from __future__ import annotations
 
@@ -177,6 +177,19 @@ def test_a_bucket_policy_naming_the_interface_endpoint_is_a_ticket_naming_it_and
     assert status_of(store, endpoint_id) is Status.TICKETED
     assert inbound_only(ec2, endpoint_id) is False
     assert session.counter.calls["ModifyVpcEndpoint"] == 0
+
+
+def test_a_scan_and_a_ticket_mode_evaluation_read_no_bucket_policy(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint_id = s3_interface_beside_gateway(ec2, vpc)
+    session.client("s3").create_bucket(Bucket="logs")
+
+    scan_live(session, Scope(REGION, (vpc.id,)), CheckSettings())
+    evaluate(session, store, vpc, f'[modes]\n{BYPASS} = "ticket"\n')
+
+    assert (session.counter.calls["ListBuckets"], session.counter.calls["GetBucketPolicy"]) == (0, 0)
+    assert status_of(store, endpoint_id) is Status.TICKETED
 
 
 def test_without_a_path_to_s3_no_bucket_policy_is_read_and_the_change_is_a_ticket(
