@@ -13,7 +13,7 @@ SAM_INSTALLED := $(SAM_VENV)/.installed
 PYTHON312 := $(or $(shell python3.12 -c 'import sys; print(sys.executable)' 2>/dev/null),$(lastword $(sort \
 	$(wildcard $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)/versions/3.12.*/bin/python3.12))))
 
-.PHONY: install demo test unit lint build bench clean
+.PHONY: install demo test unit lint build browser bench clean
 
 $(INSTALLED): pyproject.toml constraints.txt
 	$(PYTHON) -m venv $(VENV)
@@ -29,6 +29,7 @@ $(SAM_INSTALLED): build-constraints.txt
 	$(SAM_VENV)/bin/python -m pip install --quiet -c build-constraints.txt aws-sam-cli
 	touch $(SAM_INSTALLED)
 
+# The demo also writes its scan's HTML report to vpce-guard-report.html here, and says where.
 demo: $(INSTALLED)
 	$(BIN)/vpce-guard demo
 
@@ -50,9 +51,18 @@ build: $(INSTALLED) $(SAM_INSTALLED)
 	$(PYTHON312) -m compileall -q -f -j 0 --invalidation-mode unchecked-hash .aws-sam/build
 	$(BIN)/python -m vpce_guard_local.sam.built .aws-sam $(PYTHON312)
 
+# The HTML report's browser tests drive headless Chromium: Debian's chromium package, installed where it is missing
+# (apt-get, so as root: as CI runs). VPCE_GUARD_NO_BROWSER=1 skips both the install and those tests.
+browser:
+	@if [ "$(VPCE_GUARD_NO_BROWSER)" = 1 ] || command -v chromium >/dev/null; then exit 0; fi; \
+	echo "installing chromium for the HTML report's browser tests"; \
+	(apt-get update && apt-get install -y --no-install-recommends chromium) || { echo "make browser could not" \
+		"install chromium: run as root on Debian (or install your system's chromium and put it on PATH), or set" \
+		"VPCE_GUARD_NO_BROWSER=1 to skip the browser tests" >&2; exit 1; }
+
 # The whole suite, one worker per core (each with its own emulator), after the build its tests read. A worker
 # that runs out of tests takes some of another's (worksteal): the long end-to-end tests do not all land last.
-test: lint build
+test: lint build browser
 	$(BIN)/python -m pytest -n auto --dist worksteal
 
 # The fast loop: the unit tests, no emulator.

@@ -39,14 +39,36 @@ IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"  # the on-change fun
 # Powertools' batch utility imports its pydantic models of queue and stream records when pydantic was imported
 # before it (a quarter of the instructions of import boto3 with one client); no function uses them.
 BATCH_RECORD_MODELS = "aws_lambda_powertools.utilities.parser.models.sqs"
+# The command line's cost report: its price models are no function's (the configuration's prices are read with
+# the configuration, and only the command prices anything).
+COST = "vpce_guard.cost"
 # What each function never runs, so never imports: the other functions' modules (the sweep worker records its
-# jobs with the sweep's ledger), and the pipeline for the sweep and the notifier, which evaluate nothing.
+# jobs with the sweep's ledger), the pipeline for the sweep and the notifier, which evaluate nothing, the
+# collection for the sweep, which lists accounts and queues jobs, and the checks for the notifier, which tells
+# of findings already made.
 NOT_IMPORTED = {
-    "OnChangeFunction": (CONFIG_RULE, SWEEP, SWEEP_WORKER, "vpce_guard.config_rule", BATCH_RECORD_MODELS),
-    "ConfigRuleFunction": (ON_CHANGE, SWEEP, SWEEP_WORKER, IDEMPOTENCY, BATCH_RECORD_MODELS),
-    "SweepFunction": (ON_CHANGE, CONFIG_RULE, SWEEP_WORKER, IDEMPOTENCY, "vpce_guard.pipeline", BATCH_RECORD_MODELS),
-    "SweepWorkerFunction": (ON_CHANGE, CONFIG_RULE, IDEMPOTENCY, "vpce_guard.config_rule", BATCH_RECORD_MODELS),
-    "NotifierFunction": ("vpce_guard.lambda_app", IDEMPOTENCY, "vpce_guard.pipeline", BATCH_RECORD_MODELS),
+    "OnChangeFunction": (CONFIG_RULE, SWEEP, SWEEP_WORKER, "vpce_guard.config_rule", BATCH_RECORD_MODELS, COST),
+    "ConfigRuleFunction": (ON_CHANGE, SWEEP, SWEEP_WORKER, IDEMPOTENCY, BATCH_RECORD_MODELS, COST),
+    "SweepFunction": (
+        ON_CHANGE,
+        CONFIG_RULE,
+        SWEEP_WORKER,
+        IDEMPOTENCY,
+        "vpce_guard.pipeline",
+        "vpce_guard.collect",
+        BATCH_RECORD_MODELS,
+        COST,
+    ),
+    "SweepWorkerFunction": (ON_CHANGE, CONFIG_RULE, IDEMPOTENCY, "vpce_guard.config_rule", BATCH_RECORD_MODELS, COST),
+    "NotifierFunction": (
+        "vpce_guard.lambda_app",
+        IDEMPOTENCY,
+        "vpce_guard.pipeline",
+        "vpce_guard.checks",
+        "vpce_guard.sarif",
+        BATCH_RECORD_MODELS,
+        COST,
+    ),
 }
 
 

@@ -18,9 +18,10 @@ from vpce_guard_local.estate import PlantedMistake, plant_private_dns_mistake
 from vpce_guard_local.sam.members import deploy_member_stack_set
 from vpce_guard_local.samples import load_event, retarget
 
-ROLES = MemberRoles(read="vpce-guard-read", remediate="vpce-guard-remediate")
+ROLES = MemberRoles(read="vpce-guard-read", remediate="vpce-guard-remediate", findings="vpce-guard-findings")
 HUB_BUS = f"arn:aws:events:{REGION}:123456789012:event-bus/vpce-guard-hub"
 READER, ACTOR = "vpce-guard-hub-ConfigRuleFunctionRole", "vpce-guard-hub-OnChangeFunctionRole"
+NOTIFIER = "vpce-guard-hub-NotifierFunctionRole"
 OUTSIDER = "999999999999"
 
 
@@ -74,11 +75,11 @@ def create_role(emulator: Emulator, account_id: str, name: str) -> None:
 
 
 def org_with_members(emulator: Emulator, regions: tuple[str, ...] = (REGION,)) -> Hub:
-    """Three members with the member stack in each region; the hub's reader and actor roles in the management
-    account, which is the hub's home."""
+    """Three members with the member stack in each region; the hub's reader, actor and notifier roles in the
+    management account, which is the hub's home."""
     organization = emulator.organization(members=3)
     hub = Hub(emulator, organization, organization.management_account_id)
-    for role in (READER, ACTOR):
+    for role in (READER, ACTOR, NOTIFIER):
         create_role(emulator, hub.account_id, role)
     deploy_members(hub, hub.account_id, ROLES, regions)
     return hub
@@ -88,7 +89,8 @@ def deploy_members(
     hub: Hub, hub_account_id: str, roles: MemberRoles, regions: tuple[str, ...] = (REGION,), name: str = "members"
 ) -> None:
     """The member template through a service-managed StackSet to the organization's OU, trusting the hub
-    function roles of ``hub_account_id`` (the reader and actor roles' names)."""
+    function roles of ``hub_account_id`` (the reader, actor and notifier roles' names); the findings role is
+    created when ``roles`` names one, as the hub's EnableSecurityHub "true" does."""
     deploy_member_stack_set(
         hub.emulator.client("cloudformation", REGION),
         {
@@ -97,8 +99,11 @@ def deploy_members(
             "OrganizationId": hub.organization.id,
             "HubReaderRoleArns": ",".join(hub.role_arn(role, hub_account_id) for role in (READER, ACTOR)),
             "HubActorRoleArns": hub.role_arn(ACTOR, hub_account_id),
-            "ReadRoleName": roles.read,
+            "HubNotifierRoleArns": hub.role_arn(NOTIFIER, hub_account_id),
+            "ReadRoleName": roles.read or "",
             "RemediationRoleName": roles.remediate or "",
+            "FindingsRoleName": roles.findings or "",
+            "SecurityHubEnabled": "true" if roles.findings else "false",
             "RoleRegion": REGION,
             "MemberRegions": ",".join(regions),
             "RemediationEnabled": "true",

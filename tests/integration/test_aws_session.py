@@ -6,8 +6,7 @@ from typing import Any
 
 import pytest
 
-from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.aws import CALL_ERRORS, AwsSession
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
 

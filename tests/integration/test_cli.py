@@ -19,10 +19,9 @@ from botocore.awsrequest import AWSResponse
 
 from vpce_guard import cli
 from vpce_guard.accounts import Accounts
-from vpce_guard.aws import SCAN_RETRIES, AwsSession
+from vpce_guard.aws import SCAN_RETRIES, AwsSession, CollectionError
 from vpce_guard.checks import CheckSettings
 from vpce_guard.cli import main
-from vpce_guard.collect import CollectionError
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.scan import ScanResult, scan_live

@@ -1,4 +1,5 @@
-"""`vpce-guard scan --format sarif` through the emulator: the demo estate's findings as a valid SARIF log."""
+"""`--format sarif` through the emulator: the demo estate's findings as a valid SARIF log, from a scan and from
+the state table (`findings`)."""
 
 from __future__ import annotations
 
@@ -7,10 +8,16 @@ import json
 import pytest
 from sarif_support import assert_code_scanning_fields, valid_sarif
 
+from vpce_guard.accounts import Accounts
+from vpce_guard.aws import AwsSession
 from vpce_guard.checks import CHECKS
 from vpce_guard.cli import main
+from vpce_guard.decisions import GuardConfig
 from vpce_guard.findings import ENDPOINT_RESOURCE
+from vpce_guard.pipeline import Pipeline
 from vpce_guard.sarif import LEVELS
+from vpce_guard.snapshot import Scope
+from vpce_guard.state import StateStore
 from vpce_guard_local.demo import REGION, DemoEstate
 from vpce_guard_local.emulator import Emulator
 
@@ -44,3 +51,33 @@ def test_a_scan_in_sarif_holds_one_result_per_finding_each_named_by_its_resource
             "kind": "resource",
             "fullyQualifiedName": f"arn:aws:ec2:{REGION}:{finding['account_id']}:{kind}/{finding['resource_id']}",
         }
+
+
+def test_findings_in_sarif_holds_the_state_tables_findings_each_with_its_status(
+    aws_env: Emulator, demo_estate: DemoEstate, state_table: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+    store = StateStore(session.client("dynamodb"), state_table)
+    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
+    listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
+    main([*listing, "--format", "json"])
+    records = json.loads(capsys.readouterr().out)
+
+    code = main([*listing, "--format", "sarif"])
+
+    results = valid_sarif(capsys.readouterr().out)["runs"][0]["results"]
+    assert code == 0
+    assert [result["properties"]["finding"] for result in results] == [record["finding"] for record in records]
+    assert [result["properties"]["status"] for result in results] == [record["status"] for record in records]
+    assert all(result["provenance"]["firstDetectionTimeUtc"].endswith("Z") for result in results)
+
+
+def test_findings_refuses_a_readme_url_for_a_format_without_links(
+    aws_env: Emulator, state_table: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
+
+    code = main([*listing, "--readme-url", "https://github.com/acme/vpce-guard/blob/main/README.md"])
+
+    assert code == 2
+    assert "--readme-url goes with --format sarif or html" in capsys.readouterr().err

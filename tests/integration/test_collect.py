@@ -10,9 +10,9 @@ import pytest
 from botocore.awsrequest import AWSResponse
 
 from vpce_guard import collect
-from vpce_guard.aws import AwsSession
+from vpce_guard.aws import AwsSession, CollectionError
 from vpce_guard.checks import CHECKS, Check, CheckSettings
-from vpce_guard.collect import CollectionError, collect_snapshot
+from vpce_guard.collect import collect_snapshot
 from vpce_guard.facts import Facts, build_facts
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.scan import scan_live, scan_snapshot, traffic_window

@@ -13,10 +13,18 @@ pytestmark = pytest.mark.server
 REPO = Path(__file__).parents[2]
 
 
-def test_the_demo_finds_every_planted_mistake_and_runs_the_whole_loop() -> None:
+def test_the_demo_finds_every_planted_mistake_and_runs_the_whole_loop(tmp_path: Path) -> None:
     script = Path(sys.executable).parent / "vpce-guard"
+    report = tmp_path / "report.html"
 
-    result = subprocess.run([str(script), "demo"], cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
+    result = subprocess.run(
+        [str(script), "demo", "--report", str(report)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
 
     assert result.returncode == 0, result.stderr[-3000:]
     assert "every planted mistake found, every clean endpoint silent" in result.stderr
@@ -28,3 +36,5 @@ def test_the_demo_finds_every_planted_mistake_and_runs_the_whole_loop() -> None:
         "of data; $307.33 a month, $43.80 of it what the cost findings would save" in result.stderr
     )
     assert "the cost report adds up" in result.stderr
+    assert f"HTML report of the scan written to {report}: open it in a browser" in result.stderr
+    assert report.read_text("ascii").startswith("<!DOCTYPE html>")

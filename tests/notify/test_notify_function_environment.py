@@ -64,3 +64,16 @@ def test_a_readme_url_that_is_not_one_is_refused(value: str) -> None:
 def test_the_state_table_is_required() -> None:
     with pytest.raises(ConfigurationError, match="STATE_TABLE_NAME"):
         NotifierEnvironment.read({"AWS_REGION": "us-east-1"})
+
+
+def test_on_a_hub_the_member_findings_role_is_read_with_security_hub_on() -> None:
+    hub = {**BASE, "VPCE_GUARD_SECURITY_HUB": "true", "VPCE_GUARD_ACCOUNT_ID": "123456789012"}
+    env = NotifierEnvironment.read({**hub, "MEMBER_FINDINGS_ROLE_NAME": "vpce-guard-findings"})
+
+    assert env.member_findings_role == "vpce-guard-findings"
+    assert NotifierEnvironment.read(hub).member_findings_role == ""
+
+
+def test_a_member_findings_role_without_security_hub_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="MEMBER_FINDINGS_ROLE_NAME is set without VPCE_GUARD_SECURITY_HUB"):
+        NotifierEnvironment.read({**BASE, "MEMBER_FINDINGS_ROLE_NAME": "vpce-guard-findings"})

@@ -74,6 +74,13 @@ def hub(hub_transformed: TransformedTemplate) -> TransformedTemplate:
 
 
 @pytest.fixture(scope="session")
+def hub_without_security_hub(sam_template: SamTemplate) -> TransformedTemplate:
+    """What the hub of an organization creates with EnableSecurityHub "false"."""
+    parameters = PARAMETERS | ORGANIZATION_PARAMETERS | {"EnableSecurityHub": "false"}
+    return as_created(sam_template.transform(parameters, region=REGION))
+
+
+@pytest.fixture(scope="session")
 def endpoints_only(sam_template: SamTemplate) -> TransformedTemplate:
     """What a single account creates with ApiEgress "endpoints"."""
     return as_created(sam_template.transform(PARAMETERS | ENDPOINTS_EGRESS, region=REGION))

@@ -143,8 +143,29 @@ def test_hub_functions_are_told_the_member_role_names_they_may_assume(hub: Trans
         assert "MEMBER_REMEDIATION_ROLE_NAME" not in environment
 
 
-def test_the_notifier_is_told_no_member_roles(hub: TransformedTemplate) -> None:
-    assert not {name for name in hub.function_environment("NotifierFunction") if name.startswith("MEMBER_")}
+def test_the_notifier_is_told_the_member_findings_role_only(hub: TransformedTemplate) -> None:
+    environment = hub.function_environment("NotifierFunction")
+
+    assert {name for name in environment if name.startswith("MEMBER_")} == {"MEMBER_FINDINGS_ROLE_NAME"}
+    assert environment["MEMBER_FINDINGS_ROLE_NAME"] == {"Ref": "MemberFindingsRoleName"}
+
+
+def test_the_notifier_may_assume_the_member_findings_role_of_the_organization_only(hub: TransformedTemplate) -> None:
+    (statement,) = assume_role_statements(hub, "NotifierFunction")
+
+    assert statement["Resource"] == {"Fn::Sub": "arn:${AWS::Partition}:iam::*:role/${MemberFindingsRoleName}"}
+    assert statement["Condition"] == {"StringEquals": {"aws:ResourceOrgID": ORGANIZATION}}
+
+
+def test_without_security_hub_the_hub_notifier_knows_and_may_assume_no_member_role(
+    hub_without_security_hub: TransformedTemplate,
+) -> None:
+    notifier = "NotifierFunction"
+
+    assert not {name for name in hub_without_security_hub.function_environment(notifier) if name.startswith("MEMBER_")}
+    assert not {
+        a for a in hub_without_security_hub.policy_actions(notifier) if a.startswith(("sts:", "organizations:"))
+    }
 
 
 @pytest.mark.parametrize("function", READERS)
@@ -166,7 +187,8 @@ def test_hub_functions_may_assume_the_member_roles_of_the_organization_only(
 def test_the_sweep_lists_the_member_stacks_accounts_and_the_config_rule_function_the_organizations(
     hub: TransformedTemplate,
 ) -> None:
-    """The Config rule function refuses a rule of an account outside the organization before any AssumeRole."""
+    """The Config rule function refuses a rule of an account outside the organization before any AssumeRole,
+    and the notifier a Security Hub finding of one."""
     listing = {
         f: {a for a in hub.policy_actions(f) if a.startswith("organizations:")}
         for f in FUNCTIONS
@@ -180,6 +202,7 @@ def test_the_sweep_lists_the_member_stacks_accounts_and_the_config_rule_function
             "organizations:ListOrganizationalUnitsForParent",
         },
         "ConfigRuleFunction": {"organizations:ListAccounts"},
+        "NotifierFunction": {"organizations:ListAccounts"},
     }
 
 
@@ -327,6 +350,8 @@ def test_the_hub_tells_members_its_account_bus_organization_role_names_and_regio
     assert passed["OrganizationId"] == ORGANIZATION
     assert passed["ReadRoleName"] == {"Ref": "MemberReadRoleName"}
     assert passed["RemediationRoleName"] == {"Ref": "MemberRemediationRoleName"}
+    assert passed["FindingsRoleName"] == {"Ref": "MemberFindingsRoleName"}
+    assert passed["SecurityHubEnabled"] == {"Ref": "EnableSecurityHub"}
     assert passed["RoleRegion"] == {"Ref": "AWS::Region"}
 
 
@@ -335,6 +360,10 @@ def test_the_hub_names_its_reading_and_its_acting_function_roles(
     hub: TransformedTemplate, parameter: str, functions: tuple[str, ...]
 ) -> None:
     assert stackset_parameters(hub)[parameter] == {"Fn::Join": [",", [function_role(hub, f) for f in functions]]}
+
+
+def test_the_hub_names_its_notifier_role_for_the_findings_role(hub: TransformedTemplate) -> None:
+    assert stackset_parameters(hub)["HubNotifierRoleArns"] == function_role(hub, "NotifierFunction")
 
 
 def test_the_stackset_waits_for_the_bus_policy_and_the_config_permission(sam_template: SamTemplate) -> None:
@@ -412,7 +441,11 @@ def test_the_remediation_role_grants_exactly_the_declared_remediations_and_their
 
 @pytest.mark.parametrize(
     ("role", "name", "trusted"),
-    [("ReadRole", "ReadRoleName", "HubReaderRoleArns"), ("RemediationRole", "RemediationRoleName", "HubActorRoleArns")],
+    [
+        ("ReadRole", "ReadRoleName", "HubReaderRoleArns"),
+        ("RemediationRole", "RemediationRoleName", "HubActorRoleArns"),
+        ("FindingsRole", "FindingsRoleName", "HubNotifierRoleArns"),
+    ],
 )
 def test_member_roles_trust_only_the_hub_function_roles_inside_the_organization(
     member: dict[str, Any], role: str, name: str, trusted: str
@@ -429,15 +462,26 @@ def test_member_roles_trust_only_the_hub_function_roles_inside_the_organization(
     }
 
 
-@pytest.mark.parametrize("role", ["ReadRole", "RemediationRole"])
+@pytest.mark.parametrize("role", ["ReadRole", "RemediationRole", "FindingsRole"])
 @pytest.mark.parametrize(("region", "created"), [("us-east-1", True), ("eu-west-1", False)])
 def test_the_named_roles_are_created_in_the_role_region_only(
     member: dict[str, Any], role: str, region: str, created: bool
 ) -> None:
     """IAM is global: a second Region's stack creating the same name would fail."""
     condition = member_resource(member, role)["Condition"]
+    switches = {"RemediationEnabled": "true", "SecurityHubEnabled": "true"}
 
-    assert member_condition(member, condition, region, RoleRegion="us-east-1", RemediationEnabled="true") is created
+    assert member_condition(member, condition, region, RoleRegion="us-east-1", **switches) is created
+
+
+@pytest.mark.parametrize(
+    ("role", "switch"), [("RemediationRole", "RemediationEnabled"), ("FindingsRole", "SecurityHubEnabled")]
+)
+def test_the_roles_the_hub_switches_off_are_not_created(member: dict[str, Any], role: str, switch: str) -> None:
+    condition = member_resource(member, role)["Condition"]
+
+    assert member_condition(member, condition, "us-east-1", RoleRegion="us-east-1", **{switch: "false"}) is False
+    assert member["Parameters"][switch]["Default"] == "false"
 
 
 # The member: its Config rule ----------------------------------------------------------------------------------

@@ -129,12 +129,12 @@ def test_every_function_has_a_role_of_its_own_that_only_lambda_may_assume(
 def test_no_role_of_either_stack_has_an_aws_managed_policy_or_a_policy_outside_it(
     hub: TransformedTemplate, member: dict[str, Any]
 ) -> None:
-    """The hub creates every role a single account does, and the hub's own; the member stack its three."""
+    """The hub creates every role a single account does, and the hub's own; the member stack its four."""
     member_resources = member["Resources"].values()
     roles = [*hub.resources(ROLE).values(), *(r for r in member_resources if r["Type"] == ROLE)]
     types = {resource["Type"] for resource in [*hub.resources().values(), *member_resources]}
 
-    assert len(roles) == len(FUNCTIONS) + 3
+    assert len(roles) == len(FUNCTIONS) + 4
     for role in roles:
         assert not {"ManagedPolicyArns", "PermissionsBoundary"} & set(role["Properties"])
     assert not {"AWS::IAM::ManagedPolicy", "AWS::IAM::Policy", "AWS::IAM::RolePolicy"} & types
@@ -298,3 +298,143 @@ def test_the_lambda_service_reaches_the_functions_own_queue_and_stream_only(
     lambda_service_policies: dict[str, Any], function: str, action: str, resource: str
 ) -> None:
     assert not evaluate(lambda_service_policies[function], request(function, action, resource, from_code=False)).allowed
+
+
+# A member's Security Hub findings, imported by the hub's notifier through the member's findings role ---------
+
+HUB_ACCOUNT, MEMBER, OTHER_MEMBER = "111122223333", "444455556666", "777788889999"
+ORG, OTHER_ORG = "o-a1b2c3d4e5", "o-zzzzzzzzzz"
+FINDINGS_ROLE = "vpce-guard-findings"
+HUB_NOTIFIER = f"arn:aws:iam::{HUB_ACCOUNT}:role/stack-NotifierFunctionRole"
+HUB_ON_CHANGE = f"arn:aws:iam::{HUB_ACCOUNT}:role/stack-OnChangeFunctionRole"
+MEMBER_REGIONS = ["us-east-1", "eu-west-1"]
+
+
+def with_principal(statements: list[dict[str, Any]], principal: str) -> Any:
+    return parse_policy(
+        {"Version": "2012-10-17", "Statement": [{**s, "Principal": {"AWS": principal}} for s in statements]}
+    )
+
+
+@pytest.fixture(scope="module")
+def findings_role(member: dict[str, Any]) -> dict[str, Any]:
+    """The member's findings role as CloudFormation creates it in ``MEMBER`` for the hub."""
+    resolver = Resolver(
+        parameters={
+            "HubAccountId": HUB_ACCOUNT,
+            "OrganizationId": ORG,
+            "HubNotifierRoleArns": [HUB_NOTIFIER],
+            "FindingsRoleName": FINDINGS_ROLE,
+            "MemberRegions": MEMBER_REGIONS,
+        },
+        pseudo_parameters={"AWS::Region": REGION, "AWS::Partition": "aws", "AWS::AccountId": MEMBER},
+        conditions={},
+        resources={},
+    )
+    properties: dict[str, Any] = resolver.resolve(member["Resources"]["FindingsRole"]["Properties"])
+    return properties
+
+
+@pytest.fixture(scope="module")
+def notifier_assumes(hub: TransformedTemplate) -> Any:
+    """The hub notifier role's sts:AssumeRole grants, resolved in the hub account."""
+    resolver = Resolver(
+        parameters=hub.parameter_values_with_defaults(),
+        pseudo_parameters={"AWS::Region": REGION, "AWS::Partition": "aws", "AWS::AccountId": HUB_ACCOUNT},
+        conditions={},
+        resources={},
+    )
+    statements = [s for s in hub.policy_statements("NotifierFunction") if s["Action"] == "sts:AssumeRole"]
+    return with_principal(resolver.resolve(statements), HUB_NOTIFIER)
+
+
+def assume(role_arn: str, caller: str, org: str = ORG, resource_org: str = ORG) -> Request:
+    caller_account = caller.split(":")[4]
+    keys = {"aws:PrincipalArn": (caller,), "aws:PrincipalOrgID": (org,), "aws:ResourceOrgID": (resource_org,)}
+    return Request("sts:AssumeRole", role_arn, Caller("AWS", caller, caller_account), keys)
+
+
+def member_role(name: str, account: str = MEMBER) -> str:
+    return f"arn:aws:iam::{account}:role/{name}"
+
+
+def test_the_hub_notifier_may_assume_the_findings_role_of_the_organizations_accounts(notifier_assumes: Any) -> None:
+    assert evaluate(notifier_assumes, assume(member_role(FINDINGS_ROLE), HUB_NOTIFIER)).allowed
+    assert evaluate(notifier_assumes, assume(member_role(FINDINGS_ROLE, OTHER_MEMBER), HUB_NOTIFIER)).allowed
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        assume(member_role(FINDINGS_ROLE), HUB_NOTIFIER, resource_org=OTHER_ORG),
+        assume(member_role("vpce-guard-read"), HUB_NOTIFIER),
+        assume(member_role("vpce-guard-remediate"), HUB_NOTIFIER),
+    ],
+    ids=["outside the organization", "the read role", "the remediation role"],
+)
+def test_the_hub_notifier_may_assume_no_other_role(notifier_assumes: Any, refused: Request) -> None:
+    assert not evaluate(notifier_assumes, refused).allowed
+
+
+def test_the_findings_role_trusts_the_hub_notifier_inside_the_organization(findings_role: dict[str, Any]) -> None:
+    trust = parse_policy(findings_role["AssumeRolePolicyDocument"])
+
+    assert evaluate(trust, assume(member_role(FINDINGS_ROLE), HUB_NOTIFIER)).allowed
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        assume(member_role(FINDINGS_ROLE), HUB_ON_CHANGE),
+        assume(member_role(FINDINGS_ROLE), HUB_NOTIFIER, org=OTHER_ORG),
+        assume(member_role(FINDINGS_ROLE), HUB_NOTIFIER.replace(HUB_ACCOUNT, OTHER_MEMBER)),
+    ],
+    ids=["another hub function", "a hub outside the organization", "the notifier's name in another account"],
+)
+def test_the_findings_role_trusts_no_one_else(findings_role: dict[str, Any], refused: Request) -> None:
+    assert not evaluate(parse_policy(findings_role["AssumeRolePolicyDocument"]), refused).allowed
+
+
+def product(account: str = MEMBER, region: str = REGION, name: str = f"{MEMBER}/default") -> str:
+    return f"arn:aws:securityhub:{region}:{account}:product/{name}"
+
+
+def import_findings(resource: str, target: str = MEMBER, region: str = REGION) -> Request:
+    keys = {"securityhub:TargetAccount": (target,), "aws:RequestedRegion": (region,)}
+    return Request("securityhub:BatchImportFindings", resource, Caller("AWS", member_role(FINDINGS_ROLE), MEMBER), keys)
+
+
+@pytest.fixture(scope="module")
+def findings_grants(findings_role: dict[str, Any]) -> Any:
+    ((policy,),) = [findings_role["Policies"]]
+    return with_principal(policy["PolicyDocument"]["Statement"], member_role(FINDINGS_ROLE))
+
+
+@pytest.mark.parametrize("region", MEMBER_REGIONS)
+def test_the_findings_role_imports_this_accounts_findings_under_its_default_product_in_the_member_regions(
+    findings_grants: Any, region: str
+) -> None:
+    assert evaluate(findings_grants, import_findings(product(region=region), region=region)).allowed
+
+
+@pytest.mark.parametrize(
+    "refused",
+    [
+        import_findings(product(OTHER_MEMBER, name=f"{OTHER_MEMBER}/default")),
+        import_findings(product(), target=OTHER_MEMBER),
+        import_findings(product(name="aws/guardduty")),
+        import_findings(product(name=f"{MEMBER}/other")),
+        import_findings(product(region="ap-south-1"), region="ap-south-1"),
+        Request("securityhub:BatchUpdateFindings", product(), Caller("AWS", member_role(FINDINGS_ROLE), MEMBER)),
+    ],
+    ids=[
+        "another account's product",
+        "findings of another account",
+        "another product",
+        "another product of this account",
+        "a Region the hub does not judge",
+        "another action",
+    ],
+)
+def test_the_findings_role_imports_nothing_else(findings_grants: Any, refused: Request) -> None:
+    assert not evaluate(findings_grants, refused).allowed

@@ -99,3 +99,20 @@ def test_a_failure_on_the_way_is_not_remembered_since_a_retry_may_get_through() 
 
     assert sts.assumed == 2
     assert accounts.refusal(MEMBER) is None
+
+
+def test_a_function_that_knows_only_the_findings_role_reads_and_changes_no_member() -> None:
+    """The notifier's roles: a member's Security Hub only, never its endpoints."""
+    sts, clock = Sts("AccessDenied"), Clock()
+    session = Session(sts)
+    accounts = Accounts(lambda region: session, MemberRoles(read=None, findings="findings"), clock=clock)  # type: ignore[arg-type,return-value]
+
+    with pytest.raises(ValueError, match=f"no read role is configured: nothing can be read in account {MEMBER}"):
+        accounts.reader(MEMBER, REGION)
+    with pytest.raises(
+        ValueError, match=f"no remediation role is configured: nothing can be changed in account {MEMBER}"
+    ):
+        accounts.actor(MEMBER, REGION)
+    with pytest.raises(AccountAccessError, match="role/findings failed"):
+        accounts.publisher(MEMBER, REGION)
+    assert sts.assumed == 1

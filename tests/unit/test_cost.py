@@ -29,12 +29,12 @@ from vpce_guard.cost import (
     CostReport,
     EndpointCost,
     PriceError,
-    PriceOverride,
     Totals,
     load_prices,
     price_endpoints,
     prices_for,
 )
+from vpce_guard.decisions import PriceOverride
 from vpce_guard.facts import Endpoint, Facts, Traffic
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding, Severity
 from vpce_guard.render import cost_csv, cost_json, cost_table

@@ -14,7 +14,7 @@ import pytest
 
 from vpce_guard.checks import CHECKS
 from vpce_guard.decisions import Mode
-from vpce_guard.sarif import CHECKS_ANCHOR
+from vpce_guard.findings import CHECKS_ANCHOR
 from vpce_guard.vocabulary import Status
 
 ROOT = Path(__file__).resolve().parents[2]

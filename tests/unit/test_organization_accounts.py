@@ -17,7 +17,7 @@ from vpce_guard.accounts import (
     MemberRoles,
     OrganizationAccounts,
 )
-from vpce_guard.collect import CollectionError
+from vpce_guard.aws import CollectionError
 
 NEWCOMER = "777788889999"
 
@@ -34,7 +34,7 @@ class AccountList:
         self.reads += 1
         if self.failing:
             error = ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "ListAccounts")
-            raise CollectionError("ListAccounts", REGION, error)
+            raise CollectionError("ListAccounts", REGION, error, service="organizations")
         return list(self.account_ids)
 
 

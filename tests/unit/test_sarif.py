@@ -16,9 +16,10 @@ from sarif_support import SCHEMA, SCHEMA_FILE, assert_code_scanning_fields, vali
 
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.cli import main
-from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
-from vpce_guard.sarif import CHECKS_ANCHOR, FINGERPRINT, SARIF_SCHEMA, PolicyFile, findings_sarif
+from vpce_guard.findings import CHECKS_ANCHOR, ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
+from vpce_guard.sarif import FINGERPRINT, SARIF_SCHEMA, PolicyFile, Recorded, findings_sarif
 from vpce_guard.scan import scan_policy_document
+from vpce_guard.vocabulary import Status
 
 BEDROCK = "com.amazonaws.us-east-1.bedrock-runtime"
 ACCOUNT = "111122223333"
@@ -222,6 +223,40 @@ def test_the_fingerprint_differs_with_the_account_region_resource_or_check(chang
     (first,), (second,) = results(scan_log(finding())), results(scan_log(finding(**change)))
 
     assert first["partialFingerprints"] != second["partialFingerprints"]
+
+
+def recorded(status: Status) -> Recorded:
+    return Recorded(status, "2025-02-01T08:00:00+00:00", "2025-02-28T10:15:30.250000+01:00")
+
+
+def test_a_finding_read_back_from_the_state_tables_json_is_the_same_finding() -> None:
+    assert Finding.from_dict(json.loads(json.dumps(finding().to_dict()))) == finding()
+
+
+def test_a_recorded_result_says_its_status_and_when_it_was_first_and_last_seen_in_utc() -> None:
+    (result,) = results(scan_log(finding(), recorded=[recorded(Status.TICKETED)]))
+
+    assert result["provenance"] == {
+        "firstDetectionTimeUtc": "2025-02-01T08:00:00.000Z",
+        "lastDetectionTimeUtc": "2025-02-28T09:15:30.250Z",
+    }
+    assert result["properties"]["status"] == "TICKETED"
+    assert (result["level"], "kind" in result, "suppressions" in result) == ("error", False, False)
+
+
+@pytest.mark.parametrize("status", [Status.REMEDIATED, Status.RESOLVED])
+def test_a_recorded_finding_fixed_or_gone_is_a_result_that_passes(status: Status) -> None:
+    (result,) = results(scan_log(finding(), recorded=[recorded(status)]))
+
+    assert (result["kind"], result["level"]) == ("pass", "none")
+    assert result["properties"]["status"] == status.value
+
+
+def test_a_recorded_finding_exempt_by_its_resources_tag_is_suppressed() -> None:
+    (result,) = results(scan_log(finding(), recorded=[recorded(Status.EXEMPT)]))
+
+    assert result["suppressions"] == [{"kind": "inSource", "justification": "exempt by a tag on the resource"}]
+    assert result["level"] == "error"
 
 
 def test_a_scan_result_names_its_endpoint_by_arn_as_a_resource() -> None:

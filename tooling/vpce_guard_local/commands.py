@@ -52,6 +52,9 @@ def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
     demo = commands.add_parser("demo", help="build a sample estate on the local emulator and scan it")
     demo.set_defaults(command=run_demo)
     demo.add_argument("--format", choices=("table", "json"), default="table")
+    demo.add_argument(
+        "--report", type=Path, help="where to write the scan's HTML report (default: vpce-guard-report.html here)"
+    )
 
     emulator = commands.add_parser("emulator", help="run the local AWS emulator until interrupted")
     emulator.set_defaults(command=run_emulator)
@@ -106,7 +109,7 @@ def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 def run_demo(args: argparse.Namespace) -> int:
     from vpce_guard_local.demo import run_demo as demo
 
-    return demo(output_format=args.format)
+    return demo(output_format=args.format, report=args.report)
 
 
 @needs_local_extra

@@ -3,7 +3,8 @@
 The estate is built on the local emulator through the EC2 API, then scanned over HTTP exactly as an AWS
 account would be. Each resource carries the findings it must produce; the demo checks that every planted
 mistake is found and that the well-built endpoints stay silent. Two endpoints carry traffic, published as AWS
-PrivateLink publishes it, and the estate is priced as ``vpce-guard cost`` prices it.
+PrivateLink publishes it, and the estate is priced as ``vpce-guard cost`` prices it. The scan is also written
+as the HTML report ``vpce-guard scan --format html`` writes.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from vpce_guard.cost import HOURS_PER_MONTH, SAVINGS, CostReport, price_endpoint
 from vpce_guard.findings import Finding
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.render import cost_table, findings_json, findings_table
+from vpce_guard.report_html import scan_report_html
 from vpce_guard.scan import ScanResult, scan_live, traffic_window
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import StateStore
@@ -42,6 +44,8 @@ GB = 10**9
 AGENT_TRAFFIC = (6, 12)
 IMAGE_TRAFFIC = (24, 30)
 COST_DAYS = 30
+# Where the demo writes its scan's HTML report, relative to the working directory.
+REPORT = Path("vpce-guard-report.html")
 
 
 @dataclass(frozen=True)
@@ -296,20 +300,21 @@ def build_demo_estate(emulator: Emulator) -> DemoEstate:
     return estate
 
 
-def run_demo(output_format: str = "table") -> int:
+def run_demo(output_format: str = "table", report: Path | None = None) -> int:
     from vpce_guard_local.emulator import Emulator
 
     with Emulator(region=REGION) as emulator:
         say(f"emulator listening on {emulator.url}")
         os.environ.update(emulator.client_environment())
-        scanned = scan_the_estate(emulator, output_format)
+        scanned = scan_the_estate(emulator, output_format, report or REPORT)
         priced = price_the_estate(emulator, output_format)
         evented = follow_an_event(emulator)
         return 0 if scanned and priced and evented else 1
 
 
-def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
-    """Part 1: every field mistake beside correct endpoints, found by a scan of the region."""
+def scan_the_estate(emulator: Emulator, output_format: str, report: Path = REPORT) -> bool:
+    """Part 1: every field mistake beside correct endpoints, found by a scan of the region, and written as the
+    HTML report to ``report``."""
     estate = build_demo_estate(emulator)
     say(f"part 1: built {len(estate.resources)} resources; scanning {REGION} over HTTP")
     session = AwsSession(REGION, endpoint_url=emulator.url)
@@ -322,6 +327,12 @@ def scan_the_estate(emulator: Emulator, output_format: str) -> bool:
     for line in lines:
         print(line, file=sys.stderr)
     say("every planted mistake found, every clean endpoint silent" if ok else "DEMO FAILED: see FAIL lines")
+    try:
+        report.write_text(scan_report_html(result.findings, [result.facts], generated_at=datetime.now(UTC)), "ascii")
+    except OSError as error:
+        say(f"DEMO FAILED: cannot write the HTML report to {report}: {error.strerror}")
+        return False
+    say(f"HTML report of the scan written to {report.resolve()}: open it in a browser")
     return ok
 
 

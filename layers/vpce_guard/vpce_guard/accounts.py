@@ -3,7 +3,8 @@ assumes there.
 
 A single-account deployment knows no member roles: every account is the home account. Deployed as the hub of an
 organization, the functions read a member through its read role and change it through its remediation role
-(member/template.yaml): two roles, so that an evaluation that only reports can never change anything. Assumed
+(member/template.yaml): two roles, so that an evaluation that only reports can never change anything. The
+notifier imports a member's Security Hub findings through a third, the findings role, and knows no other. Assumed
 credentials are kept per (account, role), shared by every region, and renewed before they could expire within the
 longest invocation, so a warm function assumes each role once an hour, not once per event; the session name says
 which function (or the command line) acted, as CloudTrail in the member account records it. A member's session
@@ -23,8 +24,14 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
-from vpce_guard.aws import ApiCallCounter, AwsSession, TemporaryCredentials
-from vpce_guard.collect import CALL_ERRORS, CollectionError, error_code_and_reason
+from vpce_guard.aws import (
+    CALL_ERRORS,
+    ApiCallCounter,
+    AwsSession,
+    CollectionError,
+    TemporaryCredentials,
+    error_code_and_reason,
+)
 from vpce_guard.identifiers import partition_of
 
 # Renewed when less than a Lambda invocation's longest run (15 minutes) is left.
@@ -43,10 +50,12 @@ logger = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class MemberRoles:
     """The names of the roles every member account holds for the hub (the member template's parameters);
-    a function that only reports (the Config rule's) knows no remediation role."""
+    a function that only reports (the Config rule's) knows no remediation role, and the notifier knows the
+    findings role alone."""
 
-    read: str
+    read: str | None
     remediate: str | None = None
+    findings: str | None = None
 
 
 class AccountAccessError(CollectionError):
@@ -89,7 +98,7 @@ def organization_accounts(session: AwsSession) -> list[str]:
         pages = session.client("organizations").get_paginator("list_accounts").paginate()
         return sorted(account["Id"] for page in pages for account in page["Accounts"] if account["Status"] == "ACTIVE")
     except CALL_ERRORS as error:
-        raise CollectionError("ListAccounts", session.region, error) from error
+        raise CollectionError("ListAccounts", session.region, error, service="organizations") from error
 
 
 class OrganizationAccounts:
@@ -154,6 +163,8 @@ class Accounts:
 
     def reader(self, account_id: str, region: str) -> AwsSession:
         """A session that reads ``account_id`` in ``region``."""
+        if self.roles is not None and self.roles.read is None and account_id != self.home_account_id(region):
+            raise ValueError(f"no read role is configured: nothing can be read in account {account_id}")
         return self._session(account_id, region, self.roles.read if self.roles else None)
 
     def actor(self, account_id: str, region: str) -> AwsSession:
@@ -161,6 +172,12 @@ class Accounts:
         if self.roles is not None and self.roles.remediate is None and account_id != self.home_account_id(region):
             raise ValueError(f"no remediation role is configured: nothing can be changed in account {account_id}")
         return self._session(account_id, region, self.roles.remediate if self.roles else None)
+
+    def publisher(self, account_id: str, region: str) -> AwsSession:
+        """A session that imports findings into ``account_id``'s Security Hub in ``region``."""
+        if self.roles is not None and self.roles.findings is None and account_id != self.home_account_id(region):
+            raise ValueError(f"no findings role is configured: no finding can be imported in account {account_id}")
+        return self._session(account_id, region, self.roles.findings if self.roles else None)
 
     def counter(self, account_id: str, region: str) -> ApiCallCounter:
         """The count of the calls made in ``account_id`` and ``region``, the AssumeRole into it included."""
@@ -181,7 +198,7 @@ class Accounts:
             try:
                 self._home_account_id = str(self.home(region).client("sts").get_caller_identity()["Account"])
             except CALL_ERRORS as error:
-                raise CollectionError("GetCallerIdentity", region, error) from error
+                raise CollectionError("GetCallerIdentity", region, error, service="sts") from error
         return self._home_account_id
 
     def _session(self, account_id: str, region: str, role_name: str | None) -> AwsSession:

@@ -18,6 +18,8 @@ from typing import Any
 import boto3
 import botocore.session
 from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from botocore.parsers import ResponseParserError
 
 CLIENT_CONFIG = Config(user_agent_extra="vpce-guard")
 
@@ -39,6 +41,53 @@ class Retries:
         if self.max_attempts and not (os.environ.get("AWS_MAX_ATTEMPTS") or profile_settings.get("max_attempts")):
             retries["total_max_attempts"] = self.max_attempts
         return CLIENT_CONFIG.merge(Config(retries=retries))
+
+
+# What a failed call raises: an AWS error, a client-side failure, or a reply that is not the API's
+# (an HTML error page from a proxy, or from the emulator for a call it does not implement).
+CALL_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
+
+
+class CollectionError(Exception):
+    """An AWS call failed; the message names the call, the AWS error and the operator's next step (the
+    permission to grant is ``service``'s IAM prefix and the operation)."""
+
+    def __init__(self, operation: str, region: str, error: Exception, *, service: str) -> None:
+        code, reason = error_code_and_reason(error)
+        next_step = _next_step(service, operation, code)
+        super().__init__(f"{operation} failed in {region}{_attempts(error)}: {reason}. {next_step}")
+        self.operation = operation
+        self.code = code
+
+
+def error_code_and_reason(error: Exception) -> tuple[str, str]:
+    """An AWS error's code, and the code with its message, for people to read."""
+    if isinstance(error, ClientError):
+        code = error.response.get("Error", {}).get("Code", "Unknown")
+        return code, f"{code}: {error.response.get('Error', {}).get('Message', '')}"
+    return type(error).__name__, str(error)
+
+
+def _attempts(error: Exception) -> str:
+    """How many attempts the client made, where AWS answered (botocore counts the retries it made)."""
+    if not isinstance(error, ClientError):
+        return ""
+    retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts")
+    if not isinstance(retries, int):
+        return ""
+    return f" after {retries + 1} attempt{'s' if retries else ''}"
+
+
+def _next_step(service: str, operation: str, code: str) -> str:
+    if code in ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException"):
+        return f"Grant {service}:{operation} to the identity running the scan."
+    if code in ("RequestLimitExceeded", "Throttling", "ThrottlingException"):
+        return "AWS throttled the scan through every retry; run it again later or raise AWS_MAX_ATTEMPTS."
+    if code in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
+        return "Configure credentials: --profile, AWS_PROFILE, environment variables or an instance role."
+    if code in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
+        return f"Check the network path to the {service} API (or --endpoint-url)."
+    return "Nothing was evaluated; fix the cause and scan again."
 
 
 # A scan from the command line rides out throttling rather than failing: a person is waiting for its answer.

@@ -24,8 +24,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS, error_code_and_reason
+from vpce_guard.aws import CALL_ERRORS, AwsSession, error_code_and_reason
 from vpce_guard.policy import Policy, PolicyError, parse_policy, statements_conditioned_on
 
 SOURCE_VPCE = "aws:SourceVpce"

@@ -1,8 +1,8 @@
 """The ``vpce-guard`` command line.
 
-Findings go to stdout (JSON, SARIF, or a table); progress and diagnostics go to stderr. Exit codes: 0 done; 1 a
-finding at or above ``--fail-on``; 2 any error, an unexpected one included (nothing or not everything judged).
-Arguments are checked as they are parsed, and output paths before any AWS call.
+Findings go to stdout (JSON, SARIF, an HTML page, or a table); progress and diagnostics go to stderr. Exit
+codes: 0 done; 1 a finding at or above ``--fail-on``; 2 any error, an unexpected one included (nothing or not
+everything judged). Arguments are checked as they are parsed, and output paths before any AWS call.
 """
 
 from __future__ import annotations
@@ -27,15 +27,20 @@ from botocore.exceptions import ProfileNotFound
 
 from vpce_guard import __version__, identifiers
 from vpce_guard.accounts import Accounts, MemberRoles, organization_accounts
-from vpce_guard.aws import SCAN_RETRIES, AwsSession
+from vpce_guard.aws import CALL_ERRORS, SCAN_RETRIES, AwsSession, CollectionError
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.checks.base import MAX_TRAFFIC_DAYS
-from vpce_guard.collect import CALL_ERRORS, CollectionError, Progress
+from vpce_guard.collect import Progress
 from vpce_guard.cost import SAVINGS, CostReport, PriceError, RegionPrices, price_endpoints, prices_for
 from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
+from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding, Severity
+from vpce_guard.iac.model import CHECK_FACTS, IacError, IacFacts, IacResult, applicable, judge
+from vpce_guard.iac.plan import read_plan
+from vpce_guard.iac.report import iac_json, iac_table
+from vpce_guard.iac.template import read_template
 from vpce_guard.judge import Activity
 from vpce_guard.policy import PolicyError
 from vpce_guard.price_list import PRICING_REGION, prices_toml, read_prices
@@ -67,7 +72,8 @@ from vpce_guard.render import (
     sweep_results_json,
     sweep_results_table,
 )
-from vpce_guard.sarif import PolicyFile, findings_sarif
+from vpce_guard.report_html import records_report_html, scan_report_html
+from vpce_guard.sarif import PolicyFile, Recorded, SourceFile, findings_sarif
 from vpce_guard.scan import (
     POLICY_CHECK_IDS,
     POLICY_UNDER_TEST,
@@ -87,6 +93,8 @@ from vpce_guard.vocabulary import UNDOABLE, Status
 
 EXIT_OK, EXIT_FINDINGS, EXIT_ERROR = 0, 1, 2
 FORMATS, SARIF = ("table", "json"), ("table", "json", "sarif")
+# What a list of findings is also shown as: an HTML page (with --readme-url, as SARIF, for the checks' link).
+REPORTS = (*SARIF, "html")
 # The local tooling's commands: installed with this package, usable with the `local` extra.
 LOCAL_TOOLING_COMMANDS = "vpce_guard_local.commands"
 T = TypeVar("T")
@@ -104,7 +112,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         code: int = args.command(args)
         sys.stdout.flush()
-    except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError) as error:
+    except (CollectionError, SnapshotError, PolicyError, UsageError, ConfigError, IacError) as error:
         print(f"vpce-guard: error: {error}", file=sys.stderr)
         return EXIT_ERROR
     except ProfileNotFound as error:
@@ -171,7 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="regions to scan with --all-accounts (default: --region)",
     )
     scan.add_argument("--parallel", type=_count, default=8, help="accounts scanned at once with --all-accounts")
-    _add_judgement_options(scan, SARIF)
+    _add_judgement_options(scan, REPORTS)
     scan.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECKS)})")
     scan.add_argument(
         "--baseline",
@@ -235,6 +243,29 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_judgement_options(policy, SARIF)
 
+    plan = commands.add_parser(
+        "check-plan", help="run the checks on a Terraform plan before apply (the output of terraform show -json PLAN)"
+    )
+    plan.set_defaults(command=run_check_plan)
+    plan.add_argument("path", metavar="PLAN_JSON", help="the plan as JSON: terraform show -json PLAN > PLAN_JSON")
+    _add_before_deploy_options(plan)
+
+    template = commands.add_parser(
+        "check-template",
+        help="run the checks on a CloudFormation template before deploy (YAML or JSON; SAM transformed first)",
+    )
+    template.set_defaults(command=run_check_template)
+    template.add_argument("path", metavar="TEMPLATE", help="the template file")
+    template.add_argument(
+        "--parameter",
+        type=_parameter,
+        action="append",
+        default=[],
+        metavar="KEY=VALUE",
+        help="a parameter's value (repeat for each; the template's defaults fill in the rest)",
+    )
+    _add_before_deploy_options(template)
+
     preview = commands.add_parser(
         "policy-preview",
         help="show what enforce mode would do to one endpoint's policy: the rewrite, the requests it changes, "
@@ -255,7 +286,8 @@ def build_parser() -> argparse.ArgumentParser:
     _add_state_options(findings)
     findings.add_argument("--status", choices=[*(status.value for status in Status), "all"], default="all")
     _add_where_options(findings)
-    findings.add_argument("--format", choices=("table", "json"), default="table")
+    findings.add_argument("--format", choices=REPORTS, default="table")
+    _add_readme_url(findings)
 
     changes = commands.add_parser("changes", help="list the automatic changes recorded in the state table")
     changes.set_defaults(command=run_changes)
@@ -291,6 +323,15 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_before_deploy_options(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--region", type=REGION, help="the region deployed to (default: what the file says)")
+    parser.add_argument(
+        "--account-id", type=ACCOUNT_ID, help="the account deployed to: the owner the policy checks count as ours"
+    )
+    parser.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECK_FACTS)})")
+    _add_judgement_options(parser, SARIF)
+
+
 def _add_judgement_options(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
     parser.add_argument(
         "--config",
@@ -309,18 +350,22 @@ def _add_judgement_options(parser: argparse.ArgumentParser, formats: Sequence[st
     )
     parser.add_argument("--format", choices=formats, default="table")
     if "sarif" in formats:
-        parser.add_argument(
-            "--readme-url",
-            type=_readme_url,
-            metavar="URL",
-            help="with --format sarif: where your team reads this README (e.g. https://github.com/OWNER/vpce-guard"
-            "/blob/main/README.md), for each rule's help link",
-        )
+        _add_readme_url(parser)
     parser.add_argument(
         "--fail-on",
         type=str.upper,
         choices=[severity.value for severity in Severity],
         help="exit 1 when a finding at or above this severity exists",
+    )
+
+
+def _add_readme_url(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--readme-url",
+        type=_readme_url,
+        metavar="URL",
+        help="with --format sarif or html: where your team reads this README (e.g. https://github.com/OWNER/"
+        "vpce-guard/blob/main/README.md), for each check's link",
     )
 
 
@@ -344,7 +389,9 @@ def run_scan(args: argparse.Namespace) -> int:
     if args.save_snapshot:
         result.snapshot.save(Path(args.save_snapshot))
         _say(f"snapshot saved to {args.save_snapshot}")
-    return _report(result.findings, args) if not result.problems else _report_with_problems(result, args)
+    if result.problems:
+        return _report_with_problems(result, args)
+    return _report(result.findings, args, facts=[result.facts])
 
 
 def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequence[Check]) -> ScanResult:
@@ -387,7 +434,9 @@ def _scan_organization(args: argparse.Namespace, settings: CheckSettings, checks
     )
     problems = [f"{s.account_id}: {p.resource_id}: {p.message}" for s in scans if s.result for p in s.result.problems]
     problems += [f"{scanned.account_id} {scanned.region}: {scanned.error}" for scanned in failed]
-    code = _report(findings, args, problems=problems)
+    code = _report(
+        findings, args, problems=problems, facts=[scanned.result.facts for scanned in scans if scanned.result]
+    )
     for problem in problems:
         print(f"vpce-guard: error: {problem}", file=sys.stderr)
     return EXIT_ERROR if problems else code
@@ -511,6 +560,58 @@ def run_check_policy(args: argparse.Namespace) -> int:
     return _exit_code(findings, args)
 
 
+def run_check_plan(args: argparse.Namespace) -> int:
+    """The checks on a Terraform plan; exit 1 on a finding at or above --fail-on. A check not judged for want
+    of a fact known only after apply is reported, and does not fail the run."""
+    _check_readme_url(args)
+    checks, settings = _iac_checks(args), _settings(args)
+    iac = read_plan(_read_text(args.path, "plan"), args.path, region=args.region, account_id=args.account_id)
+    return _report_iac(judge(iac, settings, checks), args, iac)
+
+
+def run_check_template(args: argparse.Namespace) -> int:
+    """The checks on a CloudFormation template, as check-plan runs them on a plan."""
+    _check_readme_url(args)
+    checks, settings = _iac_checks(args), _settings(args)
+    parameters = dict(args.parameter)
+    iac = read_template(Path(args.path), parameters=parameters, region=args.region, account_id=args.account_id)
+    return _report_iac(judge(iac, settings, checks), args, iac)
+
+
+def _parameter(value: str) -> tuple[str, str]:
+    """KEY=VALUE, the key not empty."""
+    key, equals, given = value.partition("=")
+    if not equals or not key.strip():
+        raise argparse.ArgumentTypeError(f"{value!r} is not KEY=VALUE")
+    return key.strip(), given
+
+
+def _iac_checks(args: argparse.Namespace) -> tuple[Check, ...]:
+    """The checks --checks names (one not run before deploy is an error), else those of the configuration
+    that judge a plan or template."""
+    if args.checks:
+        return applicable(_checks(args))
+    return tuple(check for check in _checks(args) if check.id in CHECK_FACTS)
+
+
+def _report_iac(result: IacResult, args: argparse.Namespace, iac: IacFacts) -> int:
+    if args.format == "sarif":
+        source = SourceFile.at(args.path, Path.cwd(), iac.lines)
+        print(findings_sarif(result.findings, source=source, unjudged=result.unjudged, readme_url=args.readme_url))
+    else:
+        print(iac_json(result) if args.format == "json" else iac_table(result))
+    return _exit_code(result.findings, args)
+
+
+def _read_text(path: str, what: str) -> str:
+    try:
+        return Path(path).read_text(encoding="utf-8-sig")
+    except OSError as error:
+        raise UsageError(f"cannot read {what} file {path}: {error.strerror}") from error
+    except UnicodeDecodeError as error:
+        raise UsageError(f"{what} file {path} is not UTF-8 text: undecodable byte at offset {error.start}") from error
+
+
 def run_policy_preview(args: argparse.Namespace) -> int:
     """One endpoint scanned, its policy findings planned as enforce mode plans them (CloudTrail read unless
     told not to), and the proposal shown; nothing is changed."""
@@ -586,18 +687,33 @@ def _read(store: StateStore, read: Callable[[StateStore], T]) -> T:
     try:
         return read(store)
     except CALL_ERRORS as error:
-        raise CollectionError("Scan", store.dynamodb.meta.region_name, error) from error
+        raise CollectionError("Scan", store.dynamodb.meta.region_name, error, service="dynamodb") from error
 
 
 def run_findings(args: argparse.Namespace) -> int:
-    records = _read(_state(args), StateStore.all_records)
+    _check_readme_url(args)
+    store = _state(args)
+    records = _read(store, StateStore.all_records)
     wanted = _where(args)
     records = [
         record
         for record in records
         if wanted(record.account_id, record.region) and args.status in ("all", record.status.value)
     ]
-    print(records_json(records) if args.format == "json" else records_table(records))
+    if args.format in ("sarif", "html"):
+        findings = [Finding.from_dict(record.finding) for record in records]
+        recorded = [Recorded(record.status, record.first_seen, record.last_seen) for record in records]
+        if args.format == "sarif":
+            print(findings_sarif(findings, readme_url=args.readme_url, recorded=recorded))
+        else:
+            source = f"the state table {store.table_name} ({store.dynamodb.meta.region_name})"
+            print(
+                records_report_html(
+                    findings, recorded, source=source, generated_at=datetime.now(UTC), readme_url=args.readme_url
+                )
+            )
+    else:
+        print(records_json(records) if args.format == "json" else records_table(records))
     return EXIT_OK
 
 
@@ -655,7 +771,7 @@ def run_rollback(args: argparse.Namespace) -> int:
         except (IntegrityError, RollbackError) as error:
             raise UsageError(str(error)) from error
         except CALL_ERRORS as error:
-            raise CollectionError("VerifyMac", change.region, error) from error
+            raise CollectionError("VerifyMac", change.region, error, service="kms") from error
         code = _rollback_reported(outcome)
         if code != EXIT_OK:
             return code
@@ -747,19 +863,26 @@ def _report(
     *,
     policy: PolicyFile | None = None,
     problems: Sequence[str] = (),
+    facts: Sequence[Facts] = (),
 ) -> int:
-    """The findings on stdout as --format says; SARIF also locates them in the policy file checked, and says
-    what could not be judged."""
+    """The findings on stdout as --format says; SARIF also locates them in the policy file checked, SARIF and
+    HTML say what could not be judged, and HTML shows the zones of the VPCs in ``facts``."""
     if args.format == "sarif":
         print(findings_sarif(findings, policy=policy, readme_url=args.readme_url, problems=problems))
+    elif args.format == "html":
+        print(
+            scan_report_html(
+                findings, facts, generated_at=datetime.now(UTC), problems=problems, readme_url=args.readme_url
+            )
+        )
     else:
         print(findings_json(findings) if args.format == "json" else findings_table(findings))
     return _exit_code(findings, args)
 
 
 def _check_readme_url(args: argparse.Namespace) -> None:
-    if args.readme_url and args.format != "sarif":
-        raise UsageError("--readme-url goes with --format sarif")
+    if args.readme_url and args.format not in ("sarif", "html"):
+        raise UsageError("--readme-url goes with --format sarif or html")
 
 
 def _exit_code(findings: Sequence[Finding], args: argparse.Namespace) -> int:
@@ -770,7 +893,7 @@ def _exit_code(findings: Sequence[Finding], args: argparse.Namespace) -> int:
 
 def _report_with_problems(result: ScanResult, args: argparse.Namespace) -> int:
     problems = [f"{problem.resource_id}: {problem.message}" for problem in result.problems]
-    _report(result.findings, args, problems=problems)
+    _report(result.findings, args, problems=problems, facts=[result.facts])
     for problem in problems:
         print(f"vpce-guard: error: {problem}", file=sys.stderr)
     return EXIT_ERROR

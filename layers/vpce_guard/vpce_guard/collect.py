@@ -21,10 +21,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
 
-from botocore.exceptions import BotoCoreError, ClientError
-from botocore.parsers import ResponseParserError
-
-from vpce_guard.aws import AwsSession
+from vpce_guard.aws import CALL_ERRORS, AwsSession, CollectionError
 from vpce_guard.catalog import load_catalog
 from vpce_guard.facts import GATEWAY, INACTIVE_STATES, INTERFACE
 from vpce_guard.snapshot import (
@@ -73,51 +70,6 @@ _PATHS = {
     DESCRIBE_VPN_GATEWAYS: ("describe_vpn_gateways", "attachment.vpc-id"),
     DESCRIBE_TRANSIT_GATEWAY_ATTACHMENTS: ("describe_transit_gateway_vpc_attachments", "vpc-id"),
 }
-
-
-# What a failed call raises: an AWS error, a client-side failure, or a reply that is not the API's
-# (an HTML error page from a proxy, or from the emulator for a call it does not implement).
-CALL_ERRORS = (ClientError, BotoCoreError, ResponseParserError)
-
-
-class CollectionError(Exception):
-    """A describe failed; the message names the call, the AWS error and the operator's next step."""
-
-    def __init__(self, operation: str, region: str, error: Exception) -> None:
-        code, reason = error_code_and_reason(error)
-        super().__init__(f"{operation} failed in {region}{_attempts(error)}: {reason}. {_next_step(operation, code)}")
-        self.operation = operation
-        self.code = code
-
-
-def error_code_and_reason(error: Exception) -> tuple[str, str]:
-    """An AWS error's code, and the code with its message, for people to read."""
-    if isinstance(error, ClientError):
-        code = error.response.get("Error", {}).get("Code", "Unknown")
-        return code, f"{code}: {error.response.get('Error', {}).get('Message', '')}"
-    return type(error).__name__, str(error)
-
-
-def _attempts(error: Exception) -> str:
-    """How many attempts the client made, where AWS answered (botocore counts the retries it made)."""
-    if not isinstance(error, ClientError):
-        return ""
-    retries = error.response.get("ResponseMetadata", {}).get("RetryAttempts")
-    if not isinstance(retries, int):
-        return ""
-    return f" after {retries + 1} attempt{'s' if retries else ''}"
-
-
-def _next_step(operation: str, code: str) -> str:
-    if code in ("UnauthorizedOperation", "AccessDenied", "AccessDeniedException"):
-        return f"Grant {SERVICES.get(operation, 'ec2')}:{operation} to the identity running the scan."
-    if code in ("RequestLimitExceeded", "Throttling", "ThrottlingException"):
-        return "AWS throttled the scan through every retry; run it again later or raise AWS_MAX_ATTEMPTS."
-    if code in ("NoCredentialsError", "PartialCredentialsError", "ProfileNotFound"):
-        return "Configure credentials: --profile, AWS_PROFILE, environment variables or an instance role."
-    if code in ("EndpointConnectionError", "ConnectTimeoutError", "ReadTimeoutError"):
-        return "Check the network path to the EC2 API (or --endpoint-url)."
-    return "Nothing was evaluated; fix the cause and scan again."
 
 
 @dataclass
@@ -255,7 +207,7 @@ class _Collector:
         try:
             return self.ec2.describe_vpc_attribute(VpcId=vpc_id, Attribute=attribute)
         except CALL_ERRORS as error:
-            raise CollectionError(DESCRIBE_VPC_ATTRIBUTE, self.ec2.meta.region_name, error) from error
+            raise CollectionError(DESCRIBE_VPC_ATTRIBUTE, self.ec2.meta.region_name, error, service="ec2") from error
 
 
 def vpcs_needing_dns_attributes(endpoints: Iterable[Any], services: Iterable[Any]) -> list[str]:
@@ -388,4 +340,6 @@ def _describe_all(client: Any, operation: str, method: str, **parameters: Any) -
             return getattr(client, method)(**parameters)
         return client.get_paginator(method).paginate(**parameters).build_full_result()
     except CALL_ERRORS as error:
-        raise CollectionError(operation, client.meta.region_name, error) from error
+        raise CollectionError(
+            operation, client.meta.region_name, error, service=SERVICES.get(operation, "ec2")
+        ) from error

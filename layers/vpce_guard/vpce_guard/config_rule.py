@@ -24,7 +24,7 @@ from aws_lambda_powertools.utilities.data_classes.aws_config_rule_event import (
     AWSConfigOversizedConfiguration,
 )
 
-from vpce_guard.collect import CALL_ERRORS, CollectionError
+from vpce_guard.aws import CALL_ERRORS, CollectionError
 from vpce_guard.findings import ENDPOINT_RESOURCE, Finding
 from vpce_guard.pipeline import Evaluation, Pipeline
 from vpce_guard.snapshot import Scope
@@ -140,7 +140,7 @@ class ConfigRule:
             try:
                 config.put_evaluations(Evaluations=batch, ResultToken=invocation.result_token)
             except CALL_ERRORS as error:
-                raise CollectionError("PutEvaluations", invocation.region, error) from error
+                raise CollectionError("PutEvaluations", invocation.region, error, service="config") from error
 
     def _item_from_history(self, account_id: str, region: str, summary: Mapping[str, Any]) -> Mapping[str, Any]:
         """The configuration item an oversized notification only summarises; Config no longer knowing the
@@ -153,7 +153,7 @@ class ConfigRule:
         except config.exceptions.ResourceNotDiscoveredException:
             return {**summary, "configurationItemStatus": "ResourceDeletedNotRecorded"}
         except CALL_ERRORS as error:
-            raise CollectionError("GetResourceConfigHistory", region, error) from error
+            raise CollectionError("GetResourceConfigHistory", region, error, service="config") from error
         items: list[Mapping[str, Any]] = history["configurationItems"]
         return items[0] if items else {**summary, "configurationItemStatus": "ResourceDeletedNotRecorded"}
 

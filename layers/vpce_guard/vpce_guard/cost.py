@@ -38,6 +38,7 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vpce_guard import identifiers
+from vpce_guard.decisions import PRICE_NAMES, PriceOverride
 from vpce_guard.facts import GATEWAY, INTERFACE, Facts
 from vpce_guard.findings import Finding
 from vpce_guard.snapshot import TrafficWindow
@@ -45,7 +46,6 @@ from vpce_guard.snapshot import TrafficWindow
 PRICES_FILE = "prices.json"
 HOURS_PER_MONTH = 730
 BYTES_PER_GB = 10**9
-PRICE_NAMES = ("interface_endpoint_zone_hour", "interface_endpoint_gb", "nat_gateway_hour", "nat_gateway_gb")
 CONFIGURED = "the configuration's [prices]"
 # What every output says of how it counts.
 ASSUMPTIONS = (
@@ -115,15 +115,6 @@ class _PricesFile(_Model):
                 if identifiers.partition_of(region) != partition:
                     raise ValueError(f"{region} is not a region of the {partition} partition")
         return partitions
-
-
-class PriceOverride(_Model):
-    """The configuration's ``[prices.<region>]``: any of the four prices, in USD."""
-
-    interface_endpoint_zone_hour: Annotated[float, Field(ge=0)] | None = None
-    interface_endpoint_gb: Annotated[float, Field(ge=0)] | None = None
-    nat_gateway_hour: Annotated[float, Field(ge=0)] | None = None
-    nat_gateway_gb: Annotated[float, Field(ge=0)] | None = None
 
 
 @cache

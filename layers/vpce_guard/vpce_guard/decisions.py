@@ -57,7 +57,6 @@ from vpce_guard import identifiers
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.checks.base import DEFAULT_TRAFFIC_DAYS, MAX_TRAFFIC_DAYS
-from vpce_guard.cost import PRICE_NAMES, PriceOverride
 from vpce_guard.findings import Finding
 
 EXEMPT_TAG = "vpce-guard:exempt"
@@ -86,6 +85,8 @@ NEVER_ENFORCED: Mapping[str, str] = {
     "outside the VPC use the interface endpoint is for people to know",
     "endpoint-idle": "endpoints are never deleted automatically",
 }
+# The prices of ``vpce-guard cost`` a configuration may give, per region, over the catalog's.
+PRICE_NAMES = ("interface_endpoint_zone_hour", "interface_endpoint_gb", "nat_gateway_hour", "nat_gateway_gb")
 _UNTIL = re.compile(r"^until=(\d{4}-\d{2}-\d{2})$")
 
 
@@ -119,6 +120,17 @@ def _resource_arn(value: str) -> str:
     if not parts[5].strip("*?/"):
         raise ValueError(f"{value!r} names every resource of the service; name the partner's resources")
     return value
+
+
+class PriceOverride(BaseModel):
+    """The configuration's ``[prices.<region>]``: any of the four prices, in USD."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
+
+    interface_endpoint_zone_hour: Annotated[float, Field(ge=0)] | None = None
+    interface_endpoint_gb: Annotated[float, Field(ge=0)] | None = None
+    nat_gateway_hour: Annotated[float, Field(ge=0)] | None = None
+    nat_gateway_gb: Annotated[float, Field(ge=0)] | None = None
 
 
 class ConfigurationFile(BaseModel):

@@ -89,9 +89,11 @@ class EvidenceUnavailable(Exception):
 
 
 class _Record(BaseModel):
-    """A CloudTrail record's fields this module reads; the many others are ignored."""
+    """A CloudTrail record's fields this module reads; the many others are ignored. Each model's validator is
+    built when it first validates (``defer_build``): most invocations read no evidence, and every cold start
+    would pay for building them."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True)
+    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
 
 
 class SessionIssuer(_Record):

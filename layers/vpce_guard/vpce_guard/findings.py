@@ -21,12 +21,22 @@ class Severity(StrEnum):
 
 ENDPOINT_RESOURCE = "AWS::EC2::VPCEndpoint"
 VPC_RESOURCE = "AWS::EC2::VPC"
+# The README's heading over the checks table ("What it finds, and why"), as GitHub anchors it: where every
+# output that links a finding to its explanation points.
+CHECKS_ANCHOR = "what-it-finds-and-why"
 
 
 @dataclass(frozen=True)
 class Remediation:
     action: str
     automatic: bool
+
+    @property
+    def text(self) -> str:
+        """What becomes of a finding with this remediation, as the reports say it."""
+        if self.automatic:
+            return f"{self.action}: enforce mode makes the change where it is safe, else opens a ticket."
+        return f"{self.action}: a ticket; vpce-guard never changes it automatically."
 
 
 @dataclass(frozen=True)
@@ -59,6 +69,25 @@ class Finding:
             "evidence": dict(self.evidence),
             "remediation": {"action": self.remediation.action, "automatic": self.remediation.automatic},
         }
+
+    @classmethod
+    def from_dict(cls, raw: Mapping[str, Any]) -> Finding:
+        """A finding from its JSON shape (``to_dict``), as the state table keeps it."""
+        remediation = raw["remediation"]
+        return cls(
+            check_id=raw["check_id"],
+            resource_type=raw["resource_type"],
+            resource_id=raw["resource_id"],
+            account_id=raw["account_id"],
+            region=raw["region"],
+            vpc_id=raw["vpc_id"],
+            service_name=raw["service_name"],
+            severity=Severity(raw["severity"]),
+            title=raw["title"],
+            detail=raw["detail"],
+            evidence=dict(raw["evidence"]),
+            remediation=Remediation(remediation["action"], bool(remediation["automatic"])),
+        )
 
     @property
     def sort_key(self) -> tuple[str, str, int, str]:

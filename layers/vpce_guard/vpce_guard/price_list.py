@@ -37,9 +37,9 @@ from dataclasses import dataclass
 from typing import Any
 
 from vpce_guard import identifiers
-from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS, error_code_and_reason
-from vpce_guard.cost import PRICE_NAMES, Price, PriceError, RegionPrices
+from vpce_guard.aws import CALL_ERRORS, AwsSession, error_code_and_reason
+from vpce_guard.cost import Price, PriceError, RegionPrices
+from vpce_guard.decisions import PRICE_NAMES
 
 PRICING_REGION = "us-east-1"
 PARTITION = "aws"

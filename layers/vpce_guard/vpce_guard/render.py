@@ -16,7 +16,8 @@ from itertools import groupby
 from typing import Any
 
 from vpce_guard.catalog import parse_service_name
-from vpce_guard.cost import ASSUMPTIONS, BYTES_PER_GB, HOURS_PER_MONTH, PRICE_NAMES, CostReport, EndpointCost, Totals
+from vpce_guard.cost import ASSUMPTIONS, BYTES_PER_GB, HOURS_PER_MONTH, CostReport, EndpointCost, Totals
+from vpce_guard.decisions import PRICE_NAMES
 from vpce_guard.findings import Finding, Severity
 from vpce_guard.remediation.model import Plan, TicketOnly
 from vpce_guard.state import ChangeRecord, Record

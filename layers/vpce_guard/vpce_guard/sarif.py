@@ -5,8 +5,15 @@ and how it is remediated, with a link to the README's checks table where the REA
 result per finding: a level from its severity, its detail as the message, a fingerprint per (account, region,
 resource, check), and the finding itself in its JSON shape. A ``check-policy`` result points at the policy
 file and at the lines of each statement the finding names; a scan reads no file, so its results name their
-AWS resource as a logical location. GitHub code scanning takes only results located in a file (an upload
+AWS resource as a logical location. A ``check-plan`` or ``check-template`` result points at the file read (at
+the resource's line, where the format gives it) and names the resource's address as a logical location; a
+check not judged there for want of facts known only after apply is a result of kind "open" (SARIF's "could not
+determine whether the result is a pass or a fail"). GitHub code scanning takes only results located in a file (an upload
 holding another is refused whole): check-policy's SARIF is the one to upload there.
+
+The state table's findings (``vpce-guard findings``) carry what the table recorded of each: its status, and
+when it was first and last seen (the result's provenance). A finding fixed or gone (REMEDIATED, RESOLVED) is a
+result that passes, at no level; one exempt by its resource's tag is a suppressed result.
 """
 
 from __future__ import annotations
@@ -18,21 +25,24 @@ import os
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from vpce_guard import __version__
 from vpce_guard.checks import CHECKS, Check
-from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Severity
+from vpce_guard.findings import CHECKS_ANCHOR, ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
+from vpce_guard.iac.model import Unjudged
 from vpce_guard.identifiers import partition_of
 from vpce_guard.policy import parse_policy
+from vpce_guard.vocabulary import Status
 
 # The OASIS Standard's schema (SARIF 2.1.0 with its errata), which the tests validate the output against.
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-# The README's heading over the checks table ("What it finds, and why"), as GitHub anchors it.
-CHECKS_ANCHOR = "what-it-finds-and-why"
+# Where the README explains each check, for a reader who has no link to it.
+README_SECTION = 'README.md, "What it finds, and why"'
 # The partial fingerprint of a result: a hash of its account, region, resource and check.
 FINGERPRINT = "vpceGuardFinding/v1"
 # The base a relative artifact URI is resolved against: the working directory check-policy ran in.
@@ -72,22 +82,66 @@ class PolicyFile:
 
     @classmethod
     def at(cls, path: str, text: str, cwd: Path) -> PolicyFile:
-        absolute = Path(os.path.normpath(cwd / path))
-        if not absolute.is_relative_to(cwd):
-            return cls(absolute.as_uri(), text)
-        return cls(urllib.parse.quote(absolute.relative_to(cwd).as_posix()), text, cwd.as_uri().rstrip("/") + "/")
+        uri, base_uri = _artifact_uri(path, cwd)
+        return cls(uri, text, base_uri)
+
+
+@dataclass(frozen=True)
+class SourceFile:
+    """The Terraform plan or CloudFormation template judged, with the line of each resource where the format
+    gives it (a template's YAML or JSON does, a plan's JSON does not); ``uri`` as ``PolicyFile``'s."""
+
+    uri: str
+    base_uri: str | None = None
+    lines: Mapping[str, int] = field(default_factory=dict)
+
+    @classmethod
+    def at(cls, path: str, cwd: Path, lines: Mapping[str, int]) -> SourceFile:
+        uri, base_uri = _artifact_uri(path, cwd)
+        return cls(uri, base_uri, lines)
+
+    def locations(self, resource: str) -> list[dict[str, Any]]:
+        """The file (at the resource's line, where known) and the resource's address."""
+        artifact = {"uri": self.uri, "uriBaseId": SOURCE_ROOT} if self.base_uri else {"uri": self.uri}
+        physical: dict[str, Any] = {"artifactLocation": artifact}
+        if resource in self.lines:
+            physical["region"] = {"startLine": self.lines[resource]}
+        logical = {"name": resource, "fullyQualifiedName": resource, "kind": "resource"}
+        return [{"physicalLocation": physical, "logicalLocations": [logical]}]
+
+
+def _artifact_uri(path: str, cwd: Path) -> tuple[str, str | None]:
+    """A file's URI relative to the working directory (and that directory's URI) when it lies under it, as
+    code scanning wants paths relative to the repository checked out there; else its absolute URI."""
+    absolute = Path(os.path.normpath(cwd / path))
+    if not absolute.is_relative_to(cwd):
+        return absolute.as_uri(), None
+    return urllib.parse.quote(absolute.relative_to(cwd).as_posix()), cwd.as_uri().rstrip("/") + "/"
+
+
+@dataclass(frozen=True)
+class Recorded:
+    """What the state table recorded of a finding: its status, and when it was first and last seen (ISO 8601)."""
+
+    status: Status
+    first_seen: str
+    last_seen: str
 
 
 def findings_sarif(
     findings: Sequence[Finding],
     *,
     policy: PolicyFile | None = None,
+    source: SourceFile | None = None,
+    unjudged: Sequence[Unjudged] = (),
     readme_url: str | None = None,
     problems: Sequence[str] = (),
+    recorded: Sequence[Recorded] | None = None,
 ) -> str:
     """A SARIF log of one run. ``readme_url`` is where the README is published (no link without it: a
     clone's own address is not known here); ``problems`` are what kept something from being judged, so that
-    the log does not read as clean."""
+    the log does not read as clean; ``unjudged`` the checks a plan or template (``source``) left undecided;
+    ``recorded`` is what the state table says of each finding, in order."""
     rule_index = {check_id: position for position, check_id in enumerate(CHECKS)}
     regions = _statement_regions(policy.text) if policy is not None else {}
     driver: dict[str, Any] = {"name": "vpce-guard", "version": __version__}
@@ -100,8 +154,10 @@ def findings_sarif(
             {"level": "error", "message": {"text": problem}} for problem in problems
         ]
     run: dict[str, Any] = {"tool": {"driver": driver}, "invocations": [invocation]}
-    if policy is not None and policy.base_uri:
-        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": policy.base_uri}}
+    read = policy or source
+    base_uri = read.base_uri if read is not None else None
+    if base_uri:
+        run["originalUriBaseIds"] = {SOURCE_ROOT: {"uri": base_uri}}
     run["columnKind"] = "utf16CodeUnits"
     run["results"] = [
         {
@@ -109,23 +165,35 @@ def findings_sarif(
             "ruleIndex": rule_index[finding.check_id],
             "level": LEVELS[finding.severity],
             "message": {"text": finding.detail},
-            "locations": _file_locations(finding, policy, regions) if policy else _resource_locations(finding),
+            "locations": _locations(finding, policy, regions, source),
             "partialFingerprints": {FINGERPRINT: _fingerprint(finding)},
             "properties": {"finding": finding.to_dict()},
         }
         for finding in findings
     ]
+    if recorded is not None:
+        for result, record in zip(run["results"], recorded, strict=True):
+            _add_record(result, record)
+    run["results"] += [
+        {
+            "ruleId": unknown.check_id,
+            "ruleIndex": rule_index[unknown.check_id],
+            "kind": "open",
+            "level": "none",
+            "message": {"text": unknown.detail},
+            "locations": source.locations(unknown.resource_id) if source else [],
+            "partialFingerprints": {FINGERPRINT: _hash("unknown", unknown.resource_id, unknown.check_id)},
+            "properties": {"unknown": unknown.to_dict()},
+        }
+        for unknown in unjudged
+    ]
     return json.dumps({"$schema": SARIF_SCHEMA, "version": SARIF_VERSION, "runs": [run]}, indent=2)
 
 
 def _rule(check: Check, readme_url: str | None) -> dict[str, Any]:
-    summary = _summary(check)
-    where = f"{readme_url}#{CHECKS_ANCHOR}" if readme_url else 'README.md, "What it finds, and why"'
-    fix = (
-        f"{check.remediation_action}: enforce mode makes the change where it is safe, else opens a ticket."
-        if check.automatic
-        else f"{check.remediation_action}: a ticket; vpce-guard never changes it automatically."
-    )
+    summary = check_summary(check)
+    where = f"{readme_url}#{CHECKS_ANCHOR}" if readme_url else README_SECTION
+    fix = Remediation(check.remediation_action, check.automatic).text
     rule: dict[str, Any] = {
         "id": check.id,
         "name": "".join(part.capitalize() for part in check.id.split("-")),
@@ -140,7 +208,7 @@ def _rule(check: Check, readme_url: str | None) -> dict[str, Any]:
     return rule
 
 
-def _summary(check: Check) -> str:
+def check_summary(check: Check) -> str:
     """What the check finds: the first paragraph of the docstring of the module named for its id, without
     the id it starts with."""
     doc = importlib.import_module(f"vpce_guard.checks.{check.id.replace('-', '_')}").__doc__ or ""
@@ -148,9 +216,39 @@ def _summary(check: Check) -> str:
     return first[:1].upper() + first[1:]
 
 
+def _add_record(result: dict[str, Any], record: Recorded) -> None:
+    """The state table's word on a result: its status, when it was first and last seen; a closed finding
+    passes, an exempt one is suppressed by its resource's tag."""
+    result["provenance"] = {
+        "firstDetectionTimeUtc": _utc(record.first_seen),
+        "lastDetectionTimeUtc": _utc(record.last_seen),
+    }
+    if record.status.is_closed:
+        result["kind"], result["level"] = "pass", "none"
+    if record.status is Status.EXEMPT:
+        result["suppressions"] = [{"kind": "inSource", "justification": "exempt by a tag on the resource"}]
+    result["properties"]["status"] = record.status.value
+
+
+def _utc(timestamp: str) -> str:
+    """An ISO 8601 time as SARIF writes it: UTC, to the millisecond, with a Z."""
+    return datetime.fromisoformat(timestamp).astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
 def _fingerprint(finding: Finding) -> str:
-    identity = "\n".join((finding.account_id, finding.region, finding.resource_id, finding.check_id))
-    return hashlib.sha256(identity.encode()).hexdigest()
+    return _hash(finding.account_id, finding.region, finding.resource_id, finding.check_id)
+
+
+def _hash(*parts: str) -> str:
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest()
+
+
+def _locations(
+    finding: Finding, policy: PolicyFile | None, regions: Mapping[str, dict[str, int]], source: SourceFile | None
+) -> list[dict[str, Any]]:
+    if policy is not None:
+        return _file_locations(finding, policy, regions)
+    return source.locations(finding.resource_id) if source is not None else _resource_locations(finding)
 
 
 def _resource_locations(finding: Finding) -> list[dict[str, Any]]:

@@ -15,12 +15,11 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from vpce_guard.accounts import Accounts
-from vpce_guard.aws import AwsSession
+from vpce_guard.aws import AwsSession, CollectionError
 from vpce_guard.catalog import parse_service_name
 from vpce_guard.checks import CHECKS, Check, CheckSettings, run_checks
 from vpce_guard.collect import (
     DNS_ATTRIBUTES,
-    CollectionError,
     Progress,
     ServiceDetailsCache,
     collect_snapshot,

@@ -31,8 +31,7 @@ from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationE
 from pydantic.dataclasses import dataclass as validated_dataclass
 
 from vpce_guard import identifiers
-from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS, CollectionError
+from vpce_guard.aws import CALL_ERRORS, AwsSession, CollectionError
 from vpce_guard.vocabulary import JobStatus, scope_key
 
 SWEEP_PREFIX = "sweep#"
@@ -126,7 +125,7 @@ def member_accounts(session: AwsSession, unit_ids: Sequence[str]) -> list[str]:
             for page in organizations.get_paginator("list_organizational_units_for_parent").paginate(ParentId=parent):
                 pending.extend(unit["Id"] for unit in page["OrganizationalUnits"])
     except CALL_ERRORS as error:
-        raise CollectionError("ListAccountsForParent", session.region, error) from error
+        raise CollectionError("ListAccountsForParent", session.region, error, service="organizations") from error
     return sorted(found - {management})
 
 
@@ -150,7 +149,7 @@ def send_jobs(session: AwsSession, queue_url: str, jobs: Sequence[SweepJob]) -> 
                 Entries=[{"Id": str(index), "MessageBody": job.to_message()} for index, job in entries],
             )
         except CALL_ERRORS as error:
-            raise CollectionError("SendMessageBatch", session.region, error) from error
+            raise CollectionError("SendMessageBatch", session.region, error, service="sqs") from error
         failed = [(int(failure["Id"]), failure.get("Code", "")) for failure in answer.get("Failed", [])]
         codes.update((batch[index], code) for index, code in failed)
         return [(index, batch[index]) for index, _ in failed]

@@ -40,7 +40,7 @@ from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass as validated_dataclass
 
 from vpce_guard import identifiers, schemas
-from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.aws import CALL_ERRORS
 from vpce_guard.vocabulary import scope_key
 
 RATE_KEY = "rate#changes"

@@ -37,7 +37,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
-from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.aws import CALL_ERRORS
 from vpce_guard_local.sam.intrinsics import PhysicalResource, Resolver, TemplateReferenceError, references
 from vpce_guard_local.sam.members import MOTO_SKIPS, deploy_member_stack_set
 from vpce_guard_local.sam.stack import (

@@ -7,7 +7,7 @@ from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.aws import CALL_ERRORS
 from vpce_guard_local.sam.deploy import EmulatorClients, require_loopback
 from vpce_guard_local.sam.runtime import Container, Invocation
 from vpce_guard_local.sam.stack import LocalRunError, LocalStack

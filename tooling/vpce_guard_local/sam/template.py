@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from vpce_guard.iac.template import parameter_value
 from vpce_guard_local.sam.intrinsics import NO_VALUE, Resolver
 
 TEMPLATE_FILE_NAME = "template.yaml"
@@ -33,7 +34,6 @@ EVENT_RULE = "AWS::Events::Rule"
 CONFIG_RULE = "AWS::Config::ConfigRule"
 _SAM_FUNCTION = "AWS::Serverless::Function"
 _SAM_LAYER = "AWS::Serverless::LayerVersion"
-_LIST_PARAMETER_PREFIXES = ("List<", "CommaDelimitedList")
 
 
 class TemplateError(ValueError):
@@ -310,13 +310,7 @@ class TransformedTemplate:
             else:
                 missing.append(name)
                 continue
-            if str(declaration.get("Type", "")).startswith(_LIST_PARAMETER_PREFIXES) and isinstance(value, str):
-                value = [item.strip() for item in value.split(",") if item.strip()]
-            elif isinstance(value, bool):
-                value = "true" if value else "false"
-            elif not isinstance(value, list):
-                value = str(value)
-            values[name] = value
+            values[name] = parameter_value(declaration, value)
         if missing and complete:
             raise TemplateError(f"no value for parameter(s) {', '.join(missing)}")
         return values

@@ -11,7 +11,7 @@ from aws_lambda_powertools.metrics import MetricUnit, single_metric
 from aws_lambda_powertools.utilities.parameters import SSMProvider
 from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterError
 
-from vpce_guard.collect import CollectionError
+from vpce_guard.aws import CollectionError
 from vpce_guard.decisions import GuardConfig
 from vpce_guard.lambda_app import (
     API_EGRESS_ENDPOINTS,
@@ -48,7 +48,7 @@ def guard_config() -> GuardConfig:
         text = config_parameters().get(env.config_parameter, max_age=CONFIG_MAX_AGE_SECONDS, decrypt=True)
     except GetParameterError as error:
         cause = error.__context__ if isinstance(error.__context__, Exception) else error
-        raise CollectionError("GetParameter", env.region, cause) from error
+        raise CollectionError("GetParameter", env.region, cause, service="ssm") from error
     config = _config_of(str(text), env.config_parameter, env.organization_id)
     if config.held_because is not None:
         logger.error("configuration held: no change is made", extra={"reason": config.held_because})

@@ -12,7 +12,7 @@ from aws_lambda_powertools.utilities.data_classes import SQSEvent
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
-from vpce_guard.collect import CollectionError
+from vpce_guard.aws import CollectionError
 from vpce_guard.functions.evaluation import pipeline, report
 from vpce_guard.functions.sweep import now, sweep_ledger
 from vpce_guard.lambda_app import dropped, logger, metrics, tracer

@@ -7,14 +7,15 @@ channels are not sent anything twice. Within a batch, a change of a finding whos
 too, so one finding's changes reach every channel in the order they happened.
 
 The channels come from the environment the template gives the function: secret ids (never secrets) for Slack
-and Jira, the OpsCenter and Security Hub switches, the SNS topic. A channel without its setting is off.
+and Jira, the OpsCenter and Security Hub switches, the SNS topic. A channel without its setting is off. On a hub
+with Security Hub on, the name of the member findings role through which members' findings are imported.
 """
 
 from __future__ import annotations
 
 import os
 import urllib.parse
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
@@ -29,6 +30,7 @@ from aws_lambda_powertools.utilities.parameters import SecretsProvider
 from aws_lambda_powertools.utilities.typing import LambdaContext
 
 from vpce_guard import identifiers
+from vpce_guard.accounts import AccountAccessError, Accounts, MemberRoles, OrganizationAccounts, organization_accounts
 from vpce_guard.aws import AwsSession
 from vpce_guard.notify import http
 from vpce_guard.notify.events import StateChange, state_change
@@ -67,6 +69,8 @@ class NotifierEnvironment:
     security_hub: bool = False
     account_id: str = ""  # the account the function runs in, whose Security Hub receives the findings
     readme_url: str | None = None  # where the README is published, for Security Hub's remediation links
+    member_findings_role: str = ""  # on a hub: the role each member's findings are imported through
+    function_name: str = "vpce-guard"  # names the sessions of member roles, as CloudTrail records them
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> NotifierEnvironment:
@@ -82,6 +86,9 @@ class NotifierEnvironment:
                     f"VPCE_GUARD_SECURITY_HUB is true, and VPCE_GUARD_ACCOUNT_ID names the account whose Security Hub "
                     f"receives the findings: {error}; deploy with template.yaml"
                 ) from None
+        member_findings_role = environ.get("MEMBER_FINDINGS_ROLE_NAME", "")
+        if member_findings_role and not security_hub:
+            raise ConfigurationError("MEMBER_FINDINGS_ROLE_NAME is set without VPCE_GUARD_SECURITY_HUB true")
         return cls(
             region=environ["AWS_REGION"],
             state_table=environ["STATE_TABLE_NAME"],
@@ -92,12 +99,20 @@ class NotifierEnvironment:
             security_hub=security_hub,
             account_id=environ.get("VPCE_GUARD_ACCOUNT_ID", ""),
             readme_url=_readme_url(environ.get("VPCE_GUARD_README", "")),
+            member_findings_role=member_findings_role,
+            function_name=environ.get("AWS_LAMBDA_FUNCTION_NAME") or "vpce-guard",
         )
 
 
-def build_notifier(env: NotifierEnvironment, session: AwsSession, timeout: float = http.DEFAULT_TIMEOUT) -> Notifier:
+def build_notifier(
+    env: NotifierEnvironment,
+    session: AwsSession,
+    timeout: float = http.DEFAULT_TIMEOUT,
+    regions: Callable[[str], AwsSession] | None = None,
+) -> Notifier:
     """The notifier with the channels ``env`` turns on; clients are made only for those. ``timeout``: for each
-    HTTP request to Slack and Jira."""
+    HTTP request to Slack and Jira. ``regions``: this account's session per Region, from which member roles are
+    assumed (one made per Region from ``session`` when not given)."""
     secrets = SecretReader(session)
     tickets: list[TicketChannel] = []
     announcers: list[Announcer] = []
@@ -113,9 +128,45 @@ def build_notifier(env: NotifierEnvironment, session: AwsSession, timeout: float
         announcers.append(SnsAnnouncer(session.client("sns"), env.topic_arn))
     publishers: list[Publisher] = []
     if env.security_hub:
-        publishers.append(SecurityHubFindings(session.client("securityhub"), env.account_id, env.readme_url))
+        members = member_accounts(env, session, regions or _regions_of(session)) if env.member_findings_role else None
+        publishers.append(
+            SecurityHubFindings(
+                session.client("securityhub"),
+                env.account_id,
+                env.readme_url,
+                members=members,
+                out_of_reach=_out_of_reach,
+            )
+        )
     ledger = DeliveryLedger(session.client("dynamodb"), env.state_table)
     return Notifier(ledger, tickets, announcers, publishers)
+
+
+def member_accounts(env: NotifierEnvironment, session: AwsSession, regions: Callable[[str], AwsSession]) -> Accounts:
+    """The member accounts the notifier reaches, through their findings role only; an account the organization
+    does not hold (its list read at most every few minutes) is refused before any AssumeRole."""
+    organization = OrganizationAccounts(lambda: organization_accounts(session))
+    roles = MemberRoles(read=None, findings=env.member_findings_role)
+    return Accounts(regions, roles, session_name=env.function_name, organization=organization)
+
+
+def _regions_of(session: AwsSession) -> Callable[[str], AwsSession]:
+    """One session per Region for the life of the container, ``session`` in its own."""
+    made: dict[str, AwsSession] = {session.region: session}
+
+    def regional(region: str) -> AwsSession:
+        return made.setdefault(region, AwsSession(region, endpoint_url=session.endpoint_url))
+
+    return regional
+
+
+def _out_of_reach(change: StateChange, error: AccountAccessError) -> None:
+    """A finding of an account no role can be asked of: logged and counted, as the other functions drop one."""
+    logger.error(
+        "Security Hub finding of an account out of reach left out",
+        extra={"finding_key": change.finding_key, "account_id": change.account_id, "reason": str(error)},
+    )
+    metrics.add_metric(name="UnreachableAccounts", unit=MetricUnit.Count, value=1)
 
 
 def _readme_url(value: str) -> str | None:

@@ -16,10 +16,16 @@ the fields AWS asks a provider to update them through.
 
 Security Hub takes a finding under an account's default product (``product/<account>/default``) only from that
 account: the caller's account must be the finding's ``AwsAccountId``. So a deployment imports the findings of
-its own account, and the findings of an organization's member accounts are not imported by the hub
-(``covers``). A VPC endpoint has no ASFF resource type of its own (``AwsEc2VpcEndpointService`` is the
-provider's side of PrivateLink), so an endpoint is an ``Other`` resource with its details under
-``Details.Other``; a VPC is ``AwsEc2Vpc``.
+its own account with its own credentials, and a hub imports a member account's findings in that account, through
+the member's findings role (member/template.yaml, created when the hub's EnableSecurityHub is true), into the
+Security Hub of the finding's Region; Security Hub's delegated administrator then sees every member's findings.
+Without that role (a single account) other accounts' findings are not imported (``covers``). An account the
+organization does not hold is not asked for its role: its finding is left out and reported (``out_of_reach``).
+A member whose role refuses fails the delivery, which is retried as any channel's failure is.
+
+A VPC endpoint has no ASFF resource type of its own (``AwsEc2VpcEndpointService`` is the provider's side of
+PrivateLink), so an endpoint is an ``Other`` resource with its details under ``Details.Other``; a VPC is
+``AwsEc2Vpc``.
 """
 
 from __future__ import annotations
@@ -28,12 +34,12 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
-from vpce_guard.findings import VPC_RESOURCE
+from vpce_guard.accounts import AccountAccessError, Accounts
+from vpce_guard.findings import CHECKS_ANCHOR, VPC_RESOURCE
 from vpce_guard.identifiers import partition_of
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import message, shorten
 from vpce_guard.notify.opscenter import resource_arn
-from vpce_guard.sarif import CHECKS_ANCHOR
 from vpce_guard.vocabulary import Status
 
 SCHEMA_VERSION = "2018-10-08"
@@ -68,7 +74,8 @@ class FindingsNotImported(RuntimeError):
 
 
 class SecurityHubFindings:
-    """Imports each state change into the Security Hub of ``product_account`` (the account it runs in)."""
+    """Imports each state change into the Security Hub of the finding's account: ``product_account``'s (the
+    account it runs in) through ``securityhub``, a member's through ``members`` (the hub's findings role)."""
 
     name = "securityhub"
 
@@ -78,19 +85,39 @@ class SecurityHubFindings:
         product_account: str,
         readme_url: str | None = None,
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
+        members: Accounts | None = None,
+        out_of_reach: Callable[[StateChange, AccountAccessError], None] = lambda change, error: None,
     ) -> None:
         self._securityhub = securityhub
         self._product_account = product_account
         self._readme_url = readme_url
         self._clock = clock
+        self._members = members
+        self._out_of_reach = out_of_reach
 
     def covers(self, change: StateChange) -> bool:
-        """Whether this account's Security Hub takes the finding: only a finding of this account."""
-        return change.account_id == self._product_account
+        """Whether the finding's own Security Hub is reached: this account's; a member's when the hub has the
+        member findings role and the organization holds the account (one it does not is told ``out_of_reach``:
+        retrying cannot bring it back)."""
+        if change.account_id == self._product_account:
+            return True
+        if self._members is None:
+            return False
+        organization = self._members.organization
+        if organization is not None and organization.holds(change.account_id) is False:
+            self._out_of_reach(change, AccountAccessError.outside_organization(change.account_id))
+            return False
+        return True
 
     def publish(self, change: StateChange) -> None:
-        finding = asff_finding(change, self._product_account, self._clock(), self._readme_url)
-        import_findings(self._securityhub, [finding])
+        finding = asff_finding(change, change.account_id, self._clock(), self._readme_url)
+        import_findings(self._securityhub_of(change), [finding])
+
+    def _securityhub_of(self, change: StateChange) -> Any:
+        """This account's client, or the member's in the finding's Region (its role assumed once per container)."""
+        if change.account_id == self._product_account or self._members is None:
+            return self._securityhub
+        return self._members.publisher(change.account_id, change.region).client("securityhub")
 
 
 def import_findings(securityhub: Any, findings: Sequence[Mapping[str, Any]]) -> None:

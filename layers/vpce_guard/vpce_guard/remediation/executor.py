@@ -19,8 +19,7 @@ from typing import Any
 
 from botocore.exceptions import ClientError
 
-from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.aws import CALL_ERRORS, AwsSession
 from vpce_guard.remediation.configuration import Configurations, read_configurations
 from vpce_guard.remediation.model import ApiCall, Plan, ResourceRef
 from vpce_guard.remediation.runbooks import expectations

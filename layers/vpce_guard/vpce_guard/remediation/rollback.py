@@ -25,8 +25,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.aws import CALL_ERRORS, AwsSession
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.remediation.configuration import (
     DNS_HOSTNAMES,

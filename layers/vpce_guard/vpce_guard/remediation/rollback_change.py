@@ -19,8 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from vpce_guard.aws import AwsSession
-from vpce_guard.collect import CALL_ERRORS
+from vpce_guard.aws import CALL_ERRORS, AwsSession
 from vpce_guard.remediation.executor import call_error
 from vpce_guard.remediation.integrity import ChangeSeal
 from vpce_guard.remediation.model import ApiCall, ResourceRef
