@@ -1,5 +1,6 @@
 """What the serverless application relies on beyond VPC endpoints, checked over HTTP: the state table's
-DynamoDB features, EventBridge rules delivering to SQS, endpoint network interfaces found by filters, SQS."""
+DynamoDB features, EventBridge rules delivering to SQS, endpoint network interfaces found by filters, SQS, and
+S3's bucket policies."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import json
 from typing import Any
 
 import pytest
+from botocore.exceptions import ClientError
 
 from vpce_guard_local.emulator import Emulator
 
@@ -171,3 +173,22 @@ def test_endpoint_interfaces_are_found_by_group_and_interface_type(aws: Emulator
     assert {(eni["InterfaceType"], eni["Description"]) for eni in found} == {
         ("vpc_endpoint", f"VPC Endpoint Interface {endpoint_id}")
     }
+
+
+def test_a_bucket_without_a_policy_answers_no_such_bucket_policy_and_one_with_a_policy_gives_it(aws: Emulator) -> None:
+    """What vpce_guard.bucket_policies relies on: AWS's GetBucketPolicy answers 404 NoSuchBucketPolicy for a
+    bucket without a policy, and the policy's text for one with it."""
+    s3 = aws.client("s3")
+    s3.create_bucket(Bucket="logs")
+    s3.create_bucket(Bucket="data")
+    policy = {"Version": "2012-10-17", "Statement": [{"Effect": "Deny", "Principal": "*", "Action": "s3:*",
+              "Resource": "arn:aws:s3:::data/*", "Condition": {"Bool": {"aws:SecureTransport": "false"}}}]}  # fmt: skip
+    s3.put_bucket_policy(Bucket="data", Policy=json.dumps(policy))
+
+    with pytest.raises(ClientError) as missing:
+        s3.get_bucket_policy(Bucket="logs")
+
+    assert missing.value.response["Error"]["Code"] == "NoSuchBucketPolicy"
+    assert missing.value.response["ResponseMetadata"]["HTTPStatusCode"] == 404
+    assert json.loads(s3.get_bucket_policy(Bucket="data")["Policy"]) == policy
+    assert sorted(bucket["Name"] for bucket in s3.list_buckets()["Buckets"]) == ["data", "logs"]

@@ -1,6 +1,6 @@
 """``vpce-guard cost`` through the emulator over HTTP: an account's endpoints priced from their published
-traffic and checked against the hand computation, the configuration's prices, a region without prices, and an
-organization's totals."""
+traffic and checked against the hand computation, the configuration's prices, a region without prices, an
+organization's totals, and prices refreshed from the Price List API (and written for the configuration)."""
 
 from __future__ import annotations
 
@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from org_support import Hub
+from price_list_support import CATALOG_US_EAST_1, endpoint_and_nat_products
 
 from vpce_guard.cli import main
 from vpce_guard_local.demo import REGION
@@ -130,3 +131,90 @@ def test_an_organizations_endpoints_are_totalled_per_account_and_for_the_organiz
     )
     (organization,) = [row for row in rows if row["row"] == "organization"]
     assert organization["total_usd"] == f"{14.6 * len(planted):.4f}"
+
+
+# Prices refreshed from the Price List API ----------------------------------------------------------------------
+
+
+def test_prices_refreshed_at_the_catalogs_figures_give_the_catalogs_table(
+    aws_env: Emulator, ec2: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built(aws_env, ec2)
+    aws_env.seed_price_list(endpoint_and_nat_products(REGION, **CATALOG_US_EAST_1))
+    main(cost(aws_env))
+    from_catalog = capsys.readouterr().out
+    aws_env.clear_recorded_calls()
+
+    code = main(cost(aws_env, "--refresh-prices"))
+
+    refreshed = capsys.readouterr().out
+    assert code == 0
+    assert refreshed.split("Prices:")[0] == from_catalog.split("Prices:")[0]
+    assert f"{REGION} nat gateway gb: $0.045 (AWS Price List API, read " in refreshed
+    assert ", dated 2026-04-01)" in refreshed
+    pricing = [call.operation for call in aws_env.recorded_calls() if call.service == "pricing"]
+    assert pricing == ["GetProducts", "GetProducts"]
+
+
+def test_prices_refreshed_at_other_figures_give_another_total(
+    aws_env: Emulator, ec2: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built(aws_env, ec2)
+    aws_env.seed_price_list(
+        endpoint_and_nat_products(REGION, zone_hour=0.02, gb=(0.02, 0.01, 0.005), nat_hour=0.05, nat_gb=0.05)
+    )
+
+    code = main(cost(aws_env, "--refresh-prices", "--format", "json"))
+
+    shown = json.loads(capsys.readouterr().out)
+    assert code == 0
+    # 6 endpoint-zones x 730 h x $0.02 = $87.60; 73 GB a month x $0.02 = $1.46, through NAT x $0.05 = $3.65.
+    # The idle KMS endpoint's 3 zones would save 3 x 730 h x $0.02 = $43.80.
+    assert shown["totals"]["organization"] == {
+        "endpoints": 3,
+        "hours_usd": 87.6,
+        "data_usd": 1.46,
+        "total_usd": 89.06,
+        "nat_usd": 3.65,
+        "would_save_usd": 43.8,
+        "would_save_up_to_usd": 43.8,
+    }
+
+
+def test_a_price_the_price_list_lacks_fails_naming_it_before_anything_is_scanned(
+    aws_env: Emulator, ec2: Any, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built(aws_env, ec2)
+    aws_env.seed_price_list(endpoint_and_nat_products(REGION, **CATALOG_US_EAST_1)[:-1])
+    aws_env.clear_recorded_calls()
+
+    code = main(cost(aws_env, "--refresh-prices"))
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert f"no price for NatGateway-Bytes (AmazonEC2, NAT Gateway) in {REGION}" in captured.err
+    assert {call.service for call in aws_env.recorded_calls()} == {"pricing"}
+
+
+def test_the_prices_read_are_written_for_the_configuration_and_price_alike_from_it(
+    aws_env: Emulator, ec2: Any, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    built(aws_env, ec2)
+    aws_env.seed_price_list(
+        endpoint_and_nat_products(REGION, zone_hour=0.02, gb=(0.02, 0.01, 0.005), nat_hour=0.05, nat_gb=0.05)
+    )
+    written = tmp_path / "prices.toml"
+    main(cost(aws_env, "--refresh-prices", "--write-prices", str(written), "--format", "json"))
+    refreshed = json.loads(capsys.readouterr().out)
+
+    code = main(cost(aws_env, "--config", str(written), "--format", "json"))
+
+    configured = json.loads(capsys.readouterr().out)
+    assert code == 0
+    assert configured["totals"] == refreshed["totals"]
+    assert f"[prices.{REGION}]\ninterface_endpoint_zone_hour = 0.02  # effective 2026-04-01" in written.read_text()
+
+
+def test_write_prices_without_refresh_prices_is_refused(aws_env: Emulator, tmp_path: Path) -> None:
+    assert main(cost(aws_env, "--write-prices", str(tmp_path / "prices.toml"))) == 2

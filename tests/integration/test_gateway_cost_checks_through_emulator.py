@@ -1,10 +1,13 @@
 """The two gateway cost checks through the emulator over HTTP. s3-interface-bypasses-gateway: found on a built
-estate, changed by the pipeline in enforce mode and read back, rolled back exactly with `vpce-guard rollback`, a
-ticket when a route table lacks the gateway endpoint, a plan only in dry-run, and AWS's refusal when the gateway
-endpoint is gone. interface-where-gateway-serves: found, silenced by a path from on premises, never changed."""
+estate, changed by the pipeline in enforce mode (once the account's bucket policies are read: never on a scan
+or in ticket mode) and read back, rolled back exactly with `vpce-guard rollback`, a ticket when a route table
+lacks the gateway endpoint, when a bucket policy names the interface endpoint in aws:SourceVpce, or when the
+functions have no path to S3, a plan only in dry-run, and AWS's refusal when the gateway endpoint is gone.
+interface-where-gateway-serves: found, silenced by a path from on premises, never changed."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -13,6 +16,7 @@ from integration.remediation.sealed_state import sealed_store
 
 from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession
+from vpce_guard.bucket_policies import read_bucket_policies
 from vpce_guard.checks import CheckSettings
 from vpce_guard.cli import main
 from vpce_guard.decisions import GuardConfig
@@ -54,9 +58,36 @@ def inbound_only(ec2: Any, endpoint_id: str) -> bool:
     return bool(endpoint["DnsOptions"][INBOUND_ONLY])
 
 
-def evaluate(session: AwsSession, store: StateStore, vpc: BuiltVpc, config: str = ENFORCE) -> None:
-    guard = Pipeline(Accounts(lambda region: session), store, GuardConfig.from_toml(config), clock=Clock())
+def evaluate(
+    session: AwsSession, store: StateStore, vpc: BuiltVpc, config: str = ENFORCE, *, reaches_s3: bool = True
+) -> None:
+    guard = Pipeline(
+        Accounts(lambda region: session), store, GuardConfig.from_toml(config), clock=Clock(), reaches_s3=reaches_s3
+    )
     guard.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
+
+
+def bucket(s3: Any, name: str, policy: dict[str, Any] | None = None) -> None:
+    s3.create_bucket(Bucket=name)
+    if policy is not None:
+        s3.put_bucket_policy(Bucket=name, Policy=json.dumps(policy))
+
+
+def only_through(endpoint_id: str, name: str) -> dict[str, Any]:
+    """A bucket policy denying every call that does not come through ``endpoint_id``."""
+    return {
+        "Version": "2012-10-17",
+        "Statement": [
+            {
+                "Sid": "OnlyThroughTheEndpoint",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [f"arn:aws:s3:::{name}", f"arn:aws:s3:::{name}/*"],
+                "Condition": {"StringNotEquals": {"aws:SourceVpce": endpoint_id}},
+            }
+        ],
+    }
 
 
 def status_of(store: StateStore, endpoint_id: str) -> Status:
@@ -81,9 +112,13 @@ def test_enforce_turns_the_option_on_and_the_rollback_turns_it_back_off(
 ) -> None:
     sealed = sealed_store(session.client("dynamodb"), session.client("kms"), state_table)
     endpoint_id = s3_interface_beside_gateway(ec2, vpc)
+    s3 = session.client("s3")
+    bucket(s3, "logs")
+    bucket(s3, "data", only_through("vpce-0another00000001", "data"))
 
     evaluate(session, sealed, vpc)
     (change,) = [c for c in sealed.changes() if c.check_id == BYPASS]
+    reads = (session.counter.calls["ListBuckets"], session.counter.calls["GetBucketPolicy"])
     changed = inbound_only(ec2, endpoint_id)
     code = main(
         [
@@ -100,6 +135,7 @@ def test_enforce_turns_the_option_on_and_the_rollback_turns_it_back_off(
     )
 
     assert (change.status, changed, status_of(sealed, endpoint_id)) == ("REMEDIATED", True, Status.REMEDIATED)
+    assert reads == (1, 2)
     assert change.after is not None
     assert (change.before[endpoint_id][INBOUND_ONLY], change.after[endpoint_id][INBOUND_ONLY]) == (False, True)
     assert code == 0
@@ -124,6 +160,51 @@ def test_a_route_table_without_the_gateway_endpoint_is_a_ticket_naming_it(
     assert inbound_only(ec2, endpoint_id) is False
 
 
+def test_a_bucket_policy_naming_the_interface_endpoint_is_a_ticket_naming_it_and_nothing_changes(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint_id = s3_interface_beside_gateway(ec2, vpc)
+    s3 = session.client("s3")
+    bucket(s3, "logs")
+    bucket(s3, "data", only_through(endpoint_id, "data"))
+
+    evaluate(session, store, vpc)
+
+    (ticket,) = [c for c in store.changes() if c.check_id == BYPASS]
+    assert ticket.status == "TICKET_ONLY"
+    assert f"bucket policies name {endpoint_id} in aws:SourceVpce" in (ticket.error or "")
+    assert "data (OnlyThroughTheEndpoint)" in (ticket.error or "")
+    assert status_of(store, endpoint_id) is Status.TICKETED
+    assert inbound_only(ec2, endpoint_id) is False
+    assert session.counter.calls["ModifyVpcEndpoint"] == 0
+
+
+def test_a_scan_and_a_ticket_mode_evaluation_read_no_bucket_policy(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint_id = s3_interface_beside_gateway(ec2, vpc)
+    session.client("s3").create_bucket(Bucket="logs")
+
+    scan_live(session, Scope(REGION, (vpc.id,)), CheckSettings())
+    evaluate(session, store, vpc, f'[modes]\n{BYPASS} = "ticket"\n')
+
+    assert (session.counter.calls["ListBuckets"], session.counter.calls["GetBucketPolicy"]) == (0, 0)
+    assert status_of(store, endpoint_id) is Status.TICKETED
+
+
+def test_without_a_path_to_s3_no_bucket_policy_is_read_and_the_change_is_a_ticket(
+    session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
+) -> None:
+    endpoint_id = s3_interface_beside_gateway(ec2, vpc)
+
+    evaluate(session, store, vpc, reaches_s3=False)
+
+    (ticket,) = [c for c in store.changes() if c.check_id == BYPASS]
+    assert "the functions have no path to S3" in (ticket.error or "")
+    assert session.counter.calls["ListBuckets"] == 0
+    assert inbound_only(ec2, endpoint_id) is False
+
+
 def test_dry_run_records_the_planned_call_and_changes_nothing(
     session: AwsSession, store: StateStore, ec2: Any, vpc: BuiltVpc
 ) -> None:
@@ -145,7 +226,7 @@ def test_the_gateway_endpoint_deleted_before_the_change_fails_with_the_aws_error
     endpoint_id = s3_interface_beside_gateway(ec2, vpc)
     result = scan_live(session, Scope(REGION, (vpc.id,)), CheckSettings())
     (finding,) = [f for f in result.findings if f.check_id == BYPASS]
-    plan = plan_for(finding, result.facts)
+    plan = plan_for(finding, result.facts, bucket_policies=read_bucket_policies(session, max_buckets=10))
     assert isinstance(plan, Plan)
     ec2.delete_vpc_endpoints(VpcEndpointIds=finding.evidence["gateway_endpoint_ids"])
 

@@ -154,6 +154,34 @@ def test_on_change_records_the_cost_finding_of_a_created_s3_interface_endpoint_b
     assert f"{endpoint}/s3-interface-bypasses-gateway" in result["changes"]["opened"]
 
 
+@pytest.mark.parametrize(("api_egress", "status"), [("internet", "REMEDIATED"), ("endpoints", "TICKET_ONLY")])
+def test_on_change_moves_s3_calls_to_the_gateway_only_where_it_can_read_the_bucket_policies(
+    handler_of: Any,
+    ec2: Any,
+    vpc: BuiltVpc,
+    store: StateStore,
+    monkeypatch: pytest.MonkeyPatch,
+    api_egress: str,
+    status: str,
+) -> None:
+    """With ApiEgress "endpoints" the function has no path to S3: no bucket policy is read, and the change is a
+    ticket saying why."""
+    monkeypatch.setenv("API_EGRESS", api_egress)
+    build = EstateBuilder(ec2, REGION)
+    build.gateway_endpoint(vpc, "s3", route_table_ids=vpc.private_route_table_ids)
+    group = build.security_group(vpc, "vpce-https", https_from_cidrs=[vpc.cidr])
+    endpoint = build.interface_endpoint(
+        vpc, "s3", subnet_ids=vpc.private_subnet_ids, group_ids=[group], inbound_resolver_only=False
+    )
+    handler = handler_of("on_change", '[modes]\ns3-interface-bypasses-gateway = "enforce"\n')
+
+    handler(created_event(endpoint, vpc))
+
+    (change,) = [c for c in store.changes() if c.check_id == "s3-interface-bypasses-gateway"]
+    assert change.status == status
+    assert lambda_app.session_for(REGION).counter.calls["ListBuckets"] == (api_egress == "internet")
+
+
 def test_on_change_records_the_cost_finding_of_a_created_s3_interface_endpoint_a_gateway_would_replace(
     handler_of: Any, ec2: Any, vpc: BuiltVpc, store: StateStore
 ) -> None:

@@ -213,8 +213,8 @@ def test_each_function_gets_the_templates_environment_with_local_names(shared_st
         "VPCE_GUARD_ACCOUNT_ID": shared_stack.account_id,
     }
     sweep = {"SWEEP_QUEUE_URL": shared_stack.physical_id("SweepJobQueue"), "SWEEP_REGIONS": shared_stack.region}
-    worker = {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8"}
-    on_change = {"FOLLOW_UP_QUEUE_URL": shared_stack.physical_id("OnChangeFollowUpQueue")}
+    worker = {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8", "API_EGRESS": "internet"}
+    on_change = {"FOLLOW_UP_QUEUE_URL": shared_stack.physical_id("OnChangeFollowUpQueue"), "API_EGRESS": "internet"}
     for function in shared_stack.functions.values():
         assert function.environment == {
             "STATE_TABLE_NAME": shared_stack.physical_id("StateTable"),

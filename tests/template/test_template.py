@@ -27,9 +27,9 @@ ENVIRONMENT = {
 }
 # What a function's environment holds besides the contract: the notifier's channels (secret ids, never secrets).
 OWN_ENVIRONMENT = {
-    "OnChangeFunction": {"FOLLOW_UP_QUEUE_URL": {"Ref": "OnChangeFollowUpQueue"}},
+    "OnChangeFunction": {"FOLLOW_UP_QUEUE_URL": {"Ref": "OnChangeFollowUpQueue"}, "API_EGRESS": "internet"},
     "SweepFunction": {"SWEEP_QUEUE_URL": {"Ref": "SweepJobQueue"}, "SWEEP_REGIONS": {"Ref": "AWS::Region"}},
-    "SweepWorkerFunction": {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8"},
+    "SweepWorkerFunction": {"AWS_RETRY_MODE": "adaptive", "AWS_MAX_ATTEMPTS": "8", "API_EGRESS": "internet"},
     "NotifierFunction": {
         "VPCE_GUARD_NOTIFICATION_TOPIC_ARN": {"Ref": "NotificationTopic"},
         "VPCE_GUARD_SLACK_SECRET_ID": {"Ref": "SlackWebhookSecretArn"},
@@ -173,24 +173,31 @@ def test_dynamodb_permissions_are_scoped_to_the_tables(transformed: TransformedT
                 assert named in tables
 
 
-def test_only_ec2_calls_config_reporting_opening_opsitems_and_reading_cloudtrail_and_metrics_take_any_resource(
+def test_only_ec2_calls_config_reporting_opening_opsitems_and_reading_cloudtrail_metrics_and_buckets_take_any_resource(
     transformed: TransformedTemplate,
 ) -> None:
     """These take no resource-level permission here (endpoints, VPCs and groups to change are found at run
-    time; LookupEvents and GetMetricData have no resource type); everything else names its resources."""
+    time; LookupEvents, GetMetricData and ListAllMyBuckets have no resource type); everything else names its
+    resources."""
     for function in FUNCTIONS:
         for statement in transformed.policy_statements(function):
             if statement["Resource"] == "*":
                 actions = as_list(statement["Action"])
                 assert all(
                     a.startswith(("ec2:", "config:"))
-                    or a in ("ssm:CreateOpsItem", "cloudtrail:LookupEvents", "cloudwatch:GetMetricData")
+                    or a
+                    in (
+                        "ssm:CreateOpsItem",
+                        "cloudtrail:LookupEvents",
+                        "cloudwatch:GetMetricData",
+                        "s3:ListAllMyBuckets",
+                    )
                     for a in actions
                 ), actions
 
 
-def cloudtrail_reads(transformed: TransformedTemplate, function: str) -> set[str]:
-    return {a for a in transformed.policy_actions(function) if a.startswith("cloudtrail:")}
+def cloudtrail_and_bucket_policy_reads(transformed: TransformedTemplate, function: str) -> set[str]:
+    return {a for a in transformed.policy_actions(function) if a.startswith(("cloudtrail:", "s3:"))}
 
 
 def ec2_changes(transformed: TransformedTemplate, function: str) -> set[str]:
@@ -205,7 +212,16 @@ def test_the_functions_that_act_are_granted_exactly_what_the_remediations_declar
 ) -> None:
     declared = {action for actions in PERMISSIONS.values() for action in actions}
 
-    assert ec2_changes(transformed, function) | cloudtrail_reads(transformed, function) == declared
+    assert ec2_changes(transformed, function) | cloudtrail_and_bucket_policy_reads(transformed, function) == declared
+
+
+@pytest.mark.parametrize("function", ["OnChangeFunction", "SweepWorkerFunction"])
+def test_with_endpoints_egress_the_functions_that_act_read_no_bucket_policy_and_know_why(
+    endpoints_only: TransformedTemplate, function: str
+) -> None:
+    """The stack has no S3 endpoint: the bucket policies an S3 change needs cannot be read, and it is a ticket."""
+    assert not {a for a in endpoints_only.policy_actions(function) if a.startswith("s3:")}
+    assert endpoints_only.function_environment(function)["API_EGRESS"] == "endpoints"
 
 
 def test_the_config_rule_function_reports_and_may_change_nothing(transformed: TransformedTemplate) -> None:

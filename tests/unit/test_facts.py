@@ -203,6 +203,40 @@ def test_a_rule_whose_source_is_not_an_address_range_skips_its_group_with_a_prob
     assert [problem.resource_id for problem in facts.problems] == ["sg-1"]
 
 
+def test_a_groups_egress_rules_are_read_with_their_destinations() -> None:
+    group = {
+        "GroupId": "sg-1",
+        "VpcId": VPC,
+        "IpPermissionsEgress": [
+            {"IpProtocol": "tcp", "FromPort": 443, "ToPort": 443, "PrefixListIds": [{"PrefixListId": "pl-63a5400a"}]},
+            {"IpProtocol": "-1", "IpRanges": [{"CidrIp": "10.0.0.0/16"}], "UserIdGroupPairs": [{"GroupId": "sg-2"}]},
+        ],
+    }
+
+    (https, everything) = (
+        build_facts(snapshot(DescribeSecurityGroups={"SecurityGroups": [group]})).security_groups["sg-1"].egress
+    )
+
+    assert (https.admits_tcp_port(443), https.prefix_list_ids) == (True, ("pl-63a5400a",))
+    assert (everything.protocol, everything.cidrs, everything.group_ids) == ("-1", ("10.0.0.0/16",), ("sg-2",))
+
+
+def test_the_prefix_lists_routed_to_a_gateway_endpoint_are_its_services_addresses() -> None:
+    table = route_table("rtb-1", subnets=("subnet-a",))
+    table["Routes"] += [
+        {"DestinationPrefixListId": "pl-63a5400a", "GatewayId": "vpce-s3"},
+        {"DestinationPrefixListId": "pl-02cd2c6b", "GatewayId": "vpce-dynamodb"},
+        {"DestinationPrefixListId": "pl-0customer00000001", "TransitGatewayId": "tgw-1"},
+    ]
+    gateway = {"VpcEndpointId": "vpce-s3", "VpcId": VPC, "VpcEndpointType": "Gateway", "State": "available"}
+
+    facts = build_facts(
+        snapshot(DescribeRouteTables={"RouteTables": [table]}, DescribeVpcEndpoints={"VpcEndpoints": [gateway]})
+    )
+
+    assert facts.prefix_lists_of(facts.endpoints) == {"pl-63a5400a"}
+
+
 def test_a_response_item_missing_what_aws_always_returns_is_a_snapshot_error() -> None:
     endpoint = {"VpcEndpointId": "vpce-1", "VpcEndpointType": "Interface", "State": "available"}
 

@@ -32,7 +32,7 @@ from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, Check, CheckSettings, select_checks
 from vpce_guard.checks.base import MAX_TRAFFIC_DAYS
 from vpce_guard.collect import Progress
-from vpce_guard.cost import SAVINGS, CostReport, PriceError, price_endpoints, prices_for
+from vpce_guard.cost import SAVINGS, CostReport, PriceError, RegionPrices, price_endpoints, prices_for
 from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
 from vpce_guard.facts import Facts
@@ -43,6 +43,7 @@ from vpce_guard.iac.report import iac_json, iac_table
 from vpce_guard.iac.template import read_template
 from vpce_guard.judge import Activity
 from vpce_guard.policy import PolicyError
+from vpce_guard.price_list import PRICING_REGION, prices_toml, read_prices
 from vpce_guard.remediation.integrity import ChangeSeal, IntegrityError
 from vpce_guard.remediation.model import Plan, PlanOptions, TicketOnly
 from vpce_guard.remediation.playbooks.restrict_endpoint_policy import proposal
@@ -214,6 +215,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     cost.add_argument(
         "--config", type=Path, metavar="FILE", help="vpce-guard configuration (TOML): prices, modes of the cost checks"
+    )
+    cost.add_argument(
+        "--refresh-prices",
+        action="store_true",
+        help="read the regions' prices from the AWS Price List API (pricing:GetProducts, through us-east-1) "
+        "instead of the catalog; the configuration's prices still win",
+    )
+    cost.add_argument(
+        "--write-prices",
+        type=Path,
+        metavar="FILE",
+        help="with --refresh-prices: also write the prices read to FILE, as the configuration's [prices.<region>]",
     )
     cost.add_argument("--format", choices=("table", "json", "csv"), default="table")
 
@@ -452,10 +465,15 @@ def run_cost(args: argparse.Namespace) -> int:
     read (the rest is still shown)."""
     if not args.all_accounts and (args.role_name or args.regions):
         raise UsageError(f"--{'role-name' if args.role_name else 'regions'} goes with --all-accounts")
+    if args.write_prices and not args.refresh_prices:
+        raise UsageError("--write-prices writes the prices --refresh-prices reads; add --refresh-prices")
+    if args.write_prices:
+        _check_writable(args.write_prices)
     config = _config(args)
     regions = (args.regions if args.all_accounts else None) or (_region(args),)
     try:
-        prices = {region: prices_for(region, config.prices) for region in regions}
+        refreshed = _refreshed_prices(args, regions) if args.refresh_prices else {}
+        prices = {region: prices_for(region, config.prices, refreshed.get(region)) for region in regions}
     except PriceError as error:
         raise UsageError(str(error)) from error
     checks = [CHECKS[check_id] for check_id in config.enabled_checks if check_id in SAVINGS]
@@ -493,6 +511,27 @@ def run_cost(args: argparse.Namespace) -> int:
             print(f"vpce-guard: error: {where}{problem.resource_id}: {problem.message}", file=sys.stderr)
             failed = True
     return EXIT_ERROR if failed else EXIT_OK
+
+
+def _refreshed_prices(args: argparse.Namespace, regions: Sequence[str]) -> dict[str, RegionPrices]:
+    """The regions' prices from the Price List API, read as the caller; written to --write-prices if given."""
+    session = AwsSession(PRICING_REGION, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
+    read_on = datetime.now(UTC).date()
+    prices = read_prices(session, regions, read_on)
+    _say(f"read the prices of {', '.join(regions)} from the AWS Price List API with {session.counter.summary()}")
+    if args.write_prices:
+        try:
+            args.write_prices.write_text(prices_toml(prices, read_on), encoding="utf-8")
+        except OSError as error:
+            raise UsageError(f"cannot write --write-prices {args.write_prices}: {error.strerror}") from error
+        _say(f"wrote them to {args.write_prices}, as the configuration's [prices.<region>]")
+    return prices
+
+
+def _check_writable(path: Path) -> None:
+    """An output file's place, checked before any AWS call."""
+    if path.is_dir() or not path.parent.is_dir():
+        raise UsageError(f"{path} cannot be written: give a file in a directory that exists")
 
 
 def run_check_policy(args: argparse.Namespace) -> int:

@@ -84,7 +84,8 @@ class _Model(BaseModel):
 
 class Price(_Model):
     usd: Annotated[float, Field(ge=0)]
-    date: dt.date | None = None  # when the price was read; None for the configuration's
+    # The catalog's: when the price was read; the Price List API's: when it took effect; None for the configuration's.
+    date: dt.date | None = None
     source: Annotated[str, Field(min_length=1)]
 
     @field_validator("date", mode="before")
@@ -127,12 +128,14 @@ def load_prices() -> Mapping[str, RegionPrices]:
     return {region: prices for regions in document.partitions.values() for region, prices in regions.items()}
 
 
-def prices_for(region: str, overrides: Mapping[str, PriceOverride] | None = None) -> RegionPrices:
-    """The region's prices: the catalog's, with the configuration's where it gives one. A region the catalog
-    lacks needs every price from the configuration."""
+def prices_for(
+    region: str, overrides: Mapping[str, PriceOverride] | None = None, refreshed: RegionPrices | None = None
+) -> RegionPrices:
+    """The region's prices: the catalog's, or those ``refreshed`` from the Price List API, with the
+    configuration's where it gives one. A region the catalog lacks needs every price from the configuration."""
     override = (overrides or {}).get(region, PriceOverride())
     given = {name: value for name in PRICE_NAMES if (value := getattr(override, name)) is not None}
-    known = load_prices().get(region)
+    known = refreshed or load_prices().get(region)
     if known is None and len(given) < len(PRICE_NAMES):
         missing = [name for name in PRICE_NAMES if name not in given]
         raise PriceError(

@@ -12,6 +12,7 @@ an SSM parameter). Every key is optional::
     org_id = "o-a1b2c3d4e5"
     baseline = ["s3", "sts", "logs"]
     traffic_days = 14          # how far back the checks that judge traffic read it, 1 to 455
+    max_bucket_policies = 1000 # buckets whose policies are read before an S3 change, 1 to 10,000
 
     [modes]                    # per check id: enforce | ticket | notify | off
     private-dns-disabled = "enforce"
@@ -72,6 +73,10 @@ MAX_CHANGES_PER_HOUR = 500
 # within a year, so no tag exempts a resource for good).
 DEFAULT_EXEMPTION_MAX_DAYS = 90
 MAX_EXEMPTION_MAX_DAYS = 365
+# The buckets whose policies are read (a GetBucketPolicy each) before S3 calls move from an interface endpoint
+# to a gateway endpoint (``vpce_guard.bucket_policies``): an account with more is doubt, a ticket.
+DEFAULT_MAX_BUCKET_POLICIES = 1000
+MAX_BUCKET_POLICIES = 10_000
 # The checks whose fix is never automatic, and why: a configuration that enforces one is refused.
 NEVER_ENFORCED: Mapping[str, str] = {
     "missing-baseline-endpoint": "creating endpoints costs money",
@@ -142,6 +147,7 @@ class ConfigurationFile(BaseModel):
     org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
     baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
     traffic_days: Annotated[int, Field(ge=1, le=MAX_TRAFFIC_DAYS)] = DEFAULT_TRAFFIC_DAYS
+    max_bucket_policies: Annotated[int, Field(ge=1, le=MAX_BUCKET_POLICIES)] = DEFAULT_MAX_BUCKET_POLICIES
     prices: dict[Annotated[str, AfterValidator(identifiers.region)], PriceOverride] = {}
     # Modes are read from their text (TOML has no enums), so that field alone is not strict.
     modes: dict[Annotated[str, AfterValidator(_known_check)], Annotated[Mode, Strict(False)]] = {}
@@ -171,6 +177,7 @@ _FIXES = {
     "baseline": 'a list of catalog service keys, e.g. baseline = ["s3", "sts", "logs"]',
     "traffic_days": f"a whole number of days from 1 to {MAX_TRAFFIC_DAYS} (CloudWatch keeps hourly data "
     f"{MAX_TRAFFIC_DAYS} days), without quotes",
+    "max_bucket_policies": f"a whole number of buckets from 1 to {MAX_BUCKET_POLICIES:,}, without quotes",
     "prices": f"a table per region, e.g. a line [prices.eu-west-1], then lines like interface_endpoint_gb = 0.01 "
     f"(USD, without quotes; the prices are {', '.join(PRICE_NAMES)})",
     "modes": f'a table: a line [modes], then lines like private-dns-disabled = "enforce" (each {_MODE_NAMES})',
@@ -212,6 +219,8 @@ class GuardConfig:
     exemption_max_days: int = DEFAULT_EXEMPTION_MAX_DAYS
     settings: CheckSettings = field(default_factory=CheckSettings)
     prices: Mapping[str, PriceOverride] = field(default_factory=dict)
+    # The most buckets whose policies are read before S3 calls move to a gateway endpoint; more is doubt.
+    max_bucket_policies: int = DEFAULT_MAX_BUCKET_POLICIES
     # Why nothing may be changed (an invalid configuration, another organization's id): every finding an
     # enforce mode would fix is a ticket instead.
     held_because: str | None = None
@@ -265,6 +274,7 @@ class GuardConfig:
             exemption_max_days=parsed.exemption_max_days,
             settings=settings,
             prices=dict(parsed.prices),
+            max_bucket_policies=parsed.max_bucket_policies,
         )
 
     @classmethod

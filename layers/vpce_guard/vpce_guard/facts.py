@@ -39,7 +39,8 @@ INTERFACE = "Interface"
 GATEWAY = "Gateway"
 # States in which an endpoint no longer carries traffic; moto also keeps deleted endpoints listed.
 INACTIVE_STATES = frozenset({"deleting", "deleted", "failed", "rejected", "expired"})
-WORLD_CIDRS = frozenset({"0.0.0.0/0", "::/0"})
+IPV4_ANYWHERE = "0.0.0.0/0"
+WORLD_CIDRS = frozenset({IPV4_ANYWHERE, "::/0"})
 # Attachments that no longer connect the VPC anywhere.
 DETACHED_STATES = frozenset({"detaching", "detached", "deleting", "deleted", "failed", "rejected"})
 # The number of a network ACL's "*" rules, which deny what no other rule matched (one per direction and family).
@@ -127,6 +128,9 @@ class Subnet:
 
 @dataclass(frozen=True)
 class IngressRule:
+    """One rule of a security group. An ingress rule's cidrs, groups and prefix lists are where traffic may come
+    from; an egress rule (the same shape) names where it may go."""
+
     protocol: str
     from_port: int | None
     to_port: int | None
@@ -154,6 +158,7 @@ class SecurityGroup:
     vpc_id: str
     name: str
     ingress: tuple[IngressRule, ...] = ()
+    egress: tuple[IngressRule, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -163,6 +168,8 @@ class RouteTable:
     is_main: bool = False
     subnet_ids: tuple[str, ...] = ()
     routes_to_internet_gateway: bool = False
+    # (prefix list id, gateway endpoint id) of each route to a gateway endpoint: the service's public addresses.
+    gateway_routes: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -258,6 +265,17 @@ class Facts:
             if subnet.route_table_id is not None and subnet.route_table_id not in associated:
                 missing[subnet.route_table_id].append(subnet.id)
         return {table_id: tuple(sorted(missing[table_id])) for table_id in sorted(missing)}
+
+    def prefix_lists_of(self, gateways: Iterable[Endpoint]) -> frozenset[str]:
+        """The prefix lists the route tables send to ``gateways``: the ids of their service's public addresses
+        (none where no route table routes to them)."""
+        ids = {gateway.id for gateway in gateways}
+        return frozenset(
+            prefix_list
+            for table in self.route_tables.values()
+            for prefix_list, target in table.gateway_routes
+            if target in ids
+        )
 
     def tags_of(self, resource_id: str) -> Mapping[str, str]:
         """The tags of an endpoint or a VPC (where exemptions are set)."""
@@ -444,8 +462,13 @@ def _route_table(raw: Mapping[str, Any]) -> RouteTable:
         subnet_ids=tuple(a["SubnetId"] for a in associations if a.get("SubnetId")),
         routes_to_internet_gateway=any(
             route.get("GatewayId", "").startswith("igw-")
-            and (route.get("DestinationCidrBlock") == "0.0.0.0/0" or route.get("DestinationIpv6CidrBlock") == "::/0")
+            and (route.get("DestinationCidrBlock") == IPV4_ANYWHERE or route.get("DestinationIpv6CidrBlock") == "::/0")
             for route in raw.get("Routes", [])
+        ),
+        gateway_routes=tuple(
+            (route["DestinationPrefixListId"], route["GatewayId"])
+            for route in raw.get("Routes", [])
+            if route.get("DestinationPrefixListId") and route.get("GatewayId", "").startswith("vpce-")
         ),
     )
 
@@ -545,7 +568,7 @@ def _traffic(snapshot: Snapshot, problems: list[Problem]) -> Traffic | None:
 def _security_group(raw: Mapping[str, Any], problems: list[Problem]) -> SecurityGroup | None:
     """A group, or None (and a problem) when a rule's address range cannot be read: judging the group
     without that rule could report a block that is not there."""
-    rules = tuple(_ingress_rule(permission) for permission in raw.get("IpPermissions", []))
+    rules = tuple(_rule(permission) for permission in raw.get("IpPermissions", []))
     for rule in rules:
         for cidr in rule.cidrs:
             try:
@@ -553,10 +576,16 @@ def _security_group(raw: Mapping[str, Any], problems: list[Problem]) -> Security
             except ValueError:
                 problems.append(Problem(raw["GroupId"], f"rule source {cidr!r} is not an address range; group skipped"))
                 return None
-    return SecurityGroup(id=raw["GroupId"], vpc_id=raw.get("VpcId", ""), name=raw.get("GroupName", ""), ingress=rules)
+    return SecurityGroup(
+        id=raw["GroupId"],
+        vpc_id=raw.get("VpcId", ""),
+        name=raw.get("GroupName", ""),
+        ingress=rules,
+        egress=tuple(_rule(permission) for permission in raw.get("IpPermissionsEgress", [])),
+    )
 
 
-def _ingress_rule(raw: Mapping[str, Any]) -> IngressRule:
+def _rule(raw: Mapping[str, Any]) -> IngressRule:
     return IngressRule(
         protocol=str(raw.get("IpProtocol", "-1")).lower(),
         from_port=raw.get("FromPort"),

@@ -21,6 +21,8 @@ from vpce_guard import identifiers
 from vpce_guard.accounts import Accounts, MemberRoles, OrganizationAccounts, organization_accounts
 from vpce_guard.aws import AwsSession
 
+API_EGRESS_INTERNET, API_EGRESS_ENDPOINTS = "internet", "endpoints"
+
 logger = Logger()
 tracer = Tracer()
 metrics = Metrics()
@@ -44,6 +46,8 @@ class Environment:
     follow_up_queue_url: str = ""  # the on-change function's: follow-ups of busy event windows
     sweep_regions: tuple[str, ...] = ()
     sweep_organizational_units: tuple[str, ...] = ()
+    # The stack's ApiEgress: "endpoints" when the functions reach AWS through the stack's endpoints only.
+    api_egress: str = API_EGRESS_INTERNET
 
     @classmethod
     def read(cls, environ: Mapping[str, str] = os.environ) -> Environment:
@@ -72,6 +76,7 @@ class Environment:
             follow_up_queue_url=environ.get("FOLLOW_UP_QUEUE_URL", ""),
             sweep_regions=_csv(environ.get("SWEEP_REGIONS", "")),
             sweep_organizational_units=_csv(environ.get("SWEEP_ORGANIZATIONAL_UNITS", "")),
+            api_egress=environ.get("API_EGRESS") or API_EGRESS_INTERNET,
         )
 
 

@@ -14,6 +14,7 @@ from functools import cache, partial
 
 from vpce_guard.accounts import AccountAccessError, Accounts
 from vpce_guard.aws import AwsSession
+from vpce_guard.bucket_policies import BucketPolicies, BucketPoliciesUnavailable, read_bucket_policies
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import (
     ServiceDetailsCache,
@@ -31,7 +32,7 @@ from vpce_guard.evidence import (
     tag_setter,
 )
 from vpce_guard.judge import Activity
-from vpce_guard.remediate import Acted, EvidenceReader, Remediator
+from vpce_guard.remediate import Acted, BucketPolicyReader, EvidenceReader, Remediator
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import ChangeRecord, Changes, Judged, Record, StateStore
@@ -84,8 +85,12 @@ class Pipeline:
         clock: Callable[[], datetime] = lambda: datetime.now(UTC),
         *,
         act: bool = True,
+        reaches_s3: bool = True,
     ) -> None:
+        """``reaches_s3``: whether the functions have a network path to S3, to read bucket policies before an S3
+        change (a stack whose functions reach AWS through its interface endpoints only has none)."""
         self.accounts = accounts
+        self.reaches_s3 = reaches_s3
         self.store = store
         self.config = config
         self.checks = select_checks(config.enabled_checks)
@@ -157,8 +162,11 @@ class Pipeline:
         )
         statuses = {(d.finding.resource_id, d.finding.check_id): status_of(d) for d in decisions}
         actor = partial(self.accounts.actor, account_id, scope.region)
+        buckets = bucket_policy_reader(actor, self.config.max_bucket_policies, reachable=self.reaches_s3)
         acted = (
-            self.remediator.act(actor, result.facts, decisions, judged, existing_by_key, evidence_reader(actor))
+            self.remediator.act(
+                actor, result.facts, decisions, judged, existing_by_key, evidence_reader(actor), buckets
+            )
             if self.remediator is not None
             else Acted()
         )
@@ -196,7 +204,8 @@ def evidence_reader(session_of: Callable[[], AwsSession]) -> EvidenceReader:
         key = (endpoint_id, iam_prefix)
         if key not in read_before:
             try:
-                read_before[key] = seen_calls(endpoint_activity(session(), endpoint_id, iam_prefix, pacer=pacer))
+                session = acting_session(session_of, EvidenceUnavailable)
+                read_before[key] = seen_calls(endpoint_activity(session, endpoint_id, iam_prefix, pacer=pacer))
             except EvidenceUnavailable as error:
                 read_before[key] = error
         outcome = read_before[key]
@@ -204,15 +213,48 @@ def evidence_reader(session_of: Callable[[], AwsSession]) -> EvidenceReader:
             raise outcome
         return outcome
 
-    def session() -> AwsSession:
-        try:
-            return session_of()
-        except AccountAccessError as error:
-            if not error.refused:
-                raise
-            raise EvidenceUnavailable(str(error)) from error
+    return read
+
+
+# Why a stack whose functions reach AWS through its interface endpoints only cannot read bucket policies.
+NO_PATH_TO_S3 = 'the functions have no path to S3 (ApiEgress "endpoints": the stack has no S3 endpoint)'
+
+
+def bucket_policy_reader(
+    session_of: Callable[[], AwsSession], max_buckets: int, *, reachable: bool = True
+) -> BucketPolicyReader:
+    """The account's bucket policies, read at most once per evaluation with the session that would make the
+    change (the remediation role in a member: reading them is part of moving S3 calls to a gateway endpoint),
+    and only when such a change is planned. A role that refuses, or no path to S3, makes them unavailable."""
+    read_before: list[BucketPolicies | BucketPoliciesUnavailable] = []
+
+    def read() -> BucketPolicies:
+        if not read_before:
+            try:
+                if not reachable:
+                    raise BucketPoliciesUnavailable(NO_PATH_TO_S3)
+                read_before.append(
+                    read_bucket_policies(acting_session(session_of, BucketPoliciesUnavailable), max_buckets)
+                )
+            except BucketPoliciesUnavailable as error:
+                read_before.append(error)
+        (outcome,) = read_before
+        if isinstance(outcome, BucketPoliciesUnavailable):
+            raise outcome
+        return outcome
 
     return read
+
+
+def acting_session(session_of: Callable[[], AwsSession], unavailable: type[Exception]) -> AwsSession:
+    """The session that would make the change; a role that refuses it makes what is read with it ``unavailable``
+    (throttled or unreachable is raised as it is: the trigger's retry tries again)."""
+    try:
+        return session_of()
+    except AccountAccessError as error:
+        if not error.refused:
+            raise
+        raise unavailable(str(error)) from error
 
 
 # What an EXEMPT finding records of who set its tag: found in CloudTrail, or why not (both kept while the tag

@@ -284,6 +284,21 @@ class Policy:
         return bounds
 
 
+def statements_conditioned_on(policy: Policy, key: str, value: str) -> tuple[Statement, ...]:
+    """The statements with a condition on ``key`` (any operator, the key in any case) that names ``value``,
+    by a wildcard too: a bucket policy naming an endpoint's id in ``aws:SourceVpce``, whether it allows calls
+    only through the endpoint or denies them unless."""
+    wanted = key.lower()
+    return tuple(
+        statement
+        for statement in policy.statements
+        if any(
+            condition.key.lower() == wanted and any(_covers(named, value) for named in condition.values)
+            for condition in statement.conditions
+        )
+    )
+
+
 @dataclass(frozen=True)
 class ForeignGrant:
     """An Allow statement admitting principals of accounts or organizations that are not ours."""

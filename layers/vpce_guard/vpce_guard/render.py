@@ -287,8 +287,8 @@ def cost_table(report: CostReport) -> str:
     for region, prices in sorted(report.prices.items()):
         for name in PRICE_NAMES:
             price = getattr(prices, name)
-            read = f", read {price.date}" if price.date else ""
-            lines.append(f"  {region} {name.replace('_', ' ')}: ${price.usd:g} ({price.source}{read})")
+            dated = f", dated {price.date}" if price.date else ""
+            lines.append(f"  {region} {name.replace('_', ' ')}: ${price.usd:g} ({price.source}{dated})")
     lines += ["", "Counted as:", *(f"  - {assumption}" for assumption in ASSUMPTIONS)]
     return "\n".join(lines)
 

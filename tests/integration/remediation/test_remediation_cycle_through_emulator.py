@@ -12,7 +12,9 @@ import pytest
 from remediation_estates import Estate, Planted, rolled_back
 
 from vpce_guard.aws import AwsSession
+from vpce_guard.bucket_policies import read_bucket_policies
 from vpce_guard.checks import CHECKS
+from vpce_guard.decisions import DEFAULT_MAX_BUCKET_POLICIES
 from vpce_guard.remediation.configuration import READ_PERMISSIONS, Configurations, read_configurations
 from vpce_guard.remediation.executor import Applied, apply
 from vpce_guard.remediation.plans import PERMISSIONS, Plan, plan_for
@@ -51,7 +53,7 @@ def cycle(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[Cycle]
         planted = estate.plant(request.param)
         scanning = AwsSession(REGION, endpoint_url=emulator.url)
         finding, facts = estate.find(scanning, planted)
-        plan = plan_for(finding, facts)
+        plan = plan_for(finding, facts, bucket_policies=read_bucket_policies(scanning, DEFAULT_MAX_BUCKET_POLICIES))
         assert isinstance(plan, Plan)
         applying = AwsSession(REGION, endpoint_url=emulator.url)
         emulator.clear_recorded_calls()

@@ -201,14 +201,20 @@ def all_traffic_rule(*, cidrs: Sequence[str] = (), group_ids: Sequence[str] = ()
 
 
 def security_group(
-    group_id: str = ENDPOINT_SG, *rules: IngressRule, name: str = "vpce-endpoint-sg", vpc_id: str = VPC_ID
+    group_id: str = ENDPOINT_SG,
+    *rules: IngressRule,
+    name: str = "vpce-endpoint-sg",
+    vpc_id: str = VPC_ID,
+    egress: Sequence[IngressRule] = (),
 ) -> SecurityGroup:
-    """A group with ``rules``; with none given, the usual endpoint group admitting TCP 443 from the VPC."""
+    """A group with ``rules``; with none given, the usual endpoint group admitting TCP 443 from the VPC. Its
+    ``egress`` rules name where traffic may go."""
     return SecurityGroup(
         id=group_id,
         vpc_id=vpc_id,
         name=name,
         ingress=rules or (tcp_rule(cidrs=(VPC_CIDR,)),),
+        egress=tuple(egress),
     )
 
 

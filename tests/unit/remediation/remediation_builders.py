@@ -26,6 +26,7 @@ from unit.checks.facts_builders import (
     vpc,
 )
 
+from vpce_guard.bucket_policies import BucketPolicies
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.facts import Endpoint, Facts
 from vpce_guard.findings import Finding
@@ -81,6 +82,25 @@ def account_policy(*statements: Mapping[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [bounded, *statements]}
 
 
+def buckets(
+    policies: Mapping[str, Mapping[str, Any]] | None = None,
+    *,
+    unread: Mapping[str, str] | None = None,
+    listed: int | None = None,
+    max_buckets: int = 1000,
+) -> BucketPolicies:
+    """The account's bucket policies as read: ``policies`` by bucket, the buckets whose policy could not be read
+    and why, and ``listed`` buckets in all (those without a policy too); over ``max_buckets``, none was read."""
+    parsed = {bucket: parse_policy(json.dumps(document)) for bucket, document in (policies or {}).items()}
+    count = len(parsed) + len(unread or {}) if listed is None else listed
+    gets = 0 if count > max_buckets else count
+    return BucketPolicies(count, max_buckets, 1 + gets, parsed, dict(unread or {}))
+
+
+# An account without buckets: nothing to refuse a call moved to a gateway endpoint.
+NO_BUCKETS = buckets()
+
+
 def every_kind_of_plan() -> list[Plan]:
     """A plan of every shape the playbooks make: each automatic remediation, private DNS with the VPC's
     attributes first, policies bounded to the account and to the org, the world replaced on two groups,
@@ -119,5 +139,8 @@ def every_kind_of_plan() -> list[Plan]:
     for estate in estates:
         for check in CHECKS.values():
             for finding in check.evaluate(estate, CheckSettings()) if check.automatic else ():
-                plans += [plan_for(finding, estate, fix_vpc_dns=True), plan_for(finding, estate, org_id=ORG_ID)]
+                plans += [
+                    plan_for(finding, estate, fix_vpc_dns=True, bucket_policies=NO_BUCKETS),
+                    plan_for(finding, estate, org_id=ORG_ID, bucket_policies=NO_BUCKETS),
+                ]
     return [plan for plan in plans if isinstance(plan, Plan)]

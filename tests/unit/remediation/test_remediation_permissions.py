@@ -9,6 +9,7 @@ import botocore.session
 import pytest
 from remediation_builders import every_kind_of_plan
 
+from vpce_guard.bucket_policies import PERMISSIONS as BUCKET_POLICY_PERMISSIONS
 from vpce_guard.checks import CHECKS
 from vpce_guard.remediation.configuration import READ_PERMISSIONS
 from vpce_guard.remediation.model import ENDPOINT, SECURITY_GROUP, VPC, Plan
@@ -67,12 +68,13 @@ def test_every_rollback_call_is_declared_by_its_action(plan: Plan) -> None:
     assert {call.iam_action for call in rollbacks} <= set(PERMISSIONS[plan.finding.remediation.action])
 
 
-def test_every_declared_permission_is_an_ec2_operation_or_the_cloudtrail_read_of_the_evidence() -> None:
+def test_every_declared_permission_is_an_ec2_operation_or_a_read_of_the_evidence_or_the_bucket_policies() -> None:
     declared = {action for actions in PERMISSIONS.values() for action in actions} | set(READ_PERMISSIONS)
     ec2 = {action for action in declared if action.startswith("ec2:")}
 
     assert {action.removeprefix("ec2:") for action in ec2} <= EC2_OPERATIONS
-    assert declared - ec2 == {"cloudtrail:LookupEvents"}
+    assert declared - ec2 == {"cloudtrail:LookupEvents", *BUCKET_POLICY_PERMISSIONS}
+    assert BUCKET_POLICY_PERMISSIONS == ("s3:ListAllMyBuckets", "s3:GetBucketPolicy")  # ListBuckets, GetBucketPolicy
 
 
 def test_the_actions_of_ticket_only_checks_need_no_permission() -> None:

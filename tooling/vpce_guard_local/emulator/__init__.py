@@ -24,6 +24,8 @@ The fixes, each a function whose docstring names the AWS behaviour it reproduces
   AWS's filters, paging and throttling (``throttle_lookup_events``);
 - ``cloudwatch``: the endpoints' traffic as AWS PrivateLink publishes it (``publish_endpoint_traffic``), and
   GetMetricData answering as CloudWatch does (exact metrics, limits, paging);
+- ``price_list``: the Price List Query API's GetProducts (moto has no ``pricing`` service), answering from the
+  products a test seeds (``seed_price_list``), with AWS's filters and paging;
 - ``speed``: not AWS behaviour, a moto reset without wasted work.
 
 Every account is at hand: ``client(service, account_id=…)`` acts in any account as its root user would, to
@@ -266,6 +268,14 @@ class Emulator:
             "region": region or self.region,
         }
         self._post("/_emulator/endpoint-created", json.dumps(body).encode())
+
+    def seed_price_list(self, entries: list[dict[str, Any]]) -> int:
+        """GetProducts of the Price List API answers from ``entries`` too: PriceList entries as AWS shapes them
+        (each a product with its terms, decoded from the JSON string AWS sends; see ``price_list``). Returns how
+        many products the emulator holds; raises ValueError naming an entry that is not shaped so. Lasts until
+        ``reset()``."""
+        answer = self._request("POST", "/_emulator/price-list", json.dumps({"PriceList": entries}).encode())
+        return int(answer["products"])
 
     def client_environment(self) -> dict[str, str]:
         """Environment variables that point AWS SDKs and the AWS CLI at this emulator.

@@ -3,7 +3,8 @@ or that read what the emulator saw.
 
 It is a WSGI middleware in front of moto's app, so control requests reach the same process, and the same
 moto state, as the AWS API calls. Every other request is recorded (``recording``) and passed to moto
-untouched; moto's reset (``POST /moto-api/reset``) also forgets the recorded calls.
+untouched, but for the Price List API's, which moto lacks and ``price_list`` answers; moto's reset
+(``POST /moto-api/reset``) also forgets the recorded calls and the seeded price list.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from wsgiref.types import StartResponse, WSGIApplication, WSGIEnvironment
 
 from werkzeug.wrappers import Request, Response
 
-from vpce_guard_local.emulator import cloudtrail, cloudwatch, fidelity, services, trust
+from vpce_guard_local.emulator import cloudtrail, cloudwatch, fidelity, price_list, services, trust
 from vpce_guard_local.emulator.recording import CallRecorder
 
 PREFIX = "/_emulator/"
@@ -27,6 +28,7 @@ CLOUDTRAIL_EVENTS_PATH = PREFIX + "cloudtrail-events"
 CLOUDTRAIL_THROTTLE_PATH = PREFIX + "cloudtrail-throttle"
 ENDPOINT_TRAFFIC_PATH = PREFIX + "endpoint-traffic"
 ENDPOINT_CREATED_PATH = PREFIX + "endpoint-created"
+PRICE_LIST_PATH = PREFIX + "price-list"
 MOTO_RESET_PATH = "/moto-api/reset"
 
 
@@ -55,6 +57,9 @@ class ControlPath:
     - ``POST /_emulator/endpoint-created``, body ``{"endpoint_id": str, "created_at": ISO 8601, "account_id":
       str | null, "region": str | null}``: the endpoint reads as created then (its CreationTimestamp), as an
       endpoint made long ago does; 200, or 400 with ``{"message": …}``.
+    - ``POST /_emulator/price-list``, body ``{"PriceList": [entry, ...]}``, each entry a PriceList entry as AWS
+      shapes it (decoded from its string): GetProducts answers from them too (``price_list``); 200 with
+      ``{"products": n}`` (all it holds), or 400 with ``{"message": …}``. A reset forgets them.
     """
 
     def __init__(self, app: WSGIApplication, default_region: str) -> None:
@@ -68,8 +73,11 @@ class ControlPath:
             if path == MOTO_RESET_PATH:
                 self.recorder.clear()
                 trust.FUNCTION_SESSIONS.clear()
+                price_list.forget_price_list()
             else:
                 self.recorder.record(environ)
+            if price_list.is_price_list_request(environ):
+                return price_list.answer(environ)(environ, start_response)
             return self._app(environ, start_response)
         request = Request(environ)
         if path == SERVICE_ZONES_PATH:
@@ -86,6 +94,8 @@ class ControlPath:
             response = self._publish_endpoint_traffic(request) if request.method == "POST" else _not_allowed("POST")
         elif path == ENDPOINT_CREATED_PATH:
             response = self._set_endpoint_created(request) if request.method == "POST" else _not_allowed("POST")
+        elif path == PRICE_LIST_PATH:
+            response = self._seed_price_list(request) if request.method == "POST" else _not_allowed("POST")
         else:
             response = _json(404, {"message": f"no control path {path}"})
         return response(environ, start_response)
@@ -156,6 +166,16 @@ class ControlPath:
         except (ValueError, KeyError, TypeError) as error:
             return _json(400, {"message": f"expected {{endpoint_id, created_at, account_id, region}}: {error}"})
         return _json(200, {"endpoint_id": body["endpoint_id"], "created_at": created_at.isoformat()})
+
+    def _seed_price_list(self, request: Request) -> Response:
+        try:
+            body = json.loads(request.get_data() or b"{}")
+            if not isinstance(body, dict) or not isinstance(body.get("PriceList"), list):
+                raise ValueError('the body must be {"PriceList": [entry, ...]}')
+            held = price_list.seed_price_list(body["PriceList"])
+        except ValueError as error:
+            return _json(400, {"message": str(error)})
+        return _json(200, {"products": held})
 
     def _calls(self, request: Request) -> Response:
         if request.method == "GET":

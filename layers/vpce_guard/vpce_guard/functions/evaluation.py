@@ -13,7 +13,15 @@ from aws_lambda_powertools.utilities.parameters.exceptions import GetParameterEr
 
 from vpce_guard.aws import CollectionError
 from vpce_guard.decisions import GuardConfig
-from vpce_guard.lambda_app import accounts, config_rule_accounts, environment, logger, metrics, own_session
+from vpce_guard.lambda_app import (
+    API_EGRESS_ENDPOINTS,
+    accounts,
+    config_rule_accounts,
+    environment,
+    logger,
+    metrics,
+    own_session,
+)
 from vpce_guard.pipeline import Evaluation, Pipeline
 from vpce_guard.remediation.integrity import ChangeSeal
 from vpce_guard.state import StateStore
@@ -63,11 +71,17 @@ def pipeline(act: bool = True) -> Pipeline:
     config = guard_config()
     current = _pipelines.get(act)
     if current is None or current.config is not config:
-        table = environment().state_table
+        env = environment()
         # An acting pipeline's change records carry integrity tags, which a rollback checks.
-        seal = ChangeSeal.for_table(own_session().client("kms"), table) if act else None
-        store = StateStore(own_session().client("dynamodb"), table, seal)
-        current = _pipelines[act] = Pipeline(accounts() if act else config_rule_accounts(), store, config, act=act)
+        seal = ChangeSeal.for_table(own_session().client("kms"), env.state_table) if act else None
+        store = StateStore(own_session().client("dynamodb"), env.state_table, seal)
+        current = _pipelines[act] = Pipeline(
+            accounts() if act else config_rule_accounts(),
+            store,
+            config,
+            act=act,
+            reaches_s3=env.api_egress != API_EGRESS_ENDPOINTS,
+        )
     return current
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from vpce_guard.bucket_policies import BucketPolicies
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.judge import Activity
@@ -59,12 +60,15 @@ def plan_for(
     trusted_accounts: tuple[str, ...] = (),
     partner_resources: tuple[str, ...] = (),
     activity: Mapping[str, Activity] | None = None,
+    bucket_policies: BucketPolicies | None = None,
 ) -> Plan | TicketOnly:
     """The plan for ``finding``, made from the facts it was found in.
 
     ``org_id`` bounds rewritten policies to the organization instead of the endpoint owner's account and
     ``trusted_accounts`` (partners keep their access, and their ``partner_resources`` stay reachable);
     ``activity`` is what CloudTrail showed of each endpoint's use (every caller seen keeps its access);
+    ``bucket_policies`` what was read of the account's bucket policies (no bucket may refuse the calls an S3
+    change moves to a gateway endpoint);
     ``fix_vpc_dns`` (vpc-dns-disabled in enforce mode) lets private DNS be turned on after the VPC's DNS
     attributes. Raises ValueError for a remediation action no playbook serves, or a finding whose resource
     is not in ``facts``.
@@ -81,6 +85,7 @@ def plan_for(
         trusted_accounts=trusted_accounts,
         partner_resources=partner_resources,
         activity=activity or {},
+        bucket_policies=bucket_policies,
     )
     return playbook.plan(finding, facts, options)
 

@@ -17,10 +17,8 @@ from __future__ import annotations
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.remediation.model import Plan, PlanOptions, Playbook, TicketOnly
-from vpce_guard.remediation.playbooks.base import DEFAULT_GROUP_NAME, endpoint_of, group_ref, vpc_of
+from vpce_guard.remediation.playbooks.base import DEFAULT_GROUP_NAME, HTTPS, endpoint_of, group_ref, vpc_of
 from vpce_guard.remediation.runbooks import authorize_ingress, rules_from
-
-HTTPS = 443
 
 
 def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketOnly:

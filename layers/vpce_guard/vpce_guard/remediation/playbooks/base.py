@@ -9,6 +9,8 @@ from vpce_guard.remediation.model import ENDPOINT, SECURITY_GROUP, VPC, Resource
 
 # The group AWS makes with every VPC, shared by whatever is launched there without a group of its own.
 DEFAULT_GROUP_NAME = "default"
+# Every call to an AWS service's endpoint is HTTPS.
+HTTPS = 443
 
 
 def endpoint_of(finding: Finding, facts: Facts) -> Endpoint:
