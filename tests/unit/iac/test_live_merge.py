@@ -147,3 +147,16 @@ def test_deployed_endpoints_are_seen_but_not_judged_and_those_the_file_changes_a
     assert [endpoint.id for endpoint in iac.facts.endpoints] == [ENDPOINT, "vpce-0existing"]
     findings = judge(iac, CheckSettings(), CHECKS_RUN).findings
     assert {finding.resource_id for finding in findings} == {ENDPOINT}
+
+
+def test_a_zone_named_by_its_index_is_taken_as_offered_as_without_live() -> None:
+    zones = {f"subnet-{n}": Subnet(f"subnet-{n}", "Vpc", f"zone {n} of {REGION}", f"zone {n} of {REGION}", "")
+             for n in (1, 2)}  # fmt: skip
+    endpoint = planned(vpc_id="Vpc", subnet_ids=("subnet-1",))
+    template = draft(endpoint, subnets=zones, vpcs={"Vpc": Vpc("Vpc", "", ("10.0.0.0/16",), True, True)},
+                     whole_vpcs=frozenset({"Vpc"}))  # fmt: skip
+
+    iac = assemble(complete(template, deployed(), []))
+
+    (finding,) = judge(iac, CheckSettings(), CHECKS_RUN).findings
+    assert finding.evidence["missing_zone_ids"] == [f"zone 2 of {REGION}"]

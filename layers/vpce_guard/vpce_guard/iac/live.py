@@ -17,7 +17,7 @@ from typing import Any, TypeVar
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import Progress, collect_deployed
-from vpce_guard.facts import Facts, Vpc, build_facts
+from vpce_guard.facts import Facts, Service, Vpc, build_facts
 from vpce_guard.iac.model import VPC, Draft
 from vpce_guard.snapshot import Scope
 
@@ -98,11 +98,23 @@ def complete(draft: Draft, deployed: Facts, vpc_ids: Sequence[str]) -> Draft:
         unknown_groups=unknown_groups,
         unknown_vpcs={**{k: why for k, why in draft.unknown_vpcs.items() if k not in found}, **missing},
         unknown_contents={**draft.unknown_contents, **missing},
-        services=dict(deployed.services),
+        services=_services(deployed, draft),
         deployed_endpoints=tuple(
             endpoint for endpoint in deployed.active_endpoints if endpoint.id not in draft.deployed_ids
         ),
     )
+
+
+def _services(deployed: Facts, draft: Draft) -> dict[tuple[str, str], Service]:
+    """The services as read, each also taken as offered in the file's zones that no answer names (a template's
+    ``Fn::GetAZs`` index, "zone 2 of us-east-1"), as without ``--live``: such a zone cannot be compared with
+    the zones read."""
+    named = {zone for service in deployed.services.values() for zone in service.zone_names}
+    named |= {subnet.zone_name for subnet in deployed.subnets.values()}
+    unnamed = tuple(sorted({s.zone_name for s in draft.subnets.values() if s.zone_name and s.zone_name not in named}))
+    return {
+        key: replace(service, zone_names=service.zone_names + unnamed) for key, service in deployed.services.items()
+    }
 
 
 def _standing(deployed: Mapping[str, T], draft: Draft) -> dict[str, T]:
