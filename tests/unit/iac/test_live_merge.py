@@ -3,10 +3,13 @@ what was not found stays unknown, naming it."""
 
 from __future__ import annotations
 
+import json
+
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.facts import Endpoint, Facts, SecurityGroup, Service, Subnet, Vpc
 from vpce_guard.iac.live import complete, described, existing_vpcs
 from vpce_guard.iac.model import SERVICE, SUBNETS, VPC, VPC_CONTENTS, Draft, assemble, judge
+from vpce_guard.iac.plan import plan_draft
 from vpce_guard.policy import parse_policy
 
 REGION = "us-east-1"
@@ -160,3 +163,27 @@ def test_a_zone_named_by_its_index_is_taken_as_offered_as_without_live() -> None
 
     (finding,) = judge(iac, CheckSettings(), CHECKS_RUN).findings
     assert finding.evidence["missing_zone_ids"] == [f"zone 2 of {REGION}"]
+
+
+def test_a_plan_names_the_deployed_resources_it_changes_or_deletes() -> None:
+    def change(address: str, actions: list[str], before: dict[str, str] | None) -> dict[str, object]:
+        kind, name = address.split(".")
+        return {
+            "address": address,
+            "mode": "managed",
+            "type": kind,
+            "name": name,
+            "change": {"actions": actions, "before": before, "after": None if actions == ["delete"] else {}},
+        }
+
+    plan = {
+        "format_version": "1.2",
+        "planned_values": {"root_module": {}},
+        "resource_changes": [
+            change("aws_vpc_endpoint.kept", ["update"], {"id": "vpce-0kept"}),
+            change("aws_vpc_endpoint.gone", ["delete"], {"id": "vpce-0gone"}),
+            change("aws_subnet.new", ["create"], None),
+        ],
+    }
+
+    assert plan_draft(json.dumps(plan), "plan.json").deployed_ids == {"vpce-0kept", "vpce-0gone"}
