@@ -10,6 +10,9 @@ elsewhere decides if a gateway would serve it), and, where a check judges traffi
 GetMetricData per 500 interface endpoints. VPC-level facts are read once and shared by every endpoint of that
 VPC.
 
+``collect_deployed`` reads, for check-plan and check-template ``--live``, the same describes for the existing
+VPCs a plan or template names by id, and the service details alone where it names none.
+
 A describe that fails raises ``CollectionError``: a scan that could not see is an error, never "no findings".
 """
 
@@ -143,10 +146,9 @@ class _Collector:
             return Snapshot.from_responses(
                 self.scope, {**responses, DESCRIBE_SERVICES: services, DESCRIBE_VPC_ATTRIBUTE: []}
             )
-        deployed = self._endpoints_in(vpc_ids)
-        in_scope = [endpoint for endpoint in planned if endpoint["VpcId"] in vpc_ids]
-        responses = self._around(deployed, services, vpc_ids, in_scope)
-        return Snapshot.from_responses(self.scope, responses)
+        return Snapshot.from_responses(
+            self.scope, self._around(self._endpoints_in(vpc_ids), services, vpc_ids, planned)
+        )
 
     def _around(
         self, endpoints: Any, services: Any, vpc_ids: list[str] | None, planned: Sequence[Mapping[str, Any]] = ()
