@@ -12,7 +12,9 @@ import pytest
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.cli import main
+from vpce_guard.facts import Endpoint
 from vpce_guard.iac.live import read_deployed
+from vpce_guard.iac.model import Draft
 from vpce_guard.iac.plan import plan_draft
 from vpce_guard_local.demo import REGION
 from vpce_guard_local.emulator import Emulator
@@ -336,3 +338,15 @@ def test_profile_and_endpoint_url_go_with_live(
 
     assert code == 2
     assert "--endpoint-url goes with --live" in err
+
+
+def test_live_on_a_file_that_creates_its_vpc_reads_the_services_details_alone(aws_env: Emulator) -> None:
+    endpoint = Endpoint(ENDPOINT, "aws_vpc.main", ACCOUNT_ID, "Interface", BEDROCK, "available", True, ("s",))
+    draft = Draft("plan", REGION, ACCOUNT_ID, (endpoint,), whole_vpcs=frozenset({"aws_vpc.main"}))
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+
+    completed = read_deployed(session, draft)
+
+    assert dict(session.counter.calls) == {"DescribeVpcEndpointServices": 1}
+    assert completed.services is not None
+    assert (BEDROCK, "Interface") in completed.services
