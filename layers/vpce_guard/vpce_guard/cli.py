@@ -37,10 +37,11 @@ from vpce_guard.decisions import ConfigError, GuardConfig
 from vpce_guard.evidence import EvidenceUnavailable, endpoint_activity, seen_calls
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding, Severity
-from vpce_guard.iac.model import CHECK_FACTS, IacError, IacFacts, IacResult, applicable, judge
-from vpce_guard.iac.plan import read_plan
+from vpce_guard.iac.live import read_deployed
+from vpce_guard.iac.model import CHECK_FACTS, Draft, IacError, IacFacts, IacResult, applicable, assemble, judge
+from vpce_guard.iac.plan import plan_draft
 from vpce_guard.iac.report import iac_json, iac_table
-from vpce_guard.iac.template import read_template
+from vpce_guard.iac.template import template_draft
 from vpce_guard.judge import Activity
 from vpce_guard.policy import PolicyError
 from vpce_guard.price_list import PRICING_REGION, prices_toml, read_prices
@@ -329,6 +330,14 @@ def _add_before_deploy_options(parser: argparse.ArgumentParser) -> None:
         "--account-id", type=ACCOUNT_ID, help="the account deployed to: the owner the policy checks count as ours"
     )
     parser.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECK_FACTS)})")
+    parser.add_argument(
+        "--live",
+        action="store_true",
+        help="read what is already deployed (the services' zones, the VPCs, subnets and groups given by id) "
+        "with read-only Describe calls, to judge what the file leaves unknown",
+    )
+    parser.add_argument("--profile", help="with --live: AWS named profile")
+    parser.add_argument("--endpoint-url", type=_endpoint_url, help="with --live: EC2 API endpoint URL")
     _add_judgement_options(parser, SARIF)
 
 
@@ -565,7 +574,9 @@ def run_check_plan(args: argparse.Namespace) -> int:
     of a fact known only after apply is reported, and does not fail the run."""
     _check_readme_url(args)
     checks, settings = _iac_checks(args), _settings(args)
-    iac = read_plan(_read_text(args.path, "plan"), args.path, region=args.region, account_id=args.account_id)
+    _check_live_options(args)
+    draft = plan_draft(_read_text(args.path, "plan"), args.path, region=args.region, account_id=args.account_id)
+    iac = _iac_facts(draft, args)
     return _report_iac(judge(iac, settings, checks), args, iac)
 
 
@@ -574,8 +585,28 @@ def run_check_template(args: argparse.Namespace) -> int:
     _check_readme_url(args)
     checks, settings = _iac_checks(args), _settings(args)
     parameters = dict(args.parameter)
-    iac = read_template(Path(args.path), parameters=parameters, region=args.region, account_id=args.account_id)
+    _check_live_options(args)
+    draft = template_draft(Path(args.path), parameters=parameters, region=args.region, account_id=args.account_id)
+    iac = _iac_facts(draft, args)
     return _report_iac(judge(iac, settings, checks), args, iac)
+
+
+def _check_live_options(args: argparse.Namespace) -> None:
+    given = [flag for flag in ("profile", "endpoint_url") if getattr(args, flag)]
+    if given and not args.live:
+        raise UsageError(f"--{given[0].replace('_', '-')} goes with --live: without it no AWS API is read")
+
+
+def _iac_facts(draft: Draft, args: argparse.Namespace) -> IacFacts:
+    """The file's facts; with --live, completed by what is deployed in its region (--region, else the
+    file's, else AWS_REGION)."""
+    if not args.live:
+        return assemble(draft)
+    region = draft.region or _region(args)
+    session = AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
+    completed = read_deployed(session, replace(draft, region=region), _progress())
+    _say(f"read what is deployed in {region} with {session.counter.summary()}")
+    return assemble(completed)
 
 
 def _parameter(value: str) -> tuple[str, str]:

@@ -10,6 +10,9 @@ elsewhere decides if a gateway would serve it), and, where a check judges traffi
 GetMetricData per 500 interface endpoints. VPC-level facts are read once and shared by every endpoint of that
 VPC.
 
+``collect_deployed`` reads, for check-plan and check-template ``--live``, the same describes for the existing
+VPCs a plan or template names by id, and the service details alone where it names none.
+
 A describe that fails raises ``CollectionError``: a scan that could not see is an error, never "no findings".
 """
 
@@ -36,6 +39,7 @@ from vpce_guard.snapshot import (
     DESCRIBE_VPCS,
     DESCRIBE_VPN_GATEWAYS,
     GET_METRIC_DATA,
+    OPERATIONS,
     RESULT_KEYS,
     SERVICES,
     Scope,
@@ -100,6 +104,16 @@ def collect_snapshot(
     return _Collector(session, scope, progress or (lambda message: None), service_details).run()
 
 
+def collect_deployed(
+    session: AwsSession, scope: Scope, planned: Sequence[Mapping[str, Any]], progress: Progress | None = None
+) -> Snapshot:
+    """What a plan or template leaves to what is already deployed (``--live``): the services' details (one
+    call) and, for each VPC of ``scope`` (the existing VPCs the file's endpoints sit in), what a scan of that
+    VPC reads; the DNS attributes and paths where the file's ``planned`` endpoints, described as the API
+    describes endpoints, or the deployed ones need them. Only Describe calls."""
+    return _Collector(session, scope, progress or (lambda message: None), None).deployed(planned)
+
+
 class _Collector:
     def __init__(
         self, session: AwsSession, scope: Scope, progress: Progress, service_details: ServiceDetailsCache | None
@@ -113,30 +127,53 @@ class _Collector:
     def run(self) -> Snapshot:
         vpc_ids = self._vpc_ids()
         endpoints = self._endpoints_in(vpc_ids)
-        self.progress(f"{len(endpoints['VpcEndpoints'])} endpoints")
-        responses: dict[str, Any] = {
-            DESCRIBE_ENDPOINTS: endpoints,
-            DESCRIBE_SERVICES: self._services(),
-            **self._vpc_facts(vpc_ids),
-        }
-        self.progress(
-            f"{len(responses[DESCRIBE_VPCS]['Vpcs'])} VPCs, {len(responses[DESCRIBE_SUBNETS]['Subnets'])} subnets, "
-            f"{len(responses[DESCRIBE_SECURITY_GROUPS]['SecurityGroups'])} security groups"
-        )
-        responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(
-            endpoints["VpcEndpoints"], responses[DESCRIBE_SERVICES]["ServiceDetails"]
-        )
-        needing_paths = vpcs_needing_paths(endpoints["VpcEndpoints"])
-        for operation, (method, by_vpc) in _PATHS.items():
-            responses[operation] = {
-                RESULT_KEYS[operation]: self._describe_filtered(operation, method, by_vpc, needing_paths)
-            }
+        responses = self._around(endpoints, self._services(), vpc_ids)
         if self.scope.traffic_window is not None:
             responses[GET_METRIC_DATA] = read_traffic(
                 self.session, endpoints["VpcEndpoints"], self.scope.traffic_window, self.progress
             )
         scope = self.scope if vpc_ids is None else replace(self.scope, vpc_ids=tuple(vpc_ids))
         return Snapshot.from_responses(scope, responses)
+
+    def deployed(self, planned: Sequence[Mapping[str, Any]]) -> Snapshot:
+        """The services' details and, for the VPCs of the scope, what a scan reads of them, with the DNS
+        attributes and paths read where ``planned`` endpoints (described as the API describes endpoints) or
+        deployed ones need them. No VPC: the services' details alone."""
+        vpc_ids = sorted(set(self.scope.vpc_ids))
+        services = self._services()
+        if not vpc_ids:
+            responses: dict[str, Any] = {op: {RESULT_KEYS[op]: []} for op in OPERATIONS if op in RESULT_KEYS}
+            return Snapshot.from_responses(
+                self.scope, {**responses, DESCRIBE_SERVICES: services, DESCRIBE_VPC_ATTRIBUTE: []}
+            )
+        return Snapshot.from_responses(
+            self.scope, self._around(self._endpoints_in(vpc_ids), services, vpc_ids, planned)
+        )
+
+    def _around(
+        self, endpoints: Any, services: Any, vpc_ids: list[str] | None, planned: Sequence[Mapping[str, Any]] = ()
+    ) -> dict[str, Any]:
+        """The responses of a scan around ``endpoints``: the VPC-level describes, and the DNS attributes and
+        paths of the VPCs whose endpoints (with ``planned`` in a VPC that exists) need them."""
+        self.progress(f"{len(endpoints['VpcEndpoints'])} endpoints")
+        responses: dict[str, Any] = {
+            DESCRIBE_ENDPOINTS: endpoints,
+            DESCRIBE_SERVICES: services,
+            **self._vpc_facts(vpc_ids),
+        }
+        self.progress(
+            f"{len(responses[DESCRIBE_VPCS]['Vpcs'])} VPCs, {len(responses[DESCRIBE_SUBNETS]['Subnets'])} subnets, "
+            f"{len(responses[DESCRIBE_SECURITY_GROUPS]['SecurityGroups'])} security groups"
+        )
+        found = {vpc["VpcId"] for vpc in responses[DESCRIBE_VPCS]["Vpcs"]}
+        judged = [*(endpoint for endpoint in planned if endpoint["VpcId"] in found), *endpoints["VpcEndpoints"]]
+        responses[DESCRIBE_VPC_ATTRIBUTE] = self._dns_attributes(judged, services["ServiceDetails"])
+        needing_paths = vpcs_needing_paths(judged)
+        for operation, (method, by_vpc) in _PATHS.items():
+            responses[operation] = {
+                RESULT_KEYS[operation]: self._describe_filtered(operation, method, by_vpc, needing_paths)
+            }
+        return responses
 
     def _services(self) -> Any:
         cached = self.service_details.get(self.scope.region) if self.service_details else None

@@ -7,10 +7,11 @@ network ACLs as AWS does, and works out per endpoint which facts are unknown; ``
 facts and reports a check as not judged on an endpoint whose facts it reads are unknown: an unknown is never
 taken for a pass or a fail.
 
-What a plan never says is which zones a service is offered in: an AWS service is taken as offered in every
-zone where the VPC has a subnet (AWS creates an endpoint only in the zones of its service, so a zone the
-endpoint sits in is one), and as having a private DNS name (every AWS service's interface endpoint has one).
-A partner service's details are unknown.
+What a plan never says is which zones a service is offered in: unless the services' details were read
+(``--live``, ``vpce_guard.iac.live``), an AWS service is taken as offered in every zone where the VPC has a
+subnet (AWS creates an endpoint only in the zones of its service, so a zone the endpoint sits in is one), and
+as having a private DNS name (every AWS service's interface endpoint has one). A partner service's details
+are unknown.
 """
 
 from __future__ import annotations
@@ -98,6 +99,11 @@ class Draft:
     and endpoint of theirs is taken to be in it. ``unknown`` holds, per endpoint, the facts the reader could
     not tell and why; ``unknown_subnets``, ``unknown_groups`` and ``unknown_vpcs`` why a subnet's zone or
     range, a group's rules, or a VPC's attributes or contents are not known.
+
+    What ``--live`` read of what is deployed: ``services``, the services' details (None: not read, taken as
+    the module docstring says), and ``deployed_endpoints``, the endpoints already in the VPCs read, which the
+    checks that read a VPC's other endpoints see and which are not judged. ``deployed_ids`` are the ids of
+    deployed resources the file updates, replaces or deletes: the file's word on them stands.
     """
 
     kind: str
@@ -116,16 +122,21 @@ class Draft:
     unknown_vpcs: Mapping[str, str] = field(default_factory=dict)
     unknown_contents: Mapping[str, str] = field(default_factory=dict)
     lines: Mapping[str, int] = field(default_factory=dict)
+    services: Mapping[tuple[str, str], Service] | None = None
+    deployed_endpoints: tuple[Endpoint, ...] = ()
+    deployed_ids: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
 class IacFacts:
     """The facts of a plan or template, the facts unknown per endpoint (fact -> why), and the line of each
-    resource in the file where the format gives it."""
+    resource in the file where the format gives it. ``deployed_endpoints`` are in the facts for the checks
+    that read a VPC's other endpoints, and are not judged: the file does not hold them."""
 
     facts: Facts
     unknown: Mapping[str, Mapping[str, str]]
     lines: Mapping[str, int] = field(default_factory=dict)
+    deployed_endpoints: frozenset[str] = frozenset()
 
 
 @dataclass(frozen=True)
@@ -176,6 +187,9 @@ def judge(iac: IacFacts, settings: CheckSettings, checks: Sequence[Check]) -> Ia
         for finding in check.evaluate(iac.facts, settings):
             found[finding.resource_id].append(finding)
         for endpoint in iac.facts.active_endpoints:
+            if endpoint.id in iac.deployed_endpoints:
+                found.pop(endpoint.id, None)
+                continue
             if endpoint.type not in needs.endpoint_types:
                 continue
             unknown = iac.unknown.get(endpoint.id, {})
@@ -192,25 +206,19 @@ def judge(iac: IacFacts, settings: CheckSettings, checks: Sequence[Check]) -> Ia
 
 
 def assemble(draft: Draft) -> IacFacts:
-    """The facts of a draft: subnets with the route table and network ACL AWS gives them, the services of
-    AWS endpoints as the module docstring takes them, and the unknown facts of each endpoint."""
+    """The facts of a draft: subnets with the route table and network ACL AWS gives them, the services as read
+    or, unread, those of AWS endpoints as the module docstring takes them, and the unknown facts of each
+    endpoint."""
     subnets = _placed(draft.subnets, draft.route_tables, draft.network_acls)
     zones: defaultdict[str, set[str]] = defaultdict(set)
     for subnet in subnets.values():
         zones[subnet.vpc_id].add(subnet.zone_name)
-    services = {
-        (endpoint.service_name, endpoint.type): Service(
-            name=endpoint.service_name,
-            endpoint_type=endpoint.type,
-            private_dns_names=(f"the DNS name of {endpoint.service_name}",),
-            zone_names=tuple(sorted(zones[endpoint.vpc_id])),
-        )
-        for endpoint in draft.endpoints
-        if endpoint.service_name is not None and _is_aws_service(endpoint.service_name)
-    }
+    services = draft.services
+    if services is None:
+        services = _assumed_services(draft.endpoints, zones)
     facts = Facts(
         region=draft.region,
-        endpoints=draft.endpoints,
+        endpoints=draft.endpoints + draft.deployed_endpoints,
         vpcs=draft.vpcs,
         subnets=subnets,
         security_groups=draft.security_groups,
@@ -219,7 +227,21 @@ def assemble(draft: Draft) -> IacFacts:
         network_acls=draft.network_acls,
     )
     unknown = {endpoint.id: _unknown(draft, facts, endpoint) for endpoint in draft.endpoints}
-    return IacFacts(facts, unknown, draft.lines)
+    return IacFacts(facts, unknown, draft.lines, frozenset(endpoint.id for endpoint in draft.deployed_endpoints))
+
+
+def _assumed_services(endpoints: Iterable[Endpoint], zones: Mapping[str, set[str]]) -> dict[tuple[str, str], Service]:
+    """The AWS services of ``endpoints`` as the module docstring takes them when their details are not read."""
+    return {
+        (endpoint.service_name, endpoint.type): Service(
+            name=endpoint.service_name,
+            endpoint_type=endpoint.type,
+            private_dns_names=(f"the DNS name of {endpoint.service_name}",),
+            zone_names=tuple(sorted(zones.get(endpoint.vpc_id, ()))),
+        )
+        for endpoint in endpoints
+        if endpoint.service_name is not None and _is_aws_service(endpoint.service_name)
+    }
 
 
 def default_network_acl(acl_id: str, vpc: Vpc) -> NetworkAcl:
@@ -276,27 +298,35 @@ def _unknown(draft: Draft, facts: Facts, endpoint: Endpoint) -> dict[str, str]:
     """The facts of ``endpoint`` the draft leaves unknown, with why."""
     unknown = dict(draft.unknown.get(endpoint.id, {}))
     kind = draft.kind
-    if endpoint.service_name is not None and not _is_aws_service(endpoint.service_name):
+    if endpoint.service_name is not None and draft.services is not None:
+        if (endpoint.service_name, endpoint.type) not in draft.services:
+            unknown.setdefault(
+                SERVICE,
+                f"{endpoint.service_name} is not offered to this account in {draft.region} for {endpoint.type} "
+                "endpoints: DescribeVpcEndpointServices does not list it",
+            )
+    elif endpoint.service_name is not None and not _is_aws_service(endpoint.service_name):
         unknown.setdefault(
             SERVICE,
-            f"{endpoint.service_name} is not an AWS service: its private DNS name and zones are not in the {kind}",
+            f"{endpoint.service_name} is not an AWS service: its private DNS name and zones are not in the {kind} "
+            "(--live reads them)",
         )
     if not endpoint.owner_id:
         unknown.setdefault(OWNER, f"the {kind} does not say which account owns it: give --account-id")
     vpc_id = endpoint.vpc_id
-    if VPC not in unknown and vpc_id not in facts.vpcs:
-        unknown[VPC] = f"{vpc_id} is not in the {kind}: its DNS attributes and ranges are unknown"
-    elif VPC not in unknown and vpc_id in draft.unknown_vpcs:
+    if VPC not in unknown and vpc_id in draft.unknown_vpcs:
         unknown[VPC] = draft.unknown_vpcs[vpc_id]
+    elif VPC not in unknown and vpc_id not in facts.vpcs:
+        unknown[VPC] = f"{vpc_id} is not in the {kind}: its DNS attributes and ranges are unknown"
     if VPC_CONTENTS not in unknown:
         in_vpc = [subnet_id for subnet_id, subnet in draft.subnets.items() if subnet.vpc_id == vpc_id]
-        if vpc_id not in draft.whole_vpcs:
+        if vpc_id in draft.unknown_contents:
+            unknown[VPC_CONTENTS] = draft.unknown_contents[vpc_id]
+        elif vpc_id not in draft.whole_vpcs:
             unknown[VPC_CONTENTS] = (
                 f"{vpc_id} is not created by the {kind}: its other subnets, route tables, network ACLs and "
                 "endpoints may not all be in it"
             )
-        elif vpc_id in draft.unknown_contents:
-            unknown[VPC_CONTENTS] = draft.unknown_contents[vpc_id]
         elif any(subnet_id in draft.unknown_subnets for subnet_id in in_vpc):
             first = next(subnet_id for subnet_id in in_vpc if subnet_id in draft.unknown_subnets)
             unknown[VPC_CONTENTS] = f"{first} of {vpc_id}: {draft.unknown_subnets[first]}"
@@ -319,9 +349,9 @@ def _resources_unknown(
     if fact in unknown:
         return
     for resource_id in ids:
-        if resource_id not in known:
-            unknown[fact] = f"{resource_id} is not in the {kind}"
-            return
         if resource_id in why_unknown:
             unknown[fact] = f"{resource_id}: {why_unknown[resource_id]}"
+            return
+        if resource_id not in known:
+            unknown[fact] = f"{resource_id} is not in the {kind}"
             return

@@ -84,7 +84,12 @@ class _Instance:
 def read_plan(text: str, source: str, *, region: str | None = None, account_id: str | None = None) -> IacFacts:
     """The facts of a plan's JSON text; ``source`` names the file in errors. Raises IacError for text that is
     not a plan of format 1.x."""
-    return assemble(_Plan(_document(text, source)).draft(region, account_id))
+    return assemble(plan_draft(text, source, region=region, account_id=account_id))
+
+
+def plan_draft(text: str, source: str, *, region: str | None = None, account_id: str | None = None) -> Draft:
+    """What a plan's JSON text says, before it is assembled (and, with ``--live``, completed)."""
+    return _Plan(_document(text, source)).draft(region, account_id)
 
 
 def _document(text: str, source: str) -> Mapping[str, Any]:
@@ -106,6 +111,12 @@ class _Plan:
     def __init__(self, plan: Mapping[str, Any]) -> None:
         self.plan = plan
         self.instances: dict[str, _Instance] = {}
+        # Deployed resources the plan changes or deletes, by id: what --live reads of them is not what will be.
+        self.deployed_ids = {
+            before["id"]
+            for change in plan.get("resource_changes", [])
+            if isinstance(before := change.get("change", {}).get("before"), dict) and isinstance(before.get("id"), str)
+        }
         for change in plan.get("resource_changes", []):
             actions = change.get("change", {}).get("actions", [])
             if "delete" in actions and "create" not in actions:
@@ -162,6 +173,7 @@ class _Plan:
             unknown_groups=unknown_groups,
             unknown_vpcs=unknown_vpcs,
             unknown_contents=unknown_contents,
+            deployed_ids=frozenset(self.deployed_ids),
         )
 
     # --- references -------------------------------------------------------------------------------------

@@ -104,6 +104,17 @@ def read_template(
 ) -> IacFacts:
     """The facts of a CloudFormation template file. Raises IacError for a file that is not a template, a
     parameter the template does not declare, or a YAML or SAM template without the ``iac`` extra."""
+    return assemble(template_draft(path, parameters=parameters, region=region, account_id=account_id))
+
+
+def template_draft(
+    path: Path,
+    *,
+    parameters: Mapping[str, str] | None = None,
+    region: str | None = None,
+    account_id: str | None = None,
+) -> Draft:
+    """What a template file says, before it is assembled (and, with ``--live``, completed)."""
     try:
         text = path.read_text(encoding="utf-8-sig")
     except OSError as error:
@@ -117,7 +128,7 @@ def read_template(
         raise IacError(f"{path} declares no parameter {', '.join(undeclared)}")
     if SAM_TRANSFORM in _as_list(document.get("Transform")):
         document = _sam_transformed(path, given, region)
-    return assemble(_Template(document, given, region, account_id, lines).draft())
+    return _Template(document, given, region, account_id, lines).draft()
 
 
 def _parse(text: str, path: Path) -> tuple[dict[str, Any], dict[str, int]]:
