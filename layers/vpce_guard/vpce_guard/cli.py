@@ -166,20 +166,7 @@ def build_parser() -> argparse.ArgumentParser:
     scan.add_argument("--endpoint-ids", metavar="VPCE,VPCE", help="scan the VPCs of these endpoints")
     scan.add_argument("--save-snapshot", metavar="DIR", help="write the facts read to DIR")
     scan.add_argument("--from-snapshot", metavar="DIR", help="scan a saved snapshot instead of AWS")
-    scan.add_argument(
-        "--all-accounts",
-        action="store_true",
-        help="scan every active account of the organization (run as its management account or a delegated "
-        "administrator), through --role-name in each",
-    )
-    scan.add_argument("--role-name", help="the role to assume in each account (e.g. the member read role)")
-    scan.add_argument(
-        "--regions",
-        type=_list_of(REGION),
-        metavar="R1,R2",
-        help="regions to scan with --all-accounts (default: --region)",
-    )
-    scan.add_argument("--parallel", type=_count, default=8, help="accounts scanned at once with --all-accounts")
+    _add_organization_options(scan)
     _add_judgement_options(scan, REPORTS)
     scan.add_argument("--checks", metavar="ID,ID", help=f"checks to run (default: all of {', '.join(CHECKS)})")
     scan.add_argument(
@@ -197,17 +184,7 @@ def build_parser() -> argparse.ArgumentParser:
     cost.add_argument("--region", type=REGION, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
     cost.add_argument("--profile", help="AWS named profile")
     cost.add_argument("--endpoint-url", type=_endpoint_url, help="AWS endpoint URL, e.g. the local emulator's")
-    cost.add_argument(
-        "--all-accounts",
-        action="store_true",
-        help="every active account of the organization (run as its management account or a delegated "
-        "administrator), through --role-name in each",
-    )
-    cost.add_argument("--role-name", help="the role to assume in each account (e.g. the member read role)")
-    cost.add_argument(
-        "--regions", type=_list_of(REGION), metavar="R1,R2", help="regions with --all-accounts (default: --region)"
-    )
-    cost.add_argument("--parallel", type=_count, default=8, help="accounts read at once with --all-accounts")
+    _add_organization_options(cost)
     cost.add_argument(
         "--days",
         type=_days,
@@ -324,6 +301,26 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_organization_options(parser: argparse.ArgumentParser) -> None:
+    """Every active account of the organization, each through a role, in one or more regions."""
+    parser.add_argument(
+        "--all-accounts",
+        action="store_true",
+        help="every active account of the organization (run as its management account or a delegated "
+        "administrator), through --role-name in each",
+    )
+    parser.add_argument("--role-name", help="the role to assume in each account (e.g. the member read role)")
+    parser.add_argument(
+        "--regions", type=_list_of(REGION), metavar="R1,R2", help="regions with --all-accounts (default: --region)"
+    )
+    parser.add_argument("--parallel", type=_count, default=8, help="accounts read at once with --all-accounts")
+
+
+def _check_organization_options(args: argparse.Namespace) -> None:
+    if not args.all_accounts and (args.role_name or args.regions):
+        raise UsageError(f"--{'role-name' if args.role_name else 'regions'} goes with --all-accounts")
+
+
 def _add_before_deploy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--region", type=REGION, help="the region deployed to (default: what the file says)")
     parser.add_argument(
@@ -384,8 +381,7 @@ def run_scan(args: argparse.Namespace) -> int:
     settings = _settings(args)
     if args.all_accounts:
         return _scan_organization(args, settings, checks)
-    if args.role_name or args.regions:
-        raise UsageError(f"--{'role-name' if args.role_name else 'regions'} goes with --all-accounts")
+    _check_organization_options(args)
     if args.save_snapshot:
         check_destination(Path(args.save_snapshot))
     if args.from_snapshot:
@@ -472,8 +468,7 @@ def run_cost(args: argparse.Namespace) -> int:
     """Every active interface and gateway endpoint priced for a month, with the traffic of the last --days and
     the savings of the cost findings; exit 2 when an account, a region or an endpoint's traffic could not be
     read (the rest is still shown)."""
-    if not args.all_accounts and (args.role_name or args.regions):
-        raise UsageError(f"--{'role-name' if args.role_name else 'regions'} goes with --all-accounts")
+    _check_organization_options(args)
     if args.write_prices and not args.refresh_prices:
         raise UsageError("--write-prices writes the prices --refresh-prices reads; add --refresh-prices")
     if args.write_prices:
