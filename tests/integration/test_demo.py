@@ -38,3 +38,17 @@ def test_the_demo_finds_every_planted_mistake_and_runs_the_whole_loop(tmp_path: 
     assert "the cost report adds up" in result.stderr
     assert f"HTML report of the scan written to {report}: open it in a browser" in result.stderr
     assert report.read_text("ascii").startswith("<!DOCTYPE html>")
+
+
+def test_the_demo_outside_the_repository_says_why_before_it_starts(tmp_path: Path) -> None:
+    script = Path(sys.executable).parent / "vpce-guard"
+
+    result = subprocess.run(
+        [str(script), "demo"], cwd=tmp_path, capture_output=True, text=True, timeout=60, check=False
+    )
+
+    assert result.returncode == 2
+    assert "vpce-guard demo deploys template.yaml in its second part: no template.yaml in" in result.stderr
+    assert "internal error" not in result.stderr
+    assert "part 1" not in result.stderr
+    assert not (tmp_path / "vpce-guard-report.html").exists()

@@ -107,8 +107,14 @@ def add_local_commands(commands: argparse._SubParsersAction[argparse.ArgumentPar
 
 @needs_local_extra
 def run_demo(args: argparse.Namespace) -> int:
+    """The demo; its second part deploys the repository's template.yaml, so it is found before anything runs."""
     from vpce_guard_local.demo import run_demo as demo
+    from vpce_guard_local.sam.template import TemplateError, find_template
 
+    try:
+        find_template()
+    except TemplateError as error:
+        raise UsageError(f"vpce-guard demo deploys template.yaml in its second part: {error}") from error
     return demo(output_format=args.format, report=args.report)
 
 
