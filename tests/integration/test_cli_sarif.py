@@ -112,3 +112,31 @@ def test_a_stored_finding_in_another_shape_is_an_error_naming_its_record(
     assert captured.out == ""
     assert f"the record of {record.check_id} on {record.resource_id}" in captured.err
     assert "missing 'remediation'" in captured.err
+
+
+def test_a_stored_time_vpce_guard_did_not_write_is_an_error_naming_its_record(
+    aws_env: Emulator, demo_estate: DemoEstate, state_table: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+    dynamodb = session.client("dynamodb")
+    store = StateStore(dynamodb, state_table)
+    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
+    record = store.all_records()[0]
+    dynamodb.update_item(
+        TableName=state_table,
+        Key={
+            "pk": {"S": record_key(record.account_id, record.region, record.resource_id)},
+            "sk": {"S": record.check_id},
+        },
+        UpdateExpression="SET first_seen = :seen",
+        ExpressionAttributeValues={":seen": {"S": "last Tuesday"}},
+    )
+    listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
+
+    code = main([*listing, "--format", "sarif"])
+
+    captured = capsys.readouterr()
+    assert code == 2
+    assert captured.out == ""
+    assert f"the record of {record.check_id} on {record.resource_id}" in captured.err
+    assert "'last Tuesday' where vpce-guard writes an ISO 8601 time" in captured.err

@@ -461,3 +461,18 @@ def test_a_readme_url_with_a_fragment_is_refused_as_it_is_parsed(capsys: pytest.
 
     assert exit_.value.code == 2
     assert "is not the README's URL" in capsys.readouterr().err
+
+
+def test_a_kept_finding_of_a_check_this_version_lacks_has_a_rule_naming_it_so() -> None:
+    retired = finding(check_id="endpoint-renamed-since")
+
+    log = scan_log(
+        finding(),
+        retired,
+        recorded=[Recorded(Status.RESOLVED, "2026-01-05T10:00:00+00:00", "2026-02-01T09:30:00+00:00")] * 2,
+    )
+
+    rule = rules(log)[results(log)[1]["ruleIndex"]]
+    assert rule["id"] == results(log)[1]["ruleId"] == "endpoint-renamed-since"
+    assert "a check of an earlier version of vpce-guard" in rule["shortDescription"]["text"]
+    assert [rule["id"] for rule in rules(log)] == [*CHECKS, "endpoint-renamed-since"]

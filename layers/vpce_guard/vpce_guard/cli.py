@@ -88,7 +88,7 @@ from vpce_guard.scan import (
     traffic_window,
 )
 from vpce_guard.snapshot import Scope, SnapshotError, check_destination
-from vpce_guard.state import StateReadError, StateStore
+from vpce_guard.state import Record, StateReadError, StateStore
 from vpce_guard.sweep import SweepLedger
 from vpce_guard.vocabulary import UNDOABLE, Status
 
@@ -708,6 +708,20 @@ def _state(args: argparse.Namespace) -> StateStore:
     return StateStore(AwsSession(_region(args), args.profile, args.endpoint_url).client("dynamodb"), table)
 
 
+def _recorded(record: Record) -> Recorded:
+    """What a record says of its finding's life; a time vpce-guard did not write is an error naming the record."""
+    for seen in (record.first_seen, record.last_seen):
+        try:
+            datetime.fromisoformat(seen)
+        except (TypeError, ValueError) as error:
+            raise StateReadError(
+                f"the record of {record.check_id} on {record.resource_id} ({record.account_id} {record.region}) "
+                f"holds {seen!r} where vpce-guard writes an ISO 8601 time; delete the record, or let the next "
+                "evaluation write it again"
+            ) from error
+    return Recorded(record.status, record.first_seen, record.last_seen)
+
+
 def _read(store: StateStore, read: Callable[[StateStore], T]) -> T:
     """What ``read`` reads from the state table; a failed read is an error naming the table's region."""
     try:
@@ -728,7 +742,7 @@ def run_findings(args: argparse.Namespace) -> int:
     ]
     if args.format in ("sarif", "html"):
         findings = [record.stored_finding() for record in records]
-        recorded = [Recorded(record.status, record.first_seen, record.last_seen) for record in records]
+        recorded = [_recorded(record) for record in records]
         if args.format == "sarif":
             print(findings_sarif(findings, readme_url=args.readme_url, recorded=recorded))
         else:

@@ -142,12 +142,15 @@ def findings_sarif(
     clone's own address is not known here); ``problems`` are what kept something from being judged, so that
     the log does not read as clean; ``unjudged`` the checks a plan or template (``source``) left undecided;
     ``recorded`` is what the state table says of each finding, in order."""
-    rule_index = {check_id: position for position, check_id in enumerate(CHECKS)}
+    retired = sorted({finding.check_id for finding in findings} - set(CHECKS))
+    rule_index = {check_id: position for position, check_id in enumerate([*CHECKS, *retired])}
     regions = _statement_regions(policy.text) if policy is not None else {}
     driver: dict[str, Any] = {"name": "vpce-guard", "version": __version__}
     if readme_url:
         driver["informationUri"] = readme_url
-    driver["rules"] = [_rule(check, readme_url) for check in CHECKS.values()]
+    driver["rules"] = [_rule(check, readme_url) for check in CHECKS.values()] + [
+        _retired_rule(check_id) for check_id in retired
+    ]
     invocation: dict[str, Any] = {"executionSuccessful": not problems}
     if problems:
         invocation["toolExecutionNotifications"] = [
@@ -206,6 +209,13 @@ def _rule(check: Check, readme_url: str | None) -> dict[str, Any]:
     if readme_url:
         rule["helpUri"] = f"{readme_url}#{CHECKS_ANCHOR}"
     return rule
+
+
+def _retired_rule(check_id: str) -> dict[str, Any]:
+    """The rule of a finding the state table kept from a check this version no longer has (renamed or
+    removed since): named, so its results stay readable, and described as what it is."""
+    text = f"{check_id}: a check of an earlier version of vpce-guard, not in {__version__}"
+    return {"id": check_id, "shortDescription": {"text": text}, "fullDescription": {"text": text}}
 
 
 def check_summary(check: Check) -> str:
