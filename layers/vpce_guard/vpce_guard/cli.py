@@ -336,6 +336,12 @@ def _add_before_deploy_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--profile", help="with --live: AWS named profile")
     parser.add_argument("--endpoint-url", type=_endpoint_url, help="with --live: EC2 API endpoint URL")
     _add_judgement_options(parser, SARIF)
+    parser.add_argument(
+        "--fail-on-unknown",
+        action="store_true",
+        help="with --fail-on: exit 1 also when a check at or above that severity is not judged (a fact it reads "
+        "is known only after deploy), so a gate does not pass on what it could not see",
+    )
 
 
 def _add_judgement_options(parser: argparse.ArgumentParser, formats: Sequence[str] = FORMATS) -> None:
@@ -566,8 +572,9 @@ def run_check_policy(args: argparse.Namespace) -> int:
 
 def run_check_plan(args: argparse.Namespace) -> int:
     """The checks on a Terraform plan; exit 1 on a finding at or above --fail-on. A check not judged for want
-    of a fact known only after apply is reported, and does not fail the run."""
+    of a fact known only after apply is reported, and fails the run only with --fail-on-unknown."""
     _check_readme_url(args)
+    _check_fail_on_unknown(args)
     checks, settings = _iac_checks(args), _settings(args)
     _check_live_options(args)
     draft = plan_draft(_read_text(args.path, "plan"), args.path, region=args.region, account_id=args.account_id)
@@ -578,6 +585,7 @@ def run_check_plan(args: argparse.Namespace) -> int:
 def run_check_template(args: argparse.Namespace) -> int:
     """The checks on a CloudFormation template, as check-plan runs them on a plan."""
     _check_readme_url(args)
+    _check_fail_on_unknown(args)
     checks, settings = _iac_checks(args), _settings(args)
     parameters = dict(args.parameter)
     _check_live_options(args)
@@ -620,12 +628,23 @@ def _iac_checks(args: argparse.Namespace) -> tuple[Check, ...]:
     return tuple(check for check in _checks(args) if check.id in CHECK_FACTS)
 
 
+def _check_fail_on_unknown(args: argparse.Namespace) -> None:
+    if args.fail_on_unknown and not args.fail_on:
+        raise UsageError("--fail-on-unknown goes with --fail-on: the severity at or above which a check must be judged")
+
+
 def _report_iac(result: IacResult, args: argparse.Namespace, iac: IacFacts) -> int:
+    """The report; exit 1 on a finding at or above --fail-on, or with --fail-on-unknown on a check at or above
+    it not judged."""
     if args.format == "sarif":
         source = SourceFile.at(args.path, Path.cwd(), iac.lines)
         print(findings_sarif(result.findings, source=source, unjudged=result.unjudged, readme_url=args.readme_url))
     else:
         print(iac_json(result) if args.format == "json" else iac_table(result))
+    if args.fail_on_unknown and any(
+        CHECKS[unknown.check_id].severity.rank >= Severity(args.fail_on).rank for unknown in result.unjudged
+    ):
+        return EXIT_FINDINGS
     return _exit_code(result.findings, args)
 
 

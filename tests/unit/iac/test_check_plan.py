@@ -316,3 +316,84 @@ def test_an_endpoint_planned_for_deletion_is_not_judged() -> None:
 def test_a_file_that_is_not_a_plan_is_an_error_naming_what_is_wrong(text: str, message: str) -> None:
     with pytest.raises(IacError, match=message):
         read_plan(text, "plan.json")
+
+
+# --- network ACLs -----------------------------------------------------------------------------------------
+
+DENY_HTTPS = {"rule_no": 100, "action": "deny", "protocol": "tcp", "from_port": 443, "to_port": 443,
+              "cidr_block": "0.0.0.0/0", "ipv6_cidr_block": "", "icmp_code": 0, "icmp_type": 0}  # fmt: skip
+
+
+def private_acl(subnet_ids: list[Any], unknown_subnets: Any, rules: list[dict[str, Any]] | None = None) -> Resource:
+    """A network ACL on the private subnets (given by reference), denying HTTPS unless ``rules`` say else."""
+    return Resource(
+        "aws_network_acl",
+        "private",
+        {"ingress": [DENY_HTTPS] if rules is None else rules, "egress": [], "subnet_ids": subnet_ids},
+        {"id": True, "vpc_id": True, "subnet_ids": unknown_subnets},
+        references={"vpc_id": refs("aws_vpc.main.id"), "subnet_ids": refs("aws_subnet.private")},
+    )
+
+
+def with_resources(*resources: Resource) -> dict[str, Any]:
+    plan = seed_004()
+    extra = build_plan(list(resources))
+    plan["resource_changes"] += extra["resource_changes"]
+    plan["configuration"]["root_module"]["resources"] += extra["configuration"]["root_module"]["resources"]
+    return plan
+
+
+def nacl_unjudged(result: IacResult) -> dict[str, str]:
+    return unjudged(result)[("nacl-blocks-https", ENDPOINT)]
+
+
+def test_a_network_acl_denying_https_on_the_endpoints_subnets_is_found() -> None:
+    result = checked(with_resources(private_acl([None, None], [True, True])))
+
+    assert ("nacl-blocks-https", ENDPOINT) in found(result)
+
+
+def test_a_network_acl_whose_subnets_are_known_only_after_apply_is_not_judged() -> None:
+    acl = private_acl([], True)
+    acl.references = {"vpc_id": refs("aws_vpc.main.id")}
+
+    result = checked(with_resources(acl))
+
+    assert ("nacl-blocks-https", ENDPOINT) not in found(result)
+    assert nacl_unjudged(result) == {"VPC contents": "aws_network_acl.private.subnet_ids is known only after apply"}
+
+
+def test_a_network_acl_rule_whose_range_is_known_only_after_apply_is_not_judged() -> None:
+    rule = Resource(
+        "aws_network_acl_rule",
+        "deny_https",
+        {
+            "rule_number": 100,
+            "egress": False,
+            "rule_action": "deny",
+            "protocol": "tcp",
+            "from_port": 443,
+            "to_port": 443,
+        },
+        {"id": True, "network_acl_id": True, "cidr_block": True},
+        references={"network_acl_id": refs("aws_network_acl.private.id")},
+    )
+
+    result = checked(with_resources(private_acl([None, None], [True, True], rules=[]), rule))
+
+    assert ("nacl-blocks-https", ENDPOINT) not in found(result)
+    assert nacl_unjudged(result) == {
+        "VPC contents": "aws_network_acl_rule.deny_https.cidr_block is known only after apply"
+    }
+
+
+def test_a_network_acl_whose_inline_rule_is_known_only_after_apply_is_not_judged() -> None:
+    acl = private_acl([None, None], [True, True])
+    acl.unknown["ingress"] = [{"cidr_block": True}]
+
+    result = checked(with_resources(acl))
+
+    assert ("nacl-blocks-https", ENDPOINT) not in found(result)
+    assert nacl_unjudged(result) == {
+        "VPC contents": "aws_network_acl.private.ingress holds values known only after apply"
+    }

@@ -228,3 +228,128 @@ def test_a_yaml_template_without_pyyaml_says_which_extra_to_install(
 
     with pytest.raises(IacError, match=r"pip install 'vpce-guard\[iac\]'"):
         read_template(written(tmp_path))
+
+
+# A network ACL on SubnetA denying HTTPS from anywhere: nacl-blocks-https finds it when the template says so.
+ACL = """\
+  EndpointAcl:
+    Type: AWS::EC2::NetworkAcl
+    Properties:
+      VpcId: !Ref Vpc
+  DenyHttps:
+    Type: AWS::EC2::NetworkAclEntry
+    Properties:
+      NetworkAclId: !Ref EndpointAcl
+      RuleNumber: 100
+      Protocol: 6
+      RuleAction: deny
+      CidrBlock: 0.0.0.0/0
+      PortRange: {From: 443, To: 443}
+  AclOfSubnetA:
+    Type: AWS::EC2::SubnetNetworkAclAssociation
+    Properties:
+      NetworkAclId: !Ref EndpointAcl
+      SubnetId: !Ref SubnetA
+"""
+# A parameter without a value and the condition it leaves unknown.
+UNSETTLED = (
+    "Conditions:\n",
+    '  Strict:\n    Type: String\nConditions:\n  StrictAcl: !Equals [!Ref Strict, "yes"]\n',
+)
+
+
+def with_acl(tmp_path: Path, *edits: tuple[str, str]) -> IacResult:
+    text = TEMPLATE.replace("Resources:\n", "Resources:\n" + ACL)
+    for old, new in edits:
+        assert old in text
+        text = text.replace(old, new)
+    return checked(written(tmp_path, text))
+
+
+def nacl_unjudged(result: IacResult) -> dict[str, str]:
+    (unknown,) = [u for u in result.unjudged if u.check_id == "nacl-blocks-https"]
+    return dict(unknown.unknown)
+
+
+def test_a_network_acl_denying_https_is_found(tmp_path: Path) -> None:
+    result = with_acl(tmp_path)
+
+    assert found(result) == [("nacl-blocks-https", "BedrockEndpoint")]
+    assert result.unjudged == []
+
+
+def test_an_acl_entry_whose_range_is_known_only_at_deploy_leaves_the_acl_unjudged(tmp_path: Path) -> None:
+    result = with_acl(tmp_path, ("CidrBlock: 0.0.0.0/0", "CidrBlock: !ImportValue SharedRange"))
+
+    assert found(result) == []
+    assert nacl_unjudged(result) == {"VPC contents": "DenyHttps: Fn::ImportValue is resolved only at deploy"}
+
+
+def test_an_acl_association_whose_subnet_is_known_only_at_deploy_leaves_the_acl_unjudged(tmp_path: Path) -> None:
+    result = with_acl(tmp_path, ("SubnetId: !Ref SubnetA", "SubnetId: !ImportValue SharedSubnet"))
+
+    assert found(result) == []
+    assert nacl_unjudged(result) == {"VPC contents": "AclOfSubnetA: Fn::ImportValue is resolved only at deploy"}
+
+
+@pytest.mark.parametrize("resource", ["DenyHttps", "AclOfSubnetA", "EndpointAcl"])
+def test_an_acl_resource_whose_condition_is_unknown_leaves_the_acl_unjudged(tmp_path: Path, resource: str) -> None:
+    conditional = (f"  {resource}:\n", f"  {resource}:\n    Condition: StrictAcl\n")
+
+    result = with_acl(tmp_path, UNSETTLED, conditional)
+
+    assert found(result) == []
+    assert nacl_unjudged(result) == {
+        "VPC contents": f"whether {resource} is created is known only at deploy "
+        "(parameter Strict has no value: give --parameter Strict=VALUE)"
+    }
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "message"),
+    [
+        ("CidrBlock: 0.0.0.0/0", "CidrBlock: 10.0.0.0/33", "DenyHttps: '10.0.0.0/33' is not a CidrBlock"),
+        ("RuleNumber: 100", "RuleNumber: first", "DenyHttps: RuleNumber 'first' is not a number"),
+        ("{From: 443, To: 443}", "{From: https}", "DenyHttps: PortRange {'From': 'https'} is not From and To"),
+    ],
+)
+def test_an_acl_entry_aws_would_refuse_exits_2_naming_it(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], old: str, new: str, message: str
+) -> None:
+    text = TEMPLATE.replace("Resources:\n", "Resources:\n" + ACL).replace(old, new)
+
+    assert main(["check-template", str(written(tmp_path, text)), "--region", "us-east-1"]) == 2
+    assert f"network ACL entry {message}" in capsys.readouterr().err
+
+
+def test_an_endpoint_whose_condition_is_unknown_has_every_check_unjudged(tmp_path: Path) -> None:
+    """It may never exist: what its group, subnets or ACL would do to it is not a finding, nor a pass."""
+    result = with_acl(tmp_path, UNSETTLED, ("  BedrockEndpoint:\n", "  BedrockEndpoint:\n    Condition: StrictAcl\n"))
+
+    assert found(result) == []
+    assert {u.check_id for u in result.unjudged} == {
+        check_id for check_id, needs in CHECK_FACTS.items() if "Interface" in needs.endpoint_types
+    }
+    assert set(nacl_unjudged(result).values()) == {
+        "whether BedrockEndpoint is created is known only at deploy "
+        "(parameter Strict has no value: give --parameter Strict=VALUE)"
+    }
+
+
+def test_fail_on_unknown_fails_ci_on_a_check_it_gates_on_that_is_not_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    text = TEMPLATE.replace("Resources:\n", "Resources:\n" + ACL).replace(
+        "SubnetId: !Ref SubnetA", "SubnetId: !ImportValue S"
+    )
+    path = str(written(tmp_path, text))
+    arguments = ["check-template", path, "--region", "us-east-1", "--account-id", ACCOUNT_ID]
+
+    assert main([*arguments, "--fail-on", "MEDIUM"]) == 0
+    assert main([*arguments, "--fail-on", "MEDIUM", "--fail-on-unknown"]) == 1
+    assert main([*arguments, "--fail-on", "CRITICAL", "--fail-on-unknown"]) == 0
+
+
+def test_fail_on_unknown_without_fail_on_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-template", str(written(tmp_path)), "--fail-on-unknown"]) == 2
+    assert "--fail-on-unknown goes with --fail-on" in capsys.readouterr().err

@@ -119,3 +119,20 @@ def test_checks_narrows_what_is_run(tmp_path: Path, capsys: pytest.CaptureFixtur
     main(["check-plan", path, "--checks", "private-dns-disabled", "--format", "json"])
 
     assert [f["check_id"] for f in json.loads(capsys.readouterr().out)["findings"]] == ["private-dns-disabled"]
+
+
+def test_fail_on_unknown_fails_ci_when_a_check_at_or_above_fail_on_is_not_judged(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """az-coverage (MEDIUM) is not judged: a subnet's zone is known only after apply."""
+    path = plan_file(tmp_path, seed_004(private_zones=("us-east-1a", None)))
+    arguments = ["check-plan", path, "--account-id", ACCOUNT_ID, "--checks", "az-coverage"]
+
+    assert main([*arguments, "--fail-on", "MEDIUM"]) == 0
+    assert main([*arguments, "--fail-on", "MEDIUM", "--fail-on-unknown"]) == 1
+    assert main([*arguments, "--fail-on", "HIGH", "--fail-on-unknown"]) == 0
+
+
+def test_fail_on_unknown_without_fail_on_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["check-plan", plan_file(tmp_path, seed_004()), "--fail-on-unknown"]) == 2
+    assert "--fail-on-unknown goes with --fail-on" in capsys.readouterr().err

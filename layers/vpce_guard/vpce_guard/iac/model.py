@@ -49,6 +49,12 @@ SUBNETS = "subnets"
 ROUTE_TABLES = "route tables"
 SECURITY_GROUPS = "security groups"
 VPC_CONTENTS = "VPC contents"
+FACTS = (SERVICE, PRIVATE_DNS, POLICY, OWNER, VPC, SUBNETS, ROUTE_TABLES, SECURITY_GROUPS, VPC_CONTENTS)
+# IANA protocol numbers, as the facts hold a network ACL's protocol, from the names and numbers files give.
+ACL_PROTOCOLS: Mapping[str, str] = {
+    "-1": "-1", "all": "-1", "tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58",
+    "6": "6", "17": "17", "1": "1", "58": "58",
+}  # fmt: skip
 BOTH_TYPES = frozenset({INTERFACE, GATEWAY})
 
 

@@ -24,6 +24,7 @@ from typing import Any
 from vpce_guard.catalog import parse_service_name
 from vpce_guard.facts import AclEntry, Endpoint, IngressRule, NetworkAcl, RouteTable, SecurityGroup, Subnet, Vpc
 from vpce_guard.iac.model import (
+    ACL_PROTOCOLS,
     POLICY,
     PRIVATE_DNS,
     ROUTE_TABLES,
@@ -41,8 +42,8 @@ from vpce_guard.iac.model import (
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY, Policy, PolicyError, parse_policy
 
 FORMAT_MAJOR = "1"
-# IANA protocol numbers, as the facts hold a network ACL's protocol.
-_PROTOCOLS = {"-1": "-1", "all": "-1", "tcp": "6", "udp": "17", "icmp": "1", "icmpv6": "58"}
+# The attributes of a network ACL rule the facts hold.
+_ACL_RULE = ("protocol", "cidr_block", "ipv6_cidr_block", "from_port", "to_port")
 _MODULE_STEP = re.compile(r'module\.([\w-]+)(?:\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?')
 _OUTPUT = re.compile(r"^module\.([\w-]+)(?:\[[^\]]*\])?\.([\w-]+)")
 _REFERENCE = re.compile(r'^(?:data\.)?([\w-]+)\.([\w-]+)(\[(?:"(?:[^"\\]|\\.)*"|\d+)\])?$')
@@ -152,7 +153,7 @@ class _Plan:
         vpcs, unknown_vpcs, whole = self._vpcs()
         subnets, unknown_subnets = self._subnets()
         groups, unknown_groups = self._security_groups()
-        tables, acls, unknown_contents = self._route_tables(vpcs, whole), self._network_acls(vpcs, whole), {}
+        tables, (acls, unknown_contents) = self._route_tables(vpcs, whole), self._network_acls(vpcs, whole)
         for why in self._unlinked_associations():
             unknown_contents = dict.fromkeys(whole, why)
         endpoints, unknown = self._endpoints(owner or "")
@@ -396,14 +397,24 @@ class _Plan:
             if table.vpc_id in vpcs or key in main_tables
         }
 
-    def _network_acls(self, vpcs: Mapping[str, Vpc], whole: set[str]) -> dict[str, NetworkAcl]:
+    def _network_acls(self, vpcs: Mapping[str, Vpc], whole: set[str]) -> tuple[dict[str, NetworkAcl], dict[str, str]]:
+        """The network ACLs, and why a VPC's are unknown: an ACL whose VPC or subnets, or a rule whose ACL or
+        values, are known only after apply (the subnet would otherwise be judged under its VPC's default
+        ACL, which allows everything)."""
         rules: defaultdict[str, list[AclEntry]] = defaultdict(list)
+        unknown: dict[str, str] = {}
         for instance in self.of_type("aws_network_acl_rule"):
             acl = self.link(instance, "network_acl_id", "aws_network_acl")
-            if acl is not None:
-                rules[acl].append(
-                    _acl_entry(instance.values, bool(instance.values.get("egress")), "rule_number", "rule_action")
-                )
+            pending = [
+                a for a in ("rule_number", "egress", "rule_action", *_ACL_RULE) if instance.unknown.get(a) is True
+            ]
+            if acl is None or pending:
+                why = f"{instance.address}.{(pending or ['network_acl_id'])[0]} is known only after apply"
+                unknown |= dict.fromkeys(self._vpcs_of(acl, whole), why)
+                continue
+            rules[acl].append(
+                _acl_entry(instance.values, bool(instance.values.get("egress")), "rule_number", "rule_action")
+            )
         subnets_of: defaultdict[str, list[str]] = defaultdict(list)
         for instance in self.of_type("aws_network_acl_association"):
             acl, subnet = (
@@ -422,8 +433,14 @@ class _Plan:
                 else self.link(instance, "vpc_id", "aws_vpc")
             )
             if vpc_id is None:
+                unknown |= dict.fromkeys(whole, f"the VPC of {instance.address} is known only after apply")
                 continue
-            subnet_ids, _ = self.links(instance, "subnet_ids", "aws_subnet")
+            subnet_ids, unknown_subnets = self.links(instance, "subnet_ids", "aws_subnet")
+            if unknown_subnets:
+                unknown[vpc_id] = unknown_subnets
+            for block in ("ingress", "egress"):
+                if _any_true(instance.unknown.get(block)):
+                    unknown[vpc_id] = f"{instance.address}.{block} holds values known only after apply"
             entries = [
                 _acl_entry(raw, egress, "rule_no", "action")
                 for egress in (False, True)
@@ -441,7 +458,15 @@ class _Plan:
         for vpc_id in sorted(whole - defaults):
             default = default_network_acl(f"the default network ACL of {vpc_id}", vpcs[vpc_id])
             acls[default.id] = default
-        return acls
+        return acls, unknown
+
+    def _vpcs_of(self, acl: str | None, whole: set[str]) -> list[str]:
+        """The VPC of the network ACL keyed ``acl``, or every VPC the plan creates when that is not known."""
+        vpc_id = next(
+            (self.link(i, "vpc_id", "aws_vpc") for i in self.of_type("aws_network_acl") if acl and i.key == acl),
+            None,
+        )
+        return [vpc_id] if vpc_id else sorted(whole)
 
     def _referred_vpc(self, instance: _Instance, attribute: str) -> str | None:
         """The VPC whose default route table or network ACL an ``aws_default_*`` resource takes over."""
@@ -672,7 +697,7 @@ def _protocol_name(value: Any) -> str:
 
 
 def _acl_entry(raw: Mapping[str, Any], egress: bool, number: str, action: str) -> AclEntry:
-    protocol = _PROTOCOLS.get(str(raw.get("protocol", "-1")).lower(), str(raw.get("protocol")))
+    protocol = ACL_PROTOCOLS.get(str(raw.get("protocol", "-1")).lower(), str(raw.get("protocol")))
     has_ports = protocol in ("6", "17") and raw.get("from_port") is not None
     return AclEntry(
         number=int(raw[number]),

@@ -16,6 +16,7 @@ from __future__ import annotations
 import contextlib
 import importlib
 import importlib.util
+import ipaddress
 import json
 import re
 import sys
@@ -27,6 +28,8 @@ from typing import Any
 
 from vpce_guard.facts import AclEntry, Endpoint, IngressRule, NetworkAcl, RouteTable, SecurityGroup, Subnet, Vpc
 from vpce_guard.iac.model import (
+    ACL_PROTOCOLS,
+    FACTS,
     POLICY,
     PRIVATE_DNS,
     ROUTE_TABLES,
@@ -54,7 +57,6 @@ _SUB_TOKEN = re.compile(r"\$\{([^}!][^}]*)\}")
 _ATTRIBUTES_AS_GIVEN = frozenset(
     {("AWS::EC2::VPC", "CidrBlock"), ("AWS::EC2::Subnet", "CidrBlock"), ("AWS::EC2::Subnet", "AvailabilityZone")}
 )
-_PROTOCOLS = {"-1": "-1", "6": "6", "17": "17", "1": "1", "58": "58", "tcp": "6", "udp": "17", "icmp": "1"}
 
 
 @dataclass(frozen=True)
@@ -400,9 +402,11 @@ class _Template:
         return tuple(key for key in (self.link(item) for item in items) if key), None
 
     def draft(self) -> Draft:
-        vpcs, unknown_vpcs = self._vpcs()
+        vpcs, unknown_vpcs, unknown_paths = self._vpcs()
         subnets, unknown_subnets = self._subnets()
         groups, unknown_groups = self._security_groups()
+        tables, unknown_tables = self._route_tables(vpcs)
+        acls, unknown_acls = self._network_acls(vpcs)
         endpoints, unknown = self._endpoints()
         return Draft(
             kind="template",
@@ -414,33 +418,42 @@ class _Template:
             whole_vpcs=frozenset(vpcs),
             subnets=subnets,
             security_groups=groups,
-            route_tables=self._route_tables(vpcs),
-            network_acls=self._network_acls(vpcs),
+            route_tables=tables,
+            network_acls=acls,
             unknown_subnets=unknown_subnets,
             unknown_groups=unknown_groups,
             unknown_vpcs=unknown_vpcs,
+            unknown_contents=unknown_acls | unknown_tables | unknown_paths,
             lines=self.lines,
         )
 
-    def _vpcs(self) -> tuple[dict[str, Vpc], dict[str, str]]:
+    def _vpcs(self) -> tuple[dict[str, Vpc], dict[str, str], dict[str, str]]:
+        """The VPCs; why a VPC's attributes are unknown; and why its contents are (a path on premises that
+        may or may not be attached)."""
         extra: defaultdict[str, list[Any]] = defaultdict(list)
         for _, block in self.of_type("AWS::EC2::VPCCidrBlock"):
             vpc_id = self.link(block.get("VpcId"))
             if vpc_id is not None:
-                extra[vpc_id].append(block.get("CidrBlock") or block.get("Ipv6CidrBlock") or Unknown("an IPv6 range"))
+                cidr = block.get("CidrBlock") or block.get("Ipv6CidrBlock") or Unknown("an IPv6 range")
+                extra[vpc_id].append(block.get("__condition__") or cidr)
         paths: defaultdict[str, list[str]] = defaultdict(list)
+        unknown_paths: dict[str, str] = {}
         for resource_type in ("AWS::EC2::VPCGatewayAttachment", "AWS::EC2::TransitGatewayAttachment",
                               "AWS::EC2::TransitGatewayVpcAttachment"):  # fmt: skip
             for logical_id, attachment in self.of_type(resource_type):
                 vpc_id = self.link(attachment.get("VpcId"))
                 if vpc_id and (resource_type != "AWS::EC2::VPCGatewayAttachment" or "VpnGatewayId" in attachment):
                     paths[vpc_id].append(logical_id)
+                    if unsure := _unsure(logical_id, attachment):
+                        unknown_paths[vpc_id] = unsure
         vpcs, unknown = {}, {}
         for logical_id, properties in self.of_type("AWS::EC2::VPC"):
             cidrs = [properties.get("CidrBlock", Unknown("allocated from an IPAM pool")), *extra[logical_id]]
             support = _boolean(properties.get("EnableDnsSupport", True))
             hostnames = _boolean(properties.get("EnableDnsHostnames", False))
-            if _first_unknown([*cidrs, support, hostnames]):
+            if "__condition__" in properties:
+                unknown[logical_id] = _created(logical_id, properties["__condition__"])
+            elif _first_unknown([*cidrs, support, hostnames]):
                 unknown[logical_id] = f"{logical_id}: its ranges or DNS attributes are known only at deploy"
             vpcs[logical_id] = Vpc(
                 id=logical_id,
@@ -450,7 +463,7 @@ class _Template:
                 dns_hostnames=hostnames if isinstance(hostnames, bool) else None,
                 on_premises_paths=tuple(sorted(paths[logical_id])),
             )
-        return vpcs, unknown
+        return vpcs, unknown, unknown_paths
 
     def _subnets(self) -> tuple[dict[str, Subnet], dict[str, str]]:
         subnets, unknown = {}, {}
@@ -458,7 +471,9 @@ class _Template:
             zone, zone_id = properties.get("AvailabilityZone"), properties.get("AvailabilityZoneId")
             cidr, ipv6 = properties.get("CidrBlock"), properties.get("Ipv6CidrBlock")
             named = zone_id if isinstance(zone_id, str) else zone
-            if not isinstance(named, str) or not isinstance(cidr, str):
+            if "__condition__" in properties:
+                unknown[logical_id] = _created(logical_id, properties["__condition__"])
+            elif not isinstance(named, str) or not isinstance(cidr, str):
                 unknown[logical_id] = "its zone or range is known only at deploy"
             subnets[logical_id] = Subnet(
                 id=logical_id,
@@ -482,7 +497,9 @@ class _Template:
         groups = {}
         for logical_id, properties in self.of_type("AWS::EC2::SecurityGroup"):
             raws = [*(properties.get("SecurityGroupIngress") or []), *rules[logical_id]]
-            if _first_unknown(raws):
+            if "__condition__" in properties:
+                unknown[logical_id] = _created(logical_id, properties["__condition__"])
+            elif _first_unknown(raws):
                 unknown[logical_id] = "its rules hold values known only at deploy"
             groups[logical_id] = SecurityGroup(
                 id=logical_id,
@@ -506,9 +523,15 @@ class _Template:
             prefix_list_ids=(raw["SourcePrefixListId"],) if isinstance(raw.get("SourcePrefixListId"), str) else (),
         )
 
-    def _route_tables(self, vpcs: Mapping[str, Vpc]) -> dict[str, RouteTable]:
-        public = set()
-        for _, route in self.of_type("AWS::EC2::Route"):
+    def _route_tables(self, vpcs: Mapping[str, Vpc]) -> tuple[dict[str, RouteTable], dict[str, str]]:
+        """The route tables, and why a VPC's are unknown: a table, route or association that may not be
+        created, or whose values are known only at deploy."""
+        public: set[str | None] = set()
+        unknown: dict[str, str] = {}
+        for logical_id, route in self.of_type("AWS::EC2::Route"):
+            if unsure := _unsure(logical_id, route):
+                unknown |= self._contents_unknown(vpcs, unsure, self.link(route.get("RouteTableId")))
+                continue
             gateway = route.get("GatewayId")
             to_igw = (
                 isinstance(gateway, ResourceRef)
@@ -520,59 +543,72 @@ class _Template:
             if to_igw and default:
                 public.add(self.link(route.get("RouteTableId")))
         associated: defaultdict[str, list[str]] = defaultdict(list)
-        for _, association in self.of_type("AWS::EC2::SubnetRouteTableAssociation"):
+        for logical_id, association in self.of_type("AWS::EC2::SubnetRouteTableAssociation"):
             table, subnet = self.link(association.get("RouteTableId")), self.link(association.get("SubnetId"))
-            if table and subnet:
+            if unsure := _unsure(logical_id, association) or _unlinked(logical_id, table, subnet):
+                unknown |= self._contents_unknown(vpcs, unsure, subnet, table)
+            elif table and subnet:
                 associated[table].append(subnet)
-        tables = {
-            logical_id: RouteTable(
+        tables = {}
+        for logical_id, properties in self.of_type("AWS::EC2::RouteTable"):
+            tables[logical_id] = RouteTable(
                 logical_id,
                 self.link(properties.get("VpcId")) or "",
                 subnet_ids=tuple(associated[logical_id]),
                 routes_to_internet_gateway=logical_id in public,
             )
-            for logical_id, properties in self.of_type("AWS::EC2::RouteTable")
-        }
+            if "__condition__" in properties:
+                unknown |= self._contents_unknown(vpcs, _created(logical_id, properties["__condition__"]), logical_id)
         for vpc_id in vpcs:
             main = f"the main route table of {vpc_id}"
             tables[main] = RouteTable(main, vpc_id, is_main=True)
-        return tables
+        return tables, unknown
 
-    def _network_acls(self, vpcs: Mapping[str, Vpc]) -> dict[str, NetworkAcl]:
+    def _network_acls(self, vpcs: Mapping[str, Vpc]) -> tuple[dict[str, NetworkAcl], dict[str, str]]:
+        """The network ACLs, and why a VPC's are unknown: an ACL, entry or association that may not be
+        created, or whose values are known only at deploy (the subnet would otherwise be judged under its
+        VPC's default ACL, which allows everything)."""
         entries: defaultdict[str, list[AclEntry]] = defaultdict(list)
-        for _, entry in self.of_type("AWS::EC2::NetworkAclEntry"):
-            acl = self.link(entry.get("NetworkAclId"))
-            ports = entry.get("PortRange") if isinstance(entry.get("PortRange"), dict) else None
-            protocol = _PROTOCOLS.get(str(entry.get("Protocol", "-1")).lower(), str(entry.get("Protocol")))
-            if acl is not None:
-                entries[acl].append(
-                    AclEntry(
-                        number=int(entry.get("RuleNumber", 0)),
-                        egress=_boolean(entry.get("Egress", False)) is True,
-                        allows=str(entry.get("RuleAction", "")).lower() == "allow",
-                        protocol=protocol,
-                        cidr=str(entry.get("CidrBlock") or entry.get("Ipv6CidrBlock") or ""),
-                        ports=(int(ports["From"]), int(ports["To"])) if ports and protocol in ("6", "17") else None,
-                    )
-                )
+        unknown: dict[str, str] = {}
+        for logical_id, raw in self.of_type("AWS::EC2::NetworkAclEntry"):
+            acl = self.link(raw.get("NetworkAclId"))
+            entry = _acl_entry(logical_id, raw)
+            if isinstance(entry, Unknown) or acl is None:
+                why = entry.why if isinstance(entry, Unknown) else f"{logical_id} names no network ACL"
+                unknown |= self._contents_unknown(vpcs, why, acl)
+            else:
+                entries[acl].append(entry)
         associated: defaultdict[str, list[str]] = defaultdict(list)
-        for _, association in self.of_type("AWS::EC2::SubnetNetworkAclAssociation"):
+        for logical_id, association in self.of_type("AWS::EC2::SubnetNetworkAclAssociation"):
             acl, subnet = self.link(association.get("NetworkAclId")), self.link(association.get("SubnetId"))
-            if acl and subnet:
+            if unsure := _unsure(logical_id, association) or _unlinked(logical_id, acl, subnet):
+                unknown |= self._contents_unknown(vpcs, unsure, subnet, acl)
+            elif acl and subnet:
                 associated[acl].append(subnet)
-        acls = {
-            logical_id: NetworkAcl(
+        acls = {}
+        for logical_id, properties in self.of_type("AWS::EC2::NetworkAcl"):
+            acls[logical_id] = NetworkAcl(
                 logical_id,
                 self.link(properties.get("VpcId")) or "",
                 subnet_ids=tuple(associated[logical_id]),
                 entries=acl_entries(entries[logical_id]),
             )
-            for logical_id, properties in self.of_type("AWS::EC2::NetworkAcl")
-        }
+            if "__condition__" in properties:
+                unknown |= self._contents_unknown(vpcs, _created(logical_id, properties["__condition__"]), logical_id)
         for vpc_id, vpc in vpcs.items():
             default = default_network_acl(f"the default network ACL of {vpc_id}", vpc)
             acls[default.id] = default
-        return acls
+        return acls, unknown
+
+    def _contents_unknown(self, vpcs: Mapping[str, Vpc], why: str, *keys: str | None) -> dict[str, str]:
+        """``why`` for the VPC of each resource of the template ``keys`` name (a subnet, route table or
+        network ACL), or for every VPC of the template when none says which."""
+        named = {self._vpc_of(key) for key in keys if key in self.resources} - {None}
+        return dict.fromkeys(sorted(vpc_id for vpc_id in named if vpc_id) or vpcs, why)
+
+    def _vpc_of(self, logical_id: str | None) -> str | None:
+        properties = self.resources[logical_id or ""].get("Properties") or {}
+        return self.link(self.resolve(properties.get("VpcId")))
 
     def _endpoints(self) -> tuple[tuple[Endpoint, ...], dict[str, dict[str, str]]]:
         endpoints, unknown = [], {}
@@ -580,9 +616,7 @@ class _Template:
             why: dict[str, str] = {}
             condition = properties.pop("__condition__", None)
             service = properties.get("ServiceName")
-            if isinstance(condition, Unknown):
-                why[SERVICE] = f"whether {logical_id} is created is known only at deploy ({condition.why})"
-            elif not isinstance(service, str):
+            if not isinstance(service, str):
                 why[SERVICE] = _why(service, f"{logical_id}'s ServiceName")
             endpoint_type = properties.get("VpcEndpointType", "Gateway")
             dns = _boolean(properties.get("PrivateDnsEnabled", False))
@@ -616,7 +650,8 @@ class _Template:
                     private_dns_only_for_inbound_resolver=_inbound_only(inbound),
                 )
             )
-            unknown[logical_id] = why
+            # An endpoint that may never exist: every fact of it is unknown.
+            unknown[logical_id] = dict.fromkeys(FACTS, _created(logical_id, condition)) if condition else why
         return tuple(endpoints), unknown
 
     def _policy(self, logical_id: str, properties: Mapping[str, Any], why: dict[str, str]) -> Policy | None:
@@ -664,6 +699,58 @@ def _holds_reference(value: Any) -> bool:
 def _text(value: Any) -> Any:
     """A value as Fn::Equals compares it: booleans as CloudFormation writes them."""
     return ("true" if value else "false") if isinstance(value, bool) else value
+
+
+def _created(logical_id: str, condition: Unknown) -> str:
+    return f"whether {logical_id} is created is known only at deploy ({condition.why})"
+
+
+def _unsure(logical_id: str, properties: Mapping[str, Any]) -> str | None:
+    """Why a resource's existence or one of its values is known only at deploy; None when all are known."""
+    condition = properties.get("__condition__")
+    if isinstance(condition, Unknown):
+        return _created(logical_id, condition)
+    unknown = _first_unknown(properties)
+    return f"{logical_id}: {unknown.why}" if unknown else None
+
+
+def _unlinked(logical_id: str, *keys: str | None) -> str | None:
+    """Why an association's ends are unknown: one of them names no resource of the template or id."""
+    return None if all(keys) else f"what {logical_id} associates is known only at deploy"
+
+
+def _acl_entry(logical_id: str, raw: Mapping[str, Any]) -> AclEntry | Unknown:
+    """A NetworkAclEntry's rule, or why it is unknown: it may not be created, or a value it holds is known
+    only at deploy. A value that is not one AWS takes is an IacError naming the entry."""
+    if unsure := _unsure(logical_id, raw):
+        return Unknown(unsure)
+    protocol = ACL_PROTOCOLS.get(str(raw.get("Protocol", "-1")).lower(), str(raw.get("Protocol")))
+    cidr = raw.get("CidrBlock") or raw.get("Ipv6CidrBlock")
+    ports = raw.get("PortRange") if protocol in ("6", "17") else None
+    number = _port(raw.get("RuleNumber"))
+    bounds = (_port(ports.get("From")), _port(ports.get("To"))) if isinstance(ports, dict) else None
+    if number is None:
+        raise IacError(f"network ACL entry {logical_id}: RuleNumber {raw.get('RuleNumber')!r} is not a number")
+    if not isinstance(cidr, str) or not _is_network(cidr):
+        raise IacError(f"network ACL entry {logical_id}: {cidr!r} is not a CidrBlock or Ipv6CidrBlock")
+    if ports is not None and (bounds is None or None in bounds):
+        raise IacError(f"network ACL entry {logical_id}: PortRange {ports!r} is not From and To port numbers")
+    return AclEntry(
+        number=number,
+        egress=_boolean(raw.get("Egress", False)) is True,
+        allows=str(raw.get("RuleAction", "")).lower() == "allow",
+        protocol=protocol,
+        cidr=cidr,
+        ports=(bounds[0], bounds[1]) if bounds and bounds[0] is not None and bounds[1] is not None else None,
+    )
+
+
+def _is_network(cidr: str) -> bool:
+    try:
+        ipaddress.ip_network(cidr, strict=False)
+    except ValueError:
+        return False
+    return True
 
 
 def _why(value: Any, what: str) -> str:
