@@ -107,6 +107,7 @@ def deploy_members(
             "RoleRegion": REGION,
             "MemberRegions": ",".join(regions),
             "RemediationEnabled": "true",
+            "ReadsBucketPolicies": "true",
             "ConfigRuleFunctionArn": f"arn:aws:lambda:{REGION}:{hub_account_id}:function:vpce-guard-config-rule",
         },
         [hub.organization.ou_id],

@@ -15,6 +15,7 @@ import pytest
 from cfnlint.api import lint, lint_file
 from template_support import FUNCTIONS, TEMPLATE
 
+from vpce_guard.bucket_policies import PERMISSIONS as BUCKET_POLICY_PERMISSIONS
 from vpce_guard.remediation.configuration import READ_PERMISSIONS
 from vpce_guard.remediation.plans import PERMISSIONS
 from vpce_guard.trigger import ACCEPTED_EVENT_NAMES
@@ -52,10 +53,24 @@ def member_resource(member: dict[str, Any], logical_id: str) -> dict[str, Any]:
     return resource
 
 
-def member_actions(member: dict[str, Any], role: str) -> set[str]:
+def member_actions(member: dict[str, Any], role: str, **parameters: str) -> set[str]:
+    """The actions ``role`` allows, as a member stack in the hub's Region creates it with ``parameters``."""
+    resolver = Resolver(
+        parameters={
+            **{
+                name: parameter["Default"] for name, parameter in member["Parameters"].items() if "Default" in parameter
+            },
+            "HubAccountId": "111122223333",
+            "MemberRegions": ["us-east-1"],
+            **parameters,
+        },
+        pseudo_parameters={"AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::AccountId": "444455556666"},
+        conditions=member["Conditions"],
+        resources={},
+    )
     return {
         action
-        for policy in member_resource(member, role)["Properties"]["Policies"]
+        for policy in resolver.resolve(member_resource(member, role)["Properties"]["Policies"])
         for statement in policy["PolicyDocument"]["Statement"]
         if statement["Effect"] == "Allow"
         for action in as_list(statement["Action"])
@@ -436,7 +451,28 @@ def test_the_remediation_role_grants_exactly_the_declared_remediations_and_their
 ) -> None:
     declared = {action for actions in PERMISSIONS.values() for action in actions} | set(READ_PERMISSIONS)
 
-    assert member_actions(member, "RemediationRole") == declared
+    assert member_actions(member, "RemediationRole", ReadsBucketPolicies="true") == declared
+
+
+def test_the_remediation_role_reads_no_bucket_policy_unless_the_hub_does(
+    member: dict[str, Any],
+    hub_transformed: TransformedTemplate,
+    hub: TransformedTemplate,
+    hub_endpoints_only: TransformedTemplate,
+) -> None:
+    """The hub reads member buckets only under its own grants' condition: remediation on and a path to S3
+    (ApiEgress not "endpoints"). A member stack deployed without the hub's word grants no read."""
+    declared = {action for actions in PERMISSIONS.values() for action in actions} | set(READ_PERMISSIONS)
+
+    assert member_actions(member, "RemediationRole") == declared - set(BUCKET_POLICY_PERMISSIONS)
+    assert member["Parameters"]["ReadsBucketPolicies"]["Default"] == "false"
+    assert stackset_parameters(hub_transformed)["ReadsBucketPolicies"] == {
+        "Fn::If": ["ReadsBucketPolicies", "true", "false"]
+    }
+    assert (
+        stackset_parameters(hub)["ReadsBucketPolicies"],
+        stackset_parameters(hub_endpoints_only)["ReadsBucketPolicies"],
+    ) == ("true", "false")
 
 
 @pytest.mark.parametrize(

@@ -31,7 +31,11 @@ PSEUDO_PARAMETERS = {"AWS::Region": "us-east-1", "AWS::Partition": "aws", "AWS::
 ENDPOINT = f"arn:aws:ec2:us-east-1:{ACCOUNT}:vpc-endpoint/vpce-0123456789abcdef0"
 VPC = f"arn:aws:ec2:us-east-1:{ACCOUNT}:vpc/vpc-0123456789abcdef0"
 ROLE = f"arn:aws:iam::{ACCOUNT}:role/acting"
-MEMBER_PARAMETERS = {"MemberRegions": ["us-east-1", "eu-west-1"], "RemediationEnabled": "true"}
+MEMBER_PARAMETERS = {
+    "MemberRegions": ["us-east-1", "eu-west-1"],
+    "RemediationEnabled": "true",
+    "ReadsBucketPolicies": "true",
+}
 QUEUES = (
     "OnChangeDeadLetterQueue",
     "ConfigRuleDeadLetterQueue",
@@ -70,8 +74,12 @@ def changing_statements(statements: list[dict[str, Any]]) -> list[dict[str, Any]
 
 
 def member_remediation_statements(member: dict[str, Any]) -> list[dict[str, Any]]:
+    """The member remediation role's statements, its conditions (ReadsBucketPolicies) resolved."""
     (policy,) = member["Resources"]["RemediationRole"]["Properties"]["Policies"]
-    statements: list[dict[str, Any]] = policy["PolicyDocument"]["Statement"]
+    conditional = Resolver(
+        parameters=MEMBER_PARAMETERS, pseudo_parameters=PSEUDO_PARAMETERS, conditions=member["Conditions"], resources={}
+    )
+    statements: list[dict[str, Any]] = conditional.resolve(policy["PolicyDocument"]["Statement"])
     return statements
 
 

@@ -19,7 +19,7 @@ naming the endpoint in ``aws:SourceVpce``. The change's rollback is exact.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -60,6 +60,10 @@ class BucketPolicies:
             for bucket, policy in sorted(self.policies.items())
         }
         return {bucket: labels for bucket, labels in named.items() if labels}
+
+
+# Reads the account's bucket policies when a plan needs them (BucketPoliciesUnavailable when they cannot be).
+BucketPolicyReader = Callable[[], BucketPolicies]
 
 
 def read_bucket_policies(session: AwsSession, max_buckets: int) -> BucketPolicies:

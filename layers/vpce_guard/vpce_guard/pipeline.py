@@ -14,7 +14,12 @@ from functools import cache, partial
 
 from vpce_guard.accounts import AccountAccessError, Accounts
 from vpce_guard.aws import AwsSession
-from vpce_guard.bucket_policies import BucketPolicies, BucketPoliciesUnavailable, read_bucket_policies
+from vpce_guard.bucket_policies import (
+    BucketPolicies,
+    BucketPoliciesUnavailable,
+    BucketPolicyReader,
+    read_bucket_policies,
+)
 from vpce_guard.checks import select_checks
 from vpce_guard.collect import (
     ServiceDetailsCache,
@@ -32,7 +37,7 @@ from vpce_guard.evidence import (
     tag_setter,
 )
 from vpce_guard.judge import Activity
-from vpce_guard.remediate import Acted, BucketPolicyReader, EvidenceReader, Remediator
+from vpce_guard.remediate import Acted, EvidenceReader, Remediator
 from vpce_guard.scan import ScanResult, scan_live
 from vpce_guard.snapshot import Scope
 from vpce_guard.state import ChangeRecord, Changes, Judged, Record, StateStore

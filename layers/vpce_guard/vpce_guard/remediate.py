@@ -25,7 +25,7 @@ from typing import Any
 
 from vpce_guard.accounts import AccountAccessError
 from vpce_guard.aws import AwsSession
-from vpce_guard.bucket_policies import SOURCE_VPCE, BucketPolicies, BucketPoliciesUnavailable
+from vpce_guard.bucket_policies import BucketPolicyReader
 from vpce_guard.catalog import load_catalog
 from vpce_guard.decisions import Decision, GuardConfig, Mode, exemption_of
 from vpce_guard.evidence import EvidenceUnavailable
@@ -40,11 +40,8 @@ from vpce_guard.throttle import ChangeRate, RateUnknown
 from vpce_guard.vocabulary import ChangeStatus, Status
 
 POLICY_REWRITE = "restrict-endpoint-policy"
-INBOUND_RESOLVER_ONLY = "private-dns-inbound-only"
 # Reads what CloudTrail shows of one endpoint's callers: (endpoint id, the service's IAM prefix).
 EvidenceReader = Callable[[str, str], Activity]
-# Reads the policies of the account's buckets.
-BucketPolicyReader = Callable[[], BucketPolicies]
 
 
 @dataclass
@@ -79,8 +76,8 @@ class Remediator:
     ) -> Acted:
         """``evidence`` reads what CloudTrail shows of an endpoint's callers (endpoint id, IAM prefix), so that
         no policy rewrite denies a caller seen; without it, rewrites are judged on the standard requests only.
-        ``bucket_policies`` reads the account's bucket policies before S3 calls move to a gateway endpoint;
-        without it, that change is a ticket."""
+        ``bucket_policies`` reads the account's bucket policies before S3 calls move to a gateway endpoint, called
+        by the plan only once nothing else stands in the way; without it, that change is a ticket."""
         acted = Acted()
         budget = self.config.change_budget
         holder = uuid.uuid4().hex
@@ -106,18 +103,10 @@ class Remediator:
                 continue
             try:
                 activity = self._activity(evidence, finding, facts)
-                buckets = self._bucket_policies(bucket_policies, finding)
             except EvidenceUnavailable as error:
                 # The callers of the endpoint cannot be known: no rewrite on doubt.
                 plan: Plan | TicketOnly = TicketOnly(
                     finding, f"the callers of {finding.resource_id} could not be read from CloudTrail: {error}"
-                )
-            except BucketPoliciesUnavailable as error:
-                # Whether a bucket would refuse the moved calls cannot be known: no change on doubt.
-                plan = TicketOnly(
-                    finding,
-                    f"the bucket policies of account {finding.account_id} could not be read, and one may name "
-                    f"{finding.resource_id} in {SOURCE_VPCE}: {error}",
                 )
             else:
                 plan = plan_for(
@@ -128,7 +117,7 @@ class Remediator:
                     trusted_accounts=tuple(sorted(self.config.settings.trusted_accounts)),
                     partner_resources=tuple(sorted(self.config.settings.partner_resources)),
                     activity=activity,
-                    bucket_policies=buckets,
+                    bucket_policies=bucket_policies,
                 )
             if isinstance(plan, TicketOnly):
                 self._ticket(acted, judged, finding, ticketed, plan.reason, preview=plan.preview)
@@ -211,13 +200,6 @@ class Remediator:
         if entry is None:
             return {}  # a partner's service: its calls are not in this account's CloudTrail
         return {endpoint.id: evidence(endpoint.id, entry.iam_prefix)}
-
-    @staticmethod
-    def _bucket_policies(reader: BucketPolicyReader | None, finding: Finding) -> BucketPolicies | None:
-        """The account's bucket policies, for a change that moves in-VPC S3 calls to a gateway endpoint."""
-        if reader is None or finding.remediation.action != INBOUND_RESOLVER_ONLY:
-            return None
-        return reader()
 
     def _held_by_tag(self, plan: Plan, finding: Finding, facts: Facts, judged: Judged) -> Status | None:
         """EXEMPT when a resource the change touches is exempt from the check; TICKETED when one's exemption

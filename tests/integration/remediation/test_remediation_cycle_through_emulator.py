@@ -53,7 +53,9 @@ def cycle(request: pytest.FixtureRequest, emulator: Emulator) -> Iterator[Cycle]
         planted = estate.plant(request.param)
         scanning = AwsSession(REGION, endpoint_url=emulator.url)
         finding, facts = estate.find(scanning, planted)
-        plan = plan_for(finding, facts, bucket_policies=read_bucket_policies(scanning, DEFAULT_MAX_BUCKET_POLICIES))
+        plan = plan_for(
+            finding, facts, bucket_policies=lambda: read_bucket_policies(scanning, DEFAULT_MAX_BUCKET_POLICIES)
+        )
         assert isinstance(plan, Plan)
         applying = AwsSession(REGION, endpoint_url=emulator.url)
         emulator.clear_recorded_calls()

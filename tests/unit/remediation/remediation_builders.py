@@ -26,7 +26,7 @@ from unit.checks.facts_builders import (
     vpc,
 )
 
-from vpce_guard.bucket_policies import BucketPolicies
+from vpce_guard.bucket_policies import BucketPolicies, BucketPoliciesUnavailable
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.facts import Endpoint, Facts
 from vpce_guard.findings import Finding
@@ -82,19 +82,34 @@ def account_policy(*statements: Mapping[str, Any]) -> dict[str, Any]:
     return {"Version": "2012-10-17", "Statement": [bounded, *statements]}
 
 
+@dataclasses.dataclass
+class BucketReads:
+    """A reader of the account's bucket policies, as the pipeline gives the plan one: it answers ``read`` (or
+    raises it, when they cannot be read) and counts how often it was asked (``asked``)."""
+
+    read: BucketPolicies | BucketPoliciesUnavailable
+    asked: int = 0
+
+    def __call__(self) -> BucketPolicies:
+        self.asked += 1
+        if isinstance(self.read, BucketPoliciesUnavailable):
+            raise self.read
+        return self.read
+
+
 def buckets(
     policies: Mapping[str, Mapping[str, Any]] | None = None,
     *,
     unread: Mapping[str, str] | None = None,
     listed: int | None = None,
     max_buckets: int = 1000,
-) -> BucketPolicies:
-    """The account's bucket policies as read: ``policies`` by bucket, the buckets whose policy could not be read
-    and why, and ``listed`` buckets in all (those without a policy too); over ``max_buckets``, none was read."""
+) -> BucketReads:
+    """A reader of the account's bucket policies: ``policies`` by bucket, the buckets whose policy could not be
+    read and why, and ``listed`` buckets in all (those without a policy too); over ``max_buckets``, none is read."""
     parsed = {bucket: parse_policy(json.dumps(document)) for bucket, document in (policies or {}).items()}
     count = len(parsed) + len(unread or {}) if listed is None else listed
     gets = 0 if count > max_buckets else count
-    return BucketPolicies(count, max_buckets, 1 + gets, parsed, dict(unread or {}))
+    return BucketReads(BucketPolicies(count, max_buckets, 1 + gets, parsed, dict(unread or {})))
 
 
 # An account without buckets: nothing to refuse a call moved to a gateway endpoint.

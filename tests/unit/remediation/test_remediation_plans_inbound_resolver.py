@@ -1,4 +1,5 @@
-"""private-dns-inbound-only: one test per scenario of the playbook's docstring."""
+"""private-dns-inbound-only: one test per scenario of the playbook's docstring, and the bucket policies read only
+once nothing else stands in the way."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ from dataclasses import replace
 from typing import Any
 
 import pytest
-from remediation_builders import NO_BUCKETS, account_policy, buckets, planned, ticketed, with_policy
+from remediation_builders import NO_BUCKETS, BucketReads, account_policy, buckets, planned, ticketed, with_policy
 from unit.checks.facts_builders import (
     CLIENT_SG,
     ENDPOINT_SG,
@@ -23,6 +24,7 @@ from unit.checks.facts_builders import (
     tcp_rule,
 )
 
+from vpce_guard.bucket_policies import BucketPoliciesUnavailable
 from vpce_guard.facts import Endpoint, Facts, IngressRule, SecurityGroup
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.remediation.model import ApiCall
@@ -233,6 +235,15 @@ def test_more_buckets_than_the_configured_maximum_is_a_ticket_saying_why() -> No
     assert "has more than 10 buckets (max_bucket_policies)" in ticket.reason
 
 
+def test_buckets_that_could_not_be_listed_are_a_ticket_saying_why() -> None:
+    unavailable = BucketReads(BucketPoliciesUnavailable("ListBuckets failed: AccessDenied: Access Denied"))
+
+    ticket = ticketed(BYPASS, estate(gateway()), bucket_policies=unavailable)
+
+    assert "the bucket policies of account 111122223333 could not be read, and one may name" in ticket.reason
+    assert "ListBuckets failed: AccessDenied" in ticket.reason
+
+
 def test_bucket_policies_not_read_are_a_ticket() -> None:
     ticket = ticketed(BYPASS, estate(gateway()))
 
@@ -245,3 +256,31 @@ def test_a_dynamodb_interface_endpoint_is_a_ticket_its_tables_policies_not_read(
     ticket = ticketed(BYPASS, dynamodb, bucket_policies=NO_BUCKETS)
 
     assert "the resource policies of com.amazonaws.us-east-1.dynamodb's resources are not read" in ticket.reason
+
+
+@pytest.mark.parametrize(
+    "blocked",
+    [
+        pytest.param(estate(gateway(route_table_ids=(PUBLIC_TABLE,))), id="a route table without the gateway"),
+        pytest.param(estate(gateway(BUCKETS)), id="a narrower gateway policy"),
+        pytest.param(estate(gateway(), groups=[client(tcp_rule(cidrs=[VPC_CIDR]))]), id="a group cut off"),
+        pytest.param(estate(gateway(service="dynamodb"), service="dynamodb"), id="a DynamoDB endpoint"),
+    ],
+)
+def test_a_plan_that_tickets_for_another_reason_reads_no_bucket_policy_and_names_that_reason(blocked: Facts) -> None:
+    """Reading costs a ListBuckets and a GetBucketPolicy a bucket: paid only when nothing else stands in the way,
+    and a failed read never hides the real blocker."""
+    reader = BucketReads(BucketPoliciesUnavailable("ListBuckets failed: AccessDenied: Access Denied"))
+
+    ticket = ticketed(BYPASS, blocked, bucket_policies=reader)
+
+    assert reader.asked == 0
+    assert "could not be read" not in ticket.reason
+
+
+def test_a_plan_with_nothing_else_in_its_way_reads_the_bucket_policies_once() -> None:
+    reader = buckets()
+
+    planned(BYPASS, estate(gateway()), bucket_policies=reader)
+
+    assert reader.asked == 1

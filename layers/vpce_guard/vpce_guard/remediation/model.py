@@ -11,7 +11,7 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from vpce_guard.bucket_policies import BucketPolicies
+from vpce_guard.bucket_policies import BucketPolicyReader
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.judge import Activity
@@ -128,15 +128,16 @@ class PlanOptions:
     """What a playbook may do beyond its own finding: bound policies to this organization (else to the
     endpoint owner's account and the trusted accounts), keeping the partner resources named, and fix the
     VPC's DNS attributes first when vpc-dns-disabled is enforced. ``activity`` is what CloudTrail showed of
-    the endpoints' use, by endpoint id: every caller seen must keep its access. ``bucket_policies`` is what was
-    read of the account's bucket policies before S3 calls move to a gateway endpoint (None: not read)."""
+    the endpoints' use, by endpoint id: every caller seen must keep its access. ``bucket_policies`` reads the
+    account's bucket policies before S3 calls move to a gateway endpoint (None: they cannot be read): called only
+    once nothing else stands in the way, so a plan that tickets for another reason costs no S3 call."""
 
     org_id: str | None = None
     fix_vpc_dns: bool = False
     trusted_accounts: tuple[str, ...] = ()
     partner_resources: tuple[str, ...] = ()
     activity: Mapping[str, Activity] = field(default_factory=dict)
-    bucket_policies: BucketPolicies | None = None
+    bucket_policies: BucketPolicyReader | None = None
 
 
 Planner = Callable[[Finding, Facts, PlanOptions], "Plan | TicketOnly"]

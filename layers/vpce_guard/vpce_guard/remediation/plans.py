@@ -1,6 +1,7 @@
 """Plans: a finding and the facts it came from, turned into the exact API calls that fix it, or a ticket.
 
-``plan_for`` is pure (no AWS call): the same finding and facts always give the same plan, which is what
+``plan_for`` makes no AWS call itself (what must be read, the bucket policies, is read by the reader it is given):
+the same finding and facts, and the same reads, always give the same plan, which is what
 dry-run prints, what the state table records before anything changes, and what the executor runs. Each
 remediation action has one playbook (``playbooks/``) declaring the IAM actions its plans and their
 rollbacks may call; ``PERMISSIONS`` gathers them, so the deployment's policy can be held to them.
@@ -10,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from vpce_guard.bucket_policies import BucketPolicies
+from vpce_guard.bucket_policies import BucketPolicyReader
 from vpce_guard.facts import Facts
 from vpce_guard.findings import Finding
 from vpce_guard.judge import Activity
@@ -60,15 +61,15 @@ def plan_for(
     trusted_accounts: tuple[str, ...] = (),
     partner_resources: tuple[str, ...] = (),
     activity: Mapping[str, Activity] | None = None,
-    bucket_policies: BucketPolicies | None = None,
+    bucket_policies: BucketPolicyReader | None = None,
 ) -> Plan | TicketOnly:
     """The plan for ``finding``, made from the facts it was found in.
 
     ``org_id`` bounds rewritten policies to the organization instead of the endpoint owner's account and
     ``trusted_accounts`` (partners keep their access, and their ``partner_resources`` stay reachable);
     ``activity`` is what CloudTrail showed of each endpoint's use (every caller seen keeps its access);
-    ``bucket_policies`` what was read of the account's bucket policies (no bucket may refuse the calls an S3
-    change moves to a gateway endpoint);
+    ``bucket_policies`` reads the account's bucket policies, called only when an S3 change that moves calls to a
+    gateway endpoint has nothing else in its way (no bucket may refuse the moved calls);
     ``fix_vpc_dns`` (vpc-dns-disabled in enforce mode) lets private DNS be turned on after the VPC's DNS
     attributes. Raises ValueError for a remediation action no playbook serves, or a finding whose resource
     is not in ``facts``.

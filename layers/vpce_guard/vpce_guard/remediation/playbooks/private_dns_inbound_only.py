@@ -17,7 +17,8 @@ denies a caller; where the facts are in doubt, a ticket):
   cover the service's addresses. The interface endpoint's own groups are judged too, in case clients share them;
 - no policy of the account's own buckets names the interface endpoint in ``aws:SourceVpce`` (a call through
   the gateway carries the gateway's id there), and every one of them could be read
-  (``vpce_guard.bucket_policies``: read only when this plan is made, at most ``max_bucket_policies`` buckets).
+  (``vpce_guard.bucket_policies``: read only when this plan is made and every test above passed, at most
+  ``max_bucket_policies`` buckets, so a ticket for another reason costs no S3 call and names its real cause).
 
 What cannot be read stays in the plan's text as residual risk: buckets of other accounts, access point policies
 and identity or organization policies naming the endpoint. The rollback is exact: the option turned back off.
@@ -35,14 +36,15 @@ Scenarios:
 - a bucket policy naming the endpoint in aws:SourceVpce (any operator, any case of the key, by a wildcard too)
   -> ticket naming the bucket(s) and statement(s);
 - a bucket whose policy could not be read (AccessDenied, any other error) -> ticket naming it and the error;
-- more buckets than ``max_bucket_policies``, or the bucket policies not read at all -> ticket saying so;
+- the buckets could not be listed (the role refused, no path to S3) -> ticket saying why;
+- more buckets than ``max_bucket_policies``, or no reader of the bucket policies -> ticket saying so;
 - a DynamoDB interface endpoint -> ticket: its tables' resource policies, which may name it, are not read.
 """
 
 from __future__ import annotations
 
 from vpce_guard.bucket_policies import PERMISSIONS as BUCKET_POLICY_PERMISSIONS
-from vpce_guard.bucket_policies import SOURCE_VPCE, BucketPolicies
+from vpce_guard.bucket_policies import SOURCE_VPCE, BucketPolicies, BucketPoliciesUnavailable
 from vpce_guard.catalog import load_catalog
 from vpce_guard.facts import IPV4_ANYWHERE, Endpoint, Facts, SecurityGroup
 from vpce_guard.findings import Finding
@@ -102,12 +104,20 @@ def plan(finding: Finding, facts: Facts, options: PlanOptions) -> Plan | TicketO
             f"the resource policies of {endpoint.service_name}'s resources are not read: one naming {endpoint.id} in "
             f"{SOURCE_VPCE} would refuse the calls once they take the gateway endpoint; check them, {then}",
         )
-    read = options.bucket_policies
-    if read is None:
+    if options.bucket_policies is None:
         return TicketOnly(
             finding,
             f"the bucket policies of account {finding.account_id} were not read, and one may name {endpoint.id} in "
             f"{SOURCE_VPCE}; read them, {then}",
+        )
+    try:
+        read = options.bucket_policies()
+    except BucketPoliciesUnavailable as error:
+        # Whether a bucket would refuse the moved calls cannot be known: no change on doubt.
+        return TicketOnly(
+            finding,
+            f"the bucket policies of account {finding.account_id} could not be read, and one may name {endpoint.id} "
+            f"in {SOURCE_VPCE}: {error}; {then}",
         )
     refusal = _refusal(finding, endpoint, read)
     if refusal is not None:
