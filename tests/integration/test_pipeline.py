@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 from evaluation_clock import Clock
 
@@ -221,7 +221,7 @@ def test_deleting_an_endpoint_aws_no_longer_lists_resolves_its_findings(
     )
     assert evaluation is not None
     gone = "vpce-0aaaaaaaaaaaaaaaa"
-    store.record(evaluation.judged, [dataclasses.replace(f, resource_id=gone) for f in evaluation.result.findings])
+    store.record(evaluation.judged, [msgspec.structs.replace(f, resource_id=gone) for f in evaluation.result.findings])
 
     pipeline.on_change(change("cloudtrail-delete-vpc-endpoints-one", **{SAMPLE_GATEWAY: gone}))
 

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import cloudtrail_support
+import msgspec
 import pytest
 from evaluation_clock import Clock
 
@@ -251,7 +251,7 @@ def test_a_remediated_finding_stays_remediated_when_the_next_evaluation_no_longe
     second = guard.evaluate(ACCOUNT, Scope(REGION, (vpc.id,)))
 
     assert (status_of(store, endpoint), second.changes.writes) == (Status.REMEDIATED, 0)
-    assert dataclasses.asdict(second.changes)["resolved"] == []
+    assert msgspec.structs.asdict(second.changes)["resolved"] == []
 
 
 @pytest.fixture

@@ -8,12 +8,12 @@ choice is set by script with the change event a choice fires, as a headless brow
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import struct
 from datetime import UTC, datetime
 from pathlib import Path
 
+import msgspec
 import pytest
 from browser_support import Page, browser
 from html_support import parse
@@ -144,7 +144,7 @@ def test_the_state_tables_page_fits_the_window_and_filters_by_status(tmp_path: P
         endpoints=[interface_endpoint(subnets=private_subnets()[:1], service="sts")], services=[aws_service("sts")]
     )
     (gap,) = run_checks(estate, CheckSettings())
-    findings = [gap, dataclasses.replace(gap, resource_id="vpce-0fixed00000000001", detail=LONG_DETAIL)]
+    findings = [gap, msgspec.structs.replace(gap, resource_id="vpce-0fixed00000000001", detail=LONG_DETAIL)]
     seen = "2025-02-28T09:15:00.123456+00:00"
     recorded = [Recorded(Status.TICKETED, seen, seen), Recorded(Status.RESOLVED, seen, seen)]
     report = tmp_path / "report.html"
@@ -172,16 +172,16 @@ def test_the_state_tables_page_fits_the_window_and_filters_by_status(tmp_path: P
 
 def test_markup_from_aws_stays_inert_text_in_the_browser(tmp_path: Path) -> None:
     markup = '<script>window.ran = 1</script><img src="x" onerror="window.ran = 2">'
-    endpoint = dataclasses.replace(
+    endpoint = msgspec.structs.replace(
         interface_endpoint(subnets=private_subnets()[:1], service="sts"), tags={"Name": markup}
     )
     estate = facts(
         endpoints=[endpoint],
-        vpcs=[dataclasses.replace(vpc(), tags={"Name": markup})],
+        vpcs=[msgspec.structs.replace(vpc(), tags={"Name": markup})],
         services=[aws_service("sts")],
     )
     findings = run_checks(estate, CheckSettings())
-    findings.append(dataclasses.replace(findings[0], detail=markup, evidence={"policy": {"Sid": markup}}))
+    findings.append(msgspec.structs.replace(findings[0], detail=markup, evidence={"policy": {"Sid": markup}}))
     report = tmp_path / "report.html"
     report.write_text(scan_report_html(findings, [estate], generated_at=datetime.now(UTC)), "ascii")
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 import pytest
 
 from vpce_guard.aws import AwsSession
@@ -66,7 +66,7 @@ def test_a_changed_finding_is_updated_keeping_first_seen(store: StateStore) -> N
     store.record(judged(T0), [finding()])
     later = T0 + timedelta(hours=1)
 
-    changes = store.record(judged(later), [dataclasses.replace(finding(), severity=Severity.LOW)])
+    changes = store.record(judged(later), [msgspec.structs.replace(finding(), severity=Severity.LOW)])
 
     (record,) = store.records(ACCOUNT, REGION)
     assert changes.updated == ["vpce-1/private-dns-disabled"]

@@ -5,9 +5,9 @@ comment."""
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 
 import pytest
+from msgspec.structs import replace
 from notify_support import ACCOUNT, ENDPOINT, ticketed_change
 
 from vpce_guard.notify.http import DeliveryError

@@ -4,10 +4,10 @@ finding's key, resolved when closed) and SNS (subject, body and filterable attri
 from __future__ import annotations
 
 import json
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
 from vpce_guard.notify.opscenter import FINDING_KEY, LAST_CHANGE, OpsCenterTickets

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from notify_support import ACCOUNT, ENDPOINT, REGION, T0, deliver_like_lambda, dns_finding, record
 
 from vpce_guard.notify.function import deliver_batch

@@ -4,7 +4,6 @@ someone, archived once it needs nobody. No AWS."""
 
 from __future__ import annotations
 
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -12,6 +11,7 @@ import botocore.session
 import pytest
 from botocore.validate import ParamValidator
 from misbehaving import serving
+from msgspec.structs import replace
 from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
 from vpce_guard.aws import AwsSession

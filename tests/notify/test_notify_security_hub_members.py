@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Iterator
-from dataclasses import replace
 from datetime import timedelta
 from typing import Any
 
 import pytest
 from integration.org_support import NOTIFIER, OUTSIDER, ROLES, Hub, org_with_members
+from msgspec.structs import replace
 from notify_support import ENDPOINT, REGION, T0, deliver_like_lambda, dns_finding
 
 from vpce_guard.findings import Finding

@@ -6,10 +6,10 @@ from __future__ import annotations
 import json
 import logging
 import os
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from notify_support import ACCOUNT, ENDPOINT, REGION, VPC, ticketed_change
 
 from vpce_guard.aws import AwsSession

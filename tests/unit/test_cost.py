@@ -8,11 +8,11 @@ $3.285 through NAT at $0.045.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 from datetime import UTC, date, datetime, timedelta
 
+import msgspec
 import pytest
 from unit.checks.facts_builders import (
     ACCOUNT_ID,
@@ -54,7 +54,7 @@ def endpoint(endpoint_id: str, zones: int = 3, **options: str) -> Endpoint:
 
 def estate(*endpoints: Endpoint, processed: dict[str, float] | None = None) -> Facts:
     traffic = Traffic(WINDOW, processed if processed is not None else {e.id: 0.0 for e in endpoints})
-    return dataclasses.replace(facts(endpoints=endpoints), traffic=traffic)
+    return msgspec.structs.replace(facts(endpoints=endpoints), traffic=traffic)
 
 
 def finding(check_id: str, resource_id: str) -> Finding:
@@ -223,7 +223,7 @@ def test_totals_add_up_the_hours_the_data_nat_and_the_certain_and_possible_savin
 
     # hours: (3 + 3 + 2) x 730 x 0.01 = 58.40; data: (73 + 146) GB x 0.01 = 2.19; NAT: 219 x 0.045 = 9.855;
     # saved for sure: the idle endpoint's 21.90; up to: also the bypassing endpoint's 1.46 of data.
-    assert dataclasses.astuple(totals) == pytest.approx((4, 58.40, 2.19, 9.855, 21.90, 23.36))
+    assert msgspec.structs.astuple(totals) == pytest.approx((4, 58.40, 2.19, 9.855, 21.90, 23.36))
     assert totals.total_usd == pytest.approx(60.59)
 
 

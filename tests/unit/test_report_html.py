@@ -3,11 +3,11 @@ draws each VPC's zones from the facts, and for the state table's findings says w
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from datetime import UTC, datetime
 from typing import Any
 
+import msgspec
 import pytest
 from html_support import Element, assert_self_contained, grid_cells, parse
 from unit.checks.facts_builders import (
@@ -69,7 +69,7 @@ def finding(check_id: str, severity: Severity, resource_id: str = SINGLE_ZONE, *
         title=check.title,
         detail=f"{check_id} on {resource_id}",
     )
-    return dataclasses.replace(base, **changes)
+    return msgspec.structs.replace(base, **changes)
 
 
 def rows(document: Element) -> list[Element]:
@@ -94,8 +94,10 @@ def test_the_checks_link_goes_to_the_readme_only_where_its_address_is_given() ->
 
 @pytest.mark.parametrize("markup", [SCRIPT, IMAGE])
 def test_markup_in_a_tag_a_name_or_a_policy_is_shown_as_text(markup: str) -> None:
-    tagged = dataclasses.replace(interface_endpoint(SINGLE_ZONE, service="sts", subnets=[AZ4]), tags={"Name": markup})
-    named = dataclasses.replace(vpc(), tags={"Name": markup})
+    tagged = msgspec.structs.replace(
+        interface_endpoint(SINGLE_ZONE, service="sts", subnets=[AZ4]), tags={"Name": markup}
+    )
+    named = msgspec.structs.replace(vpc(), tags={"Name": markup})
     estate = facts(endpoints=[tagged], vpcs=[named], services=[aws_service("sts")])
     findings = [
         *run_checks(estate, CheckSettings()),
@@ -114,7 +116,7 @@ def test_markup_in_a_tag_a_name_or_a_policy_is_shown_as_text(markup: str) -> Non
 
 
 def test_the_page_is_ascii_whatever_the_text_from_aws_holds() -> None:
-    tagged = dataclasses.replace(interface_endpoint(SINGLE_ZONE, subnets=[AZ4]), tags={"Name": "caf\u00e9 \udc80"})
+    tagged = msgspec.structs.replace(interface_endpoint(SINGLE_ZONE, subnets=[AZ4]), tags={"Name": "caf\u00e9 \udc80"})
 
     page = scan_report_html([], [facts(endpoints=[tagged])], generated_at=WRITTEN)
 
@@ -164,7 +166,7 @@ def test_the_vpcs_with_the_most_missing_zones_come_first() -> None:
         subnets=covered,
         services=[aws_service()],
     )
-    gapless_and_gappy = dataclasses.replace(
+    gapless_and_gappy = msgspec.structs.replace(
         estate(),
         endpoints=(*estate().endpoints, *gapless.endpoints),
         vpcs={**estate().vpcs, **gapless.vpcs},
@@ -237,7 +239,7 @@ def recorded(status: Status) -> Recorded:
 
 def test_the_state_tables_page_shows_each_findings_status_and_draws_zones_only_from_open_az_coverage() -> None:
     open_gap = run_checks(estate(), CheckSettings())[0]
-    closed_gap = dataclasses.replace(open_gap, resource_id="vpce-0fixedlongago01")
+    closed_gap = msgspec.structs.replace(open_gap, resource_id="vpce-0fixedlongago01")
     findings = [open_gap, closed_gap, finding("private-dns-disabled", Severity.HIGH)]
 
     document = parse(

@@ -3,7 +3,6 @@ with what GitHub code scanning reads; check-policy's results located at their st
 
 from __future__ import annotations
 
-import dataclasses
 import hashlib
 import importlib
 import io
@@ -11,6 +10,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import pytest
 from sarif_support import SCHEMA, SCHEMA_FILE, assert_code_scanning_fields, valid_sarif
 
@@ -70,7 +70,7 @@ def finding(**changes: Any) -> Finding:
         evidence={"private_dns_enabled": False},
         remediation=Remediation(check.remediation_action, check.automatic),
     )
-    return dataclasses.replace(base, **changes)
+    return msgspec.structs.replace(base, **changes)
 
 
 def scan_log(*findings: Finding, **options: Any) -> dict[str, Any]:

@@ -3,8 +3,7 @@ unknown, from a scan's facts or from the evidence of recorded az-coverage findin
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 from unit.checks.facts_builders import (
     ACCOUNT_ID,
     REGION,
@@ -56,7 +55,9 @@ def test_a_service_not_described_leaves_the_zones_without_a_subnet_unknown() -> 
 
 
 def test_an_endpoint_subnet_missing_from_the_facts_leaves_the_other_zones_unknown() -> None:
-    endpoint = dataclasses.replace(interface_endpoint(subnets=[AZ4]), subnet_ids=(AZ4.id, "subnet-0notread00000001"))
+    endpoint = msgspec.structs.replace(
+        interface_endpoint(subnets=[AZ4]), subnet_ids=(AZ4.id, "subnet-0notread00000001")
+    )
 
     estate = facts(endpoints=[endpoint], services=[aws_service()])
 
@@ -141,8 +142,8 @@ def test_a_single_zone_finding_names_the_zone_its_vpc_has_beside_its_workloads()
 
 def test_a_zone_another_findings_evidence_names_is_unknown_for_this_one() -> None:
     one = az_finding(facts(endpoints=[interface_endpoint("vpce-0one", subnets=[AZ4])], services=[aws_service()]))
-    other = dataclasses.replace(one, resource_id="vpce-0other", evidence={**one.evidence, "workload_zone_ids": []})
-    other = dataclasses.replace(other, evidence={**other.evidence, "missing_zone_ids": ["use1-az6"]})
+    other = msgspec.structs.replace(one, resource_id="vpce-0other", evidence={**one.evidence, "workload_zone_ids": []})
+    other = msgspec.structs.replace(other, evidence={**other.evidence, "missing_zone_ids": ["use1-az6"]})
 
     (grid,) = grids_of_findings([one, other])
 
@@ -152,4 +153,4 @@ def test_a_zone_another_findings_evidence_names_is_unknown_for_this_one() -> Non
 def test_findings_of_other_checks_give_no_grid() -> None:
     finding = az_finding(facts(endpoints=[interface_endpoint(subnets=[AZ4])], services=[aws_service()]))
 
-    assert grids_of_findings([dataclasses.replace(finding, check_id="private-dns-disabled")]) == []
+    assert grids_of_findings([msgspec.structs.replace(finding, check_id="private-dns-disabled")]) == []

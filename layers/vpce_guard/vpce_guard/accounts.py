@@ -21,8 +21,9 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import msgspec
 
 from vpce_guard.aws import (
     CALL_ERRORS,
@@ -47,8 +48,7 @@ NOT_IN_ORGANIZATION = "NotInOrganization"
 logger = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class MemberRoles:
+class MemberRoles(msgspec.Struct, frozen=True):
     """The names of the roles every member account holds for the hub (the member template's parameters);
     a function that only reports (the Config rule's) knows no remediation role, and the notifier knows the
     findings role alone."""

@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 import botocore.session
+import msgspec
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 from botocore.parsers import ResponseParserError
@@ -24,8 +25,7 @@ from botocore.parsers import ResponseParserError
 CLIENT_CONFIG = Config(user_agent_extra="vpce-guard")
 
 
-@dataclass(frozen=True)
-class Retries:
+class Retries(msgspec.Struct, frozen=True):
     """How a client retries where neither the environment (AWS_RETRY_MODE, AWS_MAX_ATTEMPTS) nor the
     profile (retry_mode, max_attempts) says: what is set there always wins, so the emulator's single attempt
     and the sweep worker's adaptive retries hold. Standard mode retries throttling and transient errors with
@@ -122,8 +122,7 @@ class ApiCallCounter:
         return f"{self.total} API calls ({by_operation})" if self.calls else "0 API calls"
 
 
-@dataclass(frozen=True)
-class TemporaryCredentials:
+class TemporaryCredentials(msgspec.Struct, frozen=True):
     """Credentials from sts:AssumeRole, and when they stop working."""
 
     access_key_id: str

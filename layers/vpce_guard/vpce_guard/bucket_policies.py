@@ -21,8 +21,9 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from vpce_guard.aws import CALL_ERRORS, AwsSession, error_code_and_reason
 from vpce_guard.policy import Policy, PolicyError, parse_policy, statements_conditioned_on
@@ -37,8 +38,7 @@ class BucketPoliciesUnavailable(Exception):
     """The account's buckets could not be listed; the message names the call and the cause."""
 
 
-@dataclass(frozen=True)
-class BucketPolicies:
+class BucketPolicies(msgspec.Struct, frozen=True):
     """What was read of an account's bucket policies: each bucket's policy (none for a bucket without one), why
     a bucket's could not be read, how many buckets were listed (at most one more than ``max_buckets``: then
     no policy was read), and the API calls made."""
@@ -46,8 +46,8 @@ class BucketPolicies:
     listed: int
     max_buckets: int
     calls: int
-    policies: Mapping[str, Policy] = field(default_factory=dict)
-    unread: Mapping[str, str] = field(default_factory=dict)
+    policies: Mapping[str, Policy] = msgspec.field(default_factory=dict)
+    unread: Mapping[str, str] = msgspec.field(default_factory=dict)
 
     @property
     def over_limit(self) -> bool:

@@ -18,12 +18,12 @@ import time
 import traceback
 import urllib.parse
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import TypeVar
 
 from botocore.exceptions import ProfileNotFound
+from msgspec.structs import replace
 
 from vpce_guard import __version__, identifiers
 from vpce_guard.accounts import Accounts, MemberRoles, organization_accounts

@@ -21,8 +21,10 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field, replace
 from typing import Any, TypeVar
+
+import msgspec
+from msgspec.structs import replace
 
 from vpce_guard.aws import CALL_ERRORS, AwsSession, CollectionError
 from vpce_guard.catalog import load_catalog
@@ -76,14 +78,13 @@ _PATHS = {
 }
 
 
-@dataclass
-class ServiceDetailsCache:
+class ServiceDetailsCache(msgspec.Struct):
     """DescribeVpcEndpointServices answers kept per region for a while: what a region offers changes rarely,
     so a warm function need not ask again for every event."""
 
     max_age: float = SERVICE_DETAILS_MAX_AGE
     clock: Callable[[], float] = time.monotonic
-    _entries: dict[str, tuple[float, Any]] = field(default_factory=dict)
+    _entries: dict[str, tuple[float, Any]] = msgspec.field(default_factory=dict)
 
     def get(self, region: str) -> Any | None:
         entry = self._entries.get(region)

@@ -14,10 +14,10 @@ limit), each with the rule invocation's result token.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+import msgspec
 from aws_lambda_powertools.utilities.data_classes import AWSConfigRuleEvent
 from aws_lambda_powertools.utilities.data_classes.aws_config_rule_event import (
     AWSConfigConfigurationChanged,
@@ -36,8 +36,7 @@ EVALUATIONS_PER_CALL = 100
 ANNOTATION_LIMIT = 256
 
 
-@dataclass(frozen=True)
-class RuleInvocation:
+class RuleInvocation(msgspec.Struct, frozen=True):
     """What one Config rule invocation asks: the whole region, or one configuration item."""
 
     message_type: str
@@ -55,8 +54,7 @@ class RuleInvocation:
         return self.message_type == SCHEDULED
 
 
-@dataclass(frozen=True)
-class ConfigEvaluation:
+class ConfigEvaluation(msgspec.Struct, frozen=True):
     resource_id: str
     compliance: str
     annotation: str

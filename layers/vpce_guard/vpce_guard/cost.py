@@ -29,12 +29,12 @@ from __future__ import annotations
 import datetime as dt
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
 from importlib import resources
 from typing import Annotated, Literal
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vpce_guard import identifiers
@@ -148,8 +148,7 @@ def prices_for(
     return known.model_copy(update=configured)
 
 
-@dataclass(frozen=True)
-class Saving:
+class Saving(msgspec.Struct, frozen=True):
     """What acting on one cost finding would save a month; ``up_to``: at most that much."""
 
     check_id: str
@@ -157,8 +156,7 @@ class Saving:
     up_to: bool
 
 
-@dataclass(frozen=True)
-class EndpointCost:
+class EndpointCost(msgspec.Struct, frozen=True):
     """One endpoint's month: its hours, its data (scaled from the window), what the same bytes would cost
     through NAT where it carried any, and what its cost findings would save. ``bytes_processed`` is over the
     window, None where not read (a gateway endpoint, or CloudWatch did not answer)."""
@@ -186,8 +184,7 @@ class EndpointCost:
         return max(self.savings, key=lambda saving: saving.usd, default=None)
 
 
-@dataclass(frozen=True)
-class Totals:
+class Totals(msgspec.Struct, frozen=True):
     """Sums over endpoints. ``would_save_usd`` counts the certain savings; ``would_save_up_to_usd`` adds the
     savings that are at most their figure."""
 
@@ -266,8 +263,7 @@ def price_endpoints(facts: Facts, findings: Iterable[Finding], prices: RegionPri
     return sorted(rows, key=lambda row: (row.account_id, row.region, row.vpc_id, row.endpoint_id))
 
 
-@dataclass(frozen=True)
-class CostReport:
+class CostReport(msgspec.Struct, frozen=True):
     """The priced endpoints of every account and region read, over one window, with the prices used."""
 
     window: TrafficWindow

@@ -44,12 +44,13 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any
 
+import msgspec
+from msgspec.structs import replace
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
 from pydantic_core import ErrorDetails
 
@@ -210,15 +211,14 @@ def _shown(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-@dataclass(frozen=True)
-class GuardConfig:
-    modes: Mapping[str, Mode] = field(default_factory=dict)
+class GuardConfig(msgspec.Struct, frozen=True):
+    modes: Mapping[str, Mode] = msgspec.field(default_factory=dict)
     dry_run: bool = False
     change_budget: int = DEFAULT_CHANGE_BUDGET
     max_changes_per_hour: int = DEFAULT_MAX_CHANGES_PER_HOUR
     exemption_max_days: int = DEFAULT_EXEMPTION_MAX_DAYS
-    settings: CheckSettings = field(default_factory=CheckSettings)
-    prices: Mapping[str, PriceOverride] = field(default_factory=dict)
+    settings: CheckSettings = msgspec.field(default_factory=CheckSettings)
+    prices: Mapping[str, PriceOverride] = msgspec.field(default_factory=dict)
     # The most buckets whose policies are read before S3 calls move to a gateway endpoint; more is doubt.
     max_bucket_policies: int = DEFAULT_MAX_BUCKET_POLICIES
     # Why nothing may be changed (an invalid configuration, another organization's id): every finding an
@@ -298,8 +298,7 @@ class GuardConfig:
         return replace(config, settings=replace(config.settings, org_ids=stack_orgs), held_because=held_because)
 
 
-@dataclass(frozen=True)
-class Exemption:
+class Exemption(msgspec.Struct, frozen=True):
     """What a resource's ``vpce-guard:exempt`` tag says: the checks it names (None: every check), until when,
     and, when it grants nothing, why (``refused``: unreadable, no ``until=``, beyond the cap, expired)."""
 
@@ -352,8 +351,7 @@ def exemption_of(tags: Mapping[str, str], today: date, max_days: int) -> Exempti
     return Exemption(value, named, until, refused)
 
 
-@dataclass(frozen=True)
-class Decision:
+class Decision(msgspec.Struct, frozen=True):
     finding: Finding
     mode: Mode
     exempt: bool = False

@@ -41,6 +41,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from botocore.exceptions import ClientError
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
@@ -125,8 +126,7 @@ class CloudTrailRecord(_Record):
     error_code: str | None = Field(default=None, alias="errorCode")
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(msgspec.Struct, frozen=True):
     """Who made a call, as an endpoint policy sees the principal.
 
     ``identity_type`` is CloudTrail's ``userIdentity.type`` (``AssumedRole``, ``IAMUser``, ``Root``,
@@ -142,8 +142,7 @@ class Caller:
     account_id: str | None
 
 
-@dataclass(frozen=True)
-class ActionUse:
+class ActionUse(msgspec.Struct, frozen=True):
     """How often one caller called one action (``<iam prefix>:<eventName>``) through the endpoint, and when
     last; ``failed_calls`` of them carried an ``errorCode``."""
 
@@ -154,8 +153,7 @@ class ActionUse:
     last_seen: datetime
 
 
-@dataclass(frozen=True)
-class EndpointActivity:
+class EndpointActivity(msgspec.Struct, frozen=True):
     """What event history says about one endpoint over ``start`` to ``end``.
 
     ``events_read`` counts every event of ``event_source`` read, through any endpoint or none; ``uses`` holds
@@ -362,8 +360,7 @@ class _CreateTagsParameters(_Record):
     tag_set: _TagSet = Field(alias="tagSet")
 
 
-@dataclass(frozen=True)
-class TagSetter:
+class TagSetter(msgspec.Struct, frozen=True):
     """Who last set a tag on a resource, as CloudTrail recorded the CreateTags call (see ``Caller``)."""
 
     principal: str

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import cached_property
 from ipaddress import ip_network
 from typing import Any, TypeVar
+
+import msgspec
 
 from vpce_guard.catalog import same_service
 from vpce_guard.findings import Problem
@@ -51,8 +52,7 @@ METRIC_DATA_READ = frozenset({"Complete", "PartialData"})
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
-class Endpoint:
+class Endpoint(msgspec.Struct, frozen=True):
     id: str
     vpc_id: str
     owner_id: str
@@ -64,7 +64,7 @@ class Endpoint:
     security_group_ids: tuple[str, ...] = ()
     route_table_ids: tuple[str, ...] = ()
     policy: Policy | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = msgspec.field(default_factory=dict)
     created_at: datetime | None = None
     # DnsOptions.PrivateDnsOnlyForInboundResolverEndpoint: private DNS answers only queries from on premises
     # (through a Route 53 inbound Resolver endpoint); in-VPC calls resolve to the service's gateway endpoint.
@@ -84,8 +84,7 @@ class Endpoint:
         return self.type == GATEWAY
 
 
-@dataclass(frozen=True)
-class Service:
+class Service(msgspec.Struct, frozen=True):
     """One entry of DescribeVpcEndpointServices; S3 and DynamoDB appear once per endpoint type."""
 
     name: str
@@ -99,21 +98,19 @@ class Service:
         return bool(self.private_dns_names)
 
 
-@dataclass(frozen=True)
-class Vpc:
+class Vpc(msgspec.Struct, frozen=True):
     id: str
     owner_id: str
     cidrs: tuple[str, ...]
     dns_support: bool | None = None
     dns_hostnames: bool | None = None
-    tags: Mapping[str, str] = field(default_factory=dict)
+    tags: Mapping[str, str] = msgspec.field(default_factory=dict)
     # The attached virtual private gateways and transit gateway attachments: a path from on premises (or from
     # other networks) into the VPC, which a gateway endpoint does not serve.
     on_premises_paths: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Subnet:
+class Subnet(msgspec.Struct, frozen=True):
     id: str
     vpc_id: str
     zone_name: str
@@ -126,8 +123,7 @@ class Subnet:
     ipv6_cidrs: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class IngressRule:
+class IngressRule(msgspec.Struct, frozen=True):
     """One rule of a security group. An ingress rule's cidrs, groups and prefix lists are where traffic may come
     from; an egress rule (the same shape) names where it may go."""
 
@@ -152,8 +148,7 @@ class IngressRule:
         return tuple(cidr for cidr in self.cidrs if cidr in WORLD_CIDRS)
 
 
-@dataclass(frozen=True)
-class SecurityGroup:
+class SecurityGroup(msgspec.Struct, frozen=True):
     id: str
     vpc_id: str
     name: str
@@ -161,8 +156,7 @@ class SecurityGroup:
     egress: tuple[IngressRule, ...] = ()
 
 
-@dataclass(frozen=True)
-class RouteTable:
+class RouteTable(msgspec.Struct, frozen=True):
     id: str
     vpc_id: str
     is_main: bool = False
@@ -172,8 +166,7 @@ class RouteTable:
     gateway_routes: tuple[tuple[str, str], ...] = ()
 
 
-@dataclass(frozen=True)
-class AclEntry:
+class AclEntry(msgspec.Struct, frozen=True):
     """One rule of a network ACL. ``protocol`` is the IP protocol number as AWS gives it ("-1": all, "6": TCP);
     ``ports`` is None where the rule names no port range (all ports)."""
 
@@ -185,8 +178,7 @@ class AclEntry:
     ports: tuple[int, int] | None = None
 
 
-@dataclass(frozen=True)
-class NetworkAcl:
+class NetworkAcl(msgspec.Struct, frozen=True):
     """A network ACL with its rules in AWS's order of evaluation: lowest number first, the ``*`` rule (32767)
     last. Every subnet is associated with exactly one network ACL."""
 
@@ -197,27 +189,25 @@ class NetworkAcl:
     entries: tuple[AclEntry, ...] = ()
 
 
-@dataclass(frozen=True)
-class Traffic:
+class Traffic(msgspec.Struct, frozen=True):
     """The bytes each interface endpoint processed in ``window`` (CloudWatch, AWS/PrivateLinkEndpoints
     BytesProcessed, both directions: what the endpoint's owner is billed for). AWS publishes a data point only
     for a minute with traffic, so an endpoint read with no data point processed nothing; an endpoint that is
     not in ``bytes_processed`` was not read."""
 
     window: TrafficWindow
-    bytes_processed: Mapping[str, float] = field(default_factory=dict)
+    bytes_processed: Mapping[str, float] = msgspec.field(default_factory=dict)
 
 
-@dataclass(frozen=True)
-class Facts:
+class Facts(msgspec.Struct, frozen=True, dict=True):
     region: str
     endpoints: tuple[Endpoint, ...] = ()
-    vpcs: Mapping[str, Vpc] = field(default_factory=dict)
-    subnets: Mapping[str, Subnet] = field(default_factory=dict)
-    security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
-    route_tables: Mapping[str, RouteTable] = field(default_factory=dict)
-    services: Mapping[tuple[str, str], Service] = field(default_factory=dict)
-    network_acls: Mapping[str, NetworkAcl] = field(default_factory=dict)
+    vpcs: Mapping[str, Vpc] = msgspec.field(default_factory=dict)
+    subnets: Mapping[str, Subnet] = msgspec.field(default_factory=dict)
+    security_groups: Mapping[str, SecurityGroup] = msgspec.field(default_factory=dict)
+    route_tables: Mapping[str, RouteTable] = msgspec.field(default_factory=dict)
+    services: Mapping[tuple[str, str], Service] = msgspec.field(default_factory=dict)
+    network_acls: Mapping[str, NetworkAcl] = msgspec.field(default_factory=dict)
     traffic: Traffic | None = None  # None: not read (no check that judges traffic was run)
     problems: tuple[Problem, ...] = ()
 

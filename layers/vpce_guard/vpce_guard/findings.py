@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 
 class Severity(StrEnum):
@@ -26,8 +27,7 @@ VPC_RESOURCE = "AWS::EC2::VPC"
 CHECKS_ANCHOR = "what-it-finds-and-why"
 
 
-@dataclass(frozen=True)
-class Remediation:
+class Remediation(msgspec.Struct, frozen=True):
     action: str
     automatic: bool
 
@@ -39,8 +39,7 @@ class Remediation:
         return f"{self.action}: a ticket; vpce-guard never changes it automatically."
 
 
-@dataclass(frozen=True)
-class Finding:
+class Finding(msgspec.Struct, frozen=True):
     check_id: str
     resource_type: str
     resource_id: str
@@ -51,7 +50,7 @@ class Finding:
     severity: Severity
     title: str
     detail: str
-    evidence: Mapping[str, Any] = field(default_factory=dict)
+    evidence: Mapping[str, Any] = msgspec.field(default_factory=dict)
     remediation: Remediation = Remediation(action="none", automatic=False)
 
     def to_dict(self) -> dict[str, Any]:
@@ -94,8 +93,7 @@ class Finding:
         return (self.vpc_id, self.resource_id, -self.severity.rank, self.check_id)
 
 
-@dataclass(frozen=True)
-class Problem:
+class Problem(msgspec.Struct, frozen=True):
     """Something that kept a check from judging a resource; reported, never read as "no finding"."""
 
     resource_id: str

@@ -33,6 +33,8 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from functools import lru_cache
 
+import msgspec
+
 from vpce_guard.policy import Condition, Policy, Statement
 
 ANY = "*"
@@ -51,8 +53,7 @@ class Outcome(StrEnum):
         return self is Outcome.ALLOWED
 
 
-@dataclass(frozen=True)
-class Caller:
+class Caller(msgspec.Struct, frozen=True):
     """Who signs a request: ``kind`` is the Principal element's type (``AWS``, ``Service``, ``Federated``)
     and ``identifier`` what that type names: the principal's ARN (a role, not its session), the service
     (``ec2.amazonaws.com``) or the identity provider."""
@@ -81,8 +82,7 @@ class Request:
         return self._by_lower_key.get(key.lower())
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(msgspec.Struct, frozen=True):
     outcome: Outcome
     statement: str | None  # the label of the deciding statement
 
@@ -157,8 +157,7 @@ def condition_holds(condition: Condition, request: Request) -> bool:
     return any(matches_one(value) for value in values)
 
 
-@dataclass(frozen=True)
-class _Operator:
+class _Operator(msgspec.Struct, frozen=True):
     """A condition operator's positive test of one request value against one policy value; ``negated``
     operators hold when no value passes it."""
 

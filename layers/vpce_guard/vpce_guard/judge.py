@@ -21,7 +21,9 @@ organization's resources, and (where the service bounds resources) our principal
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, replace
+
+import msgspec
+from msgspec.structs import replace
 
 from vpce_guard.iam import Caller, Evaluation, Request, evaluate
 from vpce_guard.perimeter import ANYONE, Kept, Perimeter, ServiceProfile
@@ -35,8 +37,7 @@ OTHER_ACTION = "AnyOtherAction"
 MANAGEMENT_EVENTS_ONLY = frozenset({"sts", "kms", "secretsmanager"})
 
 
-@dataclass(frozen=True)
-class SeenCall:
+class SeenCall(msgspec.Struct, frozen=True):
     """A call CloudTrail recorded through the endpoint: who (principal ARN, or None when unsigned), from
     which account (None when unknown), with which identity type (AssumedRole, IAMUser, AWSService,
     WebIdentityUser, SAMLUser, ...), and the IAM action."""
@@ -47,8 +48,7 @@ class SeenCall:
     action: str
 
 
-@dataclass(frozen=True)
-class Activity:
+class Activity(msgspec.Struct, frozen=True):
     """What CloudTrail showed of one endpoint's use over ``days``: the calls seen, whether the read was cut
     short (``partial``), and what it can never see."""
 
@@ -79,8 +79,7 @@ class Activity:
         }
 
 
-@dataclass(frozen=True)
-class Case:
+class Case(msgspec.Struct, frozen=True):
     """One request put to both policies: who sends it, what it asks, and whether that caller is legitimate."""
 
     caller: str
@@ -94,8 +93,7 @@ class Case:
         return f"{self.caller}: {self.action} on {self.resource}"
 
 
-@dataclass(frozen=True)
-class Shift:
+class Shift(msgspec.Struct, frozen=True):
     """A case whose outcome differs between the old and the new policy."""
 
     case: Case
@@ -113,8 +111,7 @@ class Shift:
         }
 
 
-@dataclass(frozen=True)
-class Judgement:
+class Judgement(msgspec.Struct, frozen=True):
     """``lost``: legitimate requests the new policy would deny; ``gained``: requests it would newly allow;
     ``refused``: illegitimate requests it would deny that the old one allowed (what the rewrite is for)."""
 

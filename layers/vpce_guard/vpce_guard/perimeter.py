@@ -25,8 +25,9 @@ perimeter and, where the service supports ``aws:ResourceOrgID``, resources outsi
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from vpce_guard.catalog import CatalogService
 from vpce_guard.policy import Policy
@@ -41,8 +42,7 @@ AWS_SERVICE_KEY = "aws:PrincipalIsAWSService"
 ANYONE = "anyone"
 
 
-@dataclass(frozen=True)
-class Perimeter:
+class Perimeter(msgspec.Struct, frozen=True):
     """What is ours. ``owner`` is the endpoint's account; with an organization it is inside it, and the trusted
     accounts are the ones outside it that keep their access (partners). ``partner_resources`` are resource
     ARNs outside the perimeter that its principals may still reach."""
@@ -59,8 +59,7 @@ class Perimeter:
         return tuple(sorted(named))
 
 
-@dataclass(frozen=True)
-class OwnedResource:
+class OwnedResource(msgspec.Struct, frozen=True):
     """An AWS-owned resource the endpoint must keep admitting, as a concrete ARN pattern for one region."""
 
     arn: str
@@ -69,8 +68,7 @@ class OwnedResource:
     purpose: str
 
 
-@dataclass(frozen=True)
-class ServiceProfile:
+class ServiceProfile(msgspec.Struct, frozen=True):
     """What the rewrite needs to know of the endpoint's service (from the catalog; a partner service has no
     entry: its resources belong to another organization by design, so it gets no resource bound)."""
 
@@ -96,8 +94,7 @@ class ServiceProfile:
         )
 
 
-@dataclass(frozen=True)
-class Kept:
+class Kept(msgspec.Struct, frozen=True):
     """Which callers beyond the perimeter's own principals the rewrite admits: those the original policy
     admitted (a rewrite never widens). ``anonymous_owned_resources`` lets anyone read the AWS-owned resources
     read unauthenticated; without it our principals alone may."""

@@ -8,9 +8,11 @@ serves a CloudTrail event, a Config rule invocation and the scheduled sweep.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import cache, partial
+
+import msgspec
+from msgspec.structs import replace
 
 from vpce_guard.accounts import AccountAccessError, Accounts
 from vpce_guard.aws import AwsSession
@@ -58,8 +60,7 @@ SUBNET_BOUND_CHECKS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Evaluation:
+class Evaluation(msgspec.Struct, frozen=True):
     judged: Judged
     result: ScanResult
     changes: Changes

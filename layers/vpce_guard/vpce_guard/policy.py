@@ -28,6 +28,8 @@ from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
 from typing import Any, TypeVar
 
+import msgspec
+
 VERSIONS = ("2008-10-17", "2012-10-17")
 # The policy AWS attaches to an endpoint created without one, and restores on ResetPolicy.
 DEFAULT_ENDPOINT_POLICY: Mapping[str, Any] = {
@@ -88,8 +90,7 @@ class PolicyError(ValueError):
     """A policy document that cannot be read as an endpoint policy; the message says what to fix."""
 
 
-@dataclass(frozen=True)
-class Condition:
+class Condition(msgspec.Struct, frozen=True):
     """One operator and key of a Condition element, as written."""
 
     operator: str
@@ -155,16 +156,14 @@ class Statement:
         return self.is_allow and (self.applies_to_everyone or bool(self.not_principal))
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(msgspec.Struct, frozen=True):
     """A caller passes when its value of ``key`` matches one of ``values``."""
 
     key: str
     values: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Clause:
+class Clause(msgspec.Struct, frozen=True):
     """Limits of which a caller must pass at least one. A condition of the Allow itself is a clause of one
     limit; a Deny guard refuses only callers that fail all its conditions, so they form one clause."""
 
@@ -176,8 +175,7 @@ class Clause:
         )
 
 
-@dataclass(frozen=True)
-class Bound:
+class Bound(msgspec.Struct, frozen=True):
     """What limits who an Allow statement admits: every clause holds (the statement's own principal
     conditions and each Deny guard covering it)."""
 
@@ -226,8 +224,7 @@ class Bound:
         return bool(org_ids) and any(clause.confined_to_orgs(org_ids) for clause in self.clauses)
 
 
-@dataclass(frozen=True)
-class Policy:
+class Policy(msgspec.Struct, frozen=True, dict=True):
     statements: tuple[Statement, ...]
     version: str | None = None
 
@@ -299,8 +296,7 @@ def statements_conditioned_on(policy: Policy, key: str, value: str) -> tuple[Sta
     )
 
 
-@dataclass(frozen=True)
-class ForeignGrant:
+class ForeignGrant(msgspec.Struct, frozen=True):
     """An Allow statement admitting principals of accounts or organizations that are not ours."""
 
     statement: Statement

@@ -33,8 +33,9 @@ import datetime as dt
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from vpce_guard import identifiers
 from vpce_guard.aws import CALL_ERRORS, AwsSession, error_code_and_reason
@@ -57,8 +58,7 @@ class PriceListError(PriceError):
     call that failed."""
 
 
-@dataclass(frozen=True)
-class Product:
+class Product(msgspec.Struct, frozen=True):
     """Where one of the catalog's prices is in the price list."""
 
     price: str  # the catalog's name for it (``cost.PRICE_NAMES``)

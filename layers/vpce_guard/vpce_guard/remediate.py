@@ -19,9 +19,10 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
+
+import msgspec
 
 from vpce_guard.accounts import AccountAccessError
 from vpce_guard.aws import AwsSession
@@ -44,15 +45,14 @@ POLICY_REWRITE = "restrict-endpoint-policy"
 EvidenceReader = Callable[[str, str], Activity]
 
 
-@dataclass
-class Acted:
+class Acted(msgspec.Struct):
     """What the act step decided per finding, and the changes it recorded."""
 
-    statuses: dict[tuple[str, str], Status] = field(default_factory=dict)
-    changes: list[ChangeRecord] = field(default_factory=list)
-    change_ids: dict[tuple[str, str], str] = field(default_factory=dict)  # applied changes: rollback handles
-    notes: dict[tuple[str, str], str] = field(default_factory=dict)  # the change made or planned, or why none
-    held: set[tuple[str, str]] = field(default_factory=set)  # another change in flight: not recorded this time
+    statuses: dict[tuple[str, str], Status] = msgspec.field(default_factory=dict)
+    changes: list[ChangeRecord] = msgspec.field(default_factory=list)
+    change_ids: dict[tuple[str, str], str] = msgspec.field(default_factory=dict)  # applied changes: rollback handles
+    notes: dict[tuple[str, str], str] = msgspec.field(default_factory=dict)  # the change made or planned, or why none
+    held: set[tuple[str, str]] = msgspec.field(default_factory=set)  # another change in flight: not recorded this time
     rate_reached: int = 0  # changes not made: the organization-wide rate was spent, or could not be read
 
 

@@ -4,7 +4,6 @@ shape), grouped tables for people."""
 from __future__ import annotations
 
 import csv
-import dataclasses
 import io
 import json
 import shutil
@@ -14,6 +13,8 @@ from collections.abc import Sequence
 from decimal import ROUND_HALF_UP, Decimal
 from itertools import groupby
 from typing import Any
+
+import msgspec
 
 from vpce_guard.catalog import parse_service_name
 from vpce_guard.cost import ASSUMPTIONS, BYTES_PER_GB, HOURS_PER_MONTH, CostReport, EndpointCost, Totals
@@ -103,7 +104,7 @@ def changes_table(changes: Sequence[ChangeRecord]) -> str:
 
 
 def sweep_results_json(results: Sequence[JobResult]) -> str:
-    return json.dumps([dataclasses.asdict(result) for result in results], indent=2)
+    return json.dumps([msgspec.structs.asdict(result) for result in results], indent=2)
 
 
 def sweep_results_table(results: Sequence[JobResult]) -> str:

@@ -19,9 +19,10 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from html import escape
+
+import msgspec
 
 from vpce_guard import __version__
 from vpce_guard.catalog import parse_service_name
@@ -189,8 +190,7 @@ CONTENT_SECURITY_POLICY = (
 )
 
 
-@dataclass(frozen=True)
-class _Row:
+class _Row(msgspec.Struct, frozen=True):
     """A finding as the page lists it, with what the state table recorded of it (scans record nothing)."""
 
     number: int

@@ -25,10 +25,11 @@ import os
 import re
 import urllib.parse
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from vpce_guard import __version__
 from vpce_guard.checks import CHECKS, Check
@@ -68,8 +69,7 @@ _JSON = json.JSONDecoder()
 _JSON_WHITESPACE = re.compile(r"[ \t\n\r]*")
 
 
-@dataclass(frozen=True)
-class PolicyFile:
+class PolicyFile(msgspec.Struct, frozen=True):
     """The policy document check-policy judged: where it is and its text, whose statements results point at.
 
     ``uri`` is relative to the working directory (``base_uri``) when the file lies under it, as code scanning
@@ -86,14 +86,13 @@ class PolicyFile:
         return cls(uri, text, base_uri)
 
 
-@dataclass(frozen=True)
-class SourceFile:
+class SourceFile(msgspec.Struct, frozen=True):
     """The Terraform plan or CloudFormation template judged, with the line of each resource where the format
     gives it (a template's YAML or JSON does, a plan's JSON does not); ``uri`` as ``PolicyFile``'s."""
 
     uri: str
     base_uri: str | None = None
-    lines: Mapping[str, int] = field(default_factory=dict)
+    lines: Mapping[str, int] = msgspec.field(default_factory=dict)
 
     @classmethod
     def at(cls, path: str, cwd: Path, lines: Mapping[str, int]) -> SourceFile:
@@ -119,8 +118,7 @@ def _artifact_uri(path: str, cwd: Path) -> tuple[str, str | None]:
     return urllib.parse.quote(absolute.relative_to(cwd).as_posix()), cwd.as_uri().rstrip("/") + "/"
 
 
-@dataclass(frozen=True)
-class Recorded:
+class Recorded(msgspec.Struct, frozen=True):
     """What the state table recorded of a finding: its status, and when it was first and last seen (ISO 8601)."""
 
     status: Status

@@ -10,9 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+
+import msgspec
+from msgspec.structs import replace
 
 from vpce_guard.accounts import Accounts
 from vpce_guard.aws import AwsSession, CollectionError
@@ -44,12 +46,11 @@ POLICY_UNDER_TEST = "policy-under-test"
 POLICY_CHECK_IDS = ("policy-any-principal", "policy-wildcard-action", "policy-foreign-principal", "policy-any-resource")
 
 
-@dataclass(frozen=True)
-class ScanResult:
+class ScanResult(msgspec.Struct, frozen=True):
     snapshot: Snapshot
     facts: Facts
     findings: list[Finding]
-    problems: tuple[Problem, ...] = field(default=())
+    problems: tuple[Problem, ...] = ()
 
 
 def scan_snapshot(snapshot: Snapshot, settings: CheckSettings, checks: Iterable[Check] | None = None) -> ScanResult:
@@ -116,8 +117,7 @@ def traffic_window(now: datetime, days: int) -> TrafficWindow:
     return TrafficWindow(end - timedelta(days=days), end)
 
 
-@dataclass(frozen=True)
-class AccountScan:
+class AccountScan(msgspec.Struct, frozen=True):
     """One account and region of a many-account scan: its result, or why it could not be scanned."""
 
     account_id: str

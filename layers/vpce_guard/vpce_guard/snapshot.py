@@ -11,13 +11,13 @@ from __future__ import annotations
 import json
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field
 from datetime import datetime
 from functools import cache
 from pathlib import Path
 from typing import Annotated, Any
 
 import botocore.session
+import msgspec
 from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, ValidationError, model_validator
 
 from vpce_guard import identifiers
@@ -69,8 +69,7 @@ class SnapshotError(Exception):
     """A snapshot directory that cannot be read as a scan's facts."""
 
 
-@dataclass(frozen=True)
-class Scope:
+class Scope(msgspec.Struct, frozen=True):
     """What a scan covers: one region, or some of its VPCs, or the VPCs of some endpoints.
 
     An endpoint scope judges the endpoints' whole VPCs: the VPC-level checks need every endpoint of a VPC.
@@ -92,8 +91,7 @@ class Scope:
         return scope
 
 
-@dataclass(frozen=True)
-class TrafficWindow:
+class TrafficWindow(msgspec.Struct, frozen=True):
     """The span over which the endpoints' traffic was read (GetMetricData.json), from ``start`` to ``end``."""
 
     start: datetime
@@ -107,10 +105,9 @@ class TrafficWindow:
         return {"start": self.start.isoformat(), "end": self.end.isoformat()}
 
 
-@dataclass(frozen=True)
-class Snapshot:
+class Snapshot(msgspec.Struct, frozen=True):
     scope: Scope
-    responses: Mapping[str, Any] = field(default_factory=dict)
+    responses: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
     @classmethod
     def from_responses(cls, scope: Scope, responses: Mapping[str, Any]) -> Snapshot:

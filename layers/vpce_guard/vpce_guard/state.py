@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from botocore.exceptions import ClientError
 
@@ -61,8 +62,7 @@ class StateReadError(RuntimeError):
     """Records the state table would not return, even when asked again: nothing is resolved on a partial read."""
 
 
-@dataclass(frozen=True)
-class Record:
+class Record(msgspec.Struct, frozen=True):
     """A stored finding state; ``finding`` is the finding as last seen (kept when RESOLVED, as history)."""
 
     account_id: str
@@ -111,8 +111,7 @@ class Record:
         }
 
 
-@dataclass(frozen=True)
-class Judged:
+class Judged(msgspec.Struct, frozen=True):
     """What one evaluation looked at: an account and region, and its VPCs (None: the whole region)."""
 
     account_id: str
@@ -121,14 +120,13 @@ class Judged:
     observed_at: datetime
 
 
-@dataclass
-class Changes:
+class Changes(msgspec.Struct):
     """What one evaluation changed in the state table."""
 
-    opened: list[str] = field(default_factory=list)
-    updated: list[str] = field(default_factory=list)
-    resolved: list[str] = field(default_factory=list)
-    superseded: list[str] = field(default_factory=list)
+    opened: list[str] = msgspec.field(default_factory=list)
+    updated: list[str] = msgspec.field(default_factory=list)
+    resolved: list[str] = msgspec.field(default_factory=list)
+    superseded: list[str] = msgspec.field(default_factory=list)
     unchanged: int = 0
 
     @property

@@ -22,10 +22,11 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any, TypeVar
 
+import msgspec
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
 from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass as validated_dataclass
@@ -81,8 +82,7 @@ class SweepJob:
 _JOB_MESSAGE = TypeAdapter(SweepJob)
 
 
-@dataclass(frozen=True)
-class JobResult:
+class JobResult(msgspec.Struct, frozen=True):
     """How one (account, region) of a sweep went: DONE with its figures, or FAILED with the error."""
 
     sweep_id: str
@@ -224,7 +224,7 @@ def _item(result: JobResult) -> dict[str, Any]:
     item = {
         "pk": f"{SWEEP_PREFIX}{result.sweep_id}",
         "sk": scope_key(result.account_id, result.region),
-        "result": json.dumps(asdict(result), sort_keys=True),
+        "result": json.dumps(msgspec.structs.asdict(result), sort_keys=True),
         "expires_at": int((updated + SWEEP_HISTORY).timestamp()),
     }
     return {name: _serializer.serialize(value) for name, value in item.items()}

@@ -32,10 +32,11 @@ from __future__ import annotations
 import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
 from typing import Annotated, Any
 
+import msgspec
 from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
 from pydantic.dataclasses import dataclass as validated_dataclass
 
@@ -58,8 +59,7 @@ class RateUnknown(RuntimeError):
     """The counter of changes could not be read or written: doubt, so no change is made."""
 
 
-@dataclass(frozen=True)
-class Window:
+class Window(msgspec.Struct, frozen=True):
     """A clock window: it starts on a multiple of its length since the epoch, so every function computes the
     same window for the same moment."""
 
@@ -122,8 +122,7 @@ class ChangeRate:
         return True
 
 
-@dataclass(frozen=True)
-class Admission:
+class Admission(msgspec.Struct, frozen=True):
     """What an event's window says to do: evaluate it now, or not (coalesced); and, for the first event beyond the
     window's evaluations, queue the window's follow-up, delivered ``follow_up_in`` from now."""
 

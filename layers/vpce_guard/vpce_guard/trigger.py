@@ -40,6 +40,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Annotated, Any
 
+import msgspec
 from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
 from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError, model_validator
 
@@ -123,16 +124,14 @@ class ApiChange:
     network_acl_ids: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
-class Ignored:
+class Ignored(msgspec.Struct, frozen=True):
     """An event that changes nothing vpce-guard judges, and why."""
 
     event_id: str
     reason: str
 
 
-@dataclass(frozen=True)
-class _Ids:
+class _Ids(msgspec.Struct, frozen=True):
     """Where a call carries one kind of id: key paths searched in both request and response."""
 
     paths: tuple[tuple[str, ...], ...]

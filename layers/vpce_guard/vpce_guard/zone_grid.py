@@ -15,9 +15,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
+
+import msgspec
 
 from vpce_guard.facts import Endpoint, Facts
 from vpce_guard.findings import Finding
@@ -32,8 +33,7 @@ class Cell(StrEnum):
     UNKNOWN = "unknown"
 
 
-@dataclass(frozen=True)
-class Zone:
+class Zone(msgspec.Struct, frozen=True):
     """A zone of a VPC: its id, this account's name for it (None where only the id is known), and whether
     the VPC's workloads run there (its private subnets; all subnets of a VPC without one); None: not known."""
 
@@ -42,8 +42,7 @@ class Zone:
     workload: bool | None = None
 
 
-@dataclass(frozen=True)
-class GridRow:
+class GridRow(msgspec.Struct, frozen=True):
     """One endpoint: a cell per zone of its grid, in the grid's order."""
 
     endpoint_id: str
@@ -52,8 +51,7 @@ class GridRow:
     cells: tuple[Cell, ...]
 
 
-@dataclass(frozen=True)
-class VpcGrid:
+class VpcGrid(msgspec.Struct, frozen=True):
     """A VPC's zones and its interface endpoints; ``other_endpoints`` are its endpoints that are not placed in
     zones by subnet (gateway endpoints are routes), as (id, type)."""
 
@@ -119,8 +117,7 @@ def _cell(zone_id: str, covered: set[str], offered: set[str] | None) -> Cell:
     return Cell.MISSING if zone_id in offered else Cell.NOT_OFFERED
 
 
-@dataclass(frozen=True)
-class _Evidence:
+class _Evidence(msgspec.Struct, frozen=True):
     """The zones an az-coverage finding's evidence names, by zone id."""
 
     endpoint: frozenset[str]

@@ -9,7 +9,8 @@ group admitting TCP 443 from the VPC CIDR. Zone names map to zone ids the way on
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import replace
+
+from msgspec.structs import replace
 
 from vpce_guard.facts import (
     ASTERISK_RULE,

@@ -4,10 +4,10 @@ only the statements its scenario is about. Endpoints come from facts_builders (u
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import msgspec
 from facts_builders import facts, interface_endpoint
 
 from vpce_guard.checks.base import Check, CheckSettings
@@ -61,7 +61,7 @@ def policy(*statements: Mapping[str, Any]) -> dict[str, Any]:
 
 
 def with_policy(endpoint: Endpoint, document: str | Mapping[str, Any]) -> Endpoint:
-    return dataclasses.replace(endpoint, policy=parse_policy(document))
+    return msgspec.structs.replace(endpoint, policy=parse_policy(document))
 
 
 def endpoint_with(*statements: Mapping[str, Any], service: str = "bedrock-runtime") -> Endpoint:

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Mapping
 from datetime import UTC, datetime, timedelta
 
+import msgspec
 import pytest
 from facts_builders import facts, gateway_endpoint, interface_endpoint, private_subnets
 
@@ -25,12 +25,12 @@ def run(estate: Facts) -> list[Finding]:
 
 
 def made(at: datetime | None, *, subnets: Iterable[Subnet] | None = None, state: str = "available") -> Endpoint:
-    return dataclasses.replace(interface_endpoint(ENDPOINT, subnets=subnets, state=state), created_at=at)
+    return msgspec.structs.replace(interface_endpoint(ENDPOINT, subnets=subnets, state=state), created_at=at)
 
 
 def estate(endpoint: Endpoint, processed: Mapping[str, float] | None = None) -> Facts:
     traffic = Traffic(WINDOW, {endpoint.id: 0.0} if processed is None else processed)
-    return dataclasses.replace(facts(endpoints=[endpoint]), traffic=traffic)
+    return msgspec.structs.replace(facts(endpoints=[endpoint]), traffic=traffic)
 
 
 def test_an_old_endpoint_without_traffic_is_a_low_ticket() -> None:
@@ -83,7 +83,7 @@ def test_traffic_not_read_is_no_finding() -> None:
 
 
 def test_a_gateway_endpoint_is_no_finding() -> None:
-    gateway = dataclasses.replace(gateway_endpoint(), created_at=LONG_AGO)
+    gateway = msgspec.structs.replace(gateway_endpoint(), created_at=LONG_AGO)
 
     assert run(estate(gateway)) == []
 

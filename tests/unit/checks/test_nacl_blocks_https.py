@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from typing import Any
 
 import pytest
@@ -21,6 +20,7 @@ from facts_builders import (
     tcp_rule,
     vpc,
 )
+from msgspec.structs import replace
 
 from vpce_guard.checks import nacl_blocks_https
 from vpce_guard.checks.base import CheckSettings

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
+import msgspec
 import pytest
 from facts_builders import aws_service, gateway_endpoint, interface_endpoint, service_name
 from policy_builders import (
@@ -179,7 +179,7 @@ def test_agentcore_gateway_any_principal_is_expected() -> None:
 
 
 def test_partner_service_is_not_judged() -> None:
-    partner = dataclasses.replace(
+    partner = msgspec.structs.replace(
         interface_endpoint(), service_name="com.amazonaws.vpce.us-east-1.vpce-svc-0a1b2c3d4e5f60001"
     )
 
@@ -200,7 +200,7 @@ def test_gateway_endpoint_bounded_by_principal_arn_passes() -> None:
 
 def test_policy_unsupported_service_is_not_judged() -> None:
     endpoint = with_policy(interface_endpoint(), DEFAULT_POLICY)
-    service = dataclasses.replace(aws_service(), policy_supported=False)
+    service = msgspec.structs.replace(aws_service(), policy_supported=False)
 
     assert run(CHECK, endpoint, services=[service]) == []
 
@@ -228,7 +228,7 @@ def test_inactive_endpoint_is_not_judged() -> None:
     ],
 )
 def test_endpoint_types_without_a_policy_are_not_judged(endpoint_type: str, name: str | None) -> None:
-    endpoint = dataclasses.replace(interface_endpoint(), type=endpoint_type, service_name=name)
+    endpoint = msgspec.structs.replace(interface_endpoint(), type=endpoint_type, service_name=name)
 
     assert run(CHECK, with_policy(endpoint, DEFAULT_POLICY)) == []
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 from facts_builders import ACCOUNT_ID, aws_service, gateway_endpoint, interface_endpoint
 from policy_builders import (
@@ -185,7 +184,7 @@ def test_gateway_endpoint_is_judged() -> None:
 
 
 def test_policy_unsupported_service_is_not_judged() -> None:
-    service = dataclasses.replace(aws_service(), policy_supported=False)
+    service = msgspec.structs.replace(aws_service(), policy_supported=False)
 
     assert run(CHECK, endpoint_with(allow(principal={"AWS": FOREIGN_ROLE})), services=[service]) == []
 
@@ -195,14 +194,14 @@ def test_endpoint_without_a_policy_is_not_judged() -> None:
 
 
 def test_inactive_endpoint_is_not_judged() -> None:
-    endpoint = dataclasses.replace(endpoint_with(allow(principal={"AWS": FOREIGN_ROLE})), state="rejected")
+    endpoint = msgspec.structs.replace(endpoint_with(allow(principal={"AWS": FOREIGN_ROLE})), state="rejected")
 
     assert run(CHECK, endpoint) == []
 
 
 @pytest.mark.parametrize("endpoint_type", ["Resource", "ServiceNetwork", "GatewayLoadBalancer"])
 def test_endpoint_types_without_a_policy_are_not_judged(endpoint_type: str) -> None:
-    endpoint = dataclasses.replace(endpoint_with(allow(principal={"AWS": FOREIGN_ROLE})), type=endpoint_type)
+    endpoint = msgspec.structs.replace(endpoint_with(allow(principal={"AWS": FOREIGN_ROLE})), type=endpoint_type)
 
     assert run(CHECK, endpoint) == []
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 import pytest
 from facts_builders import aws_service, gateway_endpoint, interface_endpoint, service_name
 from policy_builders import AGENT_ROLE, DEFAULT_POLICY, allow, deny, endpoint_with, policy, run, with_policy
@@ -121,7 +120,7 @@ def test_agentcore_gateway_wildcards_are_expected() -> None:
 
 
 def test_partner_service_is_not_judged() -> None:
-    partner = dataclasses.replace(
+    partner = msgspec.structs.replace(
         interface_endpoint(), service_name=service_name("vpce-svc-0a1b2c3d4e5f60001", prefix="com.amazonaws.vpce")
     )
 
@@ -141,7 +140,7 @@ def test_gateway_endpoint_is_judged() -> None:
 
 
 def test_policy_unsupported_service_is_not_judged() -> None:
-    service = dataclasses.replace(aws_service(), policy_supported=False)
+    service = msgspec.structs.replace(aws_service(), policy_supported=False)
 
     assert run(CHECK, with_policy(interface_endpoint(), DEFAULT_POLICY), services=[service]) == []
 
@@ -156,7 +155,7 @@ def test_inactive_endpoint_is_not_judged() -> None:
 
 @pytest.mark.parametrize("endpoint_type", ["Resource", "ServiceNetwork", "GatewayLoadBalancer"])
 def test_endpoint_types_without_a_policy_are_not_judged(endpoint_type: str) -> None:
-    endpoint = dataclasses.replace(interface_endpoint(), type=endpoint_type)
+    endpoint = msgspec.structs.replace(interface_endpoint(), type=endpoint_type)
 
     assert run(CHECK, with_policy(endpoint, DEFAULT_POLICY)) == []
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import json
 
+import msgspec
+
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.facts import Endpoint, Facts, SecurityGroup, Service, Subnet, Vpc
 from vpce_guard.iac.live import complete, described, existing_vpcs
@@ -60,7 +62,7 @@ def deployed(*, zones: tuple[str, ...] = ("us-east-1a", "us-east-1b", "us-east-1
 
 def test_the_vpcs_to_read_are_those_the_file_names_by_id_and_does_not_create() -> None:
     created = planned(vpc_id="aws_vpc.main")
-    unknown = Endpoint(**{**planned().__dict__, "id": "aws_vpc_endpoint.other", "vpc_id": "the VPC of it"})
+    unknown = msgspec.structs.replace(planned(), id="aws_vpc_endpoint.other", vpc_id="the VPC of it")
 
     assert existing_vpcs(draft(planned())) == (VPC_ID,)
     assert existing_vpcs(draft(created, whole_vpcs=frozenset({"aws_vpc.main"}))) == ()
@@ -142,7 +144,7 @@ def test_deployed_endpoints_are_seen_but_not_judged_and_those_the_file_changes_a
     open_policy = parse_policy('{"Statement": [{"Effect": "Allow", "Principal": "*", "Action": "*", "Resource": "*"}]}')
     existing = Endpoint("vpce-0existing", VPC_ID, "111122223333", "Interface", BEDROCK, "available", True,
                         ("subnet-a",), policy=open_policy)  # fmt: skip
-    replaced = Endpoint(**{**existing.__dict__, "id": "vpce-0replaced"})
+    replaced = msgspec.structs.replace(existing, id="vpce-0replaced")
     facts = deployed(endpoints=(existing, replaced))
 
     iac = assemble(complete(draft(deployed_ids=frozenset({"vpce-0replaced"})), facts, [VPC_ID]))

@@ -9,6 +9,7 @@ import json
 from collections.abc import Mapping
 from typing import Any
 
+import msgspec
 from unit.checks.facts_builders import (
     ACCOUNT_ID,
     ENDPOINT_SG,
@@ -63,7 +64,7 @@ def ticketed(check_id: str, estate: Facts, **options: Any) -> TicketOnly:
 
 def with_policy(endpoint: Endpoint, document: Mapping[str, Any]) -> Endpoint:
     """``endpoint`` carrying ``document``, attached the way build_facts attaches one."""
-    return dataclasses.replace(endpoint, policy=parse_policy(json.dumps(document)))
+    return msgspec.structs.replace(endpoint, policy=parse_policy(json.dumps(document)))
 
 
 def default_policy_endpoint(**options: Any) -> Endpoint:

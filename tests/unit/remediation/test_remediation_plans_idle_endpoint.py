@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import dataclasses
 from datetime import UTC, datetime
 
+import msgspec
 from remediation_builders import ticketed
 from unit.checks.facts_builders import facts, interface_endpoint
 
@@ -15,8 +15,8 @@ WINDOW = TrafficWindow(datetime(2026, 11, 23, 7, 0, tzinfo=UTC), datetime(2026, 
 
 
 def test_an_idle_endpoint_is_a_ticket_naming_it_its_service_and_the_days_without_traffic() -> None:
-    endpoint = dataclasses.replace(interface_endpoint(), created_at=datetime(2026, 9, 1, tzinfo=UTC))
-    estate = dataclasses.replace(facts(endpoints=[endpoint]), traffic=Traffic(WINDOW, {endpoint.id: 0.0}))
+    endpoint = msgspec.structs.replace(interface_endpoint(), created_at=datetime(2026, 9, 1, tzinfo=UTC))
+    estate = msgspec.structs.replace(facts(endpoints=[endpoint]), traffic=Traffic(WINDOW, {endpoint.id: 0.0}))
 
     ticket = ticketed("endpoint-idle", estate)
 

@@ -4,10 +4,10 @@ once nothing else stands in the way."""
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import replace
 from typing import Any
 
 import pytest
+from msgspec.structs import replace
 from remediation_builders import NO_BUCKETS, BucketReads, account_policy, buckets, planned, ticketed, with_policy
 from unit.checks.facts_builders import (
     CLIENT_SG,

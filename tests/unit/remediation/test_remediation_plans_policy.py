@@ -3,10 +3,10 @@ service an organization's endpoints commonly serve."""
 
 from __future__ import annotations
 
-import dataclasses
 import json
 from typing import Any
 
+import msgspec
 import pytest
 from remediation_builders import (
     FOREIGN_ACCOUNT,
@@ -281,7 +281,7 @@ def test_a_service_the_catalog_does_not_know_is_a_ticket() -> None:
 def test_a_service_without_policy_support_is_a_ticket() -> None:
     endpoint = default_policy_endpoint()
     finding = CHECKS["policy-any-principal"].endpoint_finding(estate(endpoint), endpoint, "default policy", {})
-    unsupported = facts(endpoints=[endpoint], services=[dataclasses.replace(aws_service(), policy_supported=False)])
+    unsupported = facts(endpoints=[endpoint], services=[msgspec.structs.replace(aws_service(), policy_supported=False)])
 
     outcome = plan_for(finding, unsupported)
 

@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
-
+import msgspec
 from remediation_builders import planned, ticketed
 from unit.checks.facts_builders import aws_service, facts, interface_endpoint, private_subnets, public_subnet, subnet
 
@@ -30,7 +29,7 @@ def test_one_subnet_is_added_in_each_missing_zone() -> None:
 
 
 def test_the_candidate_with_the_most_free_addresses_wins() -> None:
-    roomy = dataclasses.replace(subnet("subnet-0roomy00000000001", 2, index=1), available_ips=4000)
+    roomy = msgspec.structs.replace(subnet("subnet-0roomy00000000001", 2, index=1), available_ips=4000)
 
     plan = planned("az-coverage", estate([AZ4, AZ6], [AZ4, AZ6, AZ1, roomy]))
 
@@ -46,7 +45,7 @@ def test_equal_candidates_are_decided_by_the_lowest_id() -> None:
 
 
 def test_a_public_subnet_is_never_chosen_for_a_private_endpoint() -> None:
-    public_roomy = dataclasses.replace(public_subnet(2), available_ips=4000)
+    public_roomy = msgspec.structs.replace(public_subnet(2), available_ips=4000)
 
     plan = planned("az-coverage", estate([AZ4, AZ6], [AZ4, AZ6, AZ1, public_roomy]))
 

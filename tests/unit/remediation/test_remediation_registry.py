@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import dataclasses
 import json
 
 import botocore.session
+import msgspec
 import pytest
 from botocore import xform_name
 from botocore.validate import ParamValidator
@@ -36,7 +36,7 @@ def test_every_check_has_the_playbook_of_its_remediation_action() -> None:
 
 def test_a_remediation_action_without_a_playbook_is_an_error() -> None:
     estate = facts(endpoints=[interface_endpoint(private_dns=False)], services=[aws_service()])
-    finding = dataclasses.replace(finding_of("private-dns-disabled", estate), remediation=Remediation("nope", True))
+    finding = msgspec.structs.replace(finding_of("private-dns-disabled", estate), remediation=Remediation("nope", True))
 
     with pytest.raises(ValueError, match="no playbook for private-dns-disabled \\(nope\\)"):
         plan_for(finding, estate)
@@ -95,7 +95,7 @@ def test_an_id_of_another_kind_of_resource_is_an_error() -> None:
 
 
 def test_a_resource_of_another_kind_has_no_rollback() -> None:
-    subnet = dataclasses.replace(ENDPOINT, kind="subnet")
+    subnet = msgspec.structs.replace(ENDPOINT, kind="subnet")
     altered = Alteration(subnet.id, "MapPublicIpOnLaunch", before=False, after=True)
 
     with pytest.raises(ValueError, match="subnet"):

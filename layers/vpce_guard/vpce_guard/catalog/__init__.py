@@ -17,11 +17,11 @@ import json
 import re
 import string
 from collections.abc import Mapping
-from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 from typing import Any, Literal, TypeVar
 
+import msgspec
 from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from vpce_guard import identifiers
@@ -37,8 +37,7 @@ PARTNER_KEY_PREFIX = "vpce-svc-"
 _SERVICE_NAME = re.compile(r"^(?P<prefix>.+?)\.(?P<region>[a-z]{2}(?:-[a-z]+)+-\d+)\.(?P<key>.+)$")
 
 
-@dataclass(frozen=True)
-class ServiceRef:
+class ServiceRef(msgspec.Struct, frozen=True):
     """A parsed endpoint service name: ``<prefix>.<region>.<key>``.
 
     The key keeps its dots (``ecr.api``, ``bedrock-agentcore.gateway``): cutting at the last dot is a known
@@ -67,8 +66,7 @@ class _Entry(BaseModel):
     model_config = ConfigDict(frozen=True, extra="forbid")
 
 
-@dataclass(frozen=True)
-class OwnedResourceGrant:
+class OwnedResourceGrant(msgspec.Struct, frozen=True):
     """One AWS-owned resource, for one partition and region: the ARN an endpoint policy names, the actions it
     admits on it and who calls (``anyone``: unauthenticated readers such as agents and package managers;
     ``organization``: the organization's own principals)."""
@@ -178,14 +176,12 @@ class CatalogService(_Entry):
         )
 
 
-@dataclass(frozen=True)
-class BaselineEntry:
+class BaselineEntry(msgspec.Struct, frozen=True):
     service: str
     endpoint_type: str
 
 
-@dataclass(frozen=True)
-class Catalog:
+class Catalog(msgspec.Struct, frozen=True):
     services: Mapping[str, CatalogService]
     baseline: tuple[BaselineEntry, ...]
     china_regions: frozenset[str]

@@ -6,6 +6,8 @@ from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+import msgspec
+
 from vpce_guard.catalog import BaselineEntry, load_catalog
 from vpce_guard.facts import Endpoint, Facts, Vpc
 from vpce_guard.findings import ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
@@ -18,8 +20,7 @@ DEFAULT_TRAFFIC_DAYS = 14
 MAX_TRAFFIC_DAYS = 455
 
 
-@dataclass(frozen=True)
-class CheckSettings:
+class CheckSettings(msgspec.Struct, frozen=True):
     """Who counts as ours and what every VPC should have.
 
     ``trusted_accounts`` and ``org_ids`` widen "ours" beyond the endpoint owner's own account;
@@ -31,7 +32,7 @@ class CheckSettings:
     trusted_accounts: frozenset[str] = frozenset()
     partner_resources: frozenset[str] = frozenset()
     org_ids: frozenset[str] = frozenset()
-    baseline: tuple[BaselineEntry, ...] = field(default_factory=lambda: load_catalog().baseline)
+    baseline: tuple[BaselineEntry, ...] = msgspec.field(default_factory=lambda: load_catalog().baseline)
     traffic_days: int = DEFAULT_TRAFFIC_DAYS
 
 

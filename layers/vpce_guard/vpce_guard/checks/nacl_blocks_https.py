@@ -47,10 +47,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from functools import lru_cache
 from ipaddress import IPv4Address, IPv6Address, ip_network, summarize_address_range
 from typing import Any
+
+import msgspec
 
 from vpce_guard.checks.base import Check, CheckSettings
 from vpce_guard.facts import ASTERISK_RULE, WORLD_CIDRS, AclEntry, Endpoint, Facts, Subnet, Vpc
@@ -67,8 +68,7 @@ ALL_PROTOCOLS, TCP = "-1", "6"
 INBOUND, OUTBOUND = "inbound", "outbound"
 
 
-@dataclass(frozen=True)
-class Block:
+class Block(msgspec.Struct, frozen=True):
     """Client ranges one rule of a subnet's network ACL denies, on ``ports``: as integers and as CIDR blocks."""
 
     network_acl_id: str

@@ -12,8 +12,9 @@ saying so.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
 from typing import Any, TypeVar
+
+from msgspec.structs import replace
 
 from vpce_guard.aws import AwsSession
 from vpce_guard.collect import Progress, collect_deployed

@@ -18,8 +18,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from vpce_guard.catalog import parse_service_name
 from vpce_guard.checks import Check, CheckSettings
@@ -62,8 +64,7 @@ class IacError(ValueError):
     """A file that is not a plan or template vpce-guard reads; the message says what is wrong with it."""
 
 
-@dataclass(frozen=True)
-class Needs:
+class Needs(msgspec.Struct, frozen=True):
     """What a check reads of an endpoint: the endpoint types it judges, the facts it needs to judge at all,
     and the facts whose absence can only add findings (a pass stands without them; a finding does not)."""
 
@@ -96,8 +97,7 @@ NOT_BEFORE_DEPLOY: Mapping[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Draft:
+class Draft(msgspec.Struct, frozen=True):
     """What a reader found. ``kind`` names the file (plan, template) in the reasons. Resources are keyed by
     their id, else their address; endpoints always by their address (the resource a person edits).
 
@@ -116,37 +116,35 @@ class Draft:
     region: str
     owner_id: str | None
     endpoints: tuple[Endpoint, ...] = ()
-    unknown: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
-    vpcs: Mapping[str, Vpc] = field(default_factory=dict)
+    unknown: Mapping[str, Mapping[str, str]] = msgspec.field(default_factory=dict)
+    vpcs: Mapping[str, Vpc] = msgspec.field(default_factory=dict)
     whole_vpcs: frozenset[str] = frozenset()
-    subnets: Mapping[str, Subnet] = field(default_factory=dict)
-    security_groups: Mapping[str, SecurityGroup] = field(default_factory=dict)
-    route_tables: Mapping[str, RouteTable] = field(default_factory=dict)
-    network_acls: Mapping[str, NetworkAcl] = field(default_factory=dict)
-    unknown_subnets: Mapping[str, str] = field(default_factory=dict)
-    unknown_groups: Mapping[str, str] = field(default_factory=dict)
-    unknown_vpcs: Mapping[str, str] = field(default_factory=dict)
-    unknown_contents: Mapping[str, str] = field(default_factory=dict)
-    lines: Mapping[str, int] = field(default_factory=dict)
+    subnets: Mapping[str, Subnet] = msgspec.field(default_factory=dict)
+    security_groups: Mapping[str, SecurityGroup] = msgspec.field(default_factory=dict)
+    route_tables: Mapping[str, RouteTable] = msgspec.field(default_factory=dict)
+    network_acls: Mapping[str, NetworkAcl] = msgspec.field(default_factory=dict)
+    unknown_subnets: Mapping[str, str] = msgspec.field(default_factory=dict)
+    unknown_groups: Mapping[str, str] = msgspec.field(default_factory=dict)
+    unknown_vpcs: Mapping[str, str] = msgspec.field(default_factory=dict)
+    unknown_contents: Mapping[str, str] = msgspec.field(default_factory=dict)
+    lines: Mapping[str, int] = msgspec.field(default_factory=dict)
     services: Mapping[tuple[str, str], Service] | None = None
     deployed_endpoints: tuple[Endpoint, ...] = ()
     deployed_ids: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class IacFacts:
+class IacFacts(msgspec.Struct, frozen=True):
     """The facts of a plan or template, the facts unknown per endpoint (fact -> why), and the line of each
     resource in the file where the format gives it. ``deployed_endpoints`` are in the facts for the checks
     that read a VPC's other endpoints, and are not judged: the file does not hold them."""
 
     facts: Facts
     unknown: Mapping[str, Mapping[str, str]]
-    lines: Mapping[str, int] = field(default_factory=dict)
+    lines: Mapping[str, int] = msgspec.field(default_factory=dict)
     deployed_endpoints: frozenset[str] = frozenset()
 
 
-@dataclass(frozen=True)
-class Unjudged:
+class Unjudged(msgspec.Struct, frozen=True):
     """A check not judged on a resource: the facts it reads that are unknown until apply, and why."""
 
     check_id: str
@@ -166,8 +164,7 @@ class Unjudged:
         }
 
 
-@dataclass(frozen=True)
-class IacResult:
+class IacResult(msgspec.Struct, frozen=True):
     iac: IacFacts
     findings: list[Finding]
     unjudged: list[Unjudged]

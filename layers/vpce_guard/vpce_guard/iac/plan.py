@@ -18,8 +18,10 @@ import json
 import re
 from collections import defaultdict
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass, field, replace
 from typing import Any
+
+import msgspec
+from msgspec.structs import replace
 
 from vpce_guard.catalog import parse_service_name
 from vpce_guard.facts import AclEntry, Endpoint, IngressRule, NetworkAcl, RouteTable, SecurityGroup, Subnet, Vpc
@@ -56,8 +58,7 @@ class _Unknown:
 UNKNOWN = _Unknown()
 
 
-@dataclass
-class _Instance:
+class _Instance(msgspec.Struct):
     """One resource instance as planned: its values, which of them are unknown, and whether the plan
     creates it."""
 
@@ -68,7 +69,7 @@ class _Instance:
     name: str
     index: Any
     values: Mapping[str, Any]
-    unknown: Mapping[str, Any] = field(default_factory=dict)
+    unknown: Mapping[str, Any] = msgspec.field(default_factory=dict)
 
     def get(self, attribute: str) -> Any:
         if self.unknown.get(attribute) is True:

@@ -22,9 +22,10 @@ import re
 import sys
 from collections import defaultdict
 from collections.abc import Callable, Iterator, Mapping
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+
+import msgspec
 
 from vpce_guard.facts import AclEntry, Endpoint, IngressRule, NetworkAcl, RouteTable, SecurityGroup, Subnet, Vpc
 from vpce_guard.iac.model import (
@@ -59,8 +60,7 @@ _ATTRIBUTES_AS_GIVEN = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Unknown:
+class Unknown(msgspec.Struct, frozen=True):
     """A value known only at deploy, and why."""
 
     why: str
@@ -76,15 +76,13 @@ def parameter_value(declaration: Mapping[str, Any], value: Any) -> Any:
     return value if isinstance(value, list) else str(value)
 
 
-@dataclass(frozen=True)
-class ResourceRef:
+class ResourceRef(msgspec.Struct, frozen=True):
     """A ``Ref`` or ``Fn::GetAtt`` naming a resource of the template: its physical id, known at deploy."""
 
     logical_id: str
 
 
-@dataclass(frozen=True)
-class _Zones:
+class _Zones(msgspec.Struct, frozen=True):
     """``Fn::GetAZs``: the zones of a region, each named by its index."""
 
     region: str

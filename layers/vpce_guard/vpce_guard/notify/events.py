@@ -34,11 +34,11 @@ decimal errors on a bad number), and attributes not declared are not read. The o
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
+import msgspec
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, ValidationError, model_validator
 
@@ -127,8 +127,7 @@ class ChangeKind(StrEnum):
     UPDATED = "updated"  # same status, new content
 
 
-@dataclass(frozen=True)
-class StateChange:
+class StateChange(msgspec.Struct, frozen=True):
     """One change of one finding's state, as the stream recorded it once (``event_id`` is the stream
     record's id: redeliveries of the record carry the same id, so it identifies the change)."""
 

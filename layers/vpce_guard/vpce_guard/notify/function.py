@@ -16,10 +16,10 @@ from __future__ import annotations
 import os
 import urllib.parse
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache, partial
 from typing import Any
 
+import msgspec
 from aws_lambda_powertools import Logger, Metrics, Tracer
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -58,8 +58,7 @@ class EarlierChangePending(RuntimeError):
     """A change of a finding whose earlier change in this batch was not delivered: it waits for that one."""
 
 
-@dataclass(frozen=True)
-class NotifierEnvironment:
+class NotifierEnvironment(msgspec.Struct, frozen=True):
     region: str
     state_table: str
     topic_arn: str

@@ -18,11 +18,12 @@ import json
 import urllib.error
 import urllib.request
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
 from email.message import Message
 from functools import cache
 from typing import IO, Any
 from urllib.parse import urlsplit
+
+import msgspec
 
 DEFAULT_TIMEOUT = 10.0
 LOOPBACK_HOSTS = frozenset({"127.0.0.1", "::1", "localhost"})
@@ -39,8 +40,7 @@ class InvalidUrl(ValueError):
     """A URL that is not sent to; the message says what is wrong with it, never the URL."""
 
 
-@dataclass(frozen=True)
-class Reply:
+class Reply(msgspec.Struct, frozen=True):
     status: int
     body: bytes
 

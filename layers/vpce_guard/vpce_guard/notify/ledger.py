@@ -17,10 +17,10 @@ role grants on the table.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from vpce_guard.notify.events import StateChange
@@ -31,8 +31,7 @@ DELIVERY_HISTORY = timedelta(days=7)
 CLOSED_TICKET_HISTORY = timedelta(days=90)
 
 
-@dataclass(frozen=True)
-class Claim:
+class Claim(msgspec.Struct, frozen=True):
     """The right to deliver one state change to one channel now; ``retry``: an earlier attempt got as far as
     calling the channel, which may have acted on it without the reply arriving."""
 
@@ -43,8 +42,7 @@ class Claim:
         return self.attempt > 1
 
 
-@dataclass(frozen=True)
-class Ticket:
+class Ticket(msgspec.Struct, frozen=True):
     key: str
     is_open: bool
     last_event_id: str

@@ -4,7 +4,8 @@ to undo it. Each channel lays these parts out in its own format."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+
+import msgspec
 
 from vpce_guard.notify.events import ChangeKind, StateChange
 from vpce_guard.vocabulary import Status
@@ -21,8 +22,7 @@ _DONE: dict[str, str] = {
 }
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(msgspec.Struct, frozen=True):
     """The parts of a message about one state change."""
 
     headline: str  # one line: what was done ("Ticketed", "Remediated automatically", ...), severity, check, endpoint

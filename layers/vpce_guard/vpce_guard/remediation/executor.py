@@ -14,9 +14,9 @@ are present and those revoked are gone.
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
+import msgspec
 from botocore.exceptions import ClientError
 
 from vpce_guard.aws import CALL_ERRORS, AwsSession
@@ -28,8 +28,7 @@ from vpce_guard.vocabulary import ChangeStatus
 UNNEEDED = "UNNEEDED"  # the configuration already reads as the plan would leave it (a concurrent change)
 
 
-@dataclass(frozen=True)
-class Applied:
+class Applied(msgspec.Struct, frozen=True):
     """The outcome of one plan: ``before`` and ``after`` map each resource id to its configuration;
     ``calls_made`` are the calls AWS accepted, in order; ``error`` says what failed and how AWS put it."""
 

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from typing import Any
+
+import msgspec
 
 from vpce_guard.bucket_policies import BucketPolicyReader
 from vpce_guard.facts import Facts
@@ -33,8 +34,7 @@ def kind_of(resource_id: str) -> str:
     raise ValueError(f"{resource_id!r} is not the id of an endpoint, a VPC or a security group")
 
 
-@dataclass(frozen=True)
-class ResourceRef:
+class ResourceRef(msgspec.Struct, frozen=True):
     """A resource a remediation changes, and where it lives: what the change record keeps, the lease holds
     and rollback reads again."""
 
@@ -57,8 +57,7 @@ class ResourceRef:
         return cls(raw["kind"], raw["id"], raw["vpc_id"], raw["account"], raw["region"])
 
 
-@dataclass(frozen=True)
-class ApiCall:
+class ApiCall(msgspec.Struct, frozen=True):
     """One mutating call, exactly as boto3 takes it: ``session.client(service).<method>(**parameters)``."""
 
     service: str
@@ -93,8 +92,7 @@ def _render(value: Any) -> str:
     return json.dumps(value, separators=(",", ":")) if isinstance(value, (list, Mapping)) else str(value)
 
 
-@dataclass(frozen=True)
-class Plan:
+class Plan(msgspec.Struct, frozen=True):
     """The calls that fix one finding, in order. ``resource`` is the resource the fix is about; a plan may
     also change others of the same VPC (the VPC's DNS attributes before private DNS, several groups)."""
 
@@ -114,8 +112,7 @@ class Plan:
         )
 
 
-@dataclass(frozen=True)
-class TicketOnly:
+class TicketOnly(msgspec.Struct, frozen=True):
     """A finding that is not changed automatically, and why: a person decides."""
 
     finding: Finding
@@ -123,8 +120,7 @@ class TicketOnly:
     preview: Mapping[str, Any] | None = None  # the change a person is asked to review, when there is one
 
 
-@dataclass(frozen=True)
-class PlanOptions:
+class PlanOptions(msgspec.Struct, frozen=True):
     """What a playbook may do beyond its own finding: bound policies to this organization (else to the
     endpoint owner's account and the trusted accounts), keeping the partner resources named, and fix the
     VPC's DNS attributes first when vpc-dns-disabled is enforced. ``activity`` is what CloudTrail showed of
@@ -136,15 +132,14 @@ class PlanOptions:
     fix_vpc_dns: bool = False
     trusted_accounts: tuple[str, ...] = ()
     partner_resources: tuple[str, ...] = ()
-    activity: Mapping[str, Activity] = field(default_factory=dict)
+    activity: Mapping[str, Activity] = msgspec.field(default_factory=dict)
     bucket_policies: BucketPolicyReader | None = None
 
 
 Planner = Callable[[Finding, Facts, PlanOptions], "Plan | TicketOnly"]
 
 
-@dataclass(frozen=True)
-class Playbook:
+class Playbook(msgspec.Struct, frozen=True):
     """The remediation of one action (``finding.remediation.action``): the checks it serves, every IAM
     action its plans and their rollbacks may call (so a deployment's policy can be derived and held to
     them), and the planner."""

@@ -22,8 +22,9 @@ its clients are never cut off in between.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from vpce_guard.aws import CALL_ERRORS, AwsSession
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
@@ -53,8 +54,7 @@ _ENDPOINT_LISTS = ("SubnetIds", "RouteTableIds", "SecurityGroupIds")
 _LISTS = (*_ENDPOINT_LISTS, "IpPermissions")
 
 
-@dataclass(frozen=True)
-class Alteration:
+class Alteration(msgspec.Struct, frozen=True):
     """One attribute of one resource a change altered: a value (``before`` -> ``after``), or the items of a
     list it ``added`` and ``removed``."""
 
@@ -85,8 +85,7 @@ class Alteration:
         return f"{self.resource_id} {self.key}: {', '.join(items)}"
 
 
-@dataclass(frozen=True)
-class Undo:
+class Undo(msgspec.Struct, frozen=True):
     """What rolling back one change means: the resource it was about, every resource it touched, what it
     altered on them, and whether it was interrupted (which of its calls were made is then unknown)."""
 
@@ -96,8 +95,7 @@ class Undo:
     interrupted: bool = False
 
 
-@dataclass(frozen=True)
-class RollbackPlan:
+class RollbackPlan(msgspec.Struct, frozen=True):
     """The calls that undo a change from the configuration read now, and what changed since the change
     (``changed_since``: one line per altered value or item that no longer reads as the change left it)."""
 
@@ -106,8 +104,7 @@ class RollbackPlan:
     changed_since: tuple[str, ...]
 
 
-@dataclass(frozen=True)
-class Restored:
+class Restored(msgspec.Struct, frozen=True):
     """The outcome of a rollback: ``differences_refused`` lists what changed since (REFUSED only);
     ``calls_made`` are the calls AWS accepted; ``error`` says what failed (FAILED only)."""
 

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import UTC, datetime
+
+import msgspec
 
 from vpce_guard.aws import CALL_ERRORS, AwsSession
 from vpce_guard.remediation.executor import call_error
@@ -38,8 +39,7 @@ class RollbackError(Exception):
     """A change that cannot be rolled back as asked, and why: nothing was changed."""
 
 
-@dataclass(frozen=True)
-class RollbackOutcome:
+class RollbackOutcome(msgspec.Struct, frozen=True):
     """How one rollback ended: RESTORED, REFUSED (changed since), BLOCKED (``later`` changes first),
     DECLINED, HELD, MOVED, or FAILED (``error``)."""
 

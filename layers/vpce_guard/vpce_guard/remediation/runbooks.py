@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
+
+import msgspec
 
 from vpce_guard.policy import DEFAULT_ENDPOINT_POLICY
 from vpce_guard.remediation.configuration import (
@@ -104,8 +105,7 @@ def _described(rule: Mapping[str, Any], description: str | None) -> dict[str, An
     }
 
 
-@dataclass(frozen=True)
-class Expectation:
+class Expectation(msgspec.Struct, frozen=True):
     """What a successful call leaves: ``key`` of ``resource_id`` is ``value``, or includes or excludes
     every item of it."""
 
