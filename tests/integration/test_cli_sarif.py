@@ -4,6 +4,8 @@ the state table (`findings`)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from typing import Any
 
 import pytest
 from sarif_support import assert_code_scanning_fields, valid_sarif
@@ -17,7 +19,7 @@ from vpce_guard.findings import ENDPOINT_RESOURCE
 from vpce_guard.pipeline import Pipeline
 from vpce_guard.sarif import LEVELS
 from vpce_guard.snapshot import Scope
-from vpce_guard.state import StateStore
+from vpce_guard.state import Record, StateStore
 from vpce_guard.vocabulary import record_key
 from vpce_guard_local.demo import REGION, DemoEstate
 from vpce_guard_local.emulator import Emulator
@@ -88,21 +90,7 @@ def test_findings_refuses_a_readme_url_for_a_format_without_links(
 def test_a_stored_finding_in_another_shape_is_an_error_naming_its_record(
     aws_env: Emulator, demo_estate: DemoEstate, state_table: str, output: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    session = AwsSession(REGION, endpoint_url=aws_env.url)
-    dynamodb = session.client("dynamodb")
-    store = StateStore(dynamodb, state_table)
-    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
-    record = store.all_records()[0]
-    damaged = {key: value for key, value in record.finding.items() if key != "remediation"}
-    dynamodb.update_item(
-        TableName=state_table,
-        Key={
-            "pk": {"S": record_key(record.account_id, record.region, record.resource_id)},
-            "sk": {"S": record.check_id},
-        },
-        UpdateExpression="SET finding = :finding",
-        ExpressionAttributeValues={":finding": {"S": json.dumps(damaged)}},
-    )
+    record = damage_a_record(aws_env, state_table, lambda finding, seen: (without_remediation(finding), seen))
     listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
 
     code = main([*listing, "--format", output])
@@ -117,20 +105,7 @@ def test_a_stored_finding_in_another_shape_is_an_error_naming_its_record(
 def test_a_stored_time_vpce_guard_did_not_write_is_an_error_naming_its_record(
     aws_env: Emulator, demo_estate: DemoEstate, state_table: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    session = AwsSession(REGION, endpoint_url=aws_env.url)
-    dynamodb = session.client("dynamodb")
-    store = StateStore(dynamodb, state_table)
-    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
-    record = store.all_records()[0]
-    dynamodb.update_item(
-        TableName=state_table,
-        Key={
-            "pk": {"S": record_key(record.account_id, record.region, record.resource_id)},
-            "sk": {"S": record.check_id},
-        },
-        UpdateExpression="SET first_seen = :seen",
-        ExpressionAttributeValues={":seen": {"S": "last Tuesday"}},
-    )
+    record = damage_a_record(aws_env, state_table, lambda finding, seen: (finding, "last Tuesday"))
     listing = ["findings", "--table", state_table, "--region", REGION, "--endpoint-url", aws_env.url]
 
     code = main([*listing, "--format", "sarif"])
@@ -140,3 +115,30 @@ def test_a_stored_time_vpce_guard_did_not_write_is_an_error_naming_its_record(
     assert captured.out == ""
     assert f"the record of {record.check_id} on {record.resource_id}" in captured.err
     assert "'last Tuesday' where vpce-guard writes an ISO 8601 time" in captured.err
+
+
+def without_remediation(finding: dict[str, Any]) -> dict[str, Any]:
+    return {key: value for key, value in finding.items() if key != "remediation"}
+
+
+def damage_a_record(
+    aws_env: Emulator, state_table: str, damage: Callable[[dict[str, Any], str], tuple[dict[str, Any], str]]
+) -> Record:
+    """The demo estate evaluated into the state table, then one record's stored finding and first-seen time
+    rewritten by ``damage``, as a hand or another tool might leave them; the record as it was."""
+    session = AwsSession(REGION, endpoint_url=aws_env.url)
+    dynamodb = session.client("dynamodb")
+    store = StateStore(dynamodb, state_table)
+    Pipeline(Accounts(lambda region: session), store, GuardConfig()).evaluate("123456789012", Scope(REGION))
+    record = store.all_records()[0]
+    finding, first_seen = damage(dict(record.finding), record.first_seen)
+    dynamodb.update_item(
+        TableName=state_table,
+        Key={
+            "pk": {"S": record_key(record.account_id, record.region, record.resource_id)},
+            "sk": {"S": record.check_id},
+        },
+        UpdateExpression="SET finding = :finding, first_seen = :seen",
+        ExpressionAttributeValues={":finding": {"S": json.dumps(finding)}, ":seen": {"S": first_seen}},
+    )
+    return record
