@@ -159,9 +159,7 @@ def build_parser() -> argparse.ArgumentParser:
         "scan", help="scan one account and region, every account of an organization, or a saved snapshot"
     )
     scan.set_defaults(command=run_scan)
-    scan.add_argument("--region", type=REGION, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
-    scan.add_argument("--profile", help="AWS named profile")
-    scan.add_argument("--endpoint-url", type=_endpoint_url, help="EC2 API endpoint URL, e.g. the local emulator's")
+    _add_aws_options(scan)
     scan.add_argument("--vpc-id", help="scan only this VPC")
     scan.add_argument("--endpoint-ids", metavar="VPCE,VPCE", help="scan the VPCs of these endpoints")
     scan.add_argument("--save-snapshot", metavar="DIR", help="write the facts read to DIR")
@@ -181,9 +179,7 @@ def build_parser() -> argparse.ArgumentParser:
         "cost", help="what each endpoint costs a month, its traffic, and what the cost findings would save"
     )
     cost.set_defaults(command=run_cost)
-    cost.add_argument("--region", type=REGION, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
-    cost.add_argument("--profile", help="AWS named profile")
-    cost.add_argument("--endpoint-url", type=_endpoint_url, help="AWS endpoint URL, e.g. the local emulator's")
+    _add_aws_options(cost)
     _add_organization_options(cost)
     cost.add_argument(
         "--days",
@@ -251,9 +247,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     preview.set_defaults(command=run_policy_preview)
     preview.add_argument("--endpoint-id", required=True, type=_argument(identifiers.endpoint_id), help="vpce-…")
-    preview.add_argument("--region", type=REGION, help="AWS region (default: AWS_REGION / AWS_DEFAULT_REGION)")
-    preview.add_argument("--profile", help="AWS named profile")
-    preview.add_argument("--endpoint-url", type=_endpoint_url, help="API endpoint URL, e.g. the local emulator's")
+    _add_aws_options(preview)
     preview.add_argument(
         "--no-evidence", action="store_true", help="do not read CloudTrail (LookupEvents) for the endpoint's callers"
     )
@@ -299,6 +293,13 @@ def build_parser() -> argparse.ArgumentParser:
     if importlib.util.find_spec(LOCAL_TOOLING_COMMANDS) is not None:
         importlib.import_module(LOCAL_TOOLING_COMMANDS).add_local_commands(commands)
     return parser
+
+
+def _add_aws_options(parser: argparse.ArgumentParser, *, region: str = "AWS region") -> None:
+    """Where and as whom the command reaches AWS."""
+    parser.add_argument("--region", type=REGION, help=f"{region} (default: AWS_REGION / AWS_DEFAULT_REGION)")
+    parser.add_argument("--profile", help="AWS named profile")
+    parser.add_argument("--endpoint-url", type=_endpoint_url, help="AWS endpoint URL, e.g. the local emulator's")
 
 
 def _add_organization_options(parser: argparse.ArgumentParser) -> None:
@@ -704,9 +705,7 @@ def _print_proposal(
 
 def _add_state_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--table", help="state table name (default: STATE_TABLE_NAME)")
-    parser.add_argument("--region", type=REGION, help="the table's region (default: AWS_REGION / AWS_DEFAULT_REGION)")
-    parser.add_argument("--profile", help="AWS named profile")
-    parser.add_argument("--endpoint-url", type=_endpoint_url, help="AWS endpoint URL, e.g. the local emulator's")
+    _add_aws_options(parser, region="the table's region")
 
 
 def _add_where_options(parser: argparse.ArgumentParser) -> None:

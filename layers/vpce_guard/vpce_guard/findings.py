@@ -25,6 +25,8 @@ VPC_RESOURCE = "AWS::EC2::VPC"
 # The README's heading over the checks table ("What it finds, and why"), as GitHub anchors it: where every
 # output that links a finding to its explanation points.
 CHECKS_ANCHOR = "what-it-finds-and-why"
+# Where the README explains each check, for a reader who has no link to it.
+README_SECTION = 'README.md, "What it finds, and why"'
 
 
 class Remediation(msgspec.Struct, frozen=True):

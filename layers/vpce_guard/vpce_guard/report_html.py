@@ -28,8 +28,8 @@ from vpce_guard import __version__
 from vpce_guard.catalog import parse_service_name
 from vpce_guard.checks import CHECKS
 from vpce_guard.facts import Facts
-from vpce_guard.findings import CHECKS_ANCHOR, Finding, Severity
-from vpce_guard.sarif import README_SECTION, Recorded, check_summary
+from vpce_guard.findings import CHECKS_ANCHOR, README_SECTION, Finding, Severity
+from vpce_guard.sarif import Recorded, check_summary
 from vpce_guard.vocabulary import Status
 from vpce_guard.zone_grid import Cell, VpcGrid, grids_of, grids_of_findings
 

@@ -33,7 +33,15 @@ import msgspec
 
 from vpce_guard import __version__
 from vpce_guard.checks import CHECKS, Check
-from vpce_guard.findings import CHECKS_ANCHOR, ENDPOINT_RESOURCE, VPC_RESOURCE, Finding, Remediation, Severity
+from vpce_guard.findings import (
+    CHECKS_ANCHOR,
+    ENDPOINT_RESOURCE,
+    README_SECTION,
+    VPC_RESOURCE,
+    Finding,
+    Remediation,
+    Severity,
+)
 from vpce_guard.iac.model import Unjudged
 from vpce_guard.identifiers import partition_of
 from vpce_guard.policy import parse_policy
@@ -42,8 +50,6 @@ from vpce_guard.vocabulary import Status
 # The OASIS Standard's schema (SARIF 2.1.0 with its errata), which the tests validate the output against.
 SARIF_SCHEMA = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
 SARIF_VERSION = "2.1.0"
-# Where the README explains each check, for a reader who has no link to it.
-README_SECTION = 'README.md, "What it finds, and why"'
 # The partial fingerprint of a result: a hash of its account, region, resource and check.
 FINGERPRINT = "vpceGuardFinding/v1"
 # The base a relative artifact URI is resolved against: the working directory check-policy ran in.
