@@ -81,7 +81,17 @@ def test_a_window_that_ends_before_it_starts_is_refused(tmp_path: Path) -> None:
     scope["traffic_window"] = {"start": WINDOW.end.isoformat(), "end": WINDOW.start.isoformat()}
     (tmp_path / SCOPE_FILE).write_text(json.dumps(scope))
 
-    with pytest.raises(SnapshotError, match="traffic_window: Value error, the traffic window ends before it starts"):
+    with pytest.raises(SnapshotError, match="traffic_window: the traffic window ends before it starts"):
+        Snapshot.load(tmp_path)
+
+
+def test_a_window_without_a_utc_offset_is_refused(tmp_path: Path) -> None:
+    minimal(Scope("eu-west-1", traffic_window=WINDOW)).save(tmp_path)
+    scope = json.loads((tmp_path / SCOPE_FILE).read_text())
+    scope["traffic_window"]["start"] = WINDOW.start.replace(tzinfo=None).isoformat()
+    (tmp_path / SCOPE_FILE).write_text(json.dumps(scope))
+
+    with pytest.raises(SnapshotError, match=r"traffic_window\.start: Expected `datetime` with a timezone component"):
         Snapshot.load(tmp_path)
 
 

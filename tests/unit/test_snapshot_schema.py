@@ -289,10 +289,10 @@ def test_the_snapshots_own_region_may_be_given(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("scope", "message"),
     [
-        ({"region": "mars-1"}, "region: Value error, 'mars-1' is not a known AWS region"),
-        ({"region": "us-east-1", "vpc_ids": "vpc-1"}, "vpc_ids: Input should be a valid list"),
-        ({"region": "us-east-1", "regions": []}, "regions: Extra inputs are not permitted"),
-        ([], "the file: Input should be a valid dictionary"),
+        ({"region": "mars-1"}, "the file: region 'mars-1' is not a known AWS region"),
+        ({"region": "us-east-1", "vpc_ids": "vpc-1"}, "vpc_ids: Expected `array`, got `str`"),
+        ({"region": "us-east-1", "regions": []}, "the file: Object contains unknown field `regions`"),
+        ([], "the file: Expected `object`, got `array`"),
     ],
 )
 def test_a_malformed_scope_file_is_an_error_naming_the_field(scope: Any, message: str, tmp_path: Path) -> None:

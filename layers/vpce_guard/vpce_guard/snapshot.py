@@ -18,9 +18,8 @@ from typing import Annotated, Any
 
 import botocore.session
 import msgspec
-from pydantic import AfterValidator, AwareDatetime, BaseModel, ConfigDict, ValidationError, model_validator
 
-from vpce_guard import identifiers
+from vpce_guard import identifiers, schemas
 
 DESCRIBE_ENDPOINTS = "DescribeVpcEndpoints"
 DESCRIBE_SERVICES = "DescribeVpcEndpointServices"
@@ -162,28 +161,29 @@ class Snapshot(msgspec.Struct, frozen=True):
         return cls(scope, responses)
 
 
-class _ScopeFile(BaseModel):
-    """scan-scope.json as ``save`` writes it; the region may be missing only from a hand-made one."""
+class _WindowFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    start: Annotated[datetime, msgspec.Meta(tz=True)]
+    end: Annotated[datetime, msgspec.Meta(tz=True)]
 
-    model_config = ConfigDict(extra="forbid", strict=True)
-
-    region: Annotated[str, AfterValidator(identifiers.region)] | None = None
-    vpc_ids: list[str] = []
-    endpoint_ids: list[str] = []
-    traffic_window: _WindowFile | None = None
-
-
-class _WindowFile(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-
-    start: AwareDatetime
-    end: AwareDatetime
-
-    @model_validator(mode="after")
-    def _ordered(self) -> _WindowFile:
+    def __post_init__(self) -> None:
         if self.end <= self.start:
             raise ValueError("the traffic window ends before it starts")
-        return self
+
+
+class _ScopeFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """scan-scope.json as ``save`` writes it; the region may be missing only from a hand-made one."""
+
+    region: str | None = None
+    vpc_ids: tuple[str, ...] = ()
+    endpoint_ids: tuple[str, ...] = ()
+    traffic_window: _WindowFile | None = None
+
+    def __post_init__(self) -> None:
+        if self.region is not None:
+            try:
+                identifiers.region(self.region)
+            except ValueError as error:
+                raise ValueError(f"region {error}") from None
 
 
 def _scope(directory: Path, region: str | None) -> Scope:
@@ -194,13 +194,9 @@ def _scope(directory: Path, region: str | None) -> Scope:
             raise SnapshotError(f"snapshot {directory} has no {SCOPE_FILE}: give the region with --region")
         return Scope(region=region)
     try:
-        recorded = _ScopeFile.model_validate(_read_json(scope_file))
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']) or 'the file'}: {problem['msg']}"
-            for problem in error.errors()
-        )
-        raise SnapshotError(f"{scope_file}: {problems}") from error
+        recorded = msgspec.convert(_read_json(scope_file), _ScopeFile)
+    except msgspec.ValidationError as error:
+        raise SnapshotError(f"{scope_file}: {schemas.problem(error, 'the file')}") from error
     if recorded.region and region and region != recorded.region:
         raise SnapshotError(
             f"snapshot {directory} was read in {recorded.region}, not {region}: drop --region, or scan a "
@@ -211,7 +207,7 @@ def _scope(directory: Path, region: str | None) -> Scope:
         raise SnapshotError(f"{scope_file} names no region: give the region with --region")
     window = recorded.traffic_window
     traffic = TrafficWindow(window.start, window.end) if window is not None else None
-    return Scope(chosen, tuple(recorded.vpc_ids), tuple(recorded.endpoint_ids), traffic)
+    return Scope(chosen, recorded.vpc_ids, recorded.endpoint_ids, traffic)
 
 
 def check_destination(directory: Path) -> None:
