@@ -230,4 +230,4 @@ def test_a_create_tags_record_not_in_ec2s_shape_is_an_error_naming_the_event(
 
     with pytest.raises(EvidenceUnavailable, match=f"CreateTags event {event_id} whose requestParameters") as failed:
         tag_setter(session, ENDPOINT, "vpce-guard:exempt", now=lambda: NOW)
-    assert "tagSet.items.0.key: Field required" in str(failed.value)
+    assert "tagSet.items[0]: Object missing required field `key`" in str(failed.value)

@@ -8,6 +8,7 @@ from datetime import timedelta
 from random import Random
 from typing import Any
 
+import msgspec
 import pytest
 from cloudtrail_support import ACCOUNT, ENDPOINT, NOW, OTHER_ENDPOINT, ROLE_ARN, FakeTime, assumed_role, record
 from hypothesis import given
@@ -30,7 +31,7 @@ from vpce_guard.evidence import (
 
 
 def parsed(**options: Any) -> CloudTrailRecord:
-    return CloudTrailRecord.model_validate({"eventID": "e-1", **record(**options)})
+    return msgspec.convert({"eventID": "e-1", **record(**options)}, CloudTrailRecord)
 
 
 def caller_in(identity: dict[str, Any]) -> Caller:
@@ -137,8 +138,15 @@ def test_a_record_not_in_cloudtrails_shape_is_an_error_naming_the_event_and_the_
     del broken["eventTime"]
     event = {"EventId": "e-42", "CloudTrailEvent": json.dumps({"eventID": "e-42", **broken})}
 
-    with pytest.raises(EvidenceUnavailable, match=r"event e-42 .*eventTime: Field required"):
+    with pytest.raises(
+        EvidenceUnavailable, match=r"event e-42 .*CloudTrailEvent: Object missing required field `eventTime`"
+    ):
         record_of(event, "us-east-1")
+
+
+def test_a_record_that_is_not_json_is_an_error_naming_the_event() -> None:
+    with pytest.raises(EvidenceUnavailable, match=r"event e-42 .*CloudTrailEvent: JSON is malformed"):
+        record_of({"EventId": "e-42", "CloudTrailEvent": "{oops"}, "us-east-1")
 
 
 # --- Pacing and arguments ------------------------------------------------------------------------------------

@@ -39,11 +39,10 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from botocore.exceptions import ClientError
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
 from vpce_guard import identifiers, schemas
 from vpce_guard.aws import AwsSession
@@ -89,41 +88,36 @@ class EvidenceUnavailable(Exception):
 # --- What a record says --------------------------------------------------------------------------------------
 
 
-class _Record(BaseModel):
-    """A CloudTrail record's fields this module reads; the many others are ignored. Each model's validator is
-    built when it first validates (``defer_build``): most invocations read no evidence, and every cold start
-    would pay for building them."""
-
-    model_config = ConfigDict(extra="ignore", frozen=True, defer_build=True)
-
-
-class SessionIssuer(_Record):
+class SessionIssuer(msgspec.Struct, frozen=True, rename="camel"):
     arn: str | None = None
 
 
-class SessionContext(_Record):
-    session_issuer: SessionIssuer | None = Field(default=None, alias="sessionIssuer")
+class SessionContext(msgspec.Struct, frozen=True, rename="camel"):
+    session_issuer: SessionIssuer | None = None
 
 
-class UserIdentity(_Record):
-    type: str = Field(min_length=1)
+class UserIdentity(msgspec.Struct, frozen=True, rename="camel"):
+    type: Annotated[str, msgspec.Meta(min_length=1)]
     arn: str | None = None
-    account_id: str | None = Field(default=None, alias="accountId")
-    principal_id: str | None = Field(default=None, alias="principalId")
-    invoked_by: str | None = Field(default=None, alias="invokedBy")
-    identity_provider: str | None = Field(default=None, alias="identityProvider")
-    session_context: SessionContext | None = Field(default=None, alias="sessionContext")
+    account_id: str | None = None
+    principal_id: str | None = None
+    invoked_by: str | None = None
+    identity_provider: str | None = None
+    session_context: SessionContext | None = None
 
 
-class CloudTrailRecord(_Record):
-    event_id: str = Field(alias="eventID")
-    request_parameters: dict[str, Any] | None = Field(default=None, alias="requestParameters")
-    event_name: str = Field(min_length=1, alias="eventName")
-    event_source: str = Field(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com$", alias="eventSource")
-    event_time: AwareDatetime = Field(alias="eventTime")
-    user_identity: UserIdentity = Field(alias="userIdentity")
-    vpc_endpoint_id: str | None = Field(default=None, alias="vpcEndpointId")
-    error_code: str | None = Field(default=None, alias="errorCode")
+class CloudTrailRecord(msgspec.Struct, frozen=True, rename="camel"):
+    """A CloudTrail record's fields this module reads, by their camelCase keys; the many others are ignored."""
+
+    event_id: str = msgspec.field(name="eventID")
+    event_name: Annotated[str, msgspec.Meta(min_length=1)]
+    # \Z, not $: msgspec searches with Python's re, whose $ also matches before a final newline.
+    event_source: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9-]+(\.[a-z0-9-]+)*\.amazonaws\.com\Z")]
+    event_time: Annotated[datetime, msgspec.Meta(tz=True)]
+    user_identity: UserIdentity
+    request_parameters: dict[str, Any] | None = None
+    vpc_endpoint_id: str | None = None
+    error_code: str | None = None
 
 
 class Caller(msgspec.Struct, frozen=True):
@@ -253,16 +247,15 @@ def _use_order(item: tuple[tuple[Caller, str], Any]) -> tuple[str, str, str, str
 def record_of(event: Mapping[str, Any], region: str) -> CloudTrailRecord:
     """The record inside one item of LookupEvents' ``Events`` (its ``CloudTrailEvent``, a JSON string)."""
     try:
-        return CloudTrailRecord.model_validate_json(event.get("CloudTrailEvent") or "")
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']) or 'CloudTrailEvent'}: {problem['msg']}"
-            for problem in error.errors()
-        )
-        raise EvidenceUnavailable(
-            f"LookupEvents in {region} returned event {event.get('EventId', '?')} whose record is not "
-            f"CloudTrail's shape ({problems}); the evidence is not judged without it."
-        ) from None
+        return msgspec.json.decode(event.get("CloudTrailEvent") or "", type=CloudTrailRecord)
+    except msgspec.ValidationError as error:
+        wrong = schemas.problem(error, "CloudTrailEvent")
+    except msgspec.DecodeError as error:
+        wrong = f"CloudTrailEvent: {error}"
+    raise EvidenceUnavailable(
+        f"LookupEvents in {region} returned event {event.get('EventId', '?')} whose record is not "
+        f"CloudTrail's shape ({wrong}); the evidence is not judged without it."
+    )
 
 
 # --- The read ------------------------------------------------------------------------------------------------
@@ -347,17 +340,17 @@ def _failure_message(error: ClientError, code: str, region: str) -> str:
 # --- Who set a tag ---------------------------------------------------------------------------------------------
 
 
-class _Tag(_Record):
+class _Tag(msgspec.Struct, frozen=True, rename="camel"):
     key: str
     value: str | None = None
 
 
-class _TagSet(_Record):
-    items: list[_Tag] = Field(default_factory=list)
+class _TagSet(msgspec.Struct, frozen=True, rename="camel"):
+    items: tuple[_Tag, ...] = ()
 
 
-class _CreateTagsParameters(_Record):
-    tag_set: _TagSet = Field(alias="tagSet")
+class _CreateTagsParameters(msgspec.Struct, frozen=True, rename="camel"):
+    tag_set: _TagSet
 
 
 class TagSetter(msgspec.Struct, frozen=True):
@@ -415,11 +408,11 @@ def _setter_in(record: CloudTrailRecord, tag_key: str, region: str) -> TagSetter
     if record.event_name != "CreateTags" or record.error_code is not None:
         return None
     try:
-        parameters = _CreateTagsParameters.model_validate(record.request_parameters or {})
-    except ValidationError as error:
+        parameters = msgspec.convert(record.request_parameters or {}, _CreateTagsParameters)
+    except msgspec.ValidationError as error:
         raise EvidenceUnavailable(
             f"LookupEvents in {region} returned CreateTags event {record.event_id} whose requestParameters are "
-            f"not EC2's shape ({schemas.problems(error, 'requestParameters')}); who set the tag is not guessed."
+            f"not EC2's shape ({schemas.problem(error, 'requestParameters')}); who set the tag is not guessed."
         ) from None
     for tag in parameters.tag_set.items:
         if tag.key == tag_key:
