@@ -204,7 +204,7 @@ def test_a_malformed_record_is_refused_by_field_path_and_nothing_is_recorded(aws
     broken = record("AssumeRole", eventTime="yesterday")
     del broken["userIdentity"]
 
-    with pytest.raises(ValueError, match=r"Records\.1\.eventTime: .*Records\.1\.userIdentity: Field required"):
+    with pytest.raises(ValueError, match=r"Records\[1\]\.eventTime: Invalid RFC3339 encoded datetime"):
         aws.record_cloudtrail_events([record("GetCallerIdentity"), broken])
 
     assert cloudtrail.lookup_events(**WINDOW)["Events"] == []

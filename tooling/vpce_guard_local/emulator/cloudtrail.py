@@ -31,18 +31,19 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
+import msgspec
 from moto.cloudtrail.models import CloudTrailBackend, cloudtrail_backends
 from moto.cloudtrail.responses import CloudTrailResponse
 from moto.core import errors
 from moto.core.exceptions import ServiceException
 from moto.core.responses import ActionResult
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, ValidationError
 
+from vpce_guard.schemas import problem
 from vpce_guard_local.emulator.paging import offset_token, token_offset
 from vpce_guard_local.emulator.patching import Patches
 
 DEFAULT_ACCOUNT_ID = "123456789012"
-ACCOUNT_ID = re.compile(r"^\d{12}$")
+ACCOUNT_ID = re.compile(r"^\d{12}\Z")
 MAX_RESULTS = 50
 LOOKUP_ATTRIBUTE_KEYS = (
     "EventId", "EventName", "ReadOnly", "Username", "ResourceType", "ResourceName", "EventSource", "AccessKeyId",
@@ -84,14 +85,8 @@ class ThrottlingException(ServiceException):
 # --- The record format ---------------------------------------------------------------------------------------
 
 
-class _Permissive(BaseModel):
-    """CloudTrail records carry many more fields than the emulator reads: they are kept as given."""
-
-    model_config = ConfigDict(extra="allow")
-
-
-class UserIdentity(_Permissive):
-    type: Annotated[str, Field(min_length=1)]
+class UserIdentity(msgspec.Struct):
+    type: Annotated[str, msgspec.Meta(min_length=1)]
     arn: str | None = None
     accountId: str | None = None
     principalId: str | None = None
@@ -99,34 +94,37 @@ class UserIdentity(_Permissive):
     accessKeyId: str | None = None
 
 
-class RecordResource(_Permissive):
-    ARN: Annotated[str, Field(min_length=1)]
+class RecordResource(msgspec.Struct):
+    ARN: Annotated[str, msgspec.Meta(min_length=1)]
     type: str | None = None
     accountId: str | None = None
 
 
-class EventRecord(_Permissive):
-    """One CloudTrail record, as in a trail's log files; the fields LookupEvents answers with are required."""
+class EventRecord(msgspec.Struct):
+    """One CloudTrail record, as in a trail's log files; the fields LookupEvents answers with are required.
 
-    eventName: Annotated[str, Field(min_length=1)]
-    eventSource: Annotated[str, Field(pattern=r"^[a-z0-9.-]+\.amazonaws\.com$")]
-    eventTime: AwareDatetime
+    Records carry many more fields than the emulator reads: they are ignored here, and kept as given.
+    """
+
+    eventName: Annotated[str, msgspec.Meta(min_length=1)]
+    # \Z, not $: msgspec searches with Python's re, whose $ also matches before a final newline.
+    eventSource: Annotated[str, msgspec.Meta(pattern=r"^[a-z0-9.-]+\.amazonaws\.com\Z")]
+    eventTime: Annotated[datetime, msgspec.Meta(tz=True)]
     userIdentity: UserIdentity
-    recipientAccountId: Annotated[str, Field(pattern=ACCOUNT_ID.pattern)]
-    awsRegion: Annotated[str, Field(min_length=1)]
+    recipientAccountId: Annotated[str, msgspec.Meta(pattern=ACCOUNT_ID.pattern)]
+    awsRegion: Annotated[str, msgspec.Meta(min_length=1)]
     requestParameters: dict[str, Any] | None = None
     vpcEndpointId: str | None = None
     eventID: str | None = None
     readOnly: bool | None = None
     eventCategory: Literal["Management", "Data", "NetworkActivity", "Insight"] = "Management"
-    resources: list[RecordResource] = Field(default_factory=list)
+    resources: tuple[RecordResource, ...] = ()
 
 
-class RecordBatch(BaseModel):
+class RecordBatch(msgspec.Struct, forbid_unknown_fields=True):
     """What a trail's log file holds, and what ``record_events`` takes: ``{"Records": [record, ...]}``."""
 
-    model_config = ConfigDict(extra="forbid")
-    Records: list[EventRecord]
+    Records: tuple[EventRecord, ...]
 
 
 @dataclass(frozen=True)
@@ -194,13 +192,13 @@ def record_events(body: Any) -> list[str]:
 
     Each record is completed as CloudTrail completes it: ``eventID`` (a new UUID when absent),
     ``eventVersion``, ``eventType`` ``AwsApiCall``, ``eventCategory`` ``Management`` and ``readOnly`` (from the
-    operation's name when absent). Raises ValueError naming each wrong field by its path, and records nothing
-    then.
+    operation's name when absent). Raises ValueError naming the first wrong field by its path, and records
+    nothing then.
     """
     try:
-        batch = RecordBatch.model_validate(body)
-    except ValidationError as error:
-        raise ValueError(_validation_message(error)) from None
+        batch = msgspec.convert(body, RecordBatch)
+    except msgspec.ValidationError as error:
+        raise ValueError(f'expected {{"Records": [CloudTrail record, ...]}}: {problem(error, "body")}') from None
     unknown_regions = sorted({record.awsRegion for record in batch.Records} - set(_regions()))
     if unknown_regions:
         raise ValueError(f"awsRegion: unknown region(s) {', '.join(unknown_regions)}")
@@ -315,13 +313,6 @@ def _time(value: Any) -> datetime | None:
         return datetime.fromtimestamp(value, UTC)
     parsed = datetime.fromisoformat(str(value))
     return parsed if parsed.tzinfo is not None else parsed.replace(tzinfo=UTC)
-
-
-def _validation_message(error: ValidationError) -> str:
-    problems = [
-        f"{'.'.join(str(part) for part in problem['loc']) or 'body'}: {problem['msg']}" for problem in error.errors()
-    ]
-    return 'expected {"Records": [CloudTrail record, ...]}: ' + "; ".join(problems)
 
 
 def _regions() -> list[str]:
