@@ -2,9 +2,9 @@
 
 A secret that does not fit is a delivery failure whose message names the secret (its id, as the function's
 environment gives it), the first field that is wrong and what is wrong with it, never a value: the values are the
-credentials (a webhook URL, an API token). So a secret's fields are plain strings checked in ``__post_init__``,
-never an enum or a literal (msgspec quotes a value that is not one of theirs), and a secret's own text shows no
-value either.
+credentials (a webhook URL, an API token). So a secret's fields are plain strings, constrained by their declared
+length or pattern or checked in ``__post_init__``, never an enum or a literal (msgspec quotes a value that is not
+one of theirs), and a secret's own text shows no value either.
 """
 
 from __future__ import annotations
