@@ -114,8 +114,8 @@ def test_an_unknown_issue_is_a_delivery_error(jira: JiraTickets) -> None:
         jira.comment("OPS-99", UPDATED, retry=False)
 
 
-def test_a_secret_without_the_keys_names_the_secret_and_what_is_missing_never_the_values() -> None:
-    with pytest.raises(SecretError, match="project_key: Field required; api_token: Field required") as caught:
+def test_a_secret_without_the_keys_names_the_secret_and_the_first_missing_never_the_values() -> None:
+    with pytest.raises(SecretError, match="the secret: Object missing required field `project_key`") as caught:
         JiraSettings.from_secret(
             json.dumps({"base_url": "https://example.atlassian.net", "email": "me@example.com"}), SECRET_ID
         )
@@ -125,14 +125,14 @@ def test_a_secret_without_the_keys_names_the_secret_and_what_is_missing_never_th
 
 
 def test_a_secret_that_is_not_json_is_refused() -> None:
-    with pytest.raises(SecretError, match="Invalid JSON"):
+    with pytest.raises(SecretError, match="the secret: JSON is malformed"):
         JiraSettings.from_secret("https://example.atlassian.net", SECRET_ID)
 
 
 def test_a_secret_with_an_unknown_key_is_refused_by_name() -> None:
     secret = {"base_url": "https://example.atlassian.net", "project_key": "SEC", "email": "e", "api_token": "t"}
 
-    with pytest.raises(SecretError, match="issuetype: Extra inputs are not permitted"):
+    with pytest.raises(SecretError, match="the secret: Object contains unknown field `issuetype`"):
         JiraSettings.from_secret(json.dumps(secret | {"issuetype": "Bug"}), SECRET_ID)
 
 
@@ -149,7 +149,7 @@ def test_a_secret_with_an_unknown_key_is_refused_by_name() -> None:
 def test_a_base_url_that_is_not_an_https_site_is_refused(base_url: str, problem: str) -> None:
     secret = {"base_url": base_url, "project_key": "SEC", "email": "e", "api_token": "t"}
 
-    with pytest.raises(SecretError, match=f"base_url: {problem}") as caught:
+    with pytest.raises(SecretError, match=f"the secret: base_url {problem}") as caught:
         JiraSettings.from_secret(json.dumps(secret), SECRET_ID)
 
     assert "example.atlassian.net" not in str(caught.value)
@@ -158,8 +158,35 @@ def test_a_base_url_that_is_not_an_https_site_is_refused(base_url: str, problem:
 def test_a_project_key_that_could_change_the_search_is_refused() -> None:
     secret = {"base_url": "https://example.atlassian.net", "project_key": 'SEC" OR project = "HR', "email": "e"}
 
-    with pytest.raises(SecretError, match="project_key: String should match pattern"):
+    with pytest.raises(SecretError, match=r"project_key: Expected `str` matching regex '\^\[A-Z\]"):
         JiraSettings.from_secret(json.dumps(secret | {"api_token": "t"}), SECRET_ID)
+
+
+def test_the_values_are_read_without_the_whitespace_around_them() -> None:
+    secret = {
+        "base_url": " https://example.atlassian.net/ ",
+        "project_key": " SEC\n",
+        "email": " e ",
+        "api_token": "\tt ",
+    }
+
+    settings = JiraSettings.from_secret(json.dumps(secret | {"issue_type": " Bug "}), SECRET_ID)
+
+    assert (settings.base_url, settings.project_key, settings.email, settings.api_token, settings.issue_type) == (
+        "https://example.atlassian.net",
+        "SEC",
+        "e",
+        "t",
+        "Bug",
+    )
+
+
+@pytest.mark.parametrize("key", ["email", "api_token", "issue_type"])
+def test_a_value_of_whitespace_only_is_refused_as_empty(key: str) -> None:
+    secret = {"base_url": "https://example.atlassian.net", "project_key": "SEC", "email": "e", "api_token": "t"}
+
+    with pytest.raises(SecretError, match=f"{key}: Expected `str` of length >= 1"):
+        JiraSettings.from_secret(json.dumps(secret | {key: " \n "}), SECRET_ID)
 
 
 def test_the_token_is_hidden_in_the_settings_own_text() -> None:

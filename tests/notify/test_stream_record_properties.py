@@ -10,6 +10,7 @@ import json
 from collections.abc import Iterator
 from typing import Any
 
+import msgspec
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -32,7 +33,7 @@ ATTRIBUTES = st.dictionaries(
 EVENT_NAMES = st.sampled_from(["INSERT", "MODIFY", "REMOVE", "insert", "UPSERT", ""]) | JSON
 FINDINGS = st.text(max_size=30) | JSON.map(json.dumps)
 # The image attributes the notifier reads, as its schemas declare them.
-DECLARED = {FINDING_ATTRIBUTE, *FindingRecord.model_fields}
+DECLARED = {FINDING_ATTRIBUTE, *(field.encode_name for field in msgspec.structs.fields(FindingRecord))}
 
 
 def read(raw: Any) -> StateChange | MalformedRecord | None:

@@ -19,16 +19,17 @@ person should hear about a finding; every other record is ``None``. Scenarios (t
   is not NEW_AND_OLD_IMAGES, or a MODIFY without its old image: ``MalformedRecord`` (a poison record: retried,
   then sent to the dead-letter destination, never silently dropped).
 
-Each record is validated against declared schemas (pydantic) in DynamoDB's attribute-value form, as Lambda
-delivers it: ``StateTableRecord`` (an id, INSERT, MODIFY or REMOVE, a NEW_AND_OLD_IMAGES stream, the images the
-event carries), then a finding record's new image against ``FindingRecord`` and its old one against
-``FindingState``. Any attribute read that is missing or of the wrong type, such as a status no ``Status`` names,
-an account id that is not 12 digits, a ``change_id`` that is not a string, is a ``MalformedRecord`` naming the
-record and each field's path (``dynamodb.NewImage.status.S``), never another exception and never a field read as
-absent. The images are not deserialized first (a deserializer raises TypeError on an unknown type tag and
-decimal errors on a bad number), and attributes not declared are not read. The optional ``remediation_note``
-(what an automatic change would do, or why it was not made) becomes the change's ``note``; the optional
-``first_seen`` and the record's ``ApproximateCreationDateTime`` date the finding and the change.
+Each record is read into declared msgspec types in DynamoDB's attribute-value form, as Lambda delivers it:
+``StateTableRecord`` (an id, INSERT, MODIFY or REMOVE, a NEW_AND_OLD_IMAGES stream, the images the event
+carries), then a finding record's new image as ``FindingRecord`` and its old one as ``FindingState``, each with
+its ``finding`` read as a JSON object. Any attribute read that is missing or of the wrong type, such as a status no
+``Status`` names, an account id that is not 12 digits, a ``change_id`` that is not a string, is a
+``MalformedRecord`` naming the record and the first wrong field's path (``dynamodb.NewImage.status.S``), never
+another exception and never a field read as absent. The images are not deserialized first (a deserializer raises
+TypeError on an unknown type tag and decimal errors on a bad number), and attributes not declared are not read.
+The optional ``remediation_note`` (what an automatic change would do, or why it was not made) becomes the
+change's ``note``; the optional ``first_seen`` and the record's ``ApproximateCreationDateTime`` date the finding
+and the change.
 """
 
 from __future__ import annotations
@@ -40,10 +41,9 @@ from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import msgspec
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Json, ValidationError, model_validator
 
 from vpce_guard import identifiers
-from vpce_guard.schemas import problems
+from vpce_guard.schemas import problem
 from vpce_guard.vocabulary import FINDING_ATTRIBUTE, Status, record_key
 
 # Statuses of a finding that needs nobody any more (fixed by us, or gone).
@@ -52,29 +52,42 @@ CLOSED_STATUSES = frozenset(status.value for status in Status if status.is_close
 _IMAGES = {"INSERT": ("NewImage",), "MODIFY": ("NewImage", "OldImage"), "REMOVE": ("OldImage",)}
 
 Text = TypeVar("Text")
-Schema = TypeVar("Schema", bound=BaseModel)
+Schema = TypeVar("Schema", bound=msgspec.Struct)
+Image = TypeVar("Image", bound="FindingState")
 
 
 class MalformedRecord(ValueError):
     """A stream record of a finding that cannot be read; the message names the record and what is wrong."""
 
 
-class StringAttribute(BaseModel, Generic[Text]):
+class StringAttribute(msgspec.Struct, Generic[Text], frozen=True, forbid_unknown_fields=True):
     """A DynamoDB string attribute as the stream carries it, ``{"S": ...}``, its text read as ``Text``."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True)
 
     S: Text
 
 
-class TableKeys(BaseModel):
+class AccountIdAttribute(StringAttribute[str], frozen=True, forbid_unknown_fields=True):
+    """A string attribute holding an AWS account id."""
+
+    def __post_init__(self) -> None:
+        identifiers.account_id(self.S)
+
+
+class RegionAttribute(StringAttribute[str], frozen=True, forbid_unknown_fields=True):
+    """A string attribute holding a region of the partitions served."""
+
+    def __post_init__(self) -> None:
+        identifiers.region(self.S)
+
+
+class TableKeys(msgspec.Struct):
     """The state table's key: partition and sort key, both strings."""
 
     pk: StringAttribute[str]
     sk: StringAttribute[str]
 
 
-class StreamImages(BaseModel):
+class StreamImages(msgspec.Struct):
     """A stream record's ``dynamodb`` section; the images stay unread until the item is known to be a finding."""
 
     StreamViewType: Literal["NEW_AND_OLD_IMAGES"]
@@ -85,34 +98,34 @@ class StreamImages(BaseModel):
     ApproximateCreationDateTime: float | None = None
 
 
-class StateTableRecord(BaseModel):
+class StateTableRecord(msgspec.Struct):
     """A record of the state table's stream, as Lambda delivers it; only what is read here is declared."""
 
-    eventID: str = Field(min_length=1)
+    eventID: Annotated[str, msgspec.Meta(min_length=1)]
     eventName: Literal["INSERT", "MODIFY", "REMOVE"]
     dynamodb: StreamImages
 
-    @model_validator(mode="after")
-    def carries_the_images_of_its_event(self) -> StateTableRecord:
+    def __post_init__(self) -> None:
+        """A record carries the images of its event."""
         missing = [f"dynamodb.{name}" for name in _IMAGES[self.eventName] if getattr(self.dynamodb, name) is None]
         if missing:
             raise ValueError(f"no {' or '.join(missing)}, which a {self.eventName} record of the stream carries")
-        return self
 
 
-class FindingState(BaseModel):
-    """What an image of a finding record says of the finding: its status, and the finding as a JSON object."""
+class FindingState(msgspec.Struct):
+    """What an image of a finding record says of the finding: its status, and the finding as a JSON object (its
+    text here, read by ``_image``)."""
 
     status: StringAttribute[Status]
-    finding: StringAttribute[Json[dict[str, Any]]]
+    finding: StringAttribute[str]
 
 
 class FindingRecord(FindingState):
     """A finding record's new image: also whose finding it is, the change that gave it its status, and the
     note of what an automatic change would do or why it was not made."""
 
-    account_id: StringAttribute[Annotated[str, AfterValidator(identifiers.account_id)]]
-    region: StringAttribute[Annotated[str, AfterValidator(identifiers.region)]]
+    account_id: AccountIdAttribute
+    region: RegionAttribute
     resource_id: StringAttribute[str]
     check_id: StringAttribute[str]
     vpc_id: StringAttribute[str]
@@ -180,10 +193,14 @@ def state_change(record: DynamoDBRecord) -> StateChange | None:
     if parsed.eventName == "REMOVE" or stream.NewImage is None or FINDING_ATTRIBUTE not in stream.NewImage:
         return None
     where = f"stream record {parsed.eventID} ({stream.Keys.pk.S}/{stream.Keys.sk.S})"
-    new = _validated(FindingRecord, stream.NewImage, where, "dynamodb.NewImage")
-    old = _validated(FindingState, stream.OldImage, where, "dynamodb.OldImage") if stream.OldImage is not None else None
-    new_status, finding = new.status.S, new.finding.S
-    if old is not None and old.status.S is new_status and (new_status.is_closed or finding == old.finding.S):
+    new, finding = _image(FindingRecord, stream.NewImage, where, "dynamodb.NewImage")
+    old, old_finding = (
+        _image(FindingState, stream.OldImage, where, "dynamodb.OldImage")
+        if stream.OldImage is not None
+        else (None, None)
+    )
+    new_status = new.status.S
+    if old is not None and old.status.S is new_status and (new_status.is_closed or finding == old_finding):
         return None
     change_id = (new.change_id.S if new.change_id else None) or finding.get("change_id")
     return StateChange(
@@ -207,9 +224,22 @@ def _instant(seconds: float | None) -> datetime | None:
     return datetime.fromtimestamp(seconds, UTC) if seconds is not None else None
 
 
-def _validated(schema: type[Schema], value: object, where: str, path: str) -> Schema:
-    """``value`` as ``schema``, or MalformedRecord naming ``where`` and the path of every wrong field."""
+def _image(schema: type[Image], value: object, where: str, path: str) -> tuple[Image, dict[str, Any]]:
+    """An image of a finding record as ``schema``, and the finding it holds (its ``finding`` attribute's text, a
+    JSON object); or MalformedRecord naming ``where`` and the path of the first wrong field."""
+    image = _validated(schema, value, where, path)
+    at = f"{path}.finding.S"
     try:
-        return schema.model_validate(value)
-    except ValidationError as error:
-        raise MalformedRecord(f"{where}: {problems(error, 'the record', path)}") from None
+        return image, msgspec.json.decode(image.finding.S, type=dict[str, Any])
+    except msgspec.ValidationError as error:
+        raise MalformedRecord(f"{where}: {problem(error, at, at)}") from None
+    except (msgspec.DecodeError, RecursionError) as error:  # not JSON, or nested deeper than Python's stack
+        raise MalformedRecord(f"{where}: {at}: {error}") from None
+
+
+def _validated(schema: type[Schema], value: object, where: str, path: str) -> Schema:
+    """``value`` as ``schema``, or MalformedRecord naming ``where`` and the path of the first wrong field."""
+    try:
+        return msgspec.convert(value, schema)
+    except msgspec.ValidationError as error:
+        raise MalformedRecord(f"{where}: {problem(error, 'the record', path)}") from None

@@ -3,7 +3,7 @@ finding escaped): one issue per open finding, a comment for each later change, t
 when the finding is resolved or remediated.
 
 Where, and as whom, comes from one Secrets Manager secret, JSON: ``base_url``, ``project_key``, ``email``,
-``api_token`` and optionally ``issue_type`` (default "Task"), read against ``JiraSettings``. Jira Cloud takes
+``api_token`` and optionally ``issue_type`` (default "Task"), read as ``JiraSettings``. Jira Cloud takes
 the e-mail and API token as basic authentication, so requests go only to the https site of ``base_url``.
 
 Jira has no idempotency key. When a previous attempt of the same delivery may have reached Jira (its reply
@@ -18,15 +18,15 @@ import base64
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+import msgspec
 
 from vpce_guard.notify import http
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import plain_text, shorten
-from vpce_guard.notify.secrets import read_secret
+from vpce_guard.notify.secrets import Secret, check_url_of, read_secret
 
 DONE = "Done"
 LABEL = "vpce-guard"
@@ -37,29 +37,27 @@ PROJECT_KEY = r"^[A-Z][A-Z0-9_]+$"  # Jira's default project key rule; the key i
 _WIKI_SPECIAL = re.compile(r"([\\{}\[\]|*_?+\-^~!#])")
 
 
-class JiraSettings(BaseModel):
-    """The Jira secret: where (an https site), which project, and as whom."""
-
-    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
+class JiraSettings(Secret, frozen=True, forbid_unknown_fields=True):
+    """The Jira secret: where (an https site), which project, and as whom. Its values are read with the
+    whitespace around them taken away (``from_secret``)."""
 
     base_url: str
-    project_key: str = Field(pattern=PROJECT_KEY)
-    email: str = Field(min_length=1)
-    api_token: SecretStr = Field(min_length=1)
-    issue_type: str = Field(default="Task", min_length=1)
+    project_key: Annotated[str, msgspec.Meta(pattern=PROJECT_KEY)]
+    email: Annotated[str, msgspec.Meta(min_length=1)]
+    api_token: Annotated[str, msgspec.Meta(min_length=1)]
+    issue_type: Annotated[str, msgspec.Meta(min_length=1)] = "Task"
 
-    @field_validator("base_url")
-    @classmethod
-    def _a_site(cls, url: str) -> str:
-        """https on the site's own host (the one every request then goes to), with no query or fragment."""
-        http.check_url(url, hosts=None)
-        if urlsplit(url).query or urlsplit(url).fragment:
-            raise ValueError("holds a query or fragment; give the site's address only")
-        return url.rstrip("/")
+    def __post_init__(self) -> None:
+        """``base_url`` is https on the site's own host (the one every request then goes to), with no query or
+        fragment; it is kept without the slashes that end it."""
+        check_url_of("base_url", self.base_url, hosts=None)
+        if urlsplit(self.base_url).query or urlsplit(self.base_url).fragment:
+            raise ValueError("base_url holds a query or fragment; give the site's address only")
+        msgspec.structs.force_setattr(self, "base_url", self.base_url.rstrip("/"))
 
     @classmethod
     def from_secret(cls, secret: str, secret_id: str) -> JiraSettings:
-        return read_secret(cls, secret, secret_id, "Jira")
+        return read_secret(cls, secret, secret_id, "Jira", strip=True)
 
     @property
     def host(self) -> str:
@@ -67,7 +65,7 @@ class JiraSettings(BaseModel):
 
     @property
     def authorization(self) -> str:
-        credentials = f"{self.email}:{self.api_token.get_secret_value()}"
+        credentials = f"{self.email}:{self.api_token}"
         return "Basic " + base64.b64encode(credentials.encode()).decode()
 
 

@@ -13,12 +13,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, SecretStr, field_validator
-
 from vpce_guard.notify import http
 from vpce_guard.notify.events import StateChange
 from vpce_guard.notify.messages import message, shorten
-from vpce_guard.notify.secrets import read_secret
+from vpce_guard.notify.secrets import Secret, check_url_of, read_secret
 
 SLACK_HOSTS = frozenset({"hooks.slack.com"})
 
@@ -49,18 +47,13 @@ class SlackWebhook:
         )
 
 
-class SlackSecret(BaseModel):
+class SlackSecret(Secret, frozen=True, forbid_unknown_fields=True):
     """The Slack secret: the incoming webhook's URL, https on Slack's webhook host."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    webhook_url: str
 
-    webhook_url: SecretStr
-
-    @field_validator("webhook_url")
-    @classmethod
-    def _on_slack(cls, url: SecretStr) -> SecretStr:
-        http.check_url(url.get_secret_value(), SLACK_HOSTS)
-        return url
+    def __post_init__(self) -> None:
+        check_url_of("webhook_url", self.webhook_url, SLACK_HOSTS)
 
 
 def webhook_url_of(secret: str, secret_id: str) -> str:
@@ -68,7 +61,7 @@ def webhook_url_of(secret: str, secret_id: str) -> str:
     SecretError naming ``secret_id`` when it is not a Slack webhook URL."""
     text = secret.strip()
     document = text if text.startswith("{") else json.dumps({"webhook_url": text})
-    return read_secret(SlackSecret, document, secret_id, "Slack").webhook_url.get_secret_value()
+    return read_secret(SlackSecret, document, secret_id, "Slack").webhook_url
 
 
 def slack_message(change: StateChange) -> dict[str, Any]:
