@@ -91,13 +91,13 @@ def test_a_message_that_is_no_job_is_refused_with_what_it_holds(body: str) -> No
 @pytest.mark.parametrize(
     ("field", "value", "named"),
     [
-        ("account_id", "999", "account_id: Value error, '999' is not an AWS account id"),
-        ("account_id", " ", "account_id: Value error, ' ' is not an AWS account id"),
-        ("account_id", 111122223333, "account_id: Input should be a valid string"),
-        ("region", "not a region!", "region: Value error, 'not a region!' is not a known AWS region"),
-        ("sweep_id", "", "sweep_id: String should match pattern"),
-        ("sweep_id", "a#b", "sweep_id: String should match pattern"),
-        ("queue", "other", "queue: Unexpected keyword argument"),
+        ("account_id", "999", "the message: account_id '999' is not an AWS account id"),
+        ("account_id", " ", "the message: account_id ' ' is not an AWS account id"),
+        ("account_id", 111122223333, "account_id: Expected `str`, got `int`"),
+        ("region", "not a region!", "the message: region 'not a region!' is not a known AWS region"),
+        ("sweep_id", "", "the message: sweep_id is not 1 to 100 letters, digits or ':.+_-'"),
+        ("sweep_id", "a#b", "the message: sweep_id is not 1 to 100 letters, digits or ':.+_-'"),
+        ("queue", "other", "the message: Object contains unknown field `queue`"),
     ],
 )
 def test_a_job_with_a_wrong_field_is_refused_naming_the_field(field: str, value: Any, named: str) -> None:
@@ -107,9 +107,23 @@ def test_a_job_with_a_wrong_field_is_refused_naming_the_field(field: str, value:
         SweepJob.from_message(json.dumps(body))
 
 
-def test_a_job_for_an_account_that_is_no_account_id_cannot_be_made() -> None:
-    with pytest.raises(ValueError, match="is not an AWS account id"):
-        SweepJob("2026-11-22T03:00:00Z-edc28211", "x", "us-east-1")
+def test_a_job_queued_by_the_version_before_reads_after_a_deployment() -> None:
+    """Those messages were the job's fields through json.dumps, keys sorted."""
+    fields = {"sweep_id": "2026-11-22T03:00:00Z-edc28211", "account_id": "111122223333", "region": "us-east-1"}
+
+    assert SweepJob.from_message(json.dumps(fields, sort_keys=True)) == SweepJob(**fields)
+
+
+@pytest.mark.parametrize(
+    ("sweep_id", "account_id", "said"),
+    [
+        ("2026-11-22T03:00:00Z-edc28211", "x", "account_id 'x' is not an AWS account id"),
+        ("2026-11-22T03:00:00Z#edc28211", "111122223333", "sweep_id is not 1 to 100 letters, digits or ':.+_-'"),
+    ],
+)
+def test_a_job_with_a_wrong_field_cannot_be_made(sweep_id: str, account_id: str, said: str) -> None:
+    with pytest.raises(ValueError, match=re.escape(said)):
+        SweepJob(sweep_id, account_id, "us-east-1")
 
 
 SWEEP_IDS = st.from_regex(r"[0-9A-Za-z:.+_-]{1,100}", fullmatch=True)

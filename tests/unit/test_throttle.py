@@ -4,6 +4,8 @@ delivered before their window has ended."""
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -143,17 +145,36 @@ def test_a_follow_up_is_never_delivered_before_its_delay(delay: timedelta, secon
     assert FollowUp.from_message(sent["MessageBody"]) == FollowUp("111122223333", "us-east-1", NOON.isoformat())
 
 
+def test_a_follow_up_queued_by_the_version_before_reads_after_a_deployment() -> None:
+    """Those messages were the follow-up's fields through json.dumps, keys sorted."""
+    body = json.dumps({"account_id": "111122223333", "region": "us-east-1", "window": NOON.isoformat()}, sort_keys=True)
+
+    assert FollowUp.from_message(body) == FollowUp("111122223333", "us-east-1", NOON.isoformat())
+
+
 @pytest.mark.parametrize(
-    "body",
+    ("body", "said"),
     [
-        '{"account_id": "1111", "region": "us-east-1", "window": "w"}',
-        '{"account_id": "111122223333", "region": "not a region!", "window": "w"}',
-        '{"account_id": "111122223333", "region": "us-east-1"}',
-        '{"account_id": "111122223333", "region": "us-east-1", "window": "w", "vpc": "vpc-1"}',
-        "not json",
+        (
+            '{"account_id": "1111", "region": "us-east-1", "window": "w"}',
+            "the message: account_id '1111' is not an AWS account id",
+        ),
+        (
+            '{"account_id": "111122223333", "region": "not a region!", "window": "w"}',
+            "the message: region 'not a region!' is not a known AWS region",
+        ),
+        (
+            '{"account_id": "111122223333", "region": "us-east-1"}',
+            "the message: Object missing required field `window`",
+        ),
+        (
+            '{"account_id": "111122223333", "region": "us-east-1", "window": "w", "vpc": "vpc-1"}',
+            "the message: Object contains unknown field `vpc`",
+        ),
+        ("not json", "the message: JSON is malformed"),
     ],
     ids=["short-account", "bad-region", "no-window", "unknown-field", "not-json"],
 )
-def test_a_message_that_is_no_follow_up_is_refused(body: str) -> None:
-    with pytest.raises(FollowUpError, match="not a follow-up"):
+def test_a_message_that_is_no_follow_up_is_refused_naming_what_is_wrong(body: str, said: str) -> None:
+    with pytest.raises(FollowUpError, match=re.escape(f"not a follow-up ({said}")):
         FollowUp.from_message(body)

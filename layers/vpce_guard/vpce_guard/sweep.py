@@ -20,18 +20,16 @@ stream filter). Kept for 30 days.
 from __future__ import annotations
 
 import json
+import re
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any, TypeVar
+from typing import Any, TypeVar
 
 import msgspec
 from boto3.dynamodb.types import TypeDeserializer, TypeSerializer
-from pydantic import AfterValidator, ConfigDict, Field, TypeAdapter, ValidationError
-from pydantic.dataclasses import dataclass as validated_dataclass
 
-from vpce_guard import identifiers
+from vpce_guard import identifiers, schemas
 from vpce_guard.aws import CALL_ERRORS, AwsSession, CollectionError
 from vpce_guard.vocabulary import JobStatus, scope_key
 
@@ -41,6 +39,7 @@ MESSAGES_PER_BATCH = 10  # SendMessageBatch's limit
 ITEMS_PER_WRITE = 25  # BatchWriteItem's limit
 SEND_ATTEMPTS = 4
 SEND_BACKOFF_SECONDS = 0.2
+SWEEP_ID = re.compile(r"[0-9A-Za-z:.+_-]{1,100}")  # what sweep_id_for makes of a scheduled event's time and id
 
 T = TypeVar("T")
 _serializer = TypeSerializer()
@@ -55,31 +54,37 @@ class SweepQueueError(RuntimeError):
     """Jobs the queue did not take; the sweep fails so that its schedule's retry sends them again."""
 
 
-@validated_dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
-class SweepJob:
+class SweepJob(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """One account and region of a sweep, validated wherever it is made or read: a job names a real account id
     and a Region its partition knows, so a worker never assumes a role or calls an endpoint on a malformed one."""
 
-    sweep_id: Annotated[str, Field(pattern=r"^[0-9A-Za-z:.+_-]{1,100}$")]
-    account_id: Annotated[str, AfterValidator(identifiers.account_id)]
-    region: Annotated[str, AfterValidator(identifiers.region)]
+    sweep_id: str
+    account_id: str
+    region: str
+
+    def __post_init__(self) -> None:
+        if not (isinstance(self.sweep_id, str) and SWEEP_ID.fullmatch(self.sweep_id)):
+            raise ValueError("sweep_id is not 1 to 100 letters, digits or ':.+_-'")
+        for field, check in (("account_id", identifiers.account_id), ("region", identifiers.region)):
+            try:
+                check(getattr(self, field))
+            except ValueError as error:
+                raise ValueError(f"{field} {error}") from None
 
     def to_message(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        """The job's fields as a JSON object, keys sorted as every version wrote them: a job queued before a
+        deployment reads after it."""
+        return msgspec.json.encode(self, order="sorted").decode()
 
     @classmethod
     def from_message(cls, body: str) -> SweepJob:
         try:
-            return _JOB_MESSAGE.validate_json(body)
-        except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(part) for part in problem['loc']) or 'the message'}: {problem['msg']}"
-                for problem in error.errors(include_url=False)
-            )
-            raise SweepJobError(f"not a sweep job ({problems}): {body[:200]!r}") from None
-
-
-_JOB_MESSAGE = TypeAdapter(SweepJob)
+            return msgspec.json.decode(body, type=cls)
+        except msgspec.ValidationError as error:
+            problem = schemas.problem(error, "the message")
+        except msgspec.DecodeError as error:
+            problem = f"the message: {error}"
+        raise SweepJobError(f"not a sweep job ({problem}): {body[:200]!r}")
 
 
 class JobResult(msgspec.Struct, frozen=True):

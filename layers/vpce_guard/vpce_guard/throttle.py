@@ -29,16 +29,12 @@ expires a day after the window (``expires_at``, the table's TTL):
 
 from __future__ import annotations
 
-import json
 import math
 from collections.abc import Callable
-from dataclasses import asdict
 from datetime import UTC, datetime, timedelta
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
-from pydantic import AfterValidator, ConfigDict, TypeAdapter, ValidationError
-from pydantic.dataclasses import dataclass as validated_dataclass
 
 from vpce_guard import identifiers, schemas
 from vpce_guard.aws import CALL_ERRORS
@@ -190,27 +186,35 @@ class FollowUpError(ValueError):
     """A queue message that is no follow-up; retrying cannot mend it."""
 
 
-@validated_dataclass(frozen=True, config=ConfigDict(strict=True, extra="forbid"))
-class FollowUp:
+class FollowUp(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The evaluation of a whole account and Region that the events coalesced in one window wait for; validated
     where it is read, so that a message never steers a role assumption or a call anywhere else."""
 
-    account_id: Annotated[str, AfterValidator(identifiers.account_id)]
-    region: Annotated[str, AfterValidator(identifiers.region)]
+    account_id: str
+    region: str
     window: str  # the window's start: which events it follows up, for people reading the logs
 
+    def __post_init__(self) -> None:
+        for field, check in (("account_id", identifiers.account_id), ("region", identifiers.region)):
+            try:
+                check(getattr(self, field))
+            except ValueError as error:
+                raise ValueError(f"{field} {error}") from None
+
     def to_message(self) -> str:
-        return json.dumps(asdict(self), sort_keys=True)
+        """The follow-up's fields as a JSON object, keys sorted as every version wrote them: a follow-up queued
+        before a deployment reads after it."""
+        return msgspec.json.encode(self, order="sorted").decode()
 
     @classmethod
     def from_message(cls, body: str) -> FollowUp:
         try:
-            return _FOLLOW_UP_MESSAGE.validate_json(body)
-        except ValidationError as error:
-            raise FollowUpError(f"not a follow-up ({schemas.problems(error, 'the message')}): {body[:200]!r}") from None
-
-
-_FOLLOW_UP_MESSAGE = TypeAdapter(FollowUp)
+            return msgspec.json.decode(body, type=cls)
+        except msgspec.ValidationError as error:
+            problem = schemas.problem(error, "the message")
+        except msgspec.DecodeError as error:
+            problem = f"the message: {error}"
+        raise FollowUpError(f"not a follow-up ({problem}): {body[:200]!r}")
 
 
 def queue_follow_up(sqs: Any, queue_url: str, follow_up: FollowUp, delay: timedelta) -> None:

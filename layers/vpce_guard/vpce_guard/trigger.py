@@ -25,8 +25,8 @@ Scenarios (the test plan, tests/unit/test_trigger.py):
   network ACL: for an association, the one the subnet moves to, in the VPC the subnet is in);
 - a call that failed (``errorCode``) changed nothing: ``Ignored``;
 - any other call, or a call to another service, is ``Ignored`` cheaply;
-- the event is validated against ``CloudTrailEvent`` (Powertools' EventBridge envelope, with the CloudTrail
-  fields read here): the account and Region are the envelope's, which AWS sets and a sender cannot forge; a
+- the event is read into ``CloudTrailEvent`` with msgspec (the EventBridge envelope as AWS documents it, with the
+  CloudTrail fields read here): the account and Region are the envelope's, which AWS sets and a sender cannot forge; a
   body whose ``recipientAccountId`` or ``awsRegion`` names another is malformed, and so is an account that is
   not 12 digits or a Region no partition knows;
 - an event that is not an object, with no id, no ``detail``, no ``eventName``, with an id of the wrong form, or
@@ -38,13 +38,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 import msgspec
-from aws_lambda_powertools.utilities.parser.models import EventBridgeModel
-from pydantic import AfterValidator, BaseModel, Field, StringConstraints, ValidationError, model_validator
 
-from vpce_guard import identifiers
+from vpce_guard import identifiers, schemas
 
 ENDPOINT_EVENTS: tuple[str, ...] = ("CreateVpcEndpoint", "ModifyVpcEndpoint", "DeleteVpcEndpoints")
 VPC_EVENTS: tuple[str, ...] = ("ModifyVpcAttribute", "CreateSubnet", "DeleteSubnet")
@@ -70,14 +69,10 @@ class TriggerError(ValueError):
     """An event that is not a well-formed CloudTrail record of an accepted call; the message says what is wrong."""
 
 
-AccountId = Annotated[str, AfterValidator(identifiers.account_id)]
-Region = Annotated[str, AfterValidator(identifiers.region)]
-
-
-class CloudTrailDetail(BaseModel):
+class CloudTrailDetail(msgspec.Struct, frozen=True):
     """The fields of a CloudTrail record that the trigger reads; CloudTrail's other fields are not read."""
 
-    eventName: str = Field(min_length=1)
+    eventName: Annotated[str, msgspec.Meta(min_length=1)]
     eventSource: str = EC2_EVENT_SOURCE
     eventTime: str | None = None
     awsRegion: str | None = None
@@ -87,24 +82,34 @@ class CloudTrailDetail(BaseModel):
     responseElements: Any = None
 
 
-class CloudTrailEvent(EventBridgeModel):
-    """An "AWS API Call via CloudTrail" event as EventBridge delivers it. ``account`` and ``region`` are set
-    by AWS; the body must agree with them, since only the envelope says where the call really happened."""
+class CloudTrailEvent(msgspec.Struct, frozen=True, rename={"detail_type": "detail-type", "replay_name": "replay-name"}):
+    """An "AWS API Call via CloudTrail" event as EventBridge delivers it: the envelope's fields as EventBridge
+    documents them, and the CloudTrail record in ``detail``. ``account`` and ``region`` are set by AWS; the body
+    must agree with them, since only the envelope says where the call really happened."""
 
-    id: Annotated[str, StringConstraints(min_length=1)]  # the key duplicate deliveries are recognised by
-    account: AccountId
-    region: Region
+    version: str
+    id: Annotated[str, msgspec.Meta(min_length=1)]  # the key duplicate deliveries are recognised by
+    detail_type: str
+    source: str
+    account: str
+    time: datetime
+    region: str
+    resources: list[str]
     detail: CloudTrailDetail
+    replay_name: str | None = None  # present only in an event replayed from an archive
 
-    @model_validator(mode="after")
-    def body_agrees_with_envelope(self) -> CloudTrailEvent:
+    def __post_init__(self) -> None:
+        for field, check in (("account", identifiers.account_id), ("region", identifiers.region)):
+            try:
+                check(getattr(self, field))
+            except ValueError as error:
+                raise ValueError(f"{field} {error}") from None
         for field, claimed, actual in (
             ("detail.recipientAccountId", self.detail.recipientAccountId, self.account),
             ("detail.awsRegion", self.detail.awsRegion, self.region),
         ):
             if claimed is not None and claimed != actual:
                 raise ValueError(f"{field} {claimed!r} differs from the envelope's {actual!r}, which AWS sets")
-        return self
 
 
 @dataclass(frozen=True)
@@ -217,19 +222,16 @@ def parse_api_change(event: Mapping[str, Any]) -> ApiChange | Ignored:
 
 
 def validated(event: Any) -> CloudTrailEvent:
-    """The event read through ``CloudTrailEvent``; a TriggerError naming each wrong field otherwise."""
+    """The event read into ``CloudTrailEvent``; a TriggerError naming the wrong field otherwise."""
     if not isinstance(event, Mapping):
         raise TriggerError(f"an EventBridge event is a JSON object, not {type(event).__name__}")
     try:
-        return CloudTrailEvent.model_validate(event)
-    except ValidationError as error:
+        return msgspec.convert(event, CloudTrailEvent)
+    except msgspec.ValidationError as error:
         event_id = event.get("id")
         named = f"event {event_id}" if isinstance(event_id, str) and event_id else "an event without an 'id'"
-        problems = "; ".join(
-            f"{'.'.join(str(part) for part in problem['loc']) or 'the event'}: {problem['msg']}"
-            for problem in error.errors(include_url=False)
-        )
-        raise TriggerError(f"{named} is not an 'AWS API Call via CloudTrail' event: {problems}") from None
+        problem = schemas.problem(error, "the event")
+        raise TriggerError(f"{named} is not an 'AWS API Call via CloudTrail' event: {problem}") from None
 
 
 def _ids_of(event_id: str, event_name: str, field: str, where: _Ids, sections: Sequence[Any]) -> tuple[str, ...]:
