@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import copy
 import json
+import re
 from importlib import resources
 from typing import Any
 
@@ -186,7 +187,7 @@ def test_a_service_without_a_perimeter_flag_is_refused_at_load(flag: str) -> Non
     raw = raw_catalog()
     del raw["services"]["kms"][flag]
 
-    with pytest.raises(CatalogError, match=rf"services\.kms\.{flag}: Field required"):
+    with pytest.raises(CatalogError, match=rf"services\.kms: Object missing required field `{flag}`"):
         parse_catalog(raw)
 
 
@@ -194,7 +195,7 @@ def test_a_flag_written_as_a_string_is_refused_rather_than_read_as_true() -> Non
     raw = raw_catalog()
     raw["services"]["s3"]["resource_org_id"] = "false"
 
-    with pytest.raises(CatalogError, match=r"services\.s3\.resource_org_id"):
+    with pytest.raises(CatalogError, match=r"services\.s3\.resource_org_id: Expected `bool`, got `str`"):
         parse_catalog(raw)
 
 
@@ -202,7 +203,7 @@ def test_a_misspelt_field_is_refused_rather_than_ignored() -> None:
     raw = raw_catalog()
     raw["services"]["sts"]["federated_principal"] = ["sts:AssumeRoleWithSAML"]
 
-    with pytest.raises(CatalogError, match=r"services\.sts\.federated_principal: Extra inputs"):
+    with pytest.raises(CatalogError, match=r"services\.sts: Object contains unknown field `federated_principal`"):
         parse_catalog(raw)
 
 
@@ -211,7 +212,7 @@ def test_an_unknown_placeholder_is_refused_at_load_naming_the_entry() -> None:
     raw["services"]["s3"]["aws_owned_resources"][2]["arn"] = "arn:{partition}:s3:::repo-{zone}/*"
 
     with pytest.raises(
-        CatalogError, match=r"services\.s3\.aws_owned_resources\[2\]\.arn: unknown placeholder.*\{zone\}"
+        CatalogError, match=r"services\.s3\.aws_owned_resources\[2\]: unknown placeholder.*\{zone\} in 'arn:"
     ):
         parse_catalog(raw)
 
@@ -228,7 +229,7 @@ def test_an_arn_that_would_not_render_in_every_partition_is_refused(arn: str) ->
     raw = raw_catalog()
     raw["services"]["s3"]["aws_owned_resources"][0]["arn"] = arn
 
-    with pytest.raises(CatalogError, match=r"services\.s3\.aws_owned_resources\[0\]\.arn"):
+    with pytest.raises(CatalogError, match=rf"services\.s3\.aws_owned_resources\[0\]: {re.escape(repr(arn))}"):
         parse_catalog(raw)
 
 

@@ -52,20 +52,16 @@ def test_the_file_sets_modes_budget_dry_run_and_what_counts_as_ours(tmp_path: Pa
     assert "az-coverage" not in config.enabled_checks
 
 
-def test_every_problem_of_a_bad_file_is_listed() -> None:
+def test_the_first_problem_of_a_bad_file_is_named_with_the_keys_there_are() -> None:
     text = 'colour = "blue"\nchange_budget = -1\n[modes]\nno-such-check = "enforce"\nsg-open-to-world = "fix"\n'
 
     with pytest.raises(ConfigError) as error:
         GuardConfig.from_toml(text, "vpce-guard.toml")
 
-    lines = str(error.value).splitlines()
-    assert lines[0] == "vpce-guard.toml: 4 problems:"
-    assert sorted(line.split(":")[0].strip() for line in lines[1:]) == [
-        "change_budget",
-        "colour",
-        "modes.no-such-check",
-        "modes.sg-open-to-world",
-    ]
+    assert str(error.value).startswith(
+        "vpce-guard.toml: (document): Object contains unknown field `colour`. "
+        "Fix: remove or rename it; the keys are dry_run, change_budget, "
+    )
 
 
 def test_an_error_names_the_source_the_field_path_and_the_fix() -> None:
@@ -75,14 +71,14 @@ def test_an_error_names_the_source_the_field_path_and_the_fix() -> None:
         )
 
     assert str(error.value) == (
-        "SSM parameter /vpce-guard/configuration: 1 problem:\n"
-        "  trusted_accounts[1]: '12345' is not an AWS account id: an account id is exactly 12 digits. "
+        "SSM parameter /vpce-guard/configuration: "
+        "trusted_accounts[1]: '12345' is not an AWS account id: an account id is exactly 12 digits. "
         'Fix: a list of 12-digit account ids in quotes, e.g. trusted_accounts = ["111122223333"]'
     )
 
 
 def test_trusted_accounts_given_as_one_string_are_refused_not_read_as_its_digits() -> None:
-    with pytest.raises(ConfigError, match=r"trusted_accounts: Input should be a valid list \(got '111122223333'\)"):
+    with pytest.raises(ConfigError, match=r"trusted_accounts: Expected `array`, got `str`"):
         GuardConfig.from_toml('trusted_accounts = "111122223333"\n')
 
 
@@ -95,7 +91,7 @@ def test_a_trusted_account_that_is_not_twelve_digits_is_refused(account: str) ->
 @pytest.mark.parametrize(
     ("line", "reason"),
     [
-        ("org_id = 5", "Input should be a valid string"),
+        ("org_id = 5", r"Expected `str \| null`, got `int`"),
         ('org_id = "o-ABCDEFGHIJ"', "is not an organization id"),
         ('org_id = "o-abc"', "is not an organization id"),
         ('org_id = ""', "is not an organization id"),
@@ -108,9 +104,7 @@ def test_an_org_id_not_in_the_organizations_format_is_refused(line: str, reason:
 
 
 def test_modes_given_as_a_string_says_that_modes_is_a_table() -> None:
-    with pytest.raises(
-        ConfigError, match=r"modes: Input should be a valid dictionary .* Fix: a table: a line \[modes\]"
-    ):
+    with pytest.raises(ConfigError, match=r"modes: Expected `object`, got `str`\. Fix: a table: a line \[modes\]"):
         GuardConfig.from_toml('modes = "enforce"\n')
 
 
@@ -145,9 +139,9 @@ def test_the_organization_wide_rate_of_changes_is_thirty_an_hour_unless_set() ->
     assert GuardConfig.from_toml(f"max_changes_per_hour = {MAX_CHANGES_PER_HOUR}").max_changes_per_hour == 500
 
 
-@pytest.mark.parametrize("line", ['dry_run = "true"', "dry_run = 1"])
-def test_dry_run_is_true_or_false_only(line: str) -> None:
-    with pytest.raises(ConfigError, match="dry_run: Input should be a valid boolean"):
+@pytest.mark.parametrize(("line", "given"), [('dry_run = "true"', "str"), ("dry_run = 1", "int")])
+def test_dry_run_is_true_or_false_only(line: str, given: str) -> None:
+    with pytest.raises(ConfigError, match=f"dry_run: Expected `bool`, got `{given}`"):
         GuardConfig.from_toml(line)
 
 
@@ -243,7 +237,7 @@ def test_an_invalid_configuration_is_held_with_the_defaults_and_the_stacks_organ
     config = GuardConfig.for_stack(f'trusted_accounts = "111122223333"\n{ENFORCE}', "SSM parameter /p", STACK_ORG)
 
     assert config.held_because is not None
-    assert config.held_because.startswith("SSM parameter /p: 1 problem:\n  trusted_accounts:")
+    assert config.held_because.startswith("SSM parameter /p: trusted_accounts: Expected `array`, got `str`")
     assert (config.settings.org_ids, config.settings.trusted_accounts) == ({STACK_ORG}, set())
     assert config.enabled_checks == tuple(CHECKS)
 
@@ -326,9 +320,15 @@ def test_the_file_gives_a_regions_prices_for_vpce_guard_cost() -> None:
             "[prices.eu-west-9]\ninterface_endpoint_gb = 0.01\n",
             "prices.eu-west-9: 'eu-west-9' is not a known AWS region",
         ),
-        ("[prices.eu-west-1]\ninterface_gb = 0.01\n", "prices.eu-west-1.interface_gb: unknown key. .* the keys are "),
-        ("[prices.eu-west-1]\ninterface_endpoint_gb = -0.01\n", "greater than or equal to 0"),
-        ('[prices.eu-west-1]\ninterface_endpoint_gb = "0.01"\n', "Input should be a valid number"),
+        (
+            "[prices.eu-west-1]\ninterface_gb = 0.01\n",
+            r"prices.eu-west-1: Object contains unknown field `interface_gb`. .* the keys are ",
+        ),
+        ("[prices.eu-west-1]\ninterface_endpoint_gb = -0.01\n", r"prices.eu-west-1.interface_endpoint_gb: .* >= 0"),
+        (
+            '[prices.eu-west-1]\ninterface_endpoint_gb = "0.01"\n',
+            r"prices.eu-west-1.interface_endpoint_gb: Expected `float \| null`, got `str`",
+        ),
     ],
     ids=["unknown-region", "unknown-price", "negative", "quoted"],
 )

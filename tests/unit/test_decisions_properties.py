@@ -35,7 +35,7 @@ def test_a_document_is_refused_or_read_exactly_as_written(document: dict[str, An
     try:
         config = GuardConfig.from_document(document)
     except ConfigError:
-        return  # refused, with every problem named: never read as something else
+        return  # refused, its first problem named: never read as something else
     assert set(document) <= set(KEYS)
     assert config.dry_run is document.get("dry_run", False)
     assert config.change_budget == document.get("change_budget", 10)

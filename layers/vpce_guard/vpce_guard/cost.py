@@ -35,12 +35,12 @@ from importlib import resources
 from typing import Annotated, Literal
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from vpce_guard import identifiers
 from vpce_guard.decisions import PRICE_NAMES, PriceOverride
 from vpce_guard.facts import GATEWAY, INTERFACE, Facts
 from vpce_guard.findings import Finding
+from vpce_guard.schemas import problem
 from vpce_guard.snapshot import TrafficWindow
 
 PRICES_FILE = "prices.json"
@@ -78,23 +78,14 @@ class PriceError(ValueError):
     """No price for what is asked: the message names the region and the fix."""
 
 
-class _Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-
-class Price(_Model):
-    usd: Annotated[float, Field(ge=0)]
+class Price(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
+    usd: Annotated[float, msgspec.Meta(ge=0)]
     # The catalog's: when the price was read; the Price List API's: when it took effect; None for the configuration's.
     date: dt.date | None = None
-    source: Annotated[str, Field(min_length=1)]
-
-    @field_validator("date", mode="before")
-    @classmethod
-    def _iso_date(cls, value: object) -> object:
-        return dt.date.fromisoformat(value) if isinstance(value, str) else value
+    source: Annotated[str, msgspec.Meta(min_length=1)]
 
 
-class RegionPrices(_Model):
+class RegionPrices(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     currency: Literal["USD"] = "USD"
     interface_endpoint_zone_hour: Price
     interface_endpoint_gb: Price
@@ -102,30 +93,48 @@ class RegionPrices(_Model):
     nat_gateway_gb: Price
 
 
-class _PricesFile(_Model):
-    about: str
-    partitions: dict[str, dict[str, RegionPrices]]
+class _PricesFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """``prices.json``. Each region's prices are read below their partition and region (``_region_prices``),
+    since msgspec's path into a table names no key."""
 
-    @field_validator("partitions")
-    @classmethod
-    def _known_regions(cls, partitions: dict[str, dict[str, RegionPrices]]) -> dict[str, dict[str, RegionPrices]]:
-        for partition, regions in partitions.items():
-            for region in regions:
-                identifiers.region(region)
-                if identifiers.partition_of(region) != partition:
-                    raise ValueError(f"{region} is not a region of the {partition} partition")
-        return partitions
+    about: str
+    partitions: dict[str, dict[str, object]]
 
 
 @cache
 def load_prices() -> Mapping[str, RegionPrices]:
-    """The price catalog (``catalog/prices.json``) by region, validated: a wrong entry is an error naming it."""
+    """The price catalog (``catalog/prices.json``) by region, validated (with msgspec): a wrong entry is an error
+    naming it."""
     text = resources.files("vpce_guard.catalog").joinpath(PRICES_FILE).read_text(encoding="utf-8")
     try:
-        document = _PricesFile.model_validate(json.loads(text))
-    except (json.JSONDecodeError, ValidationError) as error:
-        raise PriceError(f"{PRICES_FILE}: {error}; fix vpce_guard/catalog/{PRICES_FILE}") from None
-    return {region: prices for regions in document.partitions.values() for region, prices in regions.items()}
+        document = msgspec.convert(json.loads(text), _PricesFile)
+    except json.JSONDecodeError as error:
+        raise _unusable(f"not JSON: {error}") from None
+    except msgspec.ValidationError as error:
+        raise _unusable(problem(error, "(the whole file)")) from None
+    return {
+        region: _region_prices(partition, region, given)
+        for partition, regions in document.partitions.items()
+        for region, given in regions.items()
+    }
+
+
+def _region_prices(partition: str, region: str, given: object) -> RegionPrices:
+    where = f"partitions.{partition}.{region}"
+    try:
+        served = identifiers.partition_of(identifiers.region(region))
+    except ValueError as error:
+        raise _unusable(f"{where}: {error}") from None
+    if served != partition:
+        raise _unusable(f"{where}: {region} is not a region of the {partition} partition")
+    try:
+        return msgspec.convert(given, RegionPrices)
+    except msgspec.ValidationError as error:
+        raise _unusable(problem(error, where, where)) from None
+
+
+def _unusable(what: str) -> PriceError:
+    return PriceError(f"{PRICES_FILE}: {what}; fix vpce_guard/catalog/{PRICES_FILE}")
 
 
 def prices_for(
@@ -144,8 +153,8 @@ def prices_for(
         )
     configured = {name: Price(usd=value, source=CONFIGURED) for name, value in given.items()}
     if known is None:
-        return RegionPrices.model_validate(configured)
-    return known.model_copy(update=configured)
+        return msgspec.convert(configured, RegionPrices)
+    return msgspec.structs.replace(known, **configured)
 
 
 class Saving(msgspec.Struct, frozen=True):

@@ -21,9 +21,9 @@ an SSM parameter). Every key is optional::
     [prices.eu-west-1]         # vpce-guard cost: a region's prices (USD), over the catalog's or where it has none
     interface_endpoint_zone_hour = 0.011
 
-The text is validated against a declared schema (``ConfigurationFile``): strict types, no unknown key, account
-and organization ids in AWS's formats. A wrong value is an error naming the source, the field and the fix,
-every problem at once; it is never read as something else.
+The text is validated against a declared schema (``ConfigurationFile``, read with msgspec): strict types, no
+unknown key, account and organization ids in AWS's formats. A wrong value is an error naming the source, the
+first wrong field's path, what is wrong and the fix; it is never read as something else.
 
 A check without a mode is ``ticket``: nothing changes automatically until a team says so. The checks whose fix
 is always a person's decision cannot be enforced (``NEVER_ENFORCED``, each with why): creating endpoints costs
@@ -43,22 +43,21 @@ from __future__ import annotations
 
 import re
 import tomllib
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from datetime import date
 from enum import StrEnum
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 import msgspec
 from msgspec.structs import replace
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, Strict, ValidationError, field_validator
-from pydantic_core import ErrorDetails
 
 from vpce_guard import identifiers
 from vpce_guard.catalog import load_catalog
 from vpce_guard.checks import CHECKS, CheckSettings
 from vpce_guard.checks.base import DEFAULT_TRAFFIC_DAYS, MAX_TRAFFIC_DAYS
 from vpce_guard.findings import Finding
+from vpce_guard.schemas import problem
 
 EXEMPT_TAG = "vpce-guard:exempt"
 DEFAULT_CHANGE_BUDGET = 10
@@ -99,18 +98,7 @@ class Mode(StrEnum):
 
 
 class ConfigError(ValueError):
-    """A configuration that cannot be used; the message lists every problem."""
-
-
-def _known_check(check_id: str) -> str:
-    if check_id not in CHECKS:
-        raise ValueError(f"{check_id!r} is not a check id")
-    return check_id
-
-
-def _baseline_keys(keys: list[str] | None) -> list[str] | None:
-    load_catalog().baseline_for(tuple(keys) if keys is not None else None)  # raises for an unknown key
-    return keys
+    """A configuration that cannot be used; the message names its first problem."""
 
 
 def _resource_arn(value: str) -> str:
@@ -123,46 +111,35 @@ def _resource_arn(value: str) -> str:
     return value
 
 
-class PriceOverride(BaseModel):
+class PriceOverride(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """The configuration's ``[prices.<region>]``: any of the four prices, in USD."""
 
-    model_config = ConfigDict(frozen=True, extra="forbid", strict=True)
-
-    interface_endpoint_zone_hour: Annotated[float, Field(ge=0)] | None = None
-    interface_endpoint_gb: Annotated[float, Field(ge=0)] | None = None
-    nat_gateway_hour: Annotated[float, Field(ge=0)] | None = None
-    nat_gateway_gb: Annotated[float, Field(ge=0)] | None = None
+    interface_endpoint_zone_hour: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    interface_endpoint_gb: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    nat_gateway_hour: Annotated[float, msgspec.Meta(ge=0)] | None = None
+    nat_gateway_gb: Annotated[float, msgspec.Meta(ge=0)] | None = None
 
 
-class ConfigurationFile(BaseModel):
-    """The configuration's schema: every key optional, strict types, unknown keys refused."""
+class ConfigurationFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
+    """The configuration's schema: every key optional, strict types, unknown keys refused.
 
-    model_config = ConfigDict(strict=True, extra="forbid", frozen=True)
+    What the types cannot say (ids in AWS's formats, catalog keys) is checked once the document is read
+    (``_read``), each value naming its path: msgspec would say a failed ``__post_init__`` of the document at no
+    path. The tables keyed by region and by check id keep their entries as written, each then read below its key
+    (``_prices``, ``_modes``), since msgspec's path into a table names no key."""
 
     dry_run: bool = False
-    change_budget: Annotated[int, Field(ge=0, le=MAX_CHANGE_BUDGET)] = DEFAULT_CHANGE_BUDGET
-    max_changes_per_hour: Annotated[int, Field(ge=0, le=MAX_CHANGES_PER_HOUR)] = DEFAULT_MAX_CHANGES_PER_HOUR
-    exemption_max_days: Annotated[int, Field(ge=1, le=MAX_EXEMPTION_MAX_DAYS)] = DEFAULT_EXEMPTION_MAX_DAYS
-    trusted_accounts: list[Annotated[str, AfterValidator(identifiers.account_id)]] = []
-    partner_resources: list[Annotated[str, AfterValidator(_resource_arn)]] = []
-    org_id: Annotated[str, AfterValidator(identifiers.org_id)] | None = None
-    baseline: Annotated[list[str] | None, AfterValidator(_baseline_keys)] = None
-    traffic_days: Annotated[int, Field(ge=1, le=MAX_TRAFFIC_DAYS)] = DEFAULT_TRAFFIC_DAYS
-    max_bucket_policies: Annotated[int, Field(ge=1, le=MAX_BUCKET_POLICIES)] = DEFAULT_MAX_BUCKET_POLICIES
-    prices: dict[Annotated[str, AfterValidator(identifiers.region)], PriceOverride] = {}
-    # Modes are read from their text (TOML has no enums), so that field alone is not strict.
-    modes: dict[Annotated[str, AfterValidator(_known_check)], Annotated[Mode, Strict(False)]] = {}
-
-    @field_validator("modes")
-    @classmethod
-    def _enforceable(cls, modes: dict[str, Mode]) -> dict[str, Mode]:
-        refused = sorted(
-            check_id for check_id, mode in modes.items() if check_id in NEVER_ENFORCED and mode is Mode.ENFORCE
-        )
-        if refused:
-            reasons = "; ".join(f"{check_id} cannot be enforced ({NEVER_ENFORCED[check_id]})" for check_id in refused)
-            raise ValueError(f'{reasons}. Fix: set it to "ticket", "notify" or "off"')
-        return modes
+    change_budget: Annotated[int, msgspec.Meta(ge=0, le=MAX_CHANGE_BUDGET)] = DEFAULT_CHANGE_BUDGET
+    max_changes_per_hour: Annotated[int, msgspec.Meta(ge=0, le=MAX_CHANGES_PER_HOUR)] = DEFAULT_MAX_CHANGES_PER_HOUR
+    exemption_max_days: Annotated[int, msgspec.Meta(ge=1, le=MAX_EXEMPTION_MAX_DAYS)] = DEFAULT_EXEMPTION_MAX_DAYS
+    trusted_accounts: tuple[str, ...] = ()
+    partner_resources: tuple[str, ...] = ()
+    org_id: str | None = None
+    baseline: tuple[str, ...] | None = None
+    traffic_days: Annotated[int, msgspec.Meta(ge=1, le=MAX_TRAFFIC_DAYS)] = DEFAULT_TRAFFIC_DAYS
+    max_bucket_policies: Annotated[int, msgspec.Meta(ge=1, le=MAX_BUCKET_POLICIES)] = DEFAULT_MAX_BUCKET_POLICIES
+    prices: dict[str, object] = {}
+    modes: dict[str, object] = {}
 
 
 # How to put each field right, for the error message; a table's keys and values each have their own.
@@ -185,30 +162,91 @@ _FIXES = {
     "modes[key]": f"one of the check ids {', '.join(CHECKS)}",
     "modes[value]": f"one of {_MODE_NAMES}, in quotes",
 }
-_KEYS = ", ".join(ConfigurationFile.model_fields)
+_KEYS = ", ".join(ConfigurationFile.__struct_fields__)
+_DOCUMENT = "(document)"
+_UNKNOWN_KEY = "Object contains unknown field"
+_FIELD = re.compile(r"[a-z_]+")
 
 
-def _problem(error: ErrorDetails) -> str:
-    """One validation error as a person reads it: the field's path, what is wrong, and the fix."""
-    location = [str(part) for part in error["loc"] if part != "[key]"]
-    path = "".join(f"[{part}]" if part.isdigit() else f".{part}" for part in location).lstrip(".") or "(document)"
-    if error["type"] == "extra_forbidden":
-        keys = ", ".join(PRICE_NAMES) if location[0] == "prices" else _KEYS
-        return f"{path}: unknown key. Fix: remove or rename it; the keys are {keys}"
-    context = error.get("ctx", {})
-    reason = str(context["error"]) if "error" in context else error["msg"]
-    value = error.get("input")
-    got = "" if isinstance(value, dict) or "error" in context else f" (got {_shown(value)})"
-    field_name = location[0] if location else ""
-    if field_name == "modes" and len(location) > 1:
-        field_name = "modes[key]" if "[key]" in error["loc"] else "modes[value]"
-    fix = "" if "Fix:" in reason else _FIXES.get(field_name, "")
-    return f"{path}: {reason}{got}" + (f". Fix: {fix}" if fix else "")
+def _fixed(said: str, field: str | None = None) -> str:
+    """A problem (the path, then what is wrong) with how to put its field right: ``field``, or the path's first."""
+    if field is None:
+        found = _FIELD.match(said)
+        field = found[0] if found else ""
+    fix = "" if "Fix:" in said else _FIXES.get(field, "")
+    return said + (f". Fix: {fix}" if fix else "")
 
 
-def _shown(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 60 else text[:57] + "..."
+def _misread(error: msgspec.ValidationError, under: str = "", keys: str = _KEYS) -> str:
+    """A failed reading as a person reads it: the path, what is wrong and the fix (for an unknown key, the keys
+    there are)."""
+    said = problem(error, _DOCUMENT, under)
+    if _UNKNOWN_KEY in said:
+        return f"{said}. Fix: remove or rename it; the keys are {keys}"
+    return _fixed(said)
+
+
+_T = TypeVar("_T")
+
+
+def _checked(check: Callable[[_T], object], value: _T, path: str, field: str | None = None) -> None:
+    """``value`` passed by ``check``, or ValueError naming its path, what is wrong and the fix."""
+    try:
+        check(value)
+    except ValueError as error:
+        raise ValueError(_fixed(f"{path}: {error}", field)) from None
+
+
+def _read(document: Mapping[str, Any]) -> ConfigurationFile:
+    """The document as the schema declares it, or ValueError naming its first problem."""
+    try:
+        parsed = msgspec.convert(document, ConfigurationFile)
+    except msgspec.ValidationError as error:
+        raise ValueError(_misread(error)) from None
+    for index, account in enumerate(parsed.trusted_accounts):
+        _checked(identifiers.account_id, account, f"trusted_accounts[{index}]")
+    for index, arn in enumerate(parsed.partner_resources):
+        _checked(_resource_arn, arn, f"partner_resources[{index}]")
+    if parsed.org_id is not None:
+        _checked(identifiers.org_id, parsed.org_id, "org_id")
+    _checked(load_catalog().baseline_for, parsed.baseline, "baseline")
+    return parsed
+
+
+def _prices(tables: Mapping[str, object]) -> dict[str, PriceOverride]:
+    """Each region's ``[prices.<region>]``, read below its key; ValueError naming the first wrong one."""
+    prices = {}
+    for region, table in tables.items():
+        _checked(identifiers.region, region, f"prices.{region}")
+        try:
+            prices[region] = msgspec.convert(table, PriceOverride)
+        except msgspec.ValidationError as error:
+            raise ValueError(_misread(error, f"prices.{region}", ", ".join(PRICE_NAMES))) from None
+    return prices
+
+
+def _modes(table: Mapping[str, object]) -> dict[str, Mode]:
+    """The ``[modes]`` table, each check id's mode read from its text (TOML has no enums); ValueError naming the
+    first wrong entry, or every check it enforces that cannot be."""
+    modes = {}
+    for check_id, mode in table.items():
+        _checked(_known_check, check_id, f"modes.{check_id}", "modes[key]")
+        try:
+            modes[check_id] = msgspec.convert(mode, Mode)
+        except msgspec.ValidationError as error:
+            raise ValueError(_fixed(problem(error, f"modes.{check_id}"), "modes[value]")) from None
+    refused = sorted(
+        check_id for check_id, mode in modes.items() if check_id in NEVER_ENFORCED and mode is Mode.ENFORCE
+    )
+    if refused:
+        reasons = "; ".join(f"{check_id} cannot be enforced ({NEVER_ENFORCED[check_id]})" for check_id in refused)
+        raise ValueError(f'modes: {reasons}. Fix: set it to "ticket", "notify" or "off"')
+    return modes
+
+
+def _known_check(check_id: str) -> None:
+    if check_id not in CHECKS:
+        raise ValueError(f"{check_id!r} is not a check id")
 
 
 class GuardConfig(msgspec.Struct, frozen=True):
@@ -254,26 +292,26 @@ class GuardConfig(msgspec.Struct, frozen=True):
     @classmethod
     def from_document(cls, document: Mapping[str, Any], source: str = "configuration") -> GuardConfig:
         try:
-            parsed = ConfigurationFile.model_validate(dict(document))
-        except ValidationError as error:
-            problems = [_problem(detail) for detail in error.errors()]
-            count = f"{len(problems)} problem{'s' if len(problems) > 1 else ''}"
-            raise ConfigError(f"{source}: {count}:\n  " + "\n  ".join(problems)) from None
+            parsed = _read(dict(document))
+            prices = _prices(parsed.prices)
+            modes = _modes(parsed.modes)
+        except ValueError as error:
+            raise ConfigError(f"{source}: {error}") from None
         settings = CheckSettings(
             trusted_accounts=frozenset(parsed.trusted_accounts),
             partner_resources=frozenset(parsed.partner_resources),
             org_ids=frozenset([parsed.org_id] if parsed.org_id else []),
-            baseline=load_catalog().baseline_for(tuple(parsed.baseline) if parsed.baseline is not None else None),
+            baseline=load_catalog().baseline_for(parsed.baseline),
             traffic_days=parsed.traffic_days,
         )
         return cls(
-            modes=dict(parsed.modes),
+            modes=modes,
             dry_run=parsed.dry_run,
             change_budget=parsed.change_budget,
             max_changes_per_hour=parsed.max_changes_per_hour,
             exemption_max_days=parsed.exemption_max_days,
             settings=settings,
-            prices=dict(parsed.prices),
+            prices=prices,
             max_bucket_policies=parsed.max_bucket_policies,
         )
 

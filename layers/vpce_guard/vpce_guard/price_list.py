@@ -124,7 +124,7 @@ def region_prices(region: str, price_lists: Mapping[str, Sequence[str]], read_on
     found = {
         product.price: _price(product, region, entries.get(product.service_code, []), source) for product in PRODUCTS
     }
-    return RegionPrices.model_validate({name: found[name] for name in PRICE_NAMES})
+    return msgspec.convert({name: found[name] for name in PRICE_NAMES}, RegionPrices)
 
 
 def _entry(service_code: str, region: str, text: str) -> Mapping[str, Any]:

@@ -191,7 +191,7 @@ def cost_json(report: CostReport) -> str:
             "bytes_per_gb": BYTES_PER_GB,
             "window": {**window.to_dict(), "days": window.days},
             "assumptions": list(ASSUMPTIONS),
-            "prices": {region: prices.model_dump(mode="json") for region, prices in sorted(report.prices.items())},
+            "prices": {region: msgspec.to_builtins(prices) for region, prices in sorted(report.prices.items())},
             "endpoints": [_endpoint_cost(row) for row in report.rows],
             "totals": {
                 "vpcs": [

@@ -7,8 +7,8 @@ China regions the prefix is ``cn.com.amazonaws`` for some services and ``com.ama
 differs between the S3 gateway and interface endpoints; seed 003). For a data-perimeter rewrite it also says
 whether the service's requests can be bounded to the organization's resources, whether its action set is
 complete, which AWS-owned resources its endpoint must keep admitting, and which of its actions federated
-callers send unsigned. ``services.json`` is validated when it is loaded: a wrong entry is an error that names
-it, never a default.
+callers send unsigned. ``services.json`` is validated (with msgspec) when it is loaded: a wrong entry is an error
+that names it, never a default.
 """
 
 from __future__ import annotations
@@ -19,13 +19,13 @@ import string
 from collections.abc import Mapping
 from functools import cache
 from importlib import resources
-from typing import Any, Literal, TypeVar
+from typing import Annotated, Any, Literal, TypeVar
 
 import msgspec
-from pydantic import BaseModel, ConfigDict, Field, StrictBool, ValidationError, field_validator, model_validator
 
 from vpce_guard import identifiers
 from vpce_guard.identifiers import PARTITIONS, partition_of
+from vpce_guard.schemas import problem
 
 CATALOG_FILE = "services.json"
 STANDARD_PREFIXES = frozenset({"com.amazonaws", "cn.com.amazonaws"})
@@ -59,13 +59,6 @@ class ServiceRef(msgspec.Struct, frozen=True):
         return self.prefix in STANDARD_PREFIXES and not self.is_partner
 
 
-class _Entry(BaseModel):
-    """What every catalog model shares: frozen once loaded, and no field it does not declare (a misspelt key is
-    an error, not a silently missing fact)."""
-
-    model_config = ConfigDict(frozen=True, extra="forbid")
-
-
 class OwnedResourceGrant(msgspec.Struct, frozen=True):
     """One AWS-owned resource, for one partition and region: the ARN an endpoint policy names, the actions it
     admits on it and who calls (``anyone``: unauthenticated readers such as agents and package managers;
@@ -77,45 +70,37 @@ class OwnedResourceGrant(msgspec.Struct, frozen=True):
     purpose: str
 
 
-class AwsOwnedResource(_Entry):
+# Every entry read from the file is frozen once loaded and has no field it does not declare (forbid_unknown_fields):
+# a misspelt key is an error, not a silently missing fact.
+class AwsOwnedResource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     """An AWS-owned resource the service's endpoint must keep admitting once its policy bounds resources to
     the organization. The ARN is a template, so one entry serves every partition and region it applies to."""
 
     arn: str
-    actions: tuple[str, ...] = Field(min_length=1)
+    actions: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)]
     callers: Caller
-    purpose: str = Field(min_length=1)
-    source: str = Field(min_length=1)
-    partitions: tuple[str, ...] = Field(default=PARTITIONS, min_length=1)
+    purpose: Annotated[str, msgspec.Meta(min_length=1)]
+    source: Annotated[str, msgspec.Meta(min_length=1)]
+    partitions: Annotated[tuple[str, ...], msgspec.Meta(min_length=1)] = PARTITIONS
 
-    @field_validator("arn")
-    @classmethod
-    def _arn_is_a_partition_aware_template(cls, arn: str) -> str:
-        unknown = sorted(_template_fields(arn) - ARN_PLACEHOLDERS)
+    def __post_init__(self) -> None:
+        """The ARN is a template that renders in every partition, of partitions served, and the actions are its
+        service's."""
+        unknown = sorted(_template_fields(self.arn) - ARN_PLACEHOLDERS)
         if unknown:
             raise ValueError(
-                f"unknown placeholder(s) {', '.join('{' + name + '}' for name in unknown)} in {arn!r}; "
+                f"unknown placeholder(s) {', '.join('{' + name + '}' for name in unknown)} in {self.arn!r}; "
                 "the known ones are {partition} and {region}"
             )
-        if not arn.startswith("arn:{partition}:"):
-            raise ValueError(f"{arn!r} must start with arn:{{partition}}: so that it renders in every partition")
-        return arn
-
-    @field_validator("partitions")
-    @classmethod
-    def _partitions_are_served(cls, partitions: tuple[str, ...]) -> tuple[str, ...]:
-        unknown = [partition for partition in partitions if partition not in PARTITIONS]
-        if unknown:
-            raise ValueError(f"unknown partition(s) {', '.join(unknown)}; the partitions are {', '.join(PARTITIONS)}")
-        return partitions
-
-    @model_validator(mode="after")
-    def _actions_belong_to_the_resource_service(self) -> AwsOwnedResource:
+        if not self.arn.startswith("arn:{partition}:"):
+            raise ValueError(f"{self.arn!r} must start with arn:{{partition}}: so that it renders in every partition")
+        unserved = [partition for partition in self.partitions if partition not in PARTITIONS]
+        if unserved:
+            raise ValueError(f"unknown partition(s) {', '.join(unserved)}; the partitions are {', '.join(PARTITIONS)}")
         service = self.arn.split(":")[2]
         wrong = [action for action in self.actions if not action.startswith(f"{service}:")]
         if wrong:
             raise ValueError(f"actions {', '.join(wrong)} are not actions of {service}, the service of {self.arn!r}")
-        return self
 
     def grant_for(self, partition: str, region: str) -> OwnedResourceGrant:
         return OwnedResourceGrant(
@@ -126,7 +111,7 @@ class AwsOwnedResource(_Entry):
         )
 
 
-class CatalogService(_Entry):
+class CatalogService(msgspec.Struct, frozen=True, kw_only=True, forbid_unknown_fields=True):
     """A service as the catalog knows it. ``actions`` is the least-privilege set for an endpoint policy;
     ``actions_complete`` says it is every action the endpoint serves, so narrowing a policy to it denies no
     caller. ``resource_org_id`` says the service's requests carry ``aws:ResourceOrgID`` and
@@ -135,19 +120,18 @@ class CatalogService(_Entry):
     unsigned, with no ``aws:PrincipalOrgID``."""
 
     key: str
-    iam_prefix: str = Field(min_length=1)
-    endpoint_types: tuple[EndpointType, ...] = Field(min_length=1)
+    iam_prefix: Annotated[str, msgspec.Meta(min_length=1)]
+    endpoint_types: Annotated[tuple[EndpointType, ...], msgspec.Meta(min_length=1)]
     actions: tuple[str, ...]
-    actions_complete: StrictBool
-    resource_org_id: StrictBool
-    iam_principals: StrictBool = True
-    china_prefix: Mapping[str, ServicePrefix] = Field(default_factory=dict)
-    source: str = Field(min_length=1)
+    actions_complete: bool
+    resource_org_id: bool
+    iam_principals: bool = True
+    china_prefix: Mapping[str, ServicePrefix] = msgspec.field(default_factory=dict)
+    source: Annotated[str, msgspec.Meta(min_length=1)]
     aws_owned_resources: tuple[AwsOwnedResource, ...] = ()
     federated_principals: tuple[str, ...] = ()
 
-    @model_validator(mode="after")
-    def _consistent(self) -> CatalogService:
+    def __post_init__(self) -> None:
         foreign = [action for action in self.actions if not action.startswith(f"{self.iam_prefix}:")]
         if foreign:
             raise ValueError(f"actions {', '.join(foreign)} do not start with the service's {self.iam_prefix}:")
@@ -158,7 +142,6 @@ class CatalogService(_Entry):
         unlisted = [action for action in self.federated_principals if action not in self.actions]
         if unlisted:
             raise ValueError(f"federated_principals {', '.join(unlisted)} are not in the service's actions")
-        return self
 
     @property
     def knows_narrower_actions(self) -> bool:
@@ -238,12 +221,12 @@ def same_service(name: str | None, other: str | None) -> bool:
     return (ref.key, ref.region) == (other_ref.key, other_ref.region)
 
 
-class _BaselineRow(_Entry):
+class _BaselineRow(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     service: str
     type: EndpointType
 
 
-class _CatalogFile(_Entry):
+class _CatalogFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     about: str
     china_regions: tuple[str, ...]
     baseline: tuple[_BaselineRow, ...]
@@ -285,26 +268,19 @@ def load_catalog() -> Catalog:
     return parse_catalog(raw)
 
 
-_ModelT = TypeVar("_ModelT", bound=BaseModel)
+_EntryT = TypeVar("_EntryT", bound=msgspec.Struct)
 
 
-def _validated(model: type[_ModelT], data: Mapping[str, Any], where: str) -> _ModelT:
+def _validated(entry: type[_EntryT], data: Mapping[str, Any], where: str) -> _EntryT:
+    """``data`` read as ``entry``, or CatalogError naming the wrong field below ``where``, e.g.
+    ``services.s3.aws_owned_resources[2].arn``."""
     try:
-        return model.model_validate(data)
-    except ValidationError as error:
-        problems = "; ".join(
-            f"{_path(where, problem['loc'])}: {problem['msg'].removeprefix('Value error, ')}"
-            for problem in error.errors()
-        )
-        raise CatalogError(f"{CATALOG_FILE}: {problems}; fix the entry in vpce_guard/catalog/{CATALOG_FILE}") from None
-
-
-def _path(where: str, loc: tuple[int | str, ...]) -> str:
-    """``services.s3`` and ``("aws_owned_resources", 2, "arn")`` as ``services.s3.aws_owned_resources[2].arn``."""
-    path = where
-    for part in loc:
-        path += f"[{part}]" if isinstance(part, int) else f".{part}" if path else str(part)
-    return path or "(the whole file)"
+        return msgspec.convert(data, entry)
+    except msgspec.ValidationError as error:
+        raise CatalogError(
+            f"{CATALOG_FILE}: {problem(error, '(the whole file)', where)}; fix the entry in "
+            f"vpce_guard/catalog/{CATALOG_FILE}"
+        ) from None
 
 
 def _template_fields(template: str) -> frozenset[str]:
