@@ -36,9 +36,9 @@ print(" ".join(sorted(sys.modules)))
 ON_CHANGE, CONFIG_RULE = "vpce_guard.functions.on_change", "vpce_guard.functions.config_rule"
 SWEEP, SWEEP_WORKER = "vpce_guard.functions.sweep", "vpce_guard.functions.sweep_worker"
 IDEMPOTENCY = "aws_lambda_powertools.utilities.idempotency"  # the on-change function's alone
-# Powertools' batch utility imports its pydantic models of queue and stream records when pydantic was imported
-# before it (a quarter of the instructions of import boto3 with one client); no function uses them.
-BATCH_RECORD_MODELS = "aws_lambda_powertools.utilities.parser.models.sqs"
+# The runtime declares its inputs' schemas with msgspec: pydantic (a third of the instructions of import boto3
+# with one client, with its first model) is no function's, nor is Powertools' parser, which needs it.
+PYDANTIC = ("pydantic", "pydantic_core", "aws_lambda_powertools.utilities.parser")
 # The command line's cost report: its price models are no function's (the configuration's prices are read with
 # the configuration, and only the command prices anything).
 COST = "vpce_guard.cost"
@@ -47,8 +47,8 @@ COST = "vpce_guard.cost"
 # collection for the sweep, which lists accounts and queues jobs, and the checks for the notifier, which tells
 # of findings already made.
 NOT_IMPORTED = {
-    "OnChangeFunction": (CONFIG_RULE, SWEEP, SWEEP_WORKER, "vpce_guard.config_rule", BATCH_RECORD_MODELS, COST),
-    "ConfigRuleFunction": (ON_CHANGE, SWEEP, SWEEP_WORKER, IDEMPOTENCY, BATCH_RECORD_MODELS, COST),
+    "OnChangeFunction": (CONFIG_RULE, SWEEP, SWEEP_WORKER, "vpce_guard.config_rule", *PYDANTIC, COST),
+    "ConfigRuleFunction": (ON_CHANGE, SWEEP, SWEEP_WORKER, IDEMPOTENCY, *PYDANTIC, COST),
     "SweepFunction": (
         ON_CHANGE,
         CONFIG_RULE,
@@ -56,17 +56,17 @@ NOT_IMPORTED = {
         IDEMPOTENCY,
         "vpce_guard.pipeline",
         "vpce_guard.collect",
-        BATCH_RECORD_MODELS,
+        *PYDANTIC,
         COST,
     ),
-    "SweepWorkerFunction": (ON_CHANGE, CONFIG_RULE, IDEMPOTENCY, "vpce_guard.config_rule", BATCH_RECORD_MODELS, COST),
+    "SweepWorkerFunction": (ON_CHANGE, CONFIG_RULE, IDEMPOTENCY, "vpce_guard.config_rule", *PYDANTIC, COST),
     "NotifierFunction": (
         "vpce_guard.lambda_app",
         IDEMPOTENCY,
         "vpce_guard.pipeline",
         "vpce_guard.checks",
         "vpce_guard.sarif",
-        BATCH_RECORD_MODELS,
+        *PYDANTIC,
         COST,
     ),
 }

@@ -7,7 +7,8 @@ from typing import Annotated, Any
 import msgspec
 import pytest
 
-from vpce_guard.schemas import problem
+from vpce_guard import identifiers
+from vpce_guard.schemas import check_fields, problem
 
 
 class Rule(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
@@ -50,3 +51,28 @@ def test_a_path_below_an_outer_one_is_joined_to_it() -> None:
     )
     assert problem_of({"name": 1}, under="groups[3]") == "groups[3].name: Expected `str`, got `int`"
     assert problem_of([], under="groups[3]") == "groups[3]: Expected `object`, got `array`"
+
+
+def test_text_that_is_not_json_is_said_of_the_whole() -> None:
+    with pytest.raises(msgspec.DecodeError) as raised:
+        msgspec.json.decode(b'{"name": x}', type=Group)
+    assert problem(raised.value, "the message") == "the message: JSON is malformed: invalid character (byte 9)"
+
+
+class Place(msgspec.Struct, frozen=True):
+    account_id: str
+    region: str | None = None
+
+    def __post_init__(self) -> None:
+        check_fields(self, account_id=identifiers.account_id, region=identifiers.region)
+
+
+def test_a_field_check_in_post_init_names_the_field_and_skips_a_field_left_out() -> None:
+    with pytest.raises(msgspec.ValidationError) as raised:
+        msgspec.convert({"account_id": "123"}, Place)
+    assert problem(raised.value, "the place") == (
+        "the place: account_id '123' is not an AWS account id: an account id is exactly 12 digits"
+    )
+    assert msgspec.convert({"account_id": "111122223333"}, Place).region is None
+    with pytest.raises(msgspec.ValidationError, match="region 'mars-1' is not a known AWS region"):
+        msgspec.convert({"account_id": "111122223333", "region": "mars-1"}, Place)

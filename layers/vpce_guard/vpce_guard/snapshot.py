@@ -179,11 +179,7 @@ class _ScopeFile(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     traffic_window: _WindowFile | None = None
 
     def __post_init__(self) -> None:
-        if self.region is not None:
-            try:
-                identifiers.region(self.region)
-            except ValueError as error:
-                raise ValueError(f"region {error}") from None
+        schemas.check_fields(self, region=identifiers.region)
 
 
 def _scope(directory: Path, region: str | None) -> Scope:

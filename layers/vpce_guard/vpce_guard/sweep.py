@@ -65,11 +65,7 @@ class SweepJob(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def __post_init__(self) -> None:
         if not (isinstance(self.sweep_id, str) and SWEEP_ID.fullmatch(self.sweep_id)):
             raise ValueError("sweep_id is not 1 to 100 letters, digits or ':.+_-'")
-        for field, check in (("account_id", identifiers.account_id), ("region", identifiers.region)):
-            try:
-                check(getattr(self, field))
-            except ValueError as error:
-                raise ValueError(f"{field} {error}") from None
+        schemas.check_fields(self, account_id=identifiers.account_id, region=identifiers.region)
 
     def to_message(self) -> str:
         """The job's fields as a JSON object, keys sorted as every version wrote them: a job queued before a
@@ -80,10 +76,8 @@ class SweepJob(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def from_message(cls, body: str) -> SweepJob:
         try:
             return msgspec.json.decode(body, type=cls)
-        except msgspec.ValidationError as error:
-            problem = schemas.problem(error, "the message")
         except msgspec.DecodeError as error:
-            problem = f"the message: {error}"
+            problem = schemas.problem(error, "the message")
         raise SweepJobError(f"not a sweep job ({problem}): {body[:200]!r}")
 
 

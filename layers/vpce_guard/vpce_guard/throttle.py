@@ -195,11 +195,7 @@ class FollowUp(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     window: str  # the window's start: which events it follows up, for people reading the logs
 
     def __post_init__(self) -> None:
-        for field, check in (("account_id", identifiers.account_id), ("region", identifiers.region)):
-            try:
-                check(getattr(self, field))
-            except ValueError as error:
-                raise ValueError(f"{field} {error}") from None
+        schemas.check_fields(self, account_id=identifiers.account_id, region=identifiers.region)
 
     def to_message(self) -> str:
         """The follow-up's fields as a JSON object, keys sorted as every version wrote them: a follow-up queued
@@ -210,10 +206,8 @@ class FollowUp(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
     def from_message(cls, body: str) -> FollowUp:
         try:
             return msgspec.json.decode(body, type=cls)
-        except msgspec.ValidationError as error:
-            problem = schemas.problem(error, "the message")
         except msgspec.DecodeError as error:
-            problem = f"the message: {error}"
+            problem = schemas.problem(error, "the message")
         raise FollowUpError(f"not a follow-up ({problem}): {body[:200]!r}")
 
 

@@ -99,11 +99,7 @@ class CloudTrailEvent(msgspec.Struct, frozen=True, rename={"detail_type": "detai
     replay_name: str | None = None  # present only in an event replayed from an archive
 
     def __post_init__(self) -> None:
-        for field, check in (("account", identifiers.account_id), ("region", identifiers.region)):
-            try:
-                check(getattr(self, field))
-            except ValueError as error:
-                raise ValueError(f"{field} {error}") from None
+        schemas.check_fields(self, account=identifiers.account_id, region=identifiers.region)
         for field, claimed, actual in (
             ("detail.recipientAccountId", self.detail.recipientAccountId, self.account),
             ("detail.awsRegion", self.detail.awsRegion, self.region),

@@ -3,7 +3,7 @@ deployed into the emulator, each function run from its built directory with the 
 the build used and without site-packages, so that nothing of the development environment is seen.
 
 The layer is built for Lambda's arm64. On a machine of another architecture its compiled packages (the
-wheels that are not pure Python: pydantic-core, wrapt, msgspec) cannot load, so ``prepare`` installs this machine's
+wheels that are not pure Python: wrapt and msgspec) cannot load, so ``prepare`` installs this machine's
 build of each, at the version the layer holds, into a directory the functions find before the layer. Every
 other module they import is the built layer's.
 

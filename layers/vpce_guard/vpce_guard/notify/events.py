@@ -231,9 +231,9 @@ def _image(schema: type[Image], value: object, where: str, path: str) -> tuple[I
     at = f"{path}.finding.S"
     try:
         return image, msgspec.json.decode(image.finding.S, type=dict[str, Any])
-    except msgspec.ValidationError as error:
+    except msgspec.DecodeError as error:
         raise MalformedRecord(f"{where}: {problem(error, at, at)}") from None
-    except (msgspec.DecodeError, RecursionError) as error:  # not JSON, or nested deeper than Python's stack
+    except RecursionError as error:  # nested deeper than Python's stack
         raise MalformedRecord(f"{where}: {at}: {error}") from None
 
 

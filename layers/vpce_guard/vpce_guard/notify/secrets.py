@@ -41,10 +41,8 @@ def read_secret(schema: type[Schema], text: str, secret_id: str, channel: str, *
         if strip and isinstance(document, dict):
             document = {key: value.strip() if isinstance(value, str) else value for key, value in document.items()}
         return msgspec.convert(document, schema)
-    except msgspec.ValidationError as error:
-        said = problem(error, "the secret")
     except msgspec.DecodeError as error:
-        said = f"the secret: {error}"
+        said = problem(error, "the secret")
     raise SecretError(f"{channel} secret {secret_id}: {said}; correct the secret's value")
 
 
