@@ -1,7 +1,8 @@
 """`pip install vpce-guard` without extras: the commands that read or change AWS work, the local tooling's say
-which extra to install, and neither moto nor the SAM translator is installed. The package is built as a wheel
-from this checkout and installed into a virtualenv of its own (packages from pip's cache after the first run) by
-this environment's pip: the virtualenv needs none of its own, and installing one took a quarter of the time."""
+which extra to install, and neither moto, the SAM translator nor pydantic is installed. The package is built as
+a wheel from this checkout and installed into a virtualenv of its own (packages from pip's cache after the first
+run) by this environment's pip: the virtualenv needs none of its own, and installing one took a quarter of the
+time."""
 
 from __future__ import annotations
 
@@ -64,8 +65,8 @@ def test_the_local_commands_say_which_extra_to_install(base_install: Path, comma
     assert "Traceback" not in refused.stderr
 
 
-def test_neither_moto_nor_the_sam_translator_is_installed(base_install: Path) -> None:
+def test_neither_moto_the_sam_translator_nor_pydantic_is_installed(base_install: Path) -> None:
     python = base_install / "python"
-    probe = "import importlib.util as u; print([m for m in ('moto', 'samtranslator') if u.find_spec(m)])"
+    probe = "import importlib.util as u; print([m for m in ('moto', 'samtranslator', 'pydantic') if u.find_spec(m)])"
 
     assert subprocess.run([str(python), "-c", probe], capture_output=True, text=True).stdout.strip() == "[]"
