@@ -221,7 +221,7 @@ class Emulator:
     def record_cloudtrail_events(self, records: list[dict[str, Any]]) -> list[str]:
         """Keep ``records`` (CloudTrail records, as in a trail's log files) in the event history of their
         ``recipientAccountId`` and ``awsRegion``, for LookupEvents; returns their event ids. Raises ValueError
-        naming each wrong field. Lasts until ``reset()``."""
+        naming the first wrong field. Lasts until ``reset()``."""
         body = self._request("POST", "/_emulator/cloudtrail-events", json.dumps({"Records": records}).encode())
         return [str(event_id) for event_id in body["eventIds"]]
 

@@ -46,7 +46,7 @@ class ControlPath:
       session of its execution role (``trust``); 200, or 400 with ``{"message": …}``. A reset forgets them.
     - ``POST /_emulator/cloudtrail-events``, body ``{"Records": [record, ...]}`` as in a trail's log files:
       CloudTrail's event history keeps them for LookupEvents (``cloudtrail``); 200 with ``{"eventIds": [...]}``,
-      or 400 with ``{"message": …}`` naming each wrong field. A reset forgets them.
+      or 400 with ``{"message": …}`` naming the first wrong field. A reset forgets them.
     - ``POST /_emulator/cloudtrail-throttle``, body ``{"requests": n, "account_id": str | null, "region": str |
       null}``: the next n LookupEvents requests of that account (default 123456789012) and region (default the
       emulator's) answer ThrottlingException; 200, or 400 with ``{"message": …}``.
