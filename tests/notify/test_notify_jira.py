@@ -129,6 +129,11 @@ def test_a_secret_that_is_not_json_is_refused() -> None:
         JiraSettings.from_secret("https://example.atlassian.net", SECRET_ID)
 
 
+def test_a_secret_nested_deeper_than_the_stack_is_refused_naming_the_secret() -> None:
+    with pytest.raises(SecretError, match=f"Jira secret {SECRET_ID}: the secret: maximum recursion depth"):
+        JiraSettings.from_secret('{"email": ' + "[" * 100_000 + "]" * 100_000 + "}", SECRET_ID)
+
+
 def test_a_secret_with_an_unknown_key_is_refused_by_name() -> None:
     secret = {"base_url": "https://example.atlassian.net", "project_key": "SEC", "email": "e", "api_token": "t"}
 

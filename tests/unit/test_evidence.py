@@ -144,6 +144,15 @@ def test_a_record_not_in_cloudtrails_shape_is_an_error_naming_the_event_and_the_
         record_of(event, "us-east-1")
 
 
+def test_a_record_nested_deeper_than_the_stack_is_an_error_naming_the_event() -> None:
+    """requestParameters are the caller's: a JSON-protocol call may nest them as deep as it likes."""
+    nested = record(requestParameters={"document": None})
+    text = json.dumps({"eventID": "e-42", **nested}).replace("null", "[" * 100_000 + "]" * 100_000, 1)
+
+    with pytest.raises(EvidenceUnavailable, match=r"event e-42 .*CloudTrailEvent: maximum recursion depth"):
+        record_of({"EventId": "e-42", "CloudTrailEvent": text}, "us-east-1")
+
+
 def test_a_record_that_is_not_json_is_an_error_naming_the_event() -> None:
     with pytest.raises(EvidenceUnavailable, match=r"event e-42 .*CloudTrailEvent: JSON is malformed"):
         record_of({"EventId": "e-42", "CloudTrailEvent": "{oops"}, "us-east-1")

@@ -109,6 +109,12 @@ def test_a_price_in_another_unit_is_an_error() -> None:
         parsed(*others, per_hour)
 
 
+@pytest.mark.parametrize("price", [-0.045, float("nan")], ids=["negative", "not-a-number"])
+def test_a_price_that_is_not_a_number_of_0_or_more_is_an_error_naming_the_usage_type(price: float) -> None:
+    with pytest.raises(PriceListError, match=r"NatGateway-Bytes .* has a price that is not a number of 0 or more"):
+        parsed(*us_east_1(nat_gb=price))
+
+
 def test_an_entry_that_is_not_json_is_an_error_naming_the_service_and_region() -> None:
     with pytest.raises(PriceListError, match="a PriceList entry of AmazonVPC for us-east-1 is not JSON"):
         region_prices("us-east-1", {"AmazonVPC": ["{not json"], "AmazonEC2": []}, READ_ON)

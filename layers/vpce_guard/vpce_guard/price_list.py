@@ -185,8 +185,8 @@ def _first_tier(product: Product, what: str, entry: Mapping[str, Any]) -> tuple[
         effective = dt.datetime.fromisoformat(str(term["effectiveDate"])).date()
     except (KeyError, ValueError) as error:
         raise PriceListError(f"{what}: product {sku} cannot be read: {error}") from None
-    if usd < 0:
-        raise PriceListError(f"{what}: product {sku} has a negative price, {usd}")
+    if not usd >= 0:  # also NaN, which float() reads from "NaN" and which compares false with every number
+        raise PriceListError(f"{what}: product {sku} has a price that is not a number of 0 or more, {usd}")
     return usd, effective
 
 

@@ -85,18 +85,26 @@ class AwsOwnedResource(msgspec.Struct, frozen=True, forbid_unknown_fields=True):
 
     def __post_init__(self) -> None:
         """The ARN is a template that renders in every partition, of partitions served, and the actions are its
-        service's."""
-        unknown = sorted(_template_fields(self.arn) - ARN_PLACEHOLDERS)
+        service's. Each message names its field: msgspec places it at the resource, not the field."""
+        try:
+            unknown = sorted(_template_fields(self.arn) - ARN_PLACEHOLDERS)
+        except ValueError as error:
+            raise ValueError(f"arn {error}") from None
         if unknown:
             raise ValueError(
-                f"unknown placeholder(s) {', '.join('{' + name + '}' for name in unknown)} in {self.arn!r}; "
+                f"arn {self.arn!r} has unknown placeholder(s) {', '.join('{' + name + '}' for name in unknown)}; "
                 "the known ones are {partition} and {region}"
             )
         if not self.arn.startswith("arn:{partition}:"):
-            raise ValueError(f"{self.arn!r} must start with arn:{{partition}}: so that it renders in every partition")
+            raise ValueError(
+                f"arn {self.arn!r} must start with arn:{{partition}}: so that it renders in every partition"
+            )
         unserved = [partition for partition in self.partitions if partition not in PARTITIONS]
         if unserved:
-            raise ValueError(f"unknown partition(s) {', '.join(unserved)}; the partitions are {', '.join(PARTITIONS)}")
+            raise ValueError(
+                f"partitions names unknown partition(s) {', '.join(unserved)}; the partitions are "
+                f"{', '.join(PARTITIONS)}"
+            )
         service = self.arn.split(":")[2]
         wrong = [action for action in self.actions if not action.startswith(f"{service}:")]
         if wrong:

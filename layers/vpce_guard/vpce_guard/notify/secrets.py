@@ -43,6 +43,8 @@ def read_secret(schema: type[Schema], text: str, secret_id: str, channel: str, *
         return msgspec.convert(document, schema)
     except msgspec.DecodeError as error:
         said = problem(error, "the secret")
+    except RecursionError as error:  # nested deeper than Python's stack
+        said = f"the secret: {error}"
     raise SecretError(f"{channel} secret {secret_id}: {said}; correct the secret's value")
 
 
