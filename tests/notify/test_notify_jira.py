@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 
+import msgspec
 import pytest
 from msgspec.structs import replace
 from notify_support import ACCOUNT, ENDPOINT, ticketed_change
@@ -165,6 +166,13 @@ def test_a_project_key_that_could_change_the_search_is_refused() -> None:
 
     with pytest.raises(SecretError, match=r"project_key: Expected `str` matching regex '\^\[A-Z\]"):
         JiraSettings.from_secret(json.dumps(secret | {"api_token": "t"}), SECRET_ID)
+
+
+def test_the_settings_refuse_a_project_key_ending_in_a_newline_even_unstripped() -> None:
+    secret = {"base_url": "https://example.atlassian.net", "project_key": "SEC\n", "email": "e", "api_token": "t"}
+
+    with pytest.raises(msgspec.ValidationError, match=r"Expected `str` matching regex .* - at `\$.project_key`"):
+        msgspec.convert(secret, JiraSettings)
 
 
 def test_the_values_are_read_without_the_whitespace_around_them() -> None:

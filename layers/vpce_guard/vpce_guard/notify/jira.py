@@ -32,7 +32,7 @@ DONE = "Done"
 LABEL = "vpce-guard"
 SUMMARY_LIMIT = 255
 API = "/rest/api/2"
-PROJECT_KEY = r"^[A-Z][A-Z0-9_]+$"  # Jira's default project key rule; the key is also quoted into JQL
+PROJECT_KEY = r"^[A-Z][A-Z0-9_]+\Z"  # Jira's default project key rule; the key is also quoted into JQL
 # Characters that start wiki markup (text effects, links, macros, tables, lists, images, escapes).
 _WIKI_SPECIAL = re.compile(r"([\\{}\[\]|*_?+\-^~!#])")
 
