@@ -67,7 +67,7 @@ test: lint build browser
 
 # The fast loop: the unit tests, no emulator.
 unit: $(INSTALLED)
-	$(BIN)/python -m pytest -m "not server" tests/unit
+	$(BIN)/python -m pytest -n auto --dist worksteal -m "not server" tests/unit
 
 bench: $(INSTALLED) build
 	$(BIN)/python benchmarks/build_benchmark.py
