@@ -141,11 +141,12 @@ def test_prices_refreshed_at_the_catalogs_figures_give_the_catalogs_table(
 ) -> None:
     built(aws_env, ec2)
     aws_env.seed_price_list(endpoint_and_nat_products(REGION, **CATALOG_US_EAST_1))
-    main(cost(aws_env))
+    now = datetime.now(UTC)  # one instant for both runs: each prints its window, to the minute
+    main(cost(aws_env), clock=lambda: now)
     from_catalog = capsys.readouterr().out
     aws_env.clear_recorded_calls()
 
-    code = main(cost(aws_env, "--refresh-prices"))
+    code = main(cost(aws_env, "--refresh-prices"), clock=lambda: now)
 
     refreshed = capsys.readouterr().out
     assert code == 0

@@ -105,11 +105,13 @@ class UsageError(Exception):
     """Arguments that do not make sense together."""
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def main(argv: Sequence[str] | None = None, clock: Callable[[], datetime] = lambda: datetime.now(UTC)) -> int:
     """Run one command. Every error exits 2 with one line saying what is wrong; an unexpected one is an
-    internal error, its traceback shown with --debug. A reader that closes stdout early ends it quietly."""
+    internal error, its traceback shown with --debug. A reader that closes stdout early ends it quietly.
+    ``clock`` is read once: the command's one "now" (``args.now``), for its windows, dates and reports."""
     _escape_unencodable_output()
     args = build_parser().parse_args(argv)
+    args.now = clock()
     try:
         code: int = args.command(args)
         sys.stdout.flush()
@@ -411,7 +413,7 @@ def _scan_aws(args: argparse.Namespace, settings: CheckSettings, checks: Sequenc
     session = AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
     scope = Scope(region, (args.vpc_id,) if args.vpc_id else (), _csv(args.endpoint_ids) or ())
     started = time.perf_counter()
-    result = scan_live(session, scope, settings, checks, progress=_progress())
+    result = scan_live(session, scope, settings, checks, progress=_progress(), now=args.now)
     _say(f"scanned {region} in {time.perf_counter() - started:.1f} s with {session.counter.summary()}")
     not_found = sorted(set(scope.vpc_ids) - set(result.facts.vpcs)) + sorted(
         set(scope.endpoint_ids) - {endpoint.id for endpoint in result.facts.endpoints}
@@ -488,7 +490,7 @@ def run_cost(args: argparse.Namespace) -> int:
     except PriceError as error:
         raise UsageError(str(error)) from error
     checks = [CHECKS[check_id] for check_id in config.enabled_checks if check_id in SAVINGS]
-    window = traffic_window(datetime.now(UTC), args.days)
+    window = traffic_window(args.now, args.days)
     if args.all_accounts:
         accounts, targets = _organization(args)
         scans = sorted(
@@ -527,7 +529,7 @@ def run_cost(args: argparse.Namespace) -> int:
 def _refreshed_prices(args: argparse.Namespace, regions: Sequence[str]) -> dict[str, RegionPrices]:
     """The regions' prices from the Price List API, read as the caller; written to --write-prices if given."""
     session = AwsSession(PRICING_REGION, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
-    read_on = datetime.now(UTC).date()
+    read_on = args.now.date()
     prices = read_prices(session, regions, read_on)
     _say(f"read the prices of {', '.join(regions)} from the AWS Price List API with {session.counter.summary()}")
     if args.write_prices:
@@ -665,7 +667,7 @@ def run_policy_preview(args: argparse.Namespace) -> int:
     session = AwsSession(region, args.profile, args.endpoint_url, retries=SCAN_RETRIES)
     settings = _settings(args)
     checks = [CHECKS[check_id] for check_id in POLICY_CHECK_IDS]
-    result = scan_live(session, Scope(region, endpoint_ids=(args.endpoint_id,)), settings, checks)
+    result = scan_live(session, Scope(region, endpoint_ids=(args.endpoint_id,)), settings, checks, now=args.now)
     if args.endpoint_id not in {endpoint.id for endpoint in result.facts.endpoints}:
         raise UsageError(f"{args.endpoint_id} is not an endpoint in {region}")
     findings = [finding for finding in result.findings if finding.resource_id == args.endpoint_id]
@@ -767,7 +769,7 @@ def run_findings(args: argparse.Namespace) -> int:
             source = f"the state table {store.table_name} ({store.dynamodb.meta.region_name})"
             print(
                 records_report_html(
-                    findings, recorded, source=source, generated_at=datetime.now(UTC), readme_url=args.readme_url
+                    findings, recorded, source=source, generated_at=args.now, readme_url=args.readme_url
                 )
             )
     else:
@@ -928,11 +930,7 @@ def _report(
     if args.format == "sarif":
         print(findings_sarif(findings, policy=policy, readme_url=args.readme_url, problems=problems))
     elif args.format == "html":
-        print(
-            scan_report_html(
-                findings, facts, generated_at=datetime.now(UTC), problems=problems, readme_url=args.readme_url
-            )
-        )
+        print(scan_report_html(findings, facts, generated_at=args.now, problems=problems, readme_url=args.readme_url))
     else:
         print(findings_json(findings) if args.format == "json" else findings_table(findings))
     return _exit_code(findings, args)
