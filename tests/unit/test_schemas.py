@@ -76,3 +76,10 @@ def test_a_field_check_in_post_init_names_the_field_and_skips_a_field_left_out()
     assert msgspec.convert({"account_id": "111122223333"}, Place).region is None
     with pytest.raises(msgspec.ValidationError, match="region 'mars-1' is not a known AWS region"):
         msgspec.convert({"account_id": "111122223333", "region": "mars-1"}, Place)
+
+
+def test_json_nested_deeper_than_the_stack_is_said_of_the_whole_or_below_the_outer_path() -> None:
+    with pytest.raises(RecursionError) as raised:
+        msgspec.json.decode(b"[" * 100_000 + b"]" * 100_000)
+    assert problem(raised.value, "the message").startswith("the message: maximum recursion depth exceeded")
+    assert problem(raised.value, "the message", "detail").startswith("detail: maximum recursion depth exceeded")

@@ -248,10 +248,8 @@ def record_of(event: Mapping[str, Any], region: str) -> CloudTrailRecord:
     """The record inside one item of LookupEvents' ``Events`` (its ``CloudTrailEvent``, a JSON string)."""
     try:
         return msgspec.json.decode(event.get("CloudTrailEvent") or "", type=CloudTrailRecord)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, RecursionError) as error:
         wrong = schemas.problem(error, "CloudTrailEvent")
-    except RecursionError as error:  # requestParameters nested deeper than Python's stack
-        wrong = f"CloudTrailEvent: {error}"
     raise EvidenceUnavailable(
         f"LookupEvents in {region} returned event {event.get('EventId', '?')} whose record is not "
         f"CloudTrail's shape ({wrong}); the evidence is not judged without it."

@@ -19,10 +19,11 @@ import msgspec
 _WHERE = re.compile(r"(?P<what>.*?)(?: - at `\$(?P<path>[^`]*)`)?", re.DOTALL)
 
 
-def problem(error: msgspec.DecodeError, whole: str, under: str = "") -> str:
+def problem(error: msgspec.DecodeError | RecursionError, whole: str, under: str = "") -> str:
     """The wrong field's path (below ``under``; ``whole`` when the value itself is wrong, or when the text is not
     JSON at all) and what is wrong with it, e.g. ``detail.items[1].vpcId: Expected `str`, got `int```.
-    msgspec's messages never quote the value, except an enum's or a literal's that is not one of its members."""
+    msgspec's messages never quote the value, except an enum's or a literal's that is not one of its members.
+    JSON nested deeper than Python's stack reaches msgspec's decoder as RecursionError: said of the whole."""
     found = _WHERE.fullmatch(str(error))
     assert found is not None  # the pattern matches any text
     path = f"{under}{found['path'] or ''}".removeprefix(".")

@@ -231,10 +231,8 @@ def _image(schema: type[Image], value: object, where: str, path: str) -> tuple[I
     at = f"{path}.finding.S"
     try:
         return image, msgspec.json.decode(image.finding.S, type=dict[str, Any])
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, RecursionError) as error:
         raise MalformedRecord(f"{where}: {problem(error, at, at)}") from None
-    except RecursionError as error:  # nested deeper than Python's stack
-        raise MalformedRecord(f"{where}: {at}: {error}") from None
 
 
 def _validated(schema: type[Schema], value: object, where: str, path: str) -> Schema:

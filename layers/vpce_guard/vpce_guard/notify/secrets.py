@@ -41,10 +41,8 @@ def read_secret(schema: type[Schema], text: str, secret_id: str, channel: str, *
         if strip and isinstance(document, dict):
             document = {key: value.strip() if isinstance(value, str) else value for key, value in document.items()}
         return msgspec.convert(document, schema)
-    except msgspec.DecodeError as error:
+    except (msgspec.DecodeError, RecursionError) as error:
         said = problem(error, "the secret")
-    except RecursionError as error:  # nested deeper than Python's stack
-        said = f"the secret: {error}"
     raise SecretError(f"{channel} secret {secret_id}: {said}; correct the secret's value")
 
 
